@@ -1,0 +1,56 @@
+# Seller Bot: every target installs what it needs first (uv, the workspace venv, generated protos).
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+PROTO_FILES := $(shell find proto -name '*.proto')
+PROTO_STAMP := libs/protos/sellerbot/__init__.py
+
+.PHONY: run test test-fast proto lint bench frontend install clean chromium help
+
+help:
+	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000}"
+	@echo "make test   - run every test (services, gateway, libs, end-to-end)"
+	@echo "make proto  - regenerate Python code from proto/"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock $(wildcard */pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced $(PROTO_STAMP)
+
+$(PROTO_STAMP): .venv/.synced $(PROTO_FILES) libs/protos/build_protos.py
+	$(PY) libs/protos/build_protos.py
+
+proto: .venv/.synced
+	$(PY) libs/protos/build_protos.py
+
+chromium:
+	@command -v /usr/bin/chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build; fi
+
+run: install chromium frontend
+	$(PY) -m sellerbot_devstack run
+
+test: install chromium frontend
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run --frozen ruff check .
+
+bench: install chromium
+	$(PY) -m sellerbot_devstack bench
+
+clean:
+	rm -rf .venv libs/protos/sellerbot .data .pytest_cache

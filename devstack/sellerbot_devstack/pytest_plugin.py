@@ -1,0 +1,84 @@
+"""pytest fixtures for the real servers: every test of the data and event layers runs against them.
+
+`servers` finds the machine's PostgreSQL, Redis and NATS or starts private ones; `postgres_url` is a fresh
+database for this test session; `redis_url` a Redis database flushed at session start; `nats_namespace`
+isolates this session's streams and subjects on a shared NATS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from sellerbot_devstack.servers import OwnServer, Servers, find_or_start, start_nats
+
+TEST_REDIS_DB = 11
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    found = find_or_start()
+    yield found
+    found.stop()
+
+
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(servers: Servers) -> Iterator[str]:
+    """A database of its own for this test session (dropped at the end), as a plain postgresql:// URL."""
+    name = f"sellerbot_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(servers.postgres_url, f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(servers.postgres_url)
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    asyncio.run(_admin(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url(servers: Servers) -> str:
+    import redis
+
+    parts = urlsplit(servers.redis_url)
+    url = urlunsplit(parts._replace(path=f"/{TEST_REDIS_DB}"))
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def nats_url(servers: Servers) -> str:
+    return servers.nats_url
+
+
+@pytest.fixture
+def nats_namespace() -> str:
+    """A fresh namespace per test: its streams and subjects are invisible to every other test."""
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def own_nats_server() -> Iterator[Callable[..., OwnServer]]:
+    """Start private nats-server processes (for outage and restart tests); all are stopped afterwards."""
+    started: list[OwnServer] = []
+
+    def start(**kwargs: object) -> OwnServer:
+        server = start_nats(**kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

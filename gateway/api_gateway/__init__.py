@@ -1,0 +1,1 @@
+"""Seller Bot API gateway."""

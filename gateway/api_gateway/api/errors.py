@@ -1,0 +1,95 @@
+"""Every error the gateway answers, as JSON `{"error", "detail", ...}`, mapped in this one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sellerbot_grpc import field_violations_of
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api_gateway.rate_limits import RateLimitExceeded
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceCallFailed(Exception):
+    """A gRPC call to a service failed; `service` names it for the error body."""
+
+    def __init__(self, service: str, error: grpc.aio.AioRpcError) -> None:
+        super().__init__(f"{service}: {error.code().name}: {error.details()}")
+        self.service = service
+        self.error = error
+
+
+_GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: (422, "validation_error"),
+    grpc.StatusCode.NOT_FOUND: (404, "not_found"),
+    grpc.StatusCode.ALREADY_EXISTS: (409, "conflict"),
+    grpc.StatusCode.FAILED_PRECONDITION: (409, "conflict"),
+    grpc.StatusCode.ABORTED: (409, "conflict"),
+    grpc.StatusCode.PERMISSION_DENIED: (403, "forbidden"),
+    grpc.StatusCode.UNAUTHENTICATED: (401, "unauthorized"),
+    grpc.StatusCode.RESOURCE_EXHAUSTED: (429, "rate_limited"),
+    grpc.StatusCode.UNAVAILABLE: (503, "service_unavailable"),
+    grpc.StatusCode.DEADLINE_EXCEEDED: (504, "service_timeout"),
+    grpc.StatusCode.UNIMPLEMENTED: (503, "service_not_implemented"),
+}
+
+
+def error_body(error: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": error, "detail": detail, **extra}
+
+
+def _service_failure(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceCallFailed)
+    code = exc.error.code()
+    status, error = _GRPC_TO_HTTP.get(code, (502, "service_error"))
+    detail = exc.error.details() or code.name
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.DEADLINE_EXCEEDED):
+        detail = f"{exc.service} service is not available: {detail}"
+        log.warning("service_call_failed", service=exc.service, code=code.name, detail=exc.error.details())
+    extra: dict[str, Any] = {"service": exc.service}
+    if code is grpc.StatusCode.INVALID_ARGUMENT:
+        extra["fields"] = [{"field": v.field, "message": v.description} for v in field_violations_of(exc.error)]
+    return JSONResponse(error_body(error, detail, **extra), status_code=status)
+
+
+def _validation_failure(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields) or "invalid request"
+    return JSONResponse(error_body("validation_error", detail, fields=fields), status_code=422)
+
+
+def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimitExceeded)
+    return JSONResponse(
+        error_body("rate_limited", f"too many requests: limit is {exc.limit}", retry_after=exc.retry_after,
+                   scope=exc.scope),
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    names = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type"}
+    body = exc.detail if isinstance(exc.detail, dict) else error_body(
+        names.get(exc.status_code, "error"), str(exc.detail))
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceCallFailed, _service_failure)
+    app.add_exception_handler(RequestValidationError, _validation_failure)
+    app.add_exception_handler(RateLimitExceeded, _rate_limited)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

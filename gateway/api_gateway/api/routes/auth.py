@@ -1,0 +1,87 @@
+"""/auth: login, token refresh, the current user, and seller accounts created by an admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from api_gateway.api.deps import State, User, api_rate_limit, unauthorized
+from api_gateway.api.errors import error_body
+from api_gateway.auth.passwords import verify_password
+from api_gateway.auth.tokens import InvalidToken, TokenKind
+from api_gateway.users.repository import EmailAlreadyRegistered
+
+router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(api_rate_limit)])
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Access token lifetime in seconds")
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    is_admin: bool = False
+
+
+class CreateUserRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=8, max_length=256)
+
+
+def _pair(state: State, user_id: str) -> TokenPair:
+    return TokenPair(
+        access_token=state.tokens.issue(user_id, TokenKind.ACCESS),
+        refresh_token=state.tokens.issue(user_id, TokenKind.REFRESH),
+        expires_in=int(state.tokens.access_ttl.total_seconds()),
+    )
+
+
+@router.post("/login", response_model=TokenPair, summary="Exchange e-mail and password for tokens")
+async def login(body: LoginRequest, state: State) -> TokenPair:
+    user = await state.users.by_email(body.email)
+    if user is None or not verify_password(body.password, user.password_hash):
+        raise unauthorized("incorrect e-mail or password")
+    return _pair(state, user.id)
+
+
+@router.post("/refresh", response_model=TokenPair, summary="Exchange a refresh token for a new pair")
+async def refresh(body: RefreshRequest, state: State) -> TokenPair:
+    try:
+        claims = state.tokens.verify(body.refresh_token, TokenKind.REFRESH)
+    except InvalidToken as exc:
+        raise unauthorized(str(exc)) from exc
+    if await state.users.by_id(claims.user_id) is None:
+        raise unauthorized("user no longer exists")
+    return _pair(state, claims.user_id)
+
+
+@router.get("/me", response_model=UserOut, summary="The authenticated user")
+async def me(user: User) -> UserOut:
+    return UserOut(id=user.id, email=user.email, is_admin=user.is_admin)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="Create a seller account (admin only)")
+async def create_user(body: CreateUserRequest, state: State, user: User) -> UserOut:
+    if not user.is_admin:
+        raise HTTPException(403, error_body("forbidden", "only an admin can create users"))
+    try:
+        created = await state.users.create(body.email, body.password)
+    except EmailAlreadyRegistered as exc:
+        raise HTTPException(409, error_body("conflict", f"{body.email} is already registered")) from exc
+    return UserOut(id=created.id, email=created.email, is_admin=created.is_admin)

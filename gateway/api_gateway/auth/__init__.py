@@ -1,0 +1,1 @@
+"""Password hashing and JWT access/refresh tokens."""

@@ -1,0 +1,117 @@
+"""Build the gateway application: lifespan (database, Redis, NATS, gRPC channels), middleware and routes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import nats
+import redis.asyncio as redis_async
+import structlog
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from sellerbot_database import create_engine, run_migrations, session_factory
+
+from api_gateway.api.errors import install_error_handlers
+from api_gateway.api.main import api_router
+from api_gateway.auth.tokens import TokenIssuer
+from api_gateway.body_limit import BodySizeLimitMiddleware
+from api_gateway.rate_limits import RateLimiter, make_limit
+from api_gateway.service_clients import ServiceClients
+from api_gateway.settings import GatewaySettings
+from api_gateway.state import GatewayState, RateLimits
+from api_gateway.users.repository import UserRepository
+
+log = structlog.get_logger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _connect_redis(url: str) -> redis_async.Redis | None:
+    if not url:
+        return None
+    client = redis_async.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        await client.ping()
+        return client
+    except Exception as exc:
+        log.warning("redis_unavailable", url=url, error=str(exc))
+        await client.aclose()
+        return None
+
+
+async def _connect_nats(url: str) -> nats.NATS | None:
+    try:
+        return await nats.connect(url, name="gateway-health", connect_timeout=2, max_reconnect_attempts=-1,
+                                  allow_reconnect=True)
+    except Exception as exc:
+        log.warning("nats_unavailable", url=url, error=str(exc))
+        return None
+
+
+async def build_state(settings: GatewaySettings) -> GatewayState:
+    engine = create_engine(settings.url_for("gateway"))
+    await run_migrations(engine, MIGRATIONS, "alembic_version_gateway")
+    users = UserRepository(session_factory(engine))
+    await users.ensure_admin(settings.admin_email, settings.effective_admin_password)
+    redis = await _connect_redis(settings.redis_url)
+    return GatewayState(
+        settings=settings,
+        engine=engine,
+        users=users,
+        tokens=TokenIssuer(
+            secret=settings.effective_jwt_secret,
+            access_ttl=timedelta(minutes=settings.access_token_minutes),
+            refresh_ttl=timedelta(days=settings.refresh_token_days),
+        ),
+        limiter=await RateLimiter.create(settings.redis_url if redis is not None else ""),
+        limits=RateLimits(
+            webhooks=make_limit("webhooks", settings.rate_limit_webhooks),
+            api=make_limit("api", settings.rate_limit_api),
+            bot_control=make_limit("bot_control", settings.rate_limit_bot_control),
+        ),
+        services=ServiceClients.connect(settings),
+        redis=redis,
+        nats=await _connect_nats(settings.nats_url),
+    )
+
+
+async def close_state(state: GatewayState) -> None:
+    await state.services.close()
+    if state.redis is not None:
+        await state.redis.aclose()
+    if state.nats is not None:
+        with contextlib.suppress(Exception):
+            await state.nats.close()
+    await state.engine.dispose()
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.gateway = await build_state(settings)
+        log.info("gateway_started", port=settings.gateway_port, environment=settings.environment.value)
+        try:
+            yield
+        finally:
+            await close_state(app.state.gateway)
+
+    app = FastAPI(
+        title="Seller Bot API",
+        version="0.1.0",
+        description="TikTok Seller Center automation (/bot) and the AI seller chatbot (/seller-bot). "
+        "Log in with POST /auth/login and send `Authorization: Bearer <access_token>`.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(api_router)
+    dist = Path(settings.frontend_dist)
+    if (dist / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health")
+    return app

@@ -1,0 +1,4 @@
+from api_gateway.users.tables import Base
+from sellerbot_database.alembic_env import run_migrations_online
+
+run_migrations_online(Base.metadata)

@@ -1,0 +1,34 @@
+"""Everything the gateway holds for its lifetime, built at start and closed at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api_gateway.auth.tokens import TokenIssuer
+from api_gateway.rate_limits import Limit, RateLimiter
+from api_gateway.service_clients import ServiceClients
+from api_gateway.settings import GatewaySettings
+from api_gateway.users.repository import UserRepository
+
+
+@dataclass
+class RateLimits:
+    webhooks: Limit
+    api: Limit
+    bot_control: Limit
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    engine: AsyncEngine
+    users: UserRepository
+    tokens: TokenIssuer
+    limiter: RateLimiter
+    limits: RateLimits
+    services: ServiceClients
+    redis: Any | None  # redis.asyncio.Redis, None when unreachable at start
+    nats: Any | None   # nats client used for health only

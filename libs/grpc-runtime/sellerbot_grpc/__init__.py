@@ -1,0 +1,17 @@
+"""gRPC plumbing shared by the gateway and the services (no domain logic)."""
+
+from sellerbot_grpc.channel import open_channel
+from sellerbot_grpc.errors import FieldViolation, abort_invalid_argument, field_violations_of
+from sellerbot_grpc.server import GrpcServer
+from sellerbot_grpc.user_identity import USER_ID_METADATA_KEY, caller_user_id, user_metadata
+
+__all__ = [
+    "USER_ID_METADATA_KEY",
+    "FieldViolation",
+    "GrpcServer",
+    "abort_invalid_argument",
+    "caller_user_id",
+    "field_violations_of",
+    "open_channel",
+    "user_metadata",
+]

@@ -1,0 +1,7 @@
+"""NATS JetStream messaging for Seller Bot: streams, subjects and protobuf events with trace headers."""
+
+from sellerbot_messaging.bus import EventBus, EventMeta
+from sellerbot_messaging.settings import MessagingSettings
+from sellerbot_messaging.streams import ALL_STREAMS, StreamSpec, Subjects
+
+__all__ = ["ALL_STREAMS", "EventBus", "EventMeta", "MessagingSettings", "StreamSpec", "Subjects"]

@@ -1,0 +1,251 @@
+"""EventBus: publish protobuf events to JetStream and consume them with durable pull consumers.
+
+Every event carries `Nats-Msg-Id` (JetStream drops a second publish with the same id inside the stream's
+duplicate window) and the W3C trace context, so one trace spans gateway, gRPC and NATS hops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import nats
+import structlog
+from google.protobuf.message import DecodeError, Message
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StreamConfig
+from nats.js.errors import NotFoundError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+
+from sellerbot_messaging.metrics import EVENT_HANDLE_SECONDS, EVENTS_CONSUMED, EVENTS_PUBLISHED
+from sellerbot_messaging.settings import MessagingSettings
+from sellerbot_messaging.streams import ALL_STREAMS, StreamSpec
+
+log = structlog.get_logger(__name__)
+tracer = trace.get_tracer("sellerbot.messaging")
+
+EVENT_TYPE_HEADER = "Sellerbot-Event-Type"
+USER_ID_HEADER = "Sellerbot-User-Id"
+M = TypeVar("M", bound=Message)
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """What a handler may need besides the event itself."""
+
+    subject: str
+    msg_id: str
+    delivery_count: int
+    stream_sequence: int
+    headers: dict[str, str]
+
+
+Handler = Callable[[M, EventMeta], Awaitable[None]]
+
+
+class EventBus:
+    def __init__(self, nc: NatsClient, js: JetStreamContext, namespace: str = "") -> None:
+        self._nc = nc
+        self._js = js
+        self._namespace = namespace
+        self._consumers: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def connect(cls, settings: MessagingSettings, client_name: str) -> EventBus:
+        """Connect and keep reconnecting forever: a NATS outage must not kill a service."""
+
+        async def on_error(exc: Exception) -> None:
+            log.warning("nats_error", error=str(exc))
+
+        async def on_disconnect() -> None:
+            log.warning("nats_disconnected")
+
+        async def on_reconnect() -> None:
+            log.info("nats_reconnected")
+
+        nc = await nats.connect(
+            settings.nats_url,
+            name=client_name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=3,
+            error_cb=on_error,
+            disconnected_cb=on_disconnect,
+            reconnected_cb=on_reconnect,
+        )
+        return cls(nc, nc.jetstream(timeout=5), settings.nats_namespace)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._nc.is_connected)
+
+    def subject(self, name: str) -> str:
+        return f"{self._namespace}.{name}" if self._namespace else name
+
+    def stream_name(self, spec: StreamSpec) -> str:
+        return f"{self._namespace}_{spec.name}" if self._namespace else spec.name
+
+    async def ensure_streams(self, specs: tuple[StreamSpec, ...] = ALL_STREAMS) -> None:
+        """Create or update the streams; safe to call from every service at start."""
+        for spec in specs:
+            config = StreamConfig(
+                name=self.stream_name(spec),
+                subjects=[self.subject(s) for s in spec.subjects],
+                max_age=spec.max_age.total_seconds(),
+                duplicate_window=spec.duplicate_window.total_seconds(),
+                max_bytes=spec.max_bytes,
+                description=spec.description,
+            )
+            try:
+                await self._js.stream_info(config.name)
+                await self._js.update_stream(config)
+            except NotFoundError:
+                await self._js.add_stream(config)
+
+    async def publish(
+        self, subject: str, event: Message, msg_id: str, user_id: str = ""
+    ) -> PubAck:
+        """Publish and wait for the JetStream ack; raises when JetStream is unreachable."""
+        full_subject = self.subject(subject)
+        with tracer.start_as_current_span(f"publish {subject}", kind=SpanKind.PRODUCER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.destination.name", full_subject)
+            span.set_attribute("messaging.message.id", msg_id)
+            headers = {"Nats-Msg-Id": msg_id, EVENT_TYPE_HEADER: event.DESCRIPTOR.full_name}
+            if user_id:
+                headers[USER_ID_HEADER] = user_id
+            propagate.inject(headers)
+            try:
+                ack = await self._js.publish(full_subject, event.SerializeToString(), headers=headers)
+            except Exception:
+                EVENTS_PUBLISHED.labels(subject, "error").inc()
+                raise
+            EVENTS_PUBLISHED.labels(subject, "duplicate" if ack.duplicate else "stored").inc()
+            return ack
+
+    def consume(
+        self,
+        subject_filter: str,
+        durable: str,
+        event_type: type[M],
+        handler: Handler[M],
+        *,
+        stream: StreamSpec,
+        batch: int = 64,
+        ack_wait_seconds: float = 30,
+        max_deliver: int = 20,
+        deliver_new_only: bool = False,
+    ) -> asyncio.Task[None]:
+        """Start a durable pull consumer in the background; the event is acked after `handler` returns.
+
+        A handler exception naks the message with a growing delay (redelivered up to `max_deliver` times);
+        a payload that does not decode is terminated at once (it can never succeed).
+        """
+        task = asyncio.create_task(
+            self._consume_loop(
+                subject_filter, durable, event_type, handler, stream, batch,
+                ack_wait_seconds, max_deliver, deliver_new_only,
+            ),
+            name=f"consumer:{durable}",
+        )
+        self._consumers.append(task)
+        return task
+
+    async def _consume_loop(
+        self,
+        subject_filter: str,
+        durable: str,
+        event_type: type[M],
+        handler: Handler[M],
+        stream: StreamSpec,
+        batch: int,
+        ack_wait_seconds: float,
+        max_deliver: int,
+        deliver_new_only: bool,
+    ) -> None:
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ack_wait_seconds,
+            max_deliver=max_deliver,
+            filter_subject=self.subject(subject_filter),
+            deliver_policy=DeliverPolicy.NEW if deliver_new_only else DeliverPolicy.ALL,
+        )
+        subscription = None
+        while True:
+            try:
+                if subscription is None:
+                    subscription = await self._js.pull_subscribe(
+                        self.subject(subject_filter), durable=durable,
+                        stream=self.stream_name(stream), config=config,
+                    )
+                messages = await subscription.fetch(batch, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS down or consumer gone: keep trying, never die
+                log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
+                subscription = None
+                await asyncio.sleep(1)
+                continue
+            for msg in messages:
+                await self._handle(msg, durable, event_type, handler)
+
+    async def _handle(self, msg: Msg, durable: str, event_type: type[M], handler: Handler[M]) -> None:
+        headers = dict(msg.headers or {})
+        parent = propagate.extract(headers)
+        subject = msg.subject.removeprefix(f"{self._namespace}.") if self._namespace else msg.subject
+        started = time.perf_counter()
+        with tracer.start_as_current_span(
+            f"process {subject}", context=parent, kind=SpanKind.CONSUMER
+        ) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.consumer.group.name", durable)
+            meta = EventMeta(
+                subject=subject,
+                msg_id=headers.get("Nats-Msg-Id", ""),
+                delivery_count=msg.metadata.num_delivered,
+                stream_sequence=msg.metadata.sequence.stream,
+                headers=headers,
+            )
+            try:
+                event = event_type.FromString(msg.data)
+            except DecodeError:
+                log.error("event_undecodable", consumer=durable, subject=subject, msg_id=meta.msg_id)
+                EVENTS_CONSUMED.labels(durable, "undecodable").inc()
+                await msg.term()
+                return
+            try:
+                await handler(event, meta)
+            except Exception as exc:
+                span.record_exception(exc)
+                delay = min(30.0, 0.5 * 2 ** min(meta.delivery_count, 6))
+                log.exception("event_handler_failed", consumer=durable, subject=subject,
+                              msg_id=meta.msg_id, delivery=meta.delivery_count, retry_in=delay)
+                EVENTS_CONSUMED.labels(durable, "failed").inc()
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=delay)
+                return
+            finally:
+                EVENT_HANDLE_SECONDS.labels(durable).observe(time.perf_counter() - started)
+            with contextlib.suppress(Exception):
+                await msg.ack()
+            EVENTS_CONSUMED.labels(durable, "ok").inc()
+
+    async def close(self) -> None:
+        for task in self._consumers:
+            task.cancel()
+        for task in self._consumers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._consumers.clear()
+        with contextlib.suppress(Exception):
+            await self._nc.drain()

@@ -1,0 +1,89 @@
+"""The JetStream streams and subjects of Seller Bot (documented in proto/EVENTS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    max_age: timedelta
+    duplicate_window: timedelta
+    max_bytes: int
+    description: str
+
+
+CONVERSATIONS = StreamSpec(
+    name="CONVERSATIONS",
+    subjects=("conversations.>",),
+    max_age=timedelta(days=7),
+    duplicate_window=timedelta(minutes=10),
+    max_bytes=1024**3,
+    description="Customer messages in, replies out, handoffs, deliveries, orders",
+)
+BOT = StreamSpec(
+    name="BOT",
+    subjects=("bot.>",),
+    max_age=timedelta(days=3),
+    duplicate_window=timedelta(minutes=2),
+    max_bytes=512 * 1024**2,
+    description="Automation task, worker and profile events",
+)
+DEAD_LETTERS = StreamSpec(
+    name="DEAD_LETTERS",
+    subjects=("deadletters.>",),
+    max_age=timedelta(days=30),
+    duplicate_window=timedelta(minutes=2),
+    max_bytes=256 * 1024**2,
+    description="Replies that could not be delivered after every retry",
+)
+ALL_STREAMS: tuple[StreamSpec, ...] = (CONVERSATIONS, BOT, DEAD_LETTERS)
+
+
+class Subjects:
+    """Subject names; <channel> is the lower-case channel name (whatsapp, instagram, chatwoot, telegram, api)."""
+
+    INBOUND_ALL = "conversations.inbound.>"
+    OUTBOUND_ALL = "conversations.outbound.>"
+    HANDOFF_ALL = "conversations.handoff.>"
+    DELIVERY_ALL = "conversations.delivery.>"
+    CONVERSATION_UPDATED = "conversations.updated"
+    ORDER_PLACED = "conversations.order"
+    BOT_TASK_ALL = "bot.task.>"
+    BOT_WORKER_ALL = "bot.worker.>"
+    BOT_ALL = "bot.>"
+    PROFILE_LOGIN_STATE = "bot.profile.login_state"
+    DEAD_LETTER_ALL = "deadletters.>"
+
+    @staticmethod
+    def inbound(channel: str) -> str:
+        return f"conversations.inbound.{channel}"
+
+    @staticmethod
+    def outbound(channel: str) -> str:
+        return f"conversations.outbound.{channel}"
+
+    @staticmethod
+    def handoff(channel: str) -> str:
+        return f"conversations.handoff.{channel}"
+
+    @staticmethod
+    def delivery(channel: str) -> str:
+        return f"conversations.delivery.{channel}"
+
+    @staticmethod
+    def bot_task(kind: str) -> str:
+        """kind: started | progress | completed | failed | needs_attention"""
+        return f"bot.task.{kind}"
+
+    @staticmethod
+    def bot_worker(kind: str) -> str:
+        """kind: started | stopped"""
+        return f"bot.worker.{kind}"
+
+    @staticmethod
+    def dead_letter(channel: str) -> str:
+        return f"deadletters.outbound.{channel}"

@@ -1,0 +1,1 @@
+"""TikTok Seller Center automation: profiles, tasks and the Playwright worker."""

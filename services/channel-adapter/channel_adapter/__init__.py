@@ -1,0 +1,1 @@
+"""Chatwoot, WhatsApp (Evolution), Instagram and Telegram in and out."""

@@ -1,0 +1,13 @@
+"""Typed settings of the channel-adapter service, composed from the libs' fragments."""
+
+from pydantic_settings import SettingsConfigDict
+from sellerbot_database import DatabaseSettings
+from sellerbot_messaging import MessagingSettings
+from sellerbot_telemetry import TelemetrySettings
+
+
+class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_prefix="", extra="ignore")
+
+    channel_adapter_grpc_addr: str = "127.0.0.1:50053"
+    channel_adapter_metrics_port: int = 9103

@@ -1,0 +1,1 @@
+"""The AI seller: intents, grounded replies, context, handoff, stats and config."""

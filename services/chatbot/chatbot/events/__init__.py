@@ -1,0 +1,1 @@
+"""Thin NATS subscribers and publishers."""

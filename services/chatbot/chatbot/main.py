@@ -1,0 +1,40 @@
+"""Start-up of the chatbot service: gRPC server (with health), NATS streams and the metrics port."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from sellerbot_grpc import GrpcServer
+from sellerbot_messaging import EventBus
+from sellerbot_telemetry import configure_telemetry
+from sellerbot_telemetry.metrics_server import start_metrics_server
+
+from chatbot.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+SERVICE_NAME = "chatbot"
+GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
+
+
+async def serve(settings: ServiceSettings) -> None:
+    bus = await EventBus.connect(settings, SERVICE_NAME)
+    await bus.ensure_streams()
+    server = GrpcServer([GRPC_SERVICE], registrations=[])
+    await server.start(settings.chatbot_grpc_addr)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("service_stopping", service=SERVICE_NAME)
+    await server.stop()
+    await bus.close()
+
+
+def run() -> None:
+    settings = ServiceSettings()
+    configure_telemetry(SERVICE_NAME, settings)
+    start_metrics_server(settings.chatbot_metrics_port)
+    asyncio.run(serve(settings))

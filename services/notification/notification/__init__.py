@@ -1,0 +1,1 @@
+"""Real-time notifications per user, fed by NATS."""

@@ -1,0 +1,1 @@
+"""Redis, database and external APIs."""
