@@ -25,10 +25,10 @@ class ServiceClients:
     @classmethod
     def connect(cls, settings: GatewaySettings) -> ServiceClients:
         channels = {
-            "automation": open_channel(settings.automation_service_addr),
-            "chatbot": open_channel(settings.chatbot_service_addr),
-            "channel-adapter": open_channel(settings.channel_adapter_service_addr),
-            "notification": open_channel(settings.notification_service_addr),
+            "automation": open_channel(settings.automation_grpc_addr),
+            "chatbot": open_channel(settings.chatbot_grpc_addr),
+            "channel-adapter": open_channel(settings.channel_adapter_grpc_addr),
+            "notification": open_channel(settings.notification_grpc_addr),
         }
         return cls(
             channels=channels,

@@ -41,10 +41,10 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
     trusted_proxies: str = Field(default="", description="Comma-separated IPs/CIDRs allowed to set X-Forwarded-For")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
-    automation_service_addr: str = "127.0.0.1:50051"
-    chatbot_service_addr: str = "127.0.0.1:50052"
-    channel_adapter_service_addr: str = "127.0.0.1:50053"
-    notification_service_addr: str = "127.0.0.1:50054"
+    automation_grpc_addr: str = "127.0.0.1:50051"
+    chatbot_grpc_addr: str = "127.0.0.1:50052"
+    channel_adapter_grpc_addr: str = "127.0.0.1:50053"
+    notification_grpc_addr: str = "127.0.0.1:50054"
     service_metrics_urls: str = Field(
         default="automation=http://127.0.0.1:9101/metrics,chatbot=http://127.0.0.1:9102/metrics,"
         "channel-adapter=http://127.0.0.1:9103/metrics,notification=http://127.0.0.1:9104/metrics",
