@@ -1,0 +1,1 @@
+"""Offline checks of Seller Bot's deployment files (used by deploy/tests)."""
