@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_lat
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-SCRAPE_FAILED = Counter("gateway_metrics_scrape_failed_total", "Service metrics scrapes that failed", ["service"])
+SCRAPE_FAILED = Counter("gateway_metrics_scrape_failed_total", "Service metrics scrapes that failed", ["target"])
 
 
 class _Families:
@@ -32,7 +32,7 @@ def _merge(sources: dict[str, str], own: str) -> list[Metric]:
                 target = Metric(family.name, family.documentation, family.type, family.unit)
                 merged[family.name] = target
             for sample in family.samples:
-                labels = {**sample.labels, "service": service}
+                labels = {"service": service, **sample.labels}
                 target.add_sample(sample.name, labels, sample.value, sample.timestamp, sample.exemplar)
     return list(merged.values())
 

@@ -39,8 +39,13 @@ async def _forward(channel: WebhookChannel, request: Request, state: State, suff
     return Response(result.body, status_code=result.status_code, media_type=result.content_type or None)
 
 
-@router.api_route("/{channel}", methods=["GET", "POST"], summary="Receive a platform webhook")
+@router.post("/{channel}", summary="Receive a platform webhook")
 async def receive(channel: WebhookChannel, request: Request, state: State) -> Response:
+    return await _forward(channel, request, state)
+
+
+@router.get("/{channel}", summary="Platform verification handshake (Instagram hub.challenge)")
+async def verify(channel: WebhookChannel, request: Request, state: State) -> Response:
     return await _forward(channel, request, state)
 
 

@@ -1,0 +1,25 @@
+"""`python -m sellerbot_devstack run|bench`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="sellerbot-devstack")
+    parser.add_argument("command", choices=["run", "bench"])
+    args = parser.parse_args()
+    if args.command == "run":
+        from sellerbot_devstack.stack import run
+
+        raise SystemExit(run(ROOT))
+    from sellerbot_devstack.benchmarks import run_all
+
+    raise SystemExit(run_all(ROOT))
+
+
+if __name__ == "__main__":
+    main()

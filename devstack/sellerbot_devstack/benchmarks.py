@@ -1,0 +1,55 @@
+"""`make bench`: run every benchmark script and assemble docs/benchmarks.md with the machine and commands."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split()[1])
+        memory = f", {total_kb / 1024**2:.0f} GiB RAM"
+    return (f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def run_all(root: Path) -> int:
+    scripts = sorted(root.glob("services/*/benchmarks/run.py")) + sorted(root.glob("gateway/benchmarks/run.py"))
+    sections_dir = root / "docs" / "benchmarks"
+    sections_dir.mkdir(parents=True, exist_ok=True)
+    failures: list[str] = []
+    for script in scripts:
+        name = script.parent.parent.name
+        print(f"== benchmark: {name} ({script.relative_to(root)})", flush=True)
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, str(script)], cwd=root, check=False)
+        print(f"== {name}: exit {result.returncode} in {time.monotonic() - started:.0f}s", flush=True)
+        if result.returncode != 0:
+            failures.append(name)
+    parts = [
+        "# Benchmarks\n",
+        f"Machine: {_machine()}.  ",
+        f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `make bench` "
+        "(each section also names its own script).\n",
+        "Goals come from the issues; every number below was measured by the script named in its section.\n",
+    ]
+    for section in sorted(sections_dir.glob("*.md")):
+        parts.append(section.read_text().strip() + "\n")
+    (root / "docs" / "benchmarks.md").write_text("\n".join(parts))
+    print(f"wrote docs/benchmarks.md ({len(scripts)} scripts, failed: {failures or 'none'})")
+    return 1 if failures else 0

@@ -1,0 +1,42 @@
+"""/metrics merges the gateway's own metrics with every service's, labelled by service."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client.parser import text_string_to_metric_families
+
+
+@pytest.fixture
+def fake_service_metrics() -> Iterator[str]:
+    registry = CollectorRegistry()
+    counter = Counter("bot_task_created_total", "Tasks created", ["task_type"], registry=registry)
+    counter.labels("reply_comments").inc(3)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    yield f"http://127.0.0.1:{port}/metrics"
+    server.shutdown()
+    thread.join()
+
+
+async def test_gateway_metrics_include_the_services_metrics(
+    gateway_factory: Callable[..., Any], fake_service_metrics: str
+) -> None:
+    client: httpx.AsyncClient = await gateway_factory(
+        service_metrics_urls=f"automation={fake_service_metrics},chatbot=http://127.0.0.1:9/metrics")
+    await client.get("/bot/tasks")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    created = families["bot_task_created"].samples
+    assert any(s.labels == {"task_type": "reply_comments", "service": "automation"} and s.value == 3
+               for s in created)
+    scrape_failures = families["gateway_metrics_scrape_failed"].samples
+    assert any(s.labels.get("target") == "chatbot" for s in scrape_failures)
