@@ -26,5 +26,8 @@ class TelemetrySettings(BaseSettings):
     otel_exporter_otlp_endpoint: str = Field(
         default="http://127.0.0.1:4317", description="OTLP gRPC collector endpoint"
     )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface of the /metrics port (METRICS_HOST; 0.0.0.0 in containers)"
+    )
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
