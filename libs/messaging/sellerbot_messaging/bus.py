@@ -76,6 +76,7 @@ class EventBus:
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
             connect_timeout=3,
+            drain_timeout=5,
             error_cb=on_error,
             disconnected_cb=on_disconnect,
             reconnected_cb=on_reconnect,
@@ -178,26 +179,32 @@ class EventBus:
             filter_subject=self.subject(subject_filter),
             deliver_policy=DeliverPolicy.NEW if deliver_new_only else DeliverPolicy.ALL,
         )
-        subscription = None
-        while True:
-            try:
-                if subscription is None:
-                    subscription = await self._js.pull_subscribe(
-                        self.subject(subject_filter), durable=durable,
-                        stream=self.stream_name(stream), config=config,
-                    )
-                messages = await subscription.fetch(batch, timeout=1)
-            except nats.errors.TimeoutError:
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # NATS down or consumer gone: keep trying, never die
-                log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
-                subscription = None
-                await asyncio.sleep(1)
-                continue
-            for msg in messages:
-                await self._handle(msg, durable, event_type, handler)
+        subscription: JetStreamContext.PullSubscription | None = None
+        try:
+            while True:
+                try:
+                    if subscription is None:
+                        subscription = await self._js.pull_subscribe(
+                            self.subject(subject_filter), durable=durable,
+                            stream=self.stream_name(stream), config=config,
+                        )
+                    messages = await subscription.fetch(batch, timeout=1)
+                except nats.errors.TimeoutError:
+                    continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # NATS down or consumer gone: keep trying, never die
+                    log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
+                    subscription = None
+                    await asyncio.sleep(1)
+                    continue
+                for msg in messages:
+                    await self._handle(msg, durable, event_type, handler)
+        finally:
+            # Leave no pending pull request behind: a drain would wait for it until its timeout.
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def _handle(self, msg: Msg, durable: str, event_type: type[M], handler: Handler[M]) -> None:
         headers = dict(msg.headers or {})
