@@ -111,15 +111,19 @@ class EventBus:
                 await self._js.add_stream(config)
 
     async def publish(
-        self, subject: str, event: Message, msg_id: str, user_id: str = ""
+        self, subject: str, event: Message, msg_id: str, user_id: str = "",
+        extra_headers: dict[str, str] | None = None,
     ) -> PubAck:
-        """Publish and wait for the JetStream ack; raises when JetStream is unreachable."""
+        """Publish and wait for the JetStream ack; raises when JetStream is unreachable.
+
+        `extra_headers` carry facts that are not part of the event (e.g. a dead letter's error)."""
         full_subject = self.subject(subject)
         with tracer.start_as_current_span(f"publish {subject}", kind=SpanKind.PRODUCER) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.destination.name", full_subject)
             span.set_attribute("messaging.message.id", msg_id)
-            headers = {"Nats-Msg-Id": msg_id, EVENT_TYPE_HEADER: event.DESCRIPTOR.full_name}
+            headers = {**(extra_headers or {}), "Nats-Msg-Id": msg_id,
+                       EVENT_TYPE_HEADER: event.DESCRIPTOR.full_name}
             if user_id:
                 headers[USER_ID_HEADER] = user_id
             propagate.inject(headers)
