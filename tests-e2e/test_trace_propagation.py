@@ -7,6 +7,8 @@ import uuid
 
 import grpc
 import httpx
+from api_gateway.main import create_app
+from api_gateway.settings import GatewaySettings
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -16,9 +18,6 @@ from sellerbot_grpc import GrpcServer, caller_user_id
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
 from sellerbot_messaging.streams import BOT
 from sellerbot_telemetry import configure_tracing
-
-from api_gateway.main import create_app
-from api_gateway.settings import GatewaySettings
 
 
 def trace_id_now() -> str:
@@ -32,7 +31,7 @@ class WorkerStatusThatPublishes(automation_pb2_grpc.AutomationServiceServicer):
         self.bus = bus
         self.trace_ids: list[str] = []
 
-    async def GetWorkerStatus(  # noqa: N802
+    async def GetWorkerStatus(
         self, request: automation_pb2.GetWorkerStatusRequest, context: grpc.aio.ServicerContext
     ) -> automation_pb2.WorkerStatus:
         user_id = await caller_user_id(context)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncpg
 import nats
 import redis.asyncio as redis_async
-
 from sellerbot_devstack.servers import start_nats, start_postgres, start_redis
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sellerbot_devstack.servers import free_port
-
 from api_gateway.main import create_app
 from api_gateway.settings import GatewaySettings
+from sellerbot_devstack.servers import free_port
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "admin-password-123"

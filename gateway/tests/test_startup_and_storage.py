@@ -10,10 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from api_gateway.settings import GatewaySettings
 from pydantic import ValidationError
 from sellerbot_devstack.servers import free_port
-
-from api_gateway.settings import GatewaySettings
 
 from .conftest import login
 
