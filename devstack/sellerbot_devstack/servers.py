@@ -35,7 +35,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(host: str, port: int, deadline_seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, deadline_seconds: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
         if port_open(host, port, 0.2):

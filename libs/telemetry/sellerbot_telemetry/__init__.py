@@ -1,8 +1,8 @@
 """Telemetry set-up shared by every Seller Bot process: JSON logs, traces and Prometheus metrics."""
 
-from sellerbot_telemetry.structured_logs import configure_logging
-from sellerbot_telemetry.settings import TelemetrySettings
 from sellerbot_telemetry.bootstrap import configure_telemetry
+from sellerbot_telemetry.settings import TelemetrySettings
+from sellerbot_telemetry.structured_logs import configure_logging
 from sellerbot_telemetry.tracing import configure_tracing, current_trace_id
 
 __all__ = [

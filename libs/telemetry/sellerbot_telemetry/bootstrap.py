@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sellerbot_telemetry.structured_logs import configure_logging
 from sellerbot_telemetry.settings import TelemetrySettings
+from sellerbot_telemetry.structured_logs import configure_logging
 from sellerbot_telemetry.tracing import configure_tracing
 
 
