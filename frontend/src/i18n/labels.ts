@@ -1,0 +1,86 @@
+/** pt-BR labels for the closed sets the API returns; unknown values are shown humanized, never hidden. */
+
+export const TASK_TYPE_LABELS: Record<string, string> = {
+  reply_comments: "Responder comentários",
+  reply_reviews: "Responder avaliações",
+  reply_messages: "Responder mensagens",
+  invite_creators: "Convidar criadores",
+};
+
+export const TASK_STATUS_LABELS: Record<string, string> = {
+  queued: "Na fila",
+  running: "Em execução",
+  completed: "Concluída",
+  failed: "Falhou",
+  needs_attention: "Requer atenção",
+  cancelled: "Cancelada",
+};
+
+export const PROFILE_STATUS_LABELS: Record<string, string> = {
+  unverified: "Não verificado",
+  verifying: "Verificando…",
+  verified: "Verificado",
+  needs_2fa: "Aguardando código 2FA",
+  captcha: "Captcha detectado",
+  expired: "Sessão expirada",
+  blocked: "Bloqueado",
+  failed: "Falha no login",
+};
+
+export const INTENT_LABELS: Record<string, string> = {
+  greeting: "Saudação",
+  product_info: "Informações do produto",
+  price: "Preço",
+  availability: "Disponibilidade",
+  shipping: "Frete e entrega",
+  payment: "Pagamento",
+  order_status: "Status do pedido",
+  returns: "Trocas e devoluções",
+  complaint: "Reclamação",
+  human: "Pediu atendente",
+  purchase: "Compra",
+  thanks_bye: "Agradecimento/despedida",
+  other: "Outros",
+};
+
+export const STAGE_LABELS: Record<string, string> = {
+  new_contact: "Novo contato",
+  new: "Novo contato",
+  product_interest: "Interesse no produto",
+  interest: "Interesse no produto",
+  price_asked: "Perguntou o preço",
+  purchase_intent: "Intenção de compra",
+  converted: "Convertido",
+};
+
+export const HANDOFF_LABELS: Record<string, string> = {
+  bot: "Bot",
+  waiting_human: "Aguardando humano",
+  human: "Com atendente",
+};
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  whatsapp: "WhatsApp",
+  evolution: "WhatsApp (Evolution)",
+  instagram: "Instagram",
+  chatwoot: "Chatwoot",
+  telegram: "Telegram",
+  tiktok_shop: "TikTok Shop",
+  api: "API",
+};
+
+export const DEAD_LETTER_STATUS_LABELS: Record<string, string> = {
+  dead: "Não entregue",
+  retried: "Reenviada",
+  delivered: "Entregue",
+};
+
+export function humanize(value: string): string {
+  if (!value) return "—";
+  const text = value.replace(/[_-]+/g, " ").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function label(map: Record<string, string>, value: string): string {
+  return map[value] ?? humanize(value);
+}

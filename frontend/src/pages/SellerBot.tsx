@@ -1,0 +1,75 @@
+/** SellerBot: the unified dashboard with the tabs Automação | Chatbot IA, live status and toasts. */
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import { useServices } from "../api/services";
+import { useToast } from "../components/Toasts";
+import { Tabs } from "../components/ui";
+import { useMe } from "../hooks/queries";
+import { useLive } from "../realtime/LiveProvider";
+import { applyNotification, createThrottledInvalidator } from "../realtime/notificationEffects";
+import type { SocketStatus } from "../realtime/notificationSocket";
+import { BotDashboard } from "./automation/BotDashboard";
+import { ChatbotDashboard } from "./chatbot/ChatbotDashboard";
+
+type TabId = "automation" | "chatbot";
+const TAB_KEY = "sellerbot.tab";
+
+const LIVE_TEXT: Record<SocketStatus, string> = {
+  idle: "Conectando…",
+  connecting: "Conectando…",
+  open: "Ao vivo",
+  reconnecting: "Reconectando (atualizando a cada 15 s)",
+  unauthorized: "Sessão expirada",
+  stopped: "Desconectado",
+};
+
+function LiveIndicator({ status }: { status: SocketStatus }) {
+  return (
+    <span className={`live live-${status === "open" ? "on" : "off"}`} title="Notificações em tempo real">
+      <span className="live-dot" aria-hidden="true" /> {LIVE_TEXT[status]}
+    </span>
+  );
+}
+
+/** Wires live notifications to toasts and query refreshes for as long as the dashboard is shown. */
+function useNotificationEffects() {
+  const { socket } = useLive();
+  const client = useQueryClient();
+  const toast = useToast();
+  const invalidate = useMemo(() => createThrottledInvalidator(client), [client]);
+  useEffect(() => {
+    if (!socket) return undefined;
+    return socket.subscribe("*", (n) => applyNotification(n, client, toast, invalidate));
+  }, [socket, client, toast, invalidate]);
+}
+
+export function SellerBot() {
+  const { api } = useServices();
+  const { status } = useLive();
+  const me = useMe();
+  const [tab, setTab] = useState<TabId>(() => (sessionStorage.getItem(TAB_KEY) as TabId | null) ?? "automation");
+  useNotificationEffects();
+
+  function changeTab(next: TabId) {
+    setTab(next);
+    sessionStorage.setItem(TAB_KEY, next);
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand"><span aria-hidden="true">🤖</span> Seller Bot</div>
+        <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
+          tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" }]} />
+        <div className="topbar-right">
+          <LiveIndicator status={status} />
+          <span className="user" title={me.data?.id}>{me.data?.email ?? ""}</span>
+          <button type="button" className="secondary" onClick={() => api.logout()}>Sair</button>
+        </div>
+      </header>
+      <main className="content">
+        {tab === "automation" ? <BotDashboard /> : <ChatbotDashboard />}
+      </main>
+    </div>
+  );
+}

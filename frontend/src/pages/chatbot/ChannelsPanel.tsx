@@ -1,0 +1,112 @@
+/** Channel accounts (WhatsApp via Evolution, Chatwoot, Instagram, Telegram): list, register, remove. */
+import { FormEvent, useState } from "react";
+import type { ChannelAccountInput } from "../../api/endpoints";
+import { useServices } from "../../api/services";
+import { ErrorBox } from "../../components/ErrorBox";
+import { ConfirmButton, Empty, Loading, Panel } from "../../components/ui";
+import { useChannelAccounts } from "../../hooks/queries";
+import { queryKeys } from "../../hooks/queryKeys";
+import { useAction } from "../../hooks/useAction";
+import { formatDateTime } from "../../i18n/format";
+import { CHANNEL_LABELS, label } from "../../i18n/labels";
+
+const CHANNELS = ["evolution", "chatwoot", "instagram", "telegram"] as const;
+type ChannelId = (typeof CHANNELS)[number];
+
+/** What each platform needs: the account key's meaning, non-secret settings and secret names. */
+const CHANNEL_FIELDS: Record<ChannelId, { key: string; settings: string[]; secrets: string[] }> = {
+  evolution: { key: "Nome da instância", settings: ["base_url"], secrets: ["api_key", "webhook_secret"] },
+  chatwoot: { key: "ID da conta Chatwoot", settings: ["base_url", "inbox_id"], secrets: ["api_token", "webhook_secret"] },
+  instagram: { key: "ID da conta do Instagram", settings: ["graph_url", "api_version"], secrets: ["access_token", "app_secret", "verify_token"] },
+  telegram: { key: "ID do bot", settings: ["api_url"], secrets: ["bot_token", "secret_token"] },
+};
+
+export function ChannelsPanel() {
+  const accounts = useChannelAccounts();
+  const [creating, setCreating] = useState(false);
+  return (
+    <Panel title="Canais de atendimento" actions={
+      <button type="button" className={creating ? "secondary" : "primary"} onClick={() => setCreating(!creating)}>
+        {creating ? "Cancelar" : "Conectar canal"}
+      </button>}>
+      {creating && <ChannelForm onDone={() => setCreating(false)} />}
+      <ErrorBox error={accounts.error} onRetry={() => void accounts.refetch()} />
+      {accounts.isPending && <Loading />}
+      {accounts.data?.length === 0 && <Empty>Nenhum canal conectado.</Empty>}
+      {accounts.data && accounts.data.length > 0 && (
+        <table className="table">
+          <thead><tr><th>Canal</th><th>Conta</th><th>Configuração</th><th>Segredos guardados</th><th>Criado em</th><th /></tr></thead>
+          <tbody>
+            {accounts.data.map((a) => <AccountRow key={a.id} id={a.id} channel={a.channel} name={a.displayName || a.accountKey}
+              accountKey={a.accountKey} settings={a.settings} secrets={a.secretFields} createdAt={a.createdAt} />)}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+function AccountRow({ id, channel, name, accountKey, settings, secrets, createdAt }: {
+  id: string; channel: string; name: string; accountKey: string; settings: Record<string, unknown>; secrets: string[]; createdAt: string | null;
+}) {
+  const { chatbot } = useServices();
+  const remove = useAction(() => chatbot.deleteChannel(id), { invalidate: [queryKeys.sellerBotChannels], success: `${name} desconectado` });
+  return (
+    <tr>
+      <td>{label(CHANNEL_LABELS, channel)}</td>
+      <td><strong>{name}</strong>{name !== accountKey && <div className="muted small">{accountKey}</div>}</td>
+      <td className="small">{Object.entries(settings).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" · ") || "—"}</td>
+      <td className="small">{secrets.length ? secrets.map((s) => <code key={s} className="chip">{s}</code>) : "—"}</td>
+      <td>{formatDateTime(createdAt)}</td>
+      <td className="actions"><ConfirmButton label="Remover" confirmLabel="Desconectar" onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending} /></td>
+    </tr>
+  );
+}
+
+function ChannelForm({ onDone }: { onDone: () => void }) {
+  const { chatbot } = useServices();
+  const [channel, setChannel] = useState<ChannelId>("evolution");
+  const [accountKey, setAccountKey] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [settings, setSettings] = useState<Record<string, string>>({});
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const register = useAction((input: ChannelAccountInput) => chatbot.registerChannel(input), {
+    invalidate: [queryKeys.sellerBotChannels], success: (a) => `${label(CHANNEL_LABELS, a.channel)} conectado`, silentError: true,
+  });
+  const fields = CHANNEL_FIELDS[channel];
+  const nonEmpty = (o: Record<string, string>, keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => (o[k] ?? "").trim()).map((k) => [k, (o[k] ?? "").trim()]));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    register.mutate({
+      channel, account_key: accountKey.trim(), display_name: displayName.trim(),
+      settings: nonEmpty(settings, fields.settings), secrets: nonEmpty(secrets, fields.secrets),
+    }, { onSuccess: onDone });
+  }
+
+  return (
+    <form className="form-card" onSubmit={submit} aria-label="Conectar canal">
+      <div className="form-grid">
+        <label>Canal
+          <select value={channel} onChange={(e) => { setChannel(e.target.value as ChannelId); setSettings({}); setSecrets({}); }}>
+            {CHANNELS.map((c) => <option key={c} value={c}>{label(CHANNEL_LABELS, c)}</option>)}
+          </select>
+        </label>
+        <label>{fields.key}<input required maxLength={200} value={accountKey} onChange={(e) => setAccountKey(e.target.value)} /></label>
+        <label>Nome de exibição<input maxLength={200} value={displayName} onChange={(e) => setDisplayName(e.target.value)} /></label>
+        {fields.settings.map((k) => (
+          <label key={k}><code>{k}</code><input value={settings[k] ?? ""} onChange={(e) => setSettings({ ...settings, [k]: e.target.value })}
+            placeholder="padrão do servidor" /></label>
+        ))}
+        {fields.secrets.map((k) => (
+          <label key={k}><code>{k}</code> (segredo)<input type="password" autoComplete="off" value={secrets[k] ?? ""}
+            onChange={(e) => setSecrets({ ...secrets, [k]: e.target.value })} /></label>
+        ))}
+      </div>
+      <p className="muted small">Os segredos são guardados criptografados e nunca voltam para o painel.</p>
+      <ErrorBox error={register.error} />
+      <div className="row"><button type="submit" className="primary" disabled={register.isPending}>{register.isPending ? "Salvando…" : "Conectar"}</button></div>
+    </form>
+  );
+}
