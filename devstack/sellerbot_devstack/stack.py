@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +99,9 @@ class Stack:
         env.setdefault("ADMIN_EMAIL", "admin@sellerbot.local")
         env.setdefault("ADMIN_PASSWORD", "admin12345")
         env.setdefault("PYTHONUNBUFFERED", "1")
+        # Channel messages of the default (env-configured) accounts belong to the first admin.
+        env.setdefault("DEFAULT_SELLER_USER_ID",
+                       str(uuid.uuid5(uuid.NAMESPACE_URL, f"sellerbot:user:{env['ADMIN_EMAIL'].lower()}")))
         if not env.get("SELLER_CENTER_URL") and importlib.util.find_spec("sellerbot_fakes.seller_center"):
             env["SELLER_CENTER_URL"] = f"http://127.0.0.1:{REPLICA_PORT}"
             self.spawn(Process("seller-center", "sellerbot_fakes.seller_center", ("--port", str(REPLICA_PORT))))

@@ -84,3 +84,10 @@ async def test_admin_creates_a_seller_who_can_log_in_but_not_create_users(gatewa
     seller = {"Authorization": f"Bearer {await login(gateway, email, 'loja-segura-1')}"}
     forbidden = await gateway.post("/auth/users", json={"email": "x" + email, "password": "12345678"}, headers=seller)
     assert forbidden.status_code == 403
+
+
+async def test_the_first_admin_id_is_derived_from_admin_email(gateway: httpx.AsyncClient) -> None:
+    from api_gateway.users.repository import admin_user_id
+
+    me = (await gateway.get("/auth/me", headers={"Authorization": f"Bearer {await login(gateway)}"})).json()
+    assert me["id"] == admin_user_id(ADMIN_EMAIL)

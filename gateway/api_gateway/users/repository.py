@@ -16,6 +16,12 @@ class EmailAlreadyRegistered(Exception):
     pass
 
 
+def admin_user_id(email: str) -> str:
+    """The first admin's id is derived from ADMIN_EMAIL, so single-seller set-ups (and `make run`) can route
+    channel messages to that user with DEFAULT_SELLER_USER_ID before the gateway ever ran."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sellerbot:user:{email.lower()}"))
+
+
 class UserRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -29,8 +35,8 @@ class UserRepository:
         async with self._sessions() as session:
             return await session.get(User, user_id)
 
-    async def create(self, email: str, password: str, is_admin: bool = False) -> User:
-        user = User(id=str(uuid.uuid4()), email=email.lower(), password_hash=hash_password(password),
+    async def create(self, email: str, password: str, is_admin: bool = False, user_id: str = "") -> User:
+        user = User(id=user_id or str(uuid.uuid4()), email=email.lower(), password_hash=hash_password(password),
                     is_admin=is_admin)
         async with self._sessions() as session:
             session.add(user)
@@ -46,7 +52,7 @@ class UserRepository:
         if existing is not None:
             return existing
         try:
-            return await self.create(email, password, is_admin=True)
+            return await self.create(email, password, is_admin=True, user_id=admin_user_id(email))
         except EmailAlreadyRegistered:  # another replica created it at the same moment
             found = await self.by_email(email)
             assert found is not None
