@@ -1,0 +1,135 @@
+"""The NOTIFICATIONS JetStream stream: every user's notifications, one subject per user, kept for the window.
+
+Its sequence is the notification id: monotonic and identical on every replica, so a client resumes on any
+replica. The stream itself enforces the retention window (max age and max messages per user), deduplicates
+the replicas' publishes of one event (Nats-Msg-Id = the source event's stream and sequence) and answers the
+history reads of resuming clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from sellerbot.notification.v1 import notification_pb2 as pb
+from sellerbot_messaging import EventBus
+
+STREAM = "NOTIFICATIONS"
+SUBJECT_ROOT = "notifications"
+_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def user_token(user_id: str) -> str:
+    """A subject token for the user id (ids with dots, spaces or wildcards are hex-encoded)."""
+    if _SAFE_TOKEN.match(user_id):
+        return user_id
+    return "x" + user_id.encode().hex()
+
+
+@dataclass(frozen=True)
+class Retention:
+    max_age: timedelta
+    max_per_user: int
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class StreamPosition:
+    first_seq: int
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    seq: int
+    notification: pb.StoredNotification
+
+
+class NotificationLog:
+    def __init__(self, js: JetStreamContext, bus: EventBus, namespace: str, retention: Retention) -> None:
+        self._js = js
+        self._bus = bus
+        self.retention = retention
+        self.stream = f"{namespace}_{STREAM}" if namespace else STREAM
+        self.all_subjects = bus.subject(f"{SUBJECT_ROOT}.>")
+
+    def subject_of(self, user_id: str) -> str:
+        return f"{SUBJECT_ROOT}.{user_token(user_id)}"
+
+    async def ensure_stream(self) -> None:
+        config = StreamConfig(
+            name=self.stream,
+            subjects=[self.all_subjects],
+            storage=StorageType.FILE,
+            max_age=self.retention.max_age.total_seconds(),
+            max_msgs_per_subject=self.retention.max_per_user,
+            max_bytes=self.retention.max_bytes,
+            # Replicas republish an event while catching up: the window must cover the whole retention.
+            duplicate_window=self.retention.max_age.total_seconds(),
+            allow_direct=True,
+            description="Per-user notifications for WebSocket clients (resume window)",
+        )
+        try:
+            await self._js.stream_info(config.name)
+            await self._js.update_stream(config)
+        except NotFoundError:
+            await self._js.add_stream(config)
+
+    async def position(self) -> StreamPosition:
+        info = await self._js.stream_info(self.stream)
+        return StreamPosition(first_seq=info.state.first_seq, last_seq=info.state.last_seq)
+
+    async def append(self, notification: pb.StoredNotification) -> None:
+        """Store once: a second publish of the same source event (another replica) is dropped by JetStream."""
+        await self._bus.publish(self.subject_of(notification.user_id), notification,
+                                msg_id=notification.source, user_id=notification.user_id)
+
+    async def history(self, user_id: str, after_seq: int, up_to_seq: int, limit: int) -> list[StoredEntry]:
+        """The user's notifications with after_seq < seq <= up_to_seq, oldest first (at most `limit`)."""
+        if up_to_seq <= after_seq:
+            return []
+        config = ConsumerConfig(
+            filter_subject=self._bus.subject(self.subject_of(user_id)),
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=after_seq + 1,
+            ack_policy=AckPolicy.NONE,
+            mem_storage=True,
+            num_replicas=1,
+            inactive_threshold=10.0,
+        )
+        psub = await self._js.pull_subscribe(config.filter_subject or "", stream=self.stream, config=config)
+        consumer = config.name or ""
+        try:
+            info = await psub.consumer_info()
+            remaining = min(info.num_pending, limit)
+            entries: list[StoredEntry] = []
+            while remaining > 0:
+                batch = await self._fetch(psub, min(remaining, 256))
+                for msg in batch:
+                    seq = msg.metadata.sequence.stream
+                    if seq > up_to_seq:
+                        return entries
+                    entries.append(StoredEntry(seq, pb.StoredNotification.FromString(msg.data)))
+                remaining -= len(batch)
+            return entries
+        finally:
+            with contextlib.suppress(Exception):
+                await psub.unsubscribe()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._js.delete_consumer(self.stream, consumer), 2)
+
+    @staticmethod
+    async def _fetch(psub: JetStreamContext.PullSubscription, batch: int) -> list[Msg]:
+        try:
+            return await psub.fetch(batch, timeout=5)
+        except nats.errors.TimeoutError as exc:
+            raise ConnectionError("history read timed out") from exc
+
