@@ -78,6 +78,9 @@ GATEWAY = Dashboard(
             description="webhooks 100/min per IP, api 30/min per IP, bot_control 5/min per user"),
         Panel("Rate-limit checks served from memory (Redis down)", (Query(
             "sum(increase(gateway_rate_limit_backend_fallback_total[5m]))", "fallbacks"),)),
+        Panel("WebSocket connections (/ws/notifications)", (Query("sum(gateway_ws_connections)", "open"),)),
+        Panel("WebSocket frames sent by type", (Query(
+            "sum by (type) (rate(gateway_ws_messages_sent_total[5m]))", "{{type}}"),), "ops"),
         Panel("Service metrics the gateway could not read", (Query(
             "sum by (target) (increase(gateway_metrics_scrape_failed_total[5m]))", "{{target}}"),)),
         Panel("Events published (all processes)", (Query(
@@ -157,30 +160,44 @@ CHANNEL_ADAPTER = Dashboard(
     title="Seller Bot / Channel adapter",
     description="Chatwoot, WhatsApp (Evolution), Instagram and Telegram: webhooks in, replies out, dead letters.",
     panels=(
-        Panel("Webhooks rejected (1h)", (Query("sum(increase(channel_webhooks_rejected_total[1h]))"),), stat=True),
-        Panel("Dead letters (1h)", (Query(
-            'sum(increase(sellerbot_events_published_total{subject=~"deadletters\\\\..+"}[1h]))'),), stat=True),
+        Panel("Webhooks received (1h)", (Query("sum(increase(channel_adapter_webhooks_received_total[1h]))"),),
+              stat=True),
+        Panel("Webhooks rejected (1h)", (Query("sum(increase(channel_adapter_webhooks_rejected_total[1h]))"),),
+              stat=True),
+        Panel("Replies sent (1h)", (Query("sum(increase(channel_adapter_replies_sent_total[1h]))"),), stat=True),
+        Panel("Dead letters (1h)", (Query("sum(increase(channel_adapter_dead_letters_total[1h]))"),), stat=True),
         Panel("Webhooks received by channel", (Query(
-            "sum by (channel) (rate(channel_webhooks_received_total[5m]))", "{{channel}}"),), "reqps"),
-        Panel("Webhooks rejected and ignored", (
-            Query("sum by (channel, reason) (rate(channel_webhooks_rejected_total[5m]))",
+            "sum by (channel) (rate(channel_adapter_webhooks_received_total[5m]))", "{{channel}}"),), "reqps"),
+        Panel("Webhooks rejected and items ignored", (
+            Query("sum by (channel, reason) (rate(channel_adapter_webhooks_rejected_total[5m]))",
                   "rejected {{channel}} {{reason}}"),
-            Query("sum by (channel, reason) (rate(channel_webhooks_ignored_total[5m]))",
+            Query("sum by (channel, reason) (rate(channel_adapter_messages_ignored_total[5m]))",
                   "ignored {{channel}} {{reason}}"),
-        ), "reqps"),
+        ), "reqps", description="Rejected: failed signature/token, malformed body. Ignored: echoes, groups, statuses."),
+        Panel("Webhook handling p95 (until the JetStream ack)", (Query(
+            p95("channel_adapter_webhook_seconds", "channel"), "{{channel}}"),), "s"),
         Panel("Webhooks refused by the gateway (429)", (Query(
             'sum(rate(gateway_rate_limited_total{scope="webhooks"}[5m]))', "429"),), "reqps"),
+        Panel("Inbound messages published", (Query(
+            "sum by (channel, outcome) (rate(channel_adapter_messages_published_total[5m]))",
+            "{{channel}} {{outcome}}"),), "ops"),
+        Panel("Human agents taking over", (Query(
+            "sum by (channel) (increase(channel_adapter_human_takeovers_total[1h]))", "{{channel}}"),)),
         Panel("Replies sent, failed and retried", (
-            Query("sum by (channel) (rate(channel_messages_sent_total[5m]))", "sent {{channel}}"),
-            Query("sum by (channel) (rate(channel_messages_failed_total[5m]))", "failed {{channel}}"),
-            Query("sum by (channel) (rate(channel_messages_retried_total[5m]))", "retried {{channel}}"),
+            Query("sum by (channel) (rate(channel_adapter_replies_sent_total[5m]))", "sent {{channel}}"),
+            Query("sum by (channel, reason) (rate(channel_adapter_replies_failed_total[5m]))",
+                  "failed {{channel}} {{reason}}"),
+            Query("sum by (channel) (rate(channel_adapter_send_retries_total[5m]))", "retried {{channel}}"),
         ), "ops"),
-        Panel("Send latency p95", (Query(p95("channel_send_seconds", "channel"), "{{channel}}"),), "s"),
-        Panel("Circuit breaker state", (Query("max by (channel) (channel_circuit_state)", "{{channel}}"),),
-              mappings=(("0", "closed"), ("1", "open"), ("2", "half-open"))),
-        Panel("Dead letters by subject", (Query(
-            'sum by (subject) (increase(sellerbot_events_published_total{subject=~"deadletters\\\\..+"}[1h]))',
-            "{{subject}}"),)),
+        Panel("Send latency p95", (Query(p95("channel_adapter_send_seconds", "channel"), "{{channel}}"),), "s"),
+        Panel("Circuit breakers", (Query(
+            "max by (channel, account) (channel_adapter_circuit_state)", "{{channel}} {{account}}"),),
+            mappings=(("0", "closed"), ("1", "half-open"), ("2", "open"))),
+        Panel("Dead letters by channel", (
+            Query("sum by (channel) (increase(channel_adapter_dead_letters_total[1h]))", "{{channel}}"),
+            Query('sum by (subject) (increase(sellerbot_events_published_total{subject=~"deadletters\\\\..+"}[1h]))',
+                  "stream {{subject}}"),
+        )),
         *events_panels("channel-adapter"),
     ),
 )
@@ -188,17 +205,37 @@ CHANNEL_ADAPTER = Dashboard(
 NOTIFICATION = Dashboard(
     uid="sellerbot-notification",
     title="Seller Bot / Notifications",
-    description="Real-time notifications over /ws/notifications: clients, deliveries, slow clients.",
+    description="Real-time notifications per user: subscribers, deliveries, slow clients, latency.",
     panels=(
         Panel("Connected clients", (Query("sum(notification_connected_clients)"),), stat=True),
+        Panel("Connected users", (Query("sum(notification_connected_users)"),), stat=True),
         Panel("Delivered (1h)", (Query("sum(increase(notification_messages_delivered_total[1h]))"),), stat=True),
-        Panel("Connected clients over time", (Query("sum(notification_connected_clients)", "clients"),)),
-        Panel("Messages delivered by type", (Query(
+        Panel("Slow-client disconnects (1h)", (Query(
+            "sum(increase(notification_slow_client_disconnects_total[1h]))"),), stat=True),
+        Panel("Clients and users", (
+            Query("sum(notification_connected_clients)", "clients"),
+            Query("sum(notification_connected_users)", "users"),
+            Query("sum(gateway_ws_connections)", "gateway websockets"),
+        )),
+        Panel("Notifications delivered by type", (Query(
             "sum by (type) (rate(notification_messages_delivered_total[5m]))", "{{type}}"),), "ops"),
-        Panel("Clients dropped", (Query(
-            "sum by (reason) (increase(notification_clients_dropped_total[1h]))", "{{reason}}"),)),
-        Panel("Delivery latency p95 (event to socket)", (Query(
-            p95("notification_delivery_latency_seconds", "type"), "{{type}}"),), "s"),
+        Panel("Delivery latency p95 (event to subscriber)", (
+            Query("histogram_quantile(0.95, sum by (le) (rate(notification_delivery_latency_seconds_bucket[5m])))",
+                  "notification service"),
+            Query("histogram_quantile(0.95, sum by (le) (rate(gateway_ws_delivery_latency_seconds_bucket[5m])))",
+                  "end to end (websocket)"),
+        ), "s"),
+        Panel("Dropped and disconnected", (
+            Query("sum by (reason) (increase(notification_messages_dropped_total[1h]))", "dropped {{reason}}"),
+            Query("sum(increase(notification_slow_client_disconnects_total[1h]))", "slow-client disconnects"),
+            Query("sum by (reason) (increase(gateway_ws_closed_total[1h]))", "websocket closed {{reason}}"),
+        )),
+        Panel("Events translated and skipped", (
+            Query("sum by (type) (rate(notification_events_translated_total[5m]))", "{{type}}"),
+            Query("sum by (reason) (rate(notification_events_skipped_total[5m]))", "skipped {{reason}}"),
+        ), "ops"),
+        Panel("Resumed subscriptions (last_event_id)", (Query(
+            "sum by (outcome) (increase(notification_resumes_total[1h]))", "{{outcome}}"),)),
         *events_panels("notification"),
     ),
 )
