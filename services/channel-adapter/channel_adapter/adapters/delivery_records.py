@@ -1,0 +1,152 @@
+"""What was sent, what died, and when Instagram users last wrote: the outbound side's own records."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channel_adapter.adapters.tables import DeadLetterRow, InstagramContactRow, SentPartRow
+from channel_adapter.domain.errors import DeadLetterNotFound
+
+
+class DeadLetterStatus:
+    DEAD = "dead"
+    RETRIED = "retried"
+    DELIVERED = "delivered"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    user_id: str
+    channel: str
+    contact_id: str
+    reply_id: str
+    text: str
+    error: str
+    attempts: int
+    status: str
+    manual_retries: int
+    failed_at: datetime
+    reply: bytes
+
+
+def _dead_letter(row: DeadLetterRow) -> DeadLetter:
+    failed_at = row.failed_at if row.failed_at.tzinfo else row.failed_at.replace(tzinfo=UTC)
+    return DeadLetter(row.id, row.user_id, row.channel, row.contact_id, row.reply_id, row.text, row.error,
+                      row.attempts, row.status, row.manual_retries, failed_at, row.reply)
+
+
+class DeliveryRecords:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # ---- sent parts
+    async def sent_parts(self, reply_id: str) -> dict[int, str]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(SentPartRow).where(SentPartRow.reply_id == reply_id))).scalars().all()
+        return {row.part_index: row.platform_message_id for row in rows}
+
+    async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str) -> None:
+        async with self._sessions() as session:
+            session.add(SentPartRow(reply_id=reply_id, part_index=index, platform=platform,
+                                    platform_message_id=platform_message_id, sent_at=datetime.now(UTC)))
+            try:
+                await session.commit()
+            except IntegrityError:  # recorded by a concurrent delivery of the same reply
+                await session.rollback()
+
+    async def is_own_message(self, platform: str, platform_message_id: str) -> bool:
+        if not platform_message_id:
+            return False
+        async with self._sessions() as session:
+            found = await session.execute(select(SentPartRow.reply_id).where(
+                SentPartRow.platform == platform, SentPartRow.platform_message_id == platform_message_id,
+            ).limit(1))
+            return found.first() is not None
+
+    # ---- Instagram 24-hour window
+    async def touch_instagram_contact(self, account_key: str, contact_id: str, at: datetime) -> None:
+        async with self._sessions() as session:
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(InstagramContactRow).values(
+                account_key=account_key, contact_id=contact_id, last_inbound_at=at)
+            statement = statement.on_conflict_do_update(
+                index_elements=["account_key", "contact_id"], set_={"last_inbound_at": at},
+                where=InstagramContactRow.last_inbound_at < at,
+            )
+            await session.execute(statement)
+            await session.commit()
+
+    async def last_instagram_inbound(self, account_key: str, contact_id: str) -> datetime | None:
+        async with self._sessions() as session:
+            found = await session.get(InstagramContactRow, (account_key, contact_id))
+        if found is None:
+            return None
+        at = found.last_inbound_at
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+    # ---- dead letters
+    async def add_dead_letter(
+        self, *, user_id: str, channel: str, contact_id: str, reply_id: str, text: str, error: str,
+        attempts: int, reply: bytes,
+    ) -> DeadLetter:
+        """One row per reply: a reply that dies again after a manual retry goes back to `dead`."""
+        now = datetime.now(UTC)
+        async with self._sessions() as session:
+            row = (await session.execute(
+                select(DeadLetterRow).where(DeadLetterRow.reply_id == reply_id))).scalar_one_or_none()
+            if row is None:
+                row = DeadLetterRow(id=str(uuid.uuid4()), user_id=user_id, channel=channel, contact_id=contact_id,
+                                    reply_id=reply_id, text=text, manual_retries=0, reply=reply)
+                session.add(row)
+            row.error, row.attempts, row.status, row.failed_at = error, attempts, DeadLetterStatus.DEAD, now
+            await session.commit()
+            await session.refresh(row)
+            return _dead_letter(row)
+
+    async def dead_letters(self, owners: list[str], limit: int) -> list[DeadLetter]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(DeadLetterRow).where(or_(*(DeadLetterRow.user_id == o for o in owners)))
+                .order_by(DeadLetterRow.failed_at.desc()).limit(limit)
+            )).scalars().all()
+        return [_dead_letter(row) for row in rows]
+
+    async def dead_letter(self, dead_letter_id: str, owners: list[str]) -> DeadLetter:
+        async with self._sessions() as session:
+            row = await session.get(DeadLetterRow, dead_letter_id)
+        if row is None or row.user_id not in owners:
+            raise DeadLetterNotFound(dead_letter_id)
+        return _dead_letter(row)
+
+    async def mark_retried(self, dead_letter_id: str) -> DeadLetter:
+        async with self._sessions() as session:
+            row = await session.get(DeadLetterRow, dead_letter_id)
+            if row is None:
+                raise DeadLetterNotFound(dead_letter_id)
+            row.status = DeadLetterStatus.RETRIED
+            row.manual_retries += 1
+            await session.commit()
+            await session.refresh(row)
+            return _dead_letter(row)
+
+    async def set_status(self, dead_letter_id: str, status: str) -> None:
+        async with self._sessions() as session:
+            await session.execute(update(DeadLetterRow).where(DeadLetterRow.id == dead_letter_id)
+                                  .values(status=status))
+            await session.commit()
+
+    async def mark_delivered(self, reply_id: str) -> None:
+        async with self._sessions() as session:
+            await session.execute(update(DeadLetterRow).where(DeadLetterRow.reply_id == reply_id)
+                                  .values(status=DeadLetterStatus.DELIVERED))
+            await session.commit()

@@ -1,0 +1,108 @@
+"""The four platforms' send APIs over httpx, exactly as documented (see shared/reference/channels.md)."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+
+from channel_adapter.domain.accounts import ChannelAccount
+
+
+class PlatformRejected(Exception):
+    """The platform answered with an error status; `transient` says whether trying again can help."""
+
+    def __init__(self, platform: str, status: int, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{platform} answered {status}: {detail[:500]}")
+        self.platform = platform
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    parsed = email.utils.parsedate_to_datetime(value) if value else None
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class PlatformApis:
+    """One pooled HTTP client for every platform; each method returns the platform's message id."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds),
+                                       limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _post(self, platform: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        response = await self._http.post(url, json=body, headers=headers)
+        if response.status_code >= 400:
+            raise PlatformRejected(platform, response.status_code, response.text,
+                                   retry_after_seconds(response.headers.get("retry-after")))
+        return _json(response)
+
+    @staticmethod
+    def _base(account: ChannelAccount) -> str:
+        return str(account.setting("base_url", "")).rstrip("/")
+
+    async def evolution_send_text(self, account: ChannelAccount, instance: str, number: str, text: str) -> str:
+        """POST /message/sendText/{instance} with `apikey`; v2 body by default, v1 (1.8.x) body on request."""
+        if account.setting("api_version", "v2") == "v1":
+            body: dict[str, Any] = {"number": number, "options": {"delay": 1200, "presence": "composing"},
+                                    "textMessage": {"text": text}}
+        else:
+            body = {"number": number, "text": text, "delay": 1200, "linkPreview": False}
+        data = await self._post("evolution", f"{self._base(account)}/message/sendText/{instance}", body,
+                                {"apikey": account.secret("api_key")})
+        return str(data.get("key", {}).get("id", "")) if isinstance(data.get("key"), dict) else ""
+
+    async def chatwoot_create_message(
+        self, account: ChannelAccount, account_id: str, conversation_id: str, text: str, private: bool = False,
+    ) -> str:
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
+        body = {"content": text, "message_type": "outgoing", "private": private, "content_type": "text",
+                "content_attributes": {}}
+        data = await self._post("chatwoot", url, body, {"api_access_token": account.secret("api_token")})
+        return str(data.get("id", ""))
+
+    async def chatwoot_toggle_status(self, account: ChannelAccount, account_id: str, conversation_id: str,
+                                     status: str) -> None:
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status"
+        await self._post("chatwoot", url, {"status": status}, {"api_access_token": account.secret("api_token")})
+
+    async def instagram_send_text(self, account: ChannelAccount, recipient_id: str, text: str) -> str:
+        """Send API (Instagram Login flavour): POST {graph}/me/messages with the access token as Bearer."""
+        body = {"recipient": {"id": recipient_id}, "message": {"text": text}}
+        data = await self._post("instagram", f"{self._base(account)}/me/messages", body,
+                                {"Authorization": f"Bearer {account.secret('access_token')}"})
+        return str(data.get("message_id", ""))
+
+    async def telegram_send_message(self, account: ChannelAccount, chat_id: str, text: str) -> str:
+        url = f"{self._base(account)}/bot{account.secret('bot_token')}/sendMessage"
+        chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        data = await self._post("telegram", url, {"chat_id": chat, "text": text}, {})
+        if data.get("ok") is not True:
+            raise PlatformRejected("telegram", 400, str(data.get("description", "ok=false")))
+        result = data.get("result")
+        return str(result.get("message_id", "")) if isinstance(result, dict) else ""

@@ -1,0 +1,30 @@
+"""Prometheus metrics of the channel-adapter (scraped on CHANNEL_ADAPTER_METRICS_PORT, default 9103)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+WEBHOOKS_RECEIVED = Counter(
+    "channel_adapter_webhooks_received_total", "Webhook deliveries received", ["channel"])
+WEBHOOKS_REJECTED = Counter(
+    "channel_adapter_webhooks_rejected_total",
+    "Webhook deliveries refused (authentication, malformed JSON, wrong content type)", ["channel", "reason"])
+MESSAGES_IGNORED = Counter(
+    "channel_adapter_messages_ignored_total", "Webhook items deliberately not processed", ["channel", "reason"])
+MESSAGES_PUBLISHED = Counter(
+    "channel_adapter_messages_published_total", "Inbound messages published to JetStream", ["channel", "outcome"])
+HANDOFFS_DETECTED = Counter(
+    "channel_adapter_human_takeovers_total", "Human agents answering from the platform", ["channel"])
+WEBHOOK_SECONDS = Histogram(
+    "channel_adapter_webhook_seconds", "Webhook handling time until the JetStream ack", ["channel"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+
+REPLIES_SENT = Counter("channel_adapter_replies_sent_total", "Replies delivered", ["channel"])
+REPLIES_FAILED = Counter(
+    "channel_adapter_replies_failed_total", "Replies that could not be delivered", ["channel", "reason"])
+SEND_RETRIES = Counter("channel_adapter_send_retries_total", "Send attempts retried", ["channel"])
+SEND_SECONDS = Histogram(
+    "channel_adapter_send_seconds", "Latency of one platform send call", ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+CIRCUIT_STATE = Gauge(
+    "channel_adapter_circuit_state", "Circuit breaker per channel account: 0 closed, 1 half-open, 2 open",
+    ["channel", "account"])
+DEAD_LETTERS = Counter("channel_adapter_dead_letters_total", "Replies moved to the dead-letter stream", ["channel"])

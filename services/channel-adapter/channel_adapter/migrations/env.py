@@ -1,0 +1,4 @@
+from channel_adapter.adapters.tables import Base
+from sellerbot_database.alembic_env import run_migrations_online
+
+run_migrations_online(Base.metadata)
