@@ -134,23 +134,30 @@ CHATBOT = Dashboard(
         Panel("Messages processed (1h)", (Query("sum(increase(chatbot_messages_processed_total[1h]))"),), stat=True),
         Panel("Handoffs (1h)", (Query("sum(increase(chatbot_handoffs_total[1h]))"),), stat=True),
         Panel("LLM errors (1h)", (Query("sum(increase(chatbot_llm_errors_total[1h]))"),), stat=True),
+        Panel("Context store on memory fallback", (Query("max(chatbot_context_store_degraded)"),), stat=True,
+              mappings=(("0", "Redis"), ("1", "memory (Redis down)"))),
         Panel("Messages processed by channel", (Query(
-            "sum by (channel) (rate(chatbot_messages_processed_total[5m]))", "{{channel}}"),), "ops"),
-        Panel("Reply latency p95 by channel", (Query(p95("chatbot_reply_seconds", "channel"), "{{channel}}"),), "s"),
-        Panel("Intents", (Query("sum by (intent) (increase(chatbot_intents_total[1h]))", "{{intent}}"),)),
+            "sum by (channel, outcome) (rate(chatbot_messages_processed_total[5m]))", "{{channel}} {{outcome}}"),),
+            "ops"),
+        Panel("Reply latency p95 by channel", (Query(
+            p95("chatbot_reply_latency_seconds", "channel"), "{{channel}}"),), "s"),
+        Panel("Intents", (Query("sum by (intent) (increase(chatbot_intent_total[1h]))", "{{intent}}"),)),
         Panel("LLM calls and errors", (
-            Query("sum(rate(chatbot_llm_requests_total[5m]))", "calls"),
-            Query("sum(rate(chatbot_llm_errors_total[5m]))", "errors"),
+            Query("sum by (outcome) (rate(chatbot_llm_calls_total[5m]))", "calls {{outcome}}"),
+            Query("sum by (kind) (rate(chatbot_llm_errors_total[5m]))", "errors {{kind}}"),
         ), "ops"),
-        Panel("LLM latency p95", (Query(p95("chatbot_llm_request_seconds", "model"), "{{model}}"),), "s"),
+        Panel("LLM latency p95", (Query(p95("chatbot_llm_latency_seconds", "channel"), "{{channel}}"),), "s"),
         Panel("LLM tokens", (Query("sum by (kind) (rate(chatbot_llm_tokens_total[5m]))", "{{kind}}"),)),
-        Panel("Fallback replies and FAQ cache", (
-            Query("sum(rate(chatbot_fallback_replies_total[5m]))", "fallback"),
-            Query("sum(rate(chatbot_faq_cache_hits_total[5m]))", "cache hit"),
-            Query("sum(rate(chatbot_faq_cache_misses_total[5m]))", "cache miss"),
+        Panel("Offline fallbacks and FAQ cache", (
+            Query("sum by (reason) (rate(chatbot_fallback_total[5m]))", "fallback {{reason}}"),
+            Query("sum by (result) (rate(chatbot_faq_cache_total[5m]))", "FAQ cache {{result}}"),
         ), "ops"),
         Panel("Handoffs by channel", (Query(
-            "sum by (channel) (increase(chatbot_handoffs_total[1h]))", "{{channel}}"),)),
+            "sum by (channel, origin) (increase(chatbot_handoffs_total[1h]))", "{{channel}} {{origin}}"),)),
+        Panel("Replies dropped and duplicates", (
+            Query("sum by (reason) (increase(chatbot_replies_dropped_total[1h]))", "dropped {{reason}}"),
+            Query("sum(increase(chatbot_inbound_duplicates_total[1h]))", "duplicate inbound"),
+        )),
         *events_panels("chatbot"),
     ),
 )
