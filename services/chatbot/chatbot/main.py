@@ -1,36 +1,127 @@
-"""Start-up of the chatbot service: gRPC server (with health), NATS streams and the metrics port."""
+"""Start-up of the chatbot service: database migrations, Redis contexts, the intent model, the gRPC
+server (with health), the JetStream consumers, the idle-handoff sweeper and the metrics port."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
+from sellerbot.chatbot.v1 import chatbot_pb2_grpc
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_database import create_engine, run_migrations, session_factory
 from sellerbot_grpc import GrpcServer
-from sellerbot_messaging import EventBus
+from sellerbot_messaging import EventBus, Subjects
+from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chatbot.adapters.context_store import ContextStore
+from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
+from chatbot.adapters.repository import ChatbotRepository
+from chatbot.domain.intents import default_model
+from chatbot.events.conversation_signals import ConversationSignals
+from chatbot.events.inbound import InboundPipeline
+from chatbot.events.publisher import ConversationEvents
+from chatbot.grpc_api.servicer import ChatbotServicer
+from chatbot.profiles import SellerProfiles
+from chatbot.reports import Reports
+from chatbot.seller_bot import ProfessionalSellerBot
 from chatbot.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 SERVICE_NAME = "chatbot"
 GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+@dataclass
+class ChatbotService:
+    """Everything the running service holds; tests start it in-process with their own settings."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    bot: ProfessionalSellerBot
+    pipeline: InboundPipeline
+    server: GrpcServer
+    bus: EventBus | None
+    writer: ReplyWriter
+    sweeper: asyncio.Task[None] | None = None
+    port: int = 0
+
+    async def stop(self) -> None:
+        if self.sweeper:
+            self.sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sweeper
+        await self.server.stop(grace_seconds=1)
+        if self.bus:
+            await self.bus.close()
+        await self.pipeline.close()
+        await self.bot.contexts.close()
+        await self.writer.close()
+        await self.engine.dispose()
+
+
+async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> ChatbotService:
+    engine = create_engine(settings.url_for(SERVICE_NAME))
+    await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
+    repository = ChatbotRepository(session_factory(engine))
+    contexts = ContextStore.from_url(settings.redis_url)
+    writer = ReplyWriter(settings.llm_timeout_seconds, settings.llm_breaker_failures,
+                         settings.llm_breaker_open_seconds)
+    bus = await EventBus.connect(settings, SERVICE_NAME)
+    await bus.ensure_streams()
+    bot = ProfessionalSellerBot(
+        repository, SellerProfiles(repository), contexts, writer, ConversationEvents(bus),
+        LlmEndpoint(settings.openai_base_url, settings.openai_api_key, settings.openai_model),
+        await asyncio.to_thread(default_model),
+    )
+    pipeline = InboundPipeline(bot)
+    servicer = ChatbotServicer(bot, Reports(repository))
+    server = GrpcServer([GRPC_SERVICE], registrations=[
+        lambda s: chatbot_pb2_grpc.add_ChatbotServiceServicer_to_server(servicer, s)])
+    service = ChatbotService(settings, engine, bot, pipeline, server, bus, writer)
+    service.port = await server.start(settings.chatbot_grpc_addr)
+    if with_consumers:
+        signals = ConversationSignals(bot)
+        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle, stream=CONVERSATIONS)
+        bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
+                    stream=CONVERSATIONS)
+        bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
+        bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
+                    stream=CONVERSATIONS)
+        recovered = await pipeline.recover()
+        service.sweeper = asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds))
+        log.info("chatbot_started", port=service.port, recovered_contacts=recovered,
+                 llm="configured" if settings.openai_api_key else "offline")
+    return service
+
+
+async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            released = await bot.release_idle()
+            if released:
+                log.info("handoffs_released_idle", count=released)
+        except Exception as exc:  # a database hiccup must not stop the sweeper
+            log.warning("idle_sweep_failed", error=str(exc))
 
 
 async def serve(settings: ServiceSettings) -> None:
-    bus = await EventBus.connect(settings, SERVICE_NAME)
-    await bus.ensure_streams()
-    server = GrpcServer([GRPC_SERVICE], registrations=[])
-    await server.start(settings.chatbot_grpc_addr)
+    service = await start(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("service_stopping", service=SERVICE_NAME)
-    await server.stop()
-    await bus.close()
+    await service.stop()
 
 
 def run() -> None:

@@ -1,5 +1,6 @@
 """Typed settings of the chatbot service, composed from the libs' fragments."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from sellerbot_database import DatabaseSettings
 from sellerbot_messaging import MessagingSettings
@@ -11,3 +12,11 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
 
     chatbot_grpc_addr: str = "127.0.0.1:50052"
     chatbot_metrics_port: int = 9102
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="Contexts and sessions")
+    openai_base_url: str = Field(default="", description="Any OpenAI-compatible server; empty = api.openai.com")
+    openai_api_key: str = Field(default="", description="Empty = offline responder only")
+    openai_model: str = Field(default="gpt-4o-mini")
+    llm_timeout_seconds: float = Field(default=8.0, gt=0, le=120)
+    llm_breaker_failures: int = Field(default=3, ge=1, description="Failures in a row that open the circuit")
+    llm_breaker_open_seconds: float = Field(default=30.0, gt=0, description="How long an open circuit skips the LLM")
+    chatbot_idle_sweep_seconds: float = Field(default=30.0, gt=0, description="Idle handoff release check period")

@@ -1,0 +1,372 @@
+"""Database access of the chatbot service: conversations, history/inbox, catalog, config, FAQ, handoffs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chatbot.adapters.tables import (
+    ConfigVersionRow,
+    ConversationRow,
+    HandoffRow,
+    LearnedAnswerRow,
+    MessageRow,
+    ProductRow,
+)
+from chatbot.domain.catalog import Product
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: they are UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: str
+    event_id: str
+    text: str
+    platform_timestamp: datetime
+    created_at: datetime
+
+
+@dataclass
+class TurnRecord:
+    """Everything one answered turn changes, written in one transaction."""
+
+    conversation_id: str
+    inbound_ids: list[str]
+    intents: list[tuple[str, str, float]]  # (message id, intent, confidence)
+    reply_text: str
+    reply_id: str
+    source: str
+    prompt_variant: str
+    response_seconds: float | None
+    changes: dict[str, Any]
+
+
+class ChatbotRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # --- conversations -----------------------------------------------------------------------
+    async def open_conversation(
+        self, user_id: str, contact_id: str, channel: str, *, account_id: str = "",
+        platform_conversation_id: str = "", contact_name: str = "", pick_variant: Callable[[], str],
+    ) -> ConversationRow:
+        async with self._sessions.begin() as session:
+            row = await self._current(session, user_id, contact_id)
+            now = utcnow()
+            if row is None:
+                row = ConversationRow(
+                    id=str(uuid.uuid4()), user_id=user_id, contact_id=contact_id, channel=channel,
+                    account_id=account_id, platform_conversation_id=platform_conversation_id,
+                    contact_name=contact_name, handoff_state="bot", handoff_reason="", stage="new_contact",
+                    prompt_variant=pick_variant(), converted=False, order_id="", order_amount=Decimal("0"),
+                    last_message="", last_intent="", message_count=0, fallback_count=0, complaint_count=0,
+                    reply_sequence=0, archived=False, created_at=now, updated_at=now,
+                )
+                session.add(row)
+            else:
+                if account_id and row.account_id != account_id:
+                    row.account_id = account_id
+                if platform_conversation_id and row.platform_conversation_id != platform_conversation_id:
+                    row.platform_conversation_id = platform_conversation_id
+                if contact_name and row.contact_name != contact_name:
+                    row.contact_name = contact_name
+            return row
+
+    @staticmethod
+    async def _current(session: AsyncSession, user_id: str, contact_id: str) -> ConversationRow | None:
+        return (await session.execute(
+            select(ConversationRow).where(
+                ConversationRow.user_id == user_id, ConversationRow.contact_id == contact_id,
+                ConversationRow.archived.is_(False),
+            ).order_by(ConversationRow.created_at.desc()).limit(1)
+        )).scalar_one_or_none()
+
+    async def current_conversation(self, user_id: str, contact_id: str) -> ConversationRow | None:
+        async with self._sessions() as session:
+            return await self._current(session, user_id, contact_id)
+
+    async def conversation(self, user_id: str, conversation_id: str) -> ConversationRow | None:
+        """By conversation id, or by contact id (the dashboard may use either)."""
+        async with self._sessions() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            if row is not None and row.user_id == user_id:
+                return row
+            return await self._current(session, user_id, conversation_id)
+
+    async def update_conversation(self, conversation_id: str, **changes: Any) -> ConversationRow:
+        async with self._sessions.begin() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            assert row is not None
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            return row
+
+    async def conversations(self, user_id: str, channel: str = "", limit: int = 200) -> list[ConversationRow]:
+        async with self._sessions() as session:
+            query = select(ConversationRow).where(ConversationRow.user_id == user_id,
+                                                  ConversationRow.archived.is_(False))
+            if channel:
+                query = query.where(ConversationRow.channel == channel)
+            rows = await session.execute(query.order_by(ConversationRow.updated_at.desc()).limit(limit))
+            return list(rows.scalars())
+
+    async def archive_conversations(self, user_id: str) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ConversationRow).where(ConversationRow.user_id == user_id,
+                                              ConversationRow.archived.is_(False)).values(archived=True)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def not_with_bot(self) -> list[ConversationRow]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(ConversationRow).where(
+                ConversationRow.handoff_state != "bot", ConversationRow.archived.is_(False)))
+            return list(rows.scalars())
+
+    # --- history / inbox ----------------------------------------------------------------------
+    async def record_inbound(
+        self, conversation: ConversationRow, event_id: str, text: str, platform_timestamp: datetime,
+        status: str = "pending",
+    ) -> str | None:
+        """Store a customer message once; None when this event id was already recorded (redelivery)."""
+        message_id = str(uuid.uuid4())
+        try:
+            async with self._sessions.begin() as session:
+                session.add(MessageRow(
+                    id=message_id, conversation_id=conversation.id, user_id=conversation.user_id,
+                    channel=conversation.channel, direction="in", text=text, intent="", confidence=0.0,
+                    event_id=event_id, status=status, reply_id="", source="", prompt_variant="",
+                    platform_timestamp=platform_timestamp, created_at=utcnow(),
+                ))
+                await session.execute(update(ConversationRow).where(ConversationRow.id == conversation.id).values(
+                    last_message=text[:1000], message_count=ConversationRow.message_count + 1,
+                    updated_at=utcnow()))
+        except IntegrityError:
+            return None
+        return message_id
+
+    async def pending(self, conversation_id: str) -> list[PendingMessage]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(MessageRow).where(
+                MessageRow.conversation_id == conversation_id, MessageRow.direction == "in",
+                MessageRow.status == "pending",
+            ).order_by(MessageRow.platform_timestamp, MessageRow.created_at))
+            return [PendingMessage(r.id, r.event_id or "", r.text, aware(r.platform_timestamp) or utcnow(),
+                                   aware(r.created_at) or utcnow()) for r in rows.scalars()]
+
+    async def contacts_with_pending(self) -> list[tuple[str, str]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ConversationRow.user_id, ConversationRow.contact_id).join(
+                    MessageRow, MessageRow.conversation_id == ConversationRow.id
+                ).where(MessageRow.status == "pending").distinct())
+            return [(u, c) for u, c in rows.all()]
+
+    async def silence_pending(self, conversation_id: str) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(update(MessageRow).where(
+                MessageRow.conversation_id == conversation_id, MessageRow.status == "pending",
+            ).values(status="silenced"))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def complete_turn(self, turn: TurnRecord) -> None:
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            for message_id, intent, confidence in turn.intents:
+                await session.execute(update(MessageRow).where(MessageRow.id == message_id).values(
+                    intent=intent, confidence=confidence))
+            if turn.inbound_ids:
+                await session.execute(update(MessageRow).where(MessageRow.id.in_(turn.inbound_ids)).values(
+                    status="answered" if turn.reply_text else "silenced", reply_id=turn.reply_id))
+            if turn.reply_text:
+                row = await session.get(ConversationRow, turn.conversation_id)
+                assert row is not None
+                session.add(MessageRow(
+                    id=str(uuid.uuid4()), conversation_id=turn.conversation_id, user_id=row.user_id,
+                    channel=row.channel, direction="out", text=turn.reply_text, intent="", confidence=0.0,
+                    event_id=None, status="sent", reply_id=turn.reply_id, source=turn.source,
+                    prompt_variant=turn.prompt_variant, response_seconds=turn.response_seconds,
+                    platform_timestamp=now, created_at=now,
+                ))
+            changes = {**turn.changes, "updated_at": now}
+            await session.execute(update(ConversationRow).where(
+                ConversationRow.id == turn.conversation_id).values(**changes))
+
+    async def mark_delivery(self, user_id: str, reply_id: str, delivered: bool) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(update(MessageRow).where(
+                MessageRow.user_id == user_id, MessageRow.reply_id == reply_id, MessageRow.direction == "out",
+            ).values(status="delivered" if delivered else "failed"))
+
+    async def history(self, conversation_id: str, limit: int = 12) -> list[tuple[str, str]]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(MessageRow.direction, MessageRow.text).where(
+                MessageRow.conversation_id == conversation_id).order_by(MessageRow.created_at.desc()).limit(limit))
+            return list(reversed([(d, t) for d, t in rows.all()]))
+
+    # --- handoffs ------------------------------------------------------------------------------
+    async def record_handoff(
+        self, conversation: ConversationRow, origin: str, reason: str, summary: str
+    ) -> None:
+        async with self._sessions.begin() as session:
+            session.add(HandoffRow(
+                id=str(uuid.uuid4()), conversation_id=conversation.id, user_id=conversation.user_id,
+                channel=conversation.channel, origin=origin, reason=reason[:500], summary=summary,
+                created_at=utcnow(),
+            ))
+
+    async def close_handoffs(self, conversation_id: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(update(HandoffRow).where(
+                HandoffRow.conversation_id == conversation_id, HandoffRow.released_at.is_(None),
+            ).values(released_at=utcnow()))
+
+    # --- catalog ---------------------------------------------------------------------------------
+    async def products(self, user_id: str, query: str = "") -> list[ProductRow]:
+        async with self._sessions() as session:
+            statement = select(ProductRow).where(ProductRow.user_id == user_id)
+            if query:
+                like = f"%{query.lower()}%"
+                statement = statement.where(func.lower(ProductRow.name).like(like) |
+                                            func.lower(ProductRow.sku).like(like))
+            rows = await session.execute(statement.order_by(ProductRow.name))
+            return list(rows.scalars())
+
+    async def upsert_product(self, user_id: str, product: Product) -> tuple[ProductRow, bool]:
+        """Create, or update by id or by SKU; returns (row, created)."""
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            row = None
+            if product.id:
+                row = await session.get(ProductRow, product.id)
+                if row is not None and row.user_id != user_id:
+                    row = None
+                if row is None:
+                    raise LookupError(product.id)
+            if row is None:
+                row = (await session.execute(select(ProductRow).where(
+                    ProductRow.user_id == user_id, ProductRow.sku == product.sku))).scalar_one_or_none()
+            created = row is None
+            if row is None:
+                row = ProductRow(id=str(uuid.uuid4()), user_id=user_id, created_at=now)
+                session.add(row)
+            row.sku, row.name, row.description = product.sku, product.name, product.description
+            row.price, row.currency, row.stock = product.price, product.currency or "BRL", product.stock
+            row.synonyms, row.variants = list(product.synonyms), list(product.variants)
+            row.shipping_policy, row.return_policy = product.shipping_policy, product.return_policy
+            row.updated_at = now
+            return row, created
+
+    async def sku_taken(self, user_id: str, sku: str, except_id: str) -> bool:
+        async with self._sessions() as session:
+            found = (await session.execute(select(ProductRow.id).where(
+                ProductRow.user_id == user_id, ProductRow.sku == sku))).scalar_one_or_none()
+            return found is not None and found != except_id
+
+    async def delete_product(self, user_id: str, product_id: str) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(ProductRow).where(
+                ProductRow.user_id == user_id, ProductRow.id == product_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- config ----------------------------------------------------------------------------------
+    async def latest_config(self, user_id: str) -> ConfigVersionRow | None:
+        async with self._sessions() as session:
+            return (await session.execute(select(ConfigVersionRow).where(
+                ConfigVersionRow.user_id == user_id).order_by(ConfigVersionRow.version.desc()).limit(1)
+            )).scalar_one_or_none()
+
+    async def save_config(
+        self, user_id: str, expected_version: int, settings: dict[str, Any], changed: list[str], by: str
+    ) -> ConfigVersionRow:
+        """Append a version; a concurrent writer with the same expected version loses (IntegrityError)."""
+        async with self._sessions.begin() as session:
+            row = ConfigVersionRow(user_id=user_id, version=expected_version + 1, settings=settings,
+                                   changed_fields=changed, updated_by=by, created_at=utcnow())
+            session.add(row)
+        return row
+
+    # --- learned FAQ answers -------------------------------------------------------------------------
+    async def learned_answers(self, user_id: str, limit: int = 500) -> list[LearnedAnswerRow]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(LearnedAnswerRow).where(LearnedAnswerRow.user_id == user_id)
+                                         .order_by(LearnedAnswerRow.created_at.desc()).limit(limit))
+            return list(rows.scalars())
+
+    async def learn_answer(self, user_id: str, question: str, answer: str) -> None:
+        async with self._sessions.begin() as session:
+            session.add(LearnedAnswerRow(id=str(uuid.uuid4()), user_id=user_id, question=question[:1000],
+                                         answer=answer, created_at=utcnow()))
+
+    async def forget_learned_answers(self, user_id: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(delete(LearnedAnswerRow).where(LearnedAnswerRow.user_id == user_id))
+
+    # --- stats -----------------------------------------------------------------------------------
+    async def message_stats(self, user_id: str, since: datetime) -> list[tuple[str, str, int, float | None]]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(
+                MessageRow.channel, MessageRow.direction, func.count(), func.avg(MessageRow.response_seconds),
+            ).where(MessageRow.user_id == user_id, MessageRow.created_at >= since)
+             .group_by(MessageRow.channel, MessageRow.direction))
+            return [(c, d, int(n), float(a) if a is not None else None) for c, d, n, a in rows.all()]
+
+    async def active_by_channel(self, user_id: str, since: datetime) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(ConversationRow.channel, func.count()).where(
+                ConversationRow.user_id == user_id, ConversationRow.archived.is_(False),
+                ConversationRow.updated_at >= since).group_by(ConversationRow.channel))
+            return {c: int(n) for c, n in rows.all()}
+
+    async def handoffs_by_channel(self, user_id: str, since: datetime) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(HandoffRow.channel, func.count()).where(
+                HandoffRow.user_id == user_id, HandoffRow.created_at >= since).group_by(HandoffRow.channel))
+            return {c: int(n) for c, n in rows.all()}
+
+    async def intent_counts(self, user_id: str, since: datetime, channel: str = "") -> dict[str, int]:
+        async with self._sessions() as session:
+            query = select(MessageRow.intent, func.count()).where(
+                MessageRow.user_id == user_id, MessageRow.direction == "in", MessageRow.intent != "",
+                MessageRow.created_at >= since)
+            if channel:
+                query = query.where(MessageRow.channel == channel)
+            rows = await session.execute(query.group_by(MessageRow.intent))
+            return {i: int(n) for i, n in rows.all()}
+
+    async def funnel_rows(
+        self, user_id: str, since: datetime, channel: str = "", variant: str = ""
+    ) -> list[tuple[str, str, str, bool, int]]:
+        """(channel, prompt variant, stage, converted, count) of the conversations started since."""
+        async with self._sessions() as session:
+            query = select(ConversationRow.channel, ConversationRow.prompt_variant, ConversationRow.stage,
+                           ConversationRow.converted, func.count()).where(and_(
+                               ConversationRow.user_id == user_id, ConversationRow.created_at >= since))
+            if channel:
+                query = query.where(ConversationRow.channel == channel)
+            if variant:
+                query = query.where(ConversationRow.prompt_variant == variant)
+            rows = await session.execute(query.group_by(
+                ConversationRow.channel, ConversationRow.prompt_variant, ConversationRow.stage,
+                ConversationRow.converted))
+            return [(c, v, s, bool(conv), int(n)) for c, v, s, conv, n in rows.all()]

@@ -1,0 +1,69 @@
+"""What a reply may claim: prices, stock and policies only as the catalog and config state them,
+and never the same answer over and over."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from chatbot.domain.catalog import Catalog
+from chatbot.domain.config import BotSettings
+from chatbot.domain.money import amounts_in
+from chatbot.domain.text import fold
+
+_STOCK = re.compile(r"\b(\d+)\s*(?:unidades|unidade|pecas|peças|itens|em estoque)\b", re.IGNORECASE)
+_POLICY_TOPICS: dict[str, tuple[str, ...]] = {
+    "returns": ("devolucao", "reembolso", "estorno", "troca gratis", "dias para troca", "dias para devol"),
+    "shipping": ("frete gratis", "frete e gratis", "entrega gratis", "prazo de entrega e", "dias uteis"),
+    "payment": ("parcel", "sem juros", "boleto", "cartao", "pix"),
+    "warranty": ("garantia de",),
+}
+
+
+def ungrounded_claims(
+    reply: str, catalog: Catalog, settings: BotSettings, known_amounts: set[Decimal] | None = None
+) -> list[str]:
+    """The claims in `reply` that nothing the seller wrote supports (empty list = safe to send)."""
+    problems: list[str] = []
+    allowed_amounts = {p.price.quantize(Decimal("0.01")) for p in catalog.products} | (known_amounts or set())
+    allowed_amounts |= amounts_in(_policy_text(catalog, settings))
+    for amount in sorted(amounts_in(reply) - allowed_amounts):
+        problems.append(f"price {amount} is not in the catalog")
+    allowed_stock = {p.stock for p in catalog.products}
+    for match in _STOCK.finditer(reply):
+        if int(match.group(1)) not in allowed_stock:
+            problems.append(f"stock {match.group(1)} is not in the catalog")
+    folded_reply = fold(reply)
+    sources = fold(_policy_text(catalog, settings))
+    for topic, phrases in _POLICY_TOPICS.items():
+        for phrase in phrases:
+            if phrase in folded_reply and phrase not in sources and not _topic_configured(topic, catalog, settings):
+                problems.append(f"{topic} policy '{phrase}' is not configured")
+                break
+    return problems
+
+
+def _topic_configured(topic: str, catalog: Catalog, settings: BotSettings) -> bool:
+    policies = settings.policies
+    if topic == "returns":
+        return bool(policies.returns or any(p.return_policy for p in catalog.products))
+    if topic == "shipping":
+        return bool(policies.shipping or any(p.shipping_policy for p in catalog.products))
+    if topic == "payment":
+        return bool(policies.payment_methods or policies.installments)
+    return bool(policies.warranty)
+
+
+def _policy_text(catalog: Catalog, settings: BotSettings) -> str:
+    p = settings.policies
+    parts = [p.shipping, p.returns, p.installments, p.warranty, " ".join(p.payment_methods)]
+    for product in catalog.products:
+        parts += [product.shipping_policy, product.return_policy, product.description]
+    parts += [entry.answer for entry in settings.faq_cache.entries]
+    return "\n".join(parts)
+
+
+def is_repetition(reply: str, recent_bot_replies: list[str]) -> bool:
+    """The same answer as one of the last bot replies (the customer is stuck in a loop)."""
+    folded = fold(reply)
+    return bool(folded) and any(fold(previous) == folded for previous in recent_bot_replies[-2:])

@@ -1,0 +1,140 @@
+"""Order slot filling: product, variant/size, quantity, CEP and payment, asked one at a time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from chatbot.domain.catalog import Catalog, Product
+from chatbot.domain.money import format_brl
+from chatbot.domain.text import fold
+
+_CEP = re.compile(r"\b(\d{5})-?(\d{3})\b")
+_QUANTITY = re.compile(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|x|kits?)?\b")
+_WORD_NUMBERS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5}
+PAYMENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "pix": ("pix",),
+    "cartão de crédito": ("cartao", "credito", "parcel"),
+    "cartão de débito": ("debito",),
+    "boleto": ("boleto",),
+    "dinheiro": ("dinheiro", "especie"),
+}
+
+
+class Slot(StrEnum):
+    PRODUCT = "product"
+    VARIANT = "variant"
+    CEP = "cep"
+    PAYMENT = "payment"
+
+
+@dataclass
+class OrderDraft:
+    product_id: str = ""
+    product_name: str = ""
+    unit_price: str = ""
+    quantity: int = 1
+    variant: str = ""
+    cep: str = ""
+    payment: str = ""
+    asked: str = ""  # the slot the bot asked for last
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> OrderDraft | None:
+        return cls(**data) if data else None
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.unit_price or "0") * self.quantity
+
+
+def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[str]) -> OrderDraft:
+    """Take every slot value the message gives; an answer to the last question counts even if bare."""
+    folded = fold(text)
+    match = catalog.find(text)
+    if match:
+        _set_product(draft, match.product)
+    elif not draft.product_id and len(catalog.products) == 1:
+        _set_product(draft, catalog.products[0])
+    product = catalog.by_id(draft.product_id)
+    if product and product.variants and not draft.variant:
+        draft.variant = _variant_in(folded, product) or (
+            text.strip()[:40] if draft.asked == Slot.VARIANT and _variant_in(folded, product, loose=True) else "")
+    cep = _CEP.search(text)
+    if cep:
+        draft.cep = f"{cep.group(1)}-{cep.group(2)}"
+    quantity = _quantity_in(folded, exclude=cep.group(0) if cep else "")
+    if quantity:
+        draft.quantity = quantity
+    payment = _payment_in(folded, payment_methods)
+    if payment:
+        draft.payment = payment
+    return draft
+
+
+def next_slot(draft: OrderDraft, catalog: Catalog) -> Slot | None:
+    product = catalog.by_id(draft.product_id)
+    if product is None:
+        return Slot.PRODUCT
+    if product.variants and not draft.variant:
+        return Slot.VARIANT
+    if not draft.cep:
+        return Slot.CEP
+    if not draft.payment:
+        return Slot.PAYMENT
+    return None
+
+
+def summary(draft: OrderDraft) -> str:
+    lines = [
+        f"Produto: {draft.product_name}",
+        *( [f"Variação: {draft.variant}"] if draft.variant else []),
+        f"Quantidade: {draft.quantity}",
+        f"Valor: {format_brl(draft.unit_price or 0)} cada, total {format_brl(draft.total)} (sem frete)",
+        f"CEP de entrega: {draft.cep}",
+        f"Pagamento: {draft.payment}",
+    ]
+    return "\n".join(lines)
+
+
+def _set_product(draft: OrderDraft, product: Product) -> None:
+    if draft.product_id != product.id:
+        draft.variant = ""
+    draft.product_id, draft.product_name, draft.unit_price = product.id, product.name, str(product.price)
+
+
+def _variant_in(folded: str, product: Product, loose: bool = False) -> str:
+    words = folded.split()
+    for variant in product.variants:
+        v = fold(variant)
+        if v in words or (len(v) > 2 and v in folded):
+            return variant
+    if loose:
+        return "?" if words else ""
+    return ""
+
+
+def _quantity_in(folded: str, exclude: str) -> int:
+    text = folded.replace(fold(exclude), " ") if exclude else folded
+    for word, value in _WORD_NUMBERS.items():
+        if re.search(rf"\b(quero|levar|manda|vou querer)\s+{word}\b", text):
+            return value
+    match = re.search(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|kits?|x)\b", text) or re.search(
+        r"\b(?:quero|levar|levo|manda|querer)\s+(\d{1,2})\b", text)
+    return int(match.group(1)) if match and 0 < int(match.group(1)) <= 99 else 0
+
+
+def _payment_in(folded: str, allowed: list[str]) -> str:
+    for method, stems in PAYMENT_SYNONYMS.items():
+        if any(stem in folded for stem in stems):
+            configured = [m for m in allowed if any(stem in fold(m) for stem in stems)]
+            if allowed and not configured:
+                return ""
+            return configured[0] if configured else method
+    return ""

@@ -1,0 +1,41 @@
+"""Signals from other services about conversations: a human agent replied (the bot goes quiet), an order
+was placed (the funnel converts), a reply was or was not delivered."""
+
+from __future__ import annotations
+
+import structlog
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_messaging import EventMeta
+
+from chatbot.domain.handoff import HandoffReason
+from chatbot.events.publisher import channel_name
+from chatbot.seller_bot import ProfessionalSellerBot
+
+log = structlog.get_logger(__name__)
+
+
+class ConversationSignals:
+    def __init__(self, bot: ProfessionalSellerBot) -> None:
+        self._bot = bot
+
+    async def on_handoff(self, event: ev.HandoffRequested, meta: EventMeta) -> None:
+        """Only human-agent handoffs come from outside; the bot's and the API's own are echoes."""
+        if event.origin != ev.HANDOFF_ORIGIN_HUMAN_AGENT or not event.user_id:
+            return
+        conversation = await self._bot.repository.current_conversation(event.user_id, event.contact_id)
+        if conversation is None:
+            conversation = await self._bot.open_conversation(
+                event.user_id, event.contact_id, channel_name(event.channel), event.account_id,
+                event.conversation_id)
+        await self._bot.hand_off(conversation, "human_agent", event.reason or HandoffReason.HUMAN_AGENT_REPLIED)
+
+    async def on_order(self, event: ev.OrderPlaced, meta: EventMeta) -> None:
+        conversation = await self._bot.repository.current_conversation(event.user_id, event.contact_id)
+        if conversation is None:
+            log.info("order_without_conversation", contact_id=event.contact_id, order_id=event.order_id)
+            return
+        await self._bot.convert(conversation, event.order_id, event.amount)
+
+    async def on_delivery(self, event: ev.ReplyDelivered, meta: EventMeta) -> None:
+        if event.user_id and event.reply_id and (event.delivered or event.dead_lettered):
+            await self._bot.repository.mark_delivery(event.user_id, event.reply_id, event.delivered)

@@ -1,0 +1,146 @@
+"""The inbound pipeline: customer messages from JetStream, debounced per contact, answered once.
+
+The handler stores each message in the conversation history (the inbox) before it is acked, so a
+redelivered event id is recognised and never answered twice, and a crash between ack and reply loses
+nothing: pending messages are picked up again at start. Each contact's burst (messages within the
+debounce window, reset by each new one, capped by max_wait) is answered by one reply; a reply being
+produced when a newer message arrives is dropped and the next one answers everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime
+
+import structlog
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_messaging import EventMeta
+
+
+from chatbot.domain.burst import BurstWindow
+from chatbot.events.publisher import channel_name
+from chatbot.metrics import DUPLICATE_INBOUND, MESSAGES_PROCESSED
+from chatbot.seller_bot import ProfessionalSellerBot
+
+log = structlog.get_logger(__name__)
+ContactKey = tuple[str, str]  # (user id, contact id)
+RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+
+
+class InboundPipeline:
+    def __init__(self, bot: ProfessionalSellerBot) -> None:
+        self._bot = bot
+        self._bursts: dict[ContactKey, BurstWindow] = {}
+        self._waiters: dict[ContactKey, asyncio.Task[None]] = {}
+        self._locks: dict[ContactKey, asyncio.Lock] = {}
+        self._failures: dict[ContactKey, int] = {}
+        bot.on_silenced = self.cancel
+
+    async def handle(self, event: ev.InboundMessage, meta: EventMeta) -> None:
+        """JetStream handler: store the message once, then schedule the contact's reply."""
+        if not event.user_id or not event.contact_id:
+            log.warning("inbound_without_owner", event_id=event.event_id)
+            return
+        channel = channel_name(event.channel)
+        text = event.text.strip() or _media_placeholder(event.media_type)
+        conversation = await self._bot.open_conversation(
+            event.user_id, event.contact_id, channel, event.account_id, event.conversation_id,
+            event.contact_name)
+        platform_time = (event.platform_timestamp.ToDatetime(tzinfo=UTC)
+                         if event.HasField("platform_timestamp") else datetime.now(UTC))
+        event_id = event.event_id or meta.msg_id
+        stored = await self._bot.repository.record_inbound(conversation, event_id, text, platform_time)
+        if stored is None:
+            DUPLICATE_INBOUND.labels(channel).inc()
+            log.info("inbound_duplicate", event_id=event_id, delivery=meta.delivery_count)
+        elif conversation.handoff_state != "bot":
+            await self._bot.repository.silence_pending(conversation.id)
+            MESSAGES_PROCESSED.labels(channel, "silenced").inc()
+            return
+        profile = await self._bot.profiles.get(event.user_id)
+        debounce = profile.settings.debounce
+        self.schedule((event.user_id, event.contact_id), debounce.window_seconds, debounce.max_wait_seconds)
+
+    def schedule(self, key: ContactKey, window: float, max_wait: float) -> None:
+        now = time.monotonic()
+        burst = self._bursts.get(key)
+        if burst is None:
+            self._bursts[key] = BurstWindow(now, now, window, max_wait)
+        else:
+            burst.add(now)
+        if key not in self._waiters:
+            self._waiters[key] = asyncio.create_task(self._wait_then_answer(key), name=f"burst:{key[1]}")
+
+    def cancel(self, user_id: str, contact_id: str) -> None:
+        """A human took over: forget the pending burst (its messages are silenced by the caller)."""
+        key = (user_id, contact_id)
+        self._bursts.pop(key, None)
+        waiter = self._waiters.pop(key, None)
+        if waiter is not None and waiter is not asyncio.current_task():
+            waiter.cancel()
+
+    async def _wait_then_answer(self, key: ContactKey) -> None:
+        try:
+            while True:
+                burst = self._bursts.get(key)
+                if burst is None:
+                    return
+                delay = burst.due_at - time.monotonic()
+                if delay <= 0:
+                    break
+                await asyncio.sleep(delay)
+            self._bursts.pop(key, None)
+        finally:
+            if self._waiters.get(key) is asyncio.current_task():
+                self._waiters.pop(key, None)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            await self._answer(key)
+
+    async def _answer(self, key: ContactKey) -> None:
+        user_id, contact_id = key
+        try:
+            conversation = await self._bot.repository.current_conversation(user_id, contact_id)
+            if conversation is None:
+                return
+            await self._bot.answer(user_id, conversation.id, deliver=True,
+                                   still_current=lambda: key not in self._bursts)
+            self._failures.pop(key, None)
+        except Exception as exc:  # NATS or the database failed: the messages stay pending, try again later
+            failures = self._failures.get(key, 0)
+            self._failures[key] = failures + 1
+            delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+            log.warning("turn_failed", contact_id=contact_id, error=str(exc), retry_in=delay)
+            if key not in self._bursts:
+                now = time.monotonic()
+                self._bursts[key] = BurstWindow(now, now, delay, delay)
+                self._waiters[key] = asyncio.create_task(self._wait_then_answer(key))
+
+    async def recover(self) -> int:
+        """At start: answer what was stored but never answered (a crash after the ack)."""
+        contacts = await self._bot.repository.contacts_with_pending()
+        for key in contacts:
+            self.schedule(key, 0, 0)
+        return len(contacts)
+
+    async def idle(self) -> None:
+        """Wait until no burst is waiting or being answered (tests, shutdown)."""
+        while self._waiters or any(lock.locked() for lock in self._locks.values()):
+            await asyncio.sleep(0.01)
+
+    async def close(self) -> None:
+        for task in list(self._waiters.values()):
+            task.cancel()
+        for task in list(self._waiters.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._waiters.clear()
+
+
+def _media_placeholder(media_type: str) -> str:
+    return f"[{media_type or 'mensagem vazia'}]"
+
+
+

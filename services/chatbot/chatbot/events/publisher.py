@@ -1,0 +1,40 @@
+"""Publishing the chatbot's events: replies out, conversation updates and handoffs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_messaging import EventBus, Subjects
+
+CHANNELS = {
+    "whatsapp": ev.CHANNEL_WHATSAPP, "instagram": ev.CHANNEL_INSTAGRAM, "chatwoot": ev.CHANNEL_CHATWOOT,
+    "telegram": ev.CHANNEL_TELEGRAM, "api": ev.CHANNEL_API, "tiktok_shop": ev.CHANNEL_TIKTOK_SHOP,
+}
+CHANNEL_NAMES = {value: name for name, value in CHANNELS.items()}
+ORIGINS = {"bot": ev.HANDOFF_ORIGIN_BOT, "api": ev.HANDOFF_ORIGIN_API, "human_agent": ev.HANDOFF_ORIGIN_HUMAN_AGENT}
+
+
+def channel_name(channel: int) -> str:
+    return CHANNEL_NAMES.get(channel, "api")
+
+
+def timestamp(at: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(at)
+    return ts
+
+
+class ConversationEvents:
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    async def reply(self, reply: ev.OutboundReply, channel: str) -> None:
+        await self._bus.publish(Subjects.outbound(channel), reply, reply.reply_id, reply.user_id)
+
+    async def updated(self, update: ev.ConversationUpdated) -> None:
+        await self._bus.publish(Subjects.CONVERSATION_UPDATED, update, update.event_id, update.user_id)
+
+    async def handoff(self, handoff: ev.HandoffRequested, channel: str) -> None:
+        await self._bus.publish(Subjects.handoff(channel), handoff, handoff.event_id, handoff.user_id)

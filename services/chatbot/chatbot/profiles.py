@@ -1,0 +1,92 @@
+"""Each seller's bot profile: validated config (versioned), catalog and FAQ answers, cached in process and
+invalidated whenever the catalog or config changes (the FAQ cache's learned answers go with it)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from chatbot.adapters.repository import ChatbotRepository, aware, utcnow
+from chatbot.adapters.tables import ConfigVersionRow, ProductRow
+from chatbot.domain.catalog import Catalog, Product
+from chatbot.domain.config import BotSettings, apply_patch
+from chatbot.domain.faq import FaqAnswer, FaqIndex
+
+CACHE_SECONDS = 30.0  # bounds staleness when another replica changed the catalog or config
+
+
+@dataclass
+class SellerProfile:
+    settings: BotSettings
+    version: int
+    catalog: Catalog
+    faq: FaqIndex
+    loaded_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class ConfigView:
+    settings: BotSettings
+    version: int
+    updated_at: object
+    updated_by: str
+
+
+def product_from_row(row: ProductRow) -> Product:
+    return Product(
+        id=row.id, sku=row.sku, name=row.name, price=Decimal(str(row.price)), description=row.description,
+        currency=row.currency, stock=row.stock, synonyms=tuple(row.synonyms or ()),
+        shipping_policy=row.shipping_policy, return_policy=row.return_policy, variants=tuple(row.variants or ()),
+    )
+
+
+class SellerProfiles:
+    def __init__(self, repository: ChatbotRepository) -> None:
+        self._repository = repository
+        self._cache: dict[str, SellerProfile] = {}
+
+    async def get(self, user_id: str) -> SellerProfile:
+        cached = self._cache.get(user_id)
+        if cached and time.monotonic() - cached.loaded_at < CACHE_SECONDS:
+            return cached
+        config = await self._repository.latest_config(user_id)
+        settings = BotSettings.model_validate(config.settings) if config else BotSettings()
+        products = [product_from_row(r) for r in await self._repository.products(user_id)]
+        answers = [FaqAnswer(e.question, e.answer, "curated") for e in settings.faq_cache.entries]
+        answers += [FaqAnswer(r.question, r.answer, "learned") for r in await self._repository.learned_answers(user_id)]
+        profile = SellerProfile(settings, config.version if config else 0, Catalog(products), FaqIndex(answers))
+        self._cache[user_id] = profile
+        return profile
+
+    async def invalidate(self, user_id: str, forget_learned: bool = True) -> None:
+        """Catalog or config changed: learned answers may now be wrong, so they go too."""
+        if forget_learned:
+            await self._repository.forget_learned_answers(user_id)
+        self._cache.pop(user_id, None)
+
+    def refresh_faq(self, user_id: str) -> None:
+        self._cache.pop(user_id, None)
+
+    async def config(self, user_id: str) -> ConfigView:
+        row = await self._repository.latest_config(user_id)
+        return _view(row)
+
+    async def update_config(self, user_id: str, patch: dict[str, object]) -> ConfigView:
+        """Validate and append a new version (raises ConfigInvalid naming the bad fields)."""
+        row = await self._repository.latest_config(user_id)
+        current = BotSettings.model_validate(row.settings) if row else BotSettings()
+        updated, changed = apply_patch(current, patch)
+        if not changed and row is not None:
+            return _view(row)
+        saved = await self._repository.save_config(
+            user_id, row.version if row else 0, updated.model_dump(mode="json"), changed, user_id)
+        await self.invalidate(user_id)
+        return _view(saved)
+
+
+def _view(row: ConfigVersionRow | None) -> ConfigView:
+    if row is None:
+        return ConfigView(BotSettings(), 0, None, "")
+    return ConfigView(BotSettings.model_validate(row.settings), row.version, aware(row.created_at) or utcnow(),
+                      row.updated_by)
