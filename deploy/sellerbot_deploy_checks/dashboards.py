@@ -273,7 +273,7 @@ def _panel_json(panel: Panel, panel_id: int, grid: dict[str, int]) -> dict[str, 
 
 def render(dashboard: Dashboard) -> dict[str, Any]:
     """Grafana dashboard JSON: stats in a row of quarter-width tiles, then time series two per row."""
-    panels, y = [], 0
+    panels: list[dict[str, Any]] = []
     stats = [p for p in dashboard.panels if p.stat]
     for i, panel in enumerate(stats):
         panels.append(_panel_json(panel, len(panels) + 1, {"x": 6 * (i % 4), "y": 4 * (i // 4), "w": 6, "h": 4}))
@@ -298,7 +298,9 @@ def render(dashboard: Dashboard) -> dict[str, Any]:
 
 
 def rendered_files() -> dict[str, str]:
-    return {f"{name}.json": json.dumps(render(d), indent=2, ensure_ascii=False) + "\n" for name, d in DASHBOARDS.items()}
+    return {
+        f"{name}.json": json.dumps(render(d), indent=2, ensure_ascii=False) + "\n" for name, d in DASHBOARDS.items()
+    }
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ def members(root: Path = REPO_ROOT) -> dict[str, Member]:
             if not pyproject.is_file():
                 continue
             project = tomllib.loads(pyproject.read_text())["project"]
-            deps = frozenset(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0].lower() for d in project.get("dependencies", []))
+            requirements = project.get("dependencies", [])
+            deps = frozenset(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0].lower() for d in requirements)
             found[project["name"]] = Member(project["name"], str(folder.relative_to(root)), deps)
     return found
 

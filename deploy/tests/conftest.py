@@ -20,7 +20,7 @@ def promtool() -> Path:
 @pytest.fixture(scope="session")
 def run_promtool(promtool: Path):  # type: ignore[no-untyped-def]
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(promtool), *args], capture_output=True, text=True, timeout=120, cwd=cwd,  # noqa: S603
+        result = subprocess.run([str(promtool), *args], capture_output=True, text=True, timeout=120, cwd=cwd,
                                 check=False)
         assert result.returncode == 0, f"promtool {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
         return result

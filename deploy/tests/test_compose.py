@@ -3,6 +3,7 @@ deploy/compose.env.example): the stack, its health ordering, and an environment 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -68,7 +69,7 @@ def test_processes_listen_on_all_interfaces_and_dial_each_other_by_service_name(
     for service in SERVICES:
         expected = f"0.0.0.0:{service.port}" if service is process else f"{service.name}:{service.port}"
         assert env[f"{service.env_prefix}_GRPC_ADDR"] == expected
-    assert env["DATABASE_URL"].startswith("postgresql://sellerbot:") and env["DATABASE_URL"].endswith("@postgres:5432/sellerbot")
+    assert re.fullmatch(r"postgresql://sellerbot:[^@]+@postgres:5432/sellerbot", env["DATABASE_URL"])
     assert (env["REDIS_URL"], env["NATS_URL"]) == ("redis://redis:6379/0", "nats://nats:4222")
     assert env["ENVIRONMENT"] == "production"
     if process.is_grpc:
@@ -110,10 +111,12 @@ def test_secrets_have_no_defaults_and_are_listed_in_the_env_example() -> None:
 
 def test_monitoring_mounts_the_repository_configuration(compose: dict[str, Any]) -> None:
     prometheus, grafana = services(compose)["prometheus"], services(compose)["grafana"]
-    mounts = {v.split(":")[0]: v.split(":")[1] for v in prometheus["volumes"] + grafana["volumes"] if v.startswith("./")}
+    volumes = prometheus["volumes"] + grafana["volumes"]
+    mounts = {v.split(":")[0]: v.split(":")[1] for v in volumes if v.startswith("./")}
     for source in mounts:
         assert (REPO_ROOT / source).exists(), source
-    assert mounts["./deploy/prometheus/prometheus.yml"].rsplit("/", 1)[0] == mounts["./deploy/prometheus/alerts.yml"].rsplit("/", 1)[0]
+    config_dir = mounts["./deploy/prometheus/prometheus.yml"].rsplit("/", 1)[0]
+    assert mounts["./deploy/prometheus/alerts.yml"] == f"{config_dir}/alerts.yml"  # rule_files: [alerts.yml]
     home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     dashboards_target = mounts["./deploy/grafana/dashboards"]
     assert home.startswith(dashboards_target + "/")

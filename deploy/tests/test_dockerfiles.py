@@ -78,7 +78,7 @@ def test_only_the_process_member_is_installed_from_the_frozen_lockfile(
 def test_the_locked_requirements_of_the_image_hold_no_dev_tools(image: tuple[Process, ParsedDockerfile]) -> None:
     process, _ = image
     exported = subprocess.run(
-        ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--package", process.package],  # noqa: S607
+        ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--package", process.package],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True,
         env={**os.environ, "UV_OFFLINE": "1"},
     ).stdout
@@ -114,7 +114,9 @@ def test_the_runtime_image_ships_the_sources_of_every_member_it_imports(
     image: tuple[Process, ParsedDockerfile],
 ) -> None:
     process, parsed = image
-    build_copies = [c.value[0] for c in parsed.stage("build").all("COPY") if not flag(c, "from") and "--parents" not in c.flags]
+    build_copies = [
+        c.value[0] for c in parsed.stage("build").all("COPY") if not flag(c, "from") and "--parents" not in c.flags
+    ]
     runtime_copies = [c.value[0].removeprefix("/app/") for c in parsed.final.all("COPY") if flag(c, "from") == "build"]
     assert ".venv" in runtime_copies
     all_members = members()

@@ -1,0 +1,238 @@
+"""helm/seller-bot rendered offline with helm-python-sdk (Helm's Go engine, no cluster) and asserted
+manifest by manifest: kinds and names, probes, configuration and secrets per process, create flags."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import helm_python
+import pytest
+import yaml
+from sellerbot_deploy_checks.processes import BRIEF_CONFIG_NAMES, GATEWAY, PROCESSES, REPO_ROOT, SERVICES, Process
+
+CHART_DIR = REPO_ROOT / "helm" / "seller-bot"
+RELEASE, NAMESPACE = "shop", "sellers"
+PREFIX = f"{RELEASE}-seller-bot"
+REQUIRED_SECRETS = {
+    "DATABASE_URL": "postgresql://sellerbot:pw@postgres:5432/sellerbot",
+    "REDIS_URL": "redis://:pw@redis:6379/0",
+    "NATS_URL": "nats://nats:4222",
+    "JWT_SECRET": "j" * 48,
+    "ADMIN_PASSWORD": "a-real-admin-password",
+    "SECRETS_KEY": "k" * 44,
+}
+CHANNEL_SECRETS = {"CHATWOOT_API_TOKEN", "CHATWOOT_WEBHOOK_SECRET", "EVOLUTION_API_KEY", "EVOLUTION_WEBHOOK_SECRET",
+                   "INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_APP_SECRET", "INSTAGRAM_VERIFY_TOKEN", "TELEGRAM_BOT_TOKEN",
+                   "TELEGRAM_SECRET_TOKEN"}
+
+Manifests = dict[tuple[str, str], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def chart() -> helm_python.Chart:
+    return helm_python.Chart.load(CHART_DIR)
+
+
+def base_values(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"secrets": {"values": {**REQUIRED_SECRETS, "OPENAI_API_KEY": "sk-test"}}}
+    for key, value in overrides.items():
+        values[key] = value
+    return copy.deepcopy(values)
+
+
+def render(chart: helm_python.Chart, values: dict[str, Any]) -> Manifests:
+    manifests: Manifests = {}
+    for path, text in chart.render(values, name=RELEASE, namespace=NAMESPACE).items():
+        if not path.endswith((".yaml", ".yml")):
+            continue
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                manifests[(doc["kind"], doc["metadata"]["name"])] = doc
+    return manifests
+
+
+@pytest.fixture(scope="module")
+def default(chart: helm_python.Chart) -> Manifests:
+    return render(chart, base_values())
+
+
+def container(manifests: Manifests, process: Process) -> dict[str, Any]:
+    deployment = manifests[("Deployment", f"{PREFIX}-{process.name}")]
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return only  # type: ignore[no-any-return]
+
+
+def env_of(manifests: Manifests, process: Process) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(manifests, process)["env"]}
+
+
+def test_chart_lints_clean(chart: helm_python.Chart) -> None:
+    report = helm_python.lint(CHART_DIR, base_values(), strict=True)
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+def test_every_process_gets_a_deployment_and_a_service(default: Manifests) -> None:
+    for process in PROCESSES:
+        assert ("Deployment", f"{PREFIX}-{process.name}") in default
+        assert ("Service", f"{PREFIX}-{process.name}") in default
+    assert {kind for kind, _ in default} == {
+        "Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim"}
+
+
+@pytest.mark.parametrize("process", SERVICES, ids=lambda p: p.name)
+def test_services_use_grpc_health_probes_on_their_grpc_port(default: Manifests, process: Process) -> None:
+    spec = container(default, process)
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert spec[probe]["grpc"] == {"port": process.port}, probe
+    ports = {p["name"]: p["containerPort"] for p in spec["ports"]}
+    assert ports == {"grpc": process.port, "metrics": process.metrics_port}
+    service_ports = {p["name"]: p["port"] for p in default[("Service", f"{PREFIX}-{process.name}")]["spec"]["ports"]}
+    assert service_ports == ports
+
+
+def test_the_gateway_uses_http_probes_on_its_health_route(default: Manifests) -> None:
+    spec = container(default, GATEWAY)
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert spec[probe]["httpGet"] == {"path": "/seller-bot/health", "port": "http"}, probe
+    service = default[("Service", f"{PREFIX}-gateway")]["spec"]
+    assert service["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
+def test_processes_listen_on_all_interfaces_and_dial_services_by_their_kubernetes_names(
+    default: Manifests, process: Process,
+) -> None:
+    env = env_of(default, process)
+    if process.is_grpc:
+        assert env[f"{process.env_prefix}_GRPC_ADDR"] == f"0.0.0.0:{process.port}"
+        assert env[f"{process.env_prefix}_METRICS_PORT"] == str(process.metrics_port)
+    else:
+        assert (env["GATEWAY_HOST"], env["GATEWAY_PORT"]) == ("0.0.0.0", str(process.port))
+    config = default[("ConfigMap", f"{PREFIX}-config")]["data"]
+    assert container(default, process)["envFrom"] == [{"configMapRef": {"name": f"{PREFIX}-config"}}]
+    for service in SERVICES:
+        assert config[f"{service.env_prefix}_GRPC_ADDR"] == f"{PREFIX}-{service.name}:{service.port}"
+        assert ("Service", f"{PREFIX}-{service.name}") in default
+    assert config["METRICS_HOST"] == "0.0.0.0"
+    assert config["ENVIRONMENT"] == "production"
+
+
+def test_secrets_reach_only_the_processes_that_need_them(default: Manifests) -> None:
+    def secret_keys(process: Process) -> set[str]:
+        return {name for name, ref in env_of(default, process).items()
+                if isinstance(ref, dict) and "secretKeyRef" in ref}
+
+    for process in PROCESSES:
+        for name in secret_keys(process):
+            ref = env_of(default, process)[name]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == (PREFIX, name)
+    by_name = {p.name: secret_keys(p) for p in PROCESSES}
+    assert {"JWT_SECRET", "ADMIN_PASSWORD", "DATABASE_URL"} <= by_name["gateway"]
+    assert [n for n, keys in by_name.items() if "JWT_SECRET" in keys] == ["gateway"]
+    assert [n for n, keys in by_name.items() if "OPENAI_API_KEY" in keys] == ["chatbot"]
+    assert [n for n, keys in by_name.items() if CHANNEL_SECRETS & keys] == ["channel-adapter"]
+    assert by_name["channel-adapter"] >= CHANNEL_SECRETS
+    assert "SECRETS_KEY" in by_name["automation"]
+    config = default[("ConfigMap", f"{PREFIX}-config")]["data"]
+    assert not set(config) & (set(REQUIRED_SECRETS) | CHANNEL_SECRETS | {"OPENAI_API_KEY"})
+    secret = default[("Secret", PREFIX)]["stringData"]
+    assert secret == {**REQUIRED_SECRETS, "OPENAI_API_KEY": "sk-test"}  # empty optional keys are left out
+
+
+@pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
+def test_every_variable_the_chart_sets_is_a_name_the_process_reads(default: Manifests, process: Process) -> None:
+    config = default[("ConfigMap", f"{PREFIX}-config")]["data"]
+    given = set(env_of(default, process)) | set(config)
+    unknown = given - process.settings_env_names() - _brief_names()
+    assert not unknown, f"{process.name} does not read {sorted(unknown)}"
+
+
+def _brief_names() -> set[str]:
+    gateway_only = {"ADMIN_EMAIL", "RATE_LIMIT_WEBHOOKS", "RATE_LIMIT_API", "RATE_LIMIT_BOT_CONTROL",
+                    "TRUSTED_PROXIES", "SERVICE_METRICS_URLS"}  # shared ConfigMap: read by the gateway
+    return set(BRIEF_CONFIG_NAMES) | gateway_only
+
+
+def test_a_missing_required_secret_stops_the_install_with_its_name(chart: helm_python.Chart) -> None:
+    values = base_values()
+    del values["secrets"]["values"]["JWT_SECRET"]
+    with pytest.raises(helm_python.HelmError, match="JWT_SECRET"):
+        render(chart, values)
+
+
+def test_an_existing_secret_replaces_the_rendered_one(chart: helm_python.Chart) -> None:
+    manifests = render(chart, {"secrets": {"create": False, "existingSecret": "sellerbot-prod"}})
+    assert not [k for k in manifests if k[0] == "Secret"]
+    ref = env_of(manifests, GATEWAY)["JWT_SECRET"]["secretKeyRef"]
+    assert ref == {"name": "sellerbot-prod", "key": "JWT_SECRET", "optional": False}
+    assert env_of(manifests, SERVICES[1])["OPENAI_API_KEY"]["secretKeyRef"]["optional"] is True
+
+
+@pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
+def test_create_false_removes_only_that_process(chart: helm_python.Chart, process: Process) -> None:
+    manifests = render(chart, base_values(**{process.helm_key: {"create": False}}))
+    names = {name for _, name in manifests}
+    assert f"{PREFIX}-{process.name}" not in names
+    for other in PROCESSES:
+        if other is not process:
+            assert ("Deployment", f"{PREFIX}-{other.name}") in manifests
+    if process.name == "automation":
+        assert f"{PREFIX}-automation-data" not in names
+
+
+@pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
+def test_pods_run_non_root_read_only_with_requests_and_limits(default: Manifests, process: Process) -> None:
+    pod = default[("Deployment", f"{PREFIX}-{process.name}")]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10001
+    spec = container(default, process)
+    assert spec["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["securityContext"]["allowPrivilegeEscalation"] is False
+    assert set(spec["resources"]) == {"requests", "limits"}
+    assert {m["mountPath"] for m in spec["volumeMounts"]} >= {"/tmp", "/data"}
+    assert spec["image"] == f"ghcr.io/seller-bot/{process.name}:0.1.0"
+
+
+def test_the_automation_worker_is_a_single_recreated_pod_with_shm_and_a_volume(default: Manifests) -> None:
+    deployment = default[("Deployment", f"{PREFIX}-automation")]["spec"]
+    assert deployment["replicas"] == 1 and deployment["strategy"] == {"type": "Recreate"}
+    volumes = {v["name"]: v for v in deployment["template"]["spec"]["volumes"]}
+    assert volumes["dshm"]["emptyDir"]["medium"] == "Memory"
+    assert volumes["data"]["persistentVolumeClaim"]["claimName"] == f"{PREFIX}-automation-data"
+    assert ("PersistentVolumeClaim", f"{PREFIX}-automation-data") in default
+
+
+def test_autoscaling_adds_an_hpa_and_leaves_replicas_to_it(chart: helm_python.Chart) -> None:
+    manifests = render(chart, base_values(chatbot={"autoscaling": {"enabled": True, "maxReplicas": 5}}))
+    hpa = manifests[("HorizontalPodAutoscaler", f"{PREFIX}-chatbot")]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{PREFIX}-chatbot"}
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 5)
+    assert "replicas" not in manifests[("Deployment", f"{PREFIX}-chatbot")]["spec"]
+    assert [name for kind, name in manifests if kind == "HorizontalPodAutoscaler"] == [f"{PREFIX}-chatbot"]
+
+
+def test_service_monitors_scrape_every_process_under_its_compose_job_name(chart: helm_python.Chart) -> None:
+    manifests = render(chart, base_values(serviceMonitor={"enabled": True}))
+    monitors = {name: doc["spec"] for (kind, name), doc in manifests.items() if kind == "ServiceMonitor"}
+    assert set(monitors) == {f"{PREFIX}-{p.name}" for p in PROCESSES}
+    for process in PROCESSES:
+        monitor = monitors[f"{PREFIX}-{process.name}"]
+        assert monitor["jobLabel"] == "sellerbot.io/job"
+        service = manifests[("Service", f"{PREFIX}-{process.name}")]
+        assert service["metadata"]["labels"]["sellerbot.io/job"] == process.name
+        (endpoint,) = monitor["endpoints"]
+        assert endpoint["port"] == ("metrics" if process.is_grpc else "http")
+    (keep, _) = monitors[f"{PREFIX}-gateway"]["endpoints"][0]["metricRelabelings"]
+    assert keep == {"sourceLabels": ["service"], "regex": "gateway", "action": "keep"}
+
+
+def test_the_gateway_ingress_is_optional(chart: helm_python.Chart, default: Manifests) -> None:
+    assert not [k for k in default if k[0] == "Ingress"]
+    manifests = render(chart, base_values(gateway={"ingress": {"enabled": True, "host": "api.loja.com.br",
+                                                               "tlsSecretName": "loja-tls"}}))
+    ingress = manifests[("Ingress", f"{PREFIX}-gateway")]["spec"]
+    assert ingress["rules"][0]["host"] == "api.loja.com.br"
+    assert ingress["tls"] == [{"hosts": ["api.loja.com.br"], "secretName": "loja-tls"}]
+    backend = ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": f"{PREFIX}-gateway", "port": {"name": "http"}}
