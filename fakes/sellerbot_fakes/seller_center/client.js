@@ -218,7 +218,7 @@
     }
 
     function message(m) {
-      return el("article", {"class": "msg " + m.sender, "aria-label": m.sender === "buyer" ? t.col_buyer : t.account,
+      return el("article", {"class": "msg " + m.sender, "aria-label": m.sender === "buyer" ? t.col_buyer : t.you,
                             "data-row-key": m.id, text: m.text});
     }
 

@@ -1,36 +1,87 @@
-"""Start-up of the automation service: gRPC server (with health), NATS streams and the metrics port."""
+"""Start-up of the automation service: database, Redis, NATS, the worker supervisor, gRPC and metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from dataclasses import dataclass
 
 import structlog
+from sellerbot.automation.v1 import automation_pb2_grpc
 from sellerbot_grpc import GrpcServer
 from sellerbot_messaging import EventBus
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
 
+from automation.components import SERVICE_NAME, Components
+from automation.grpc_api.servicer import AutomationServicer
 from automation.settings import ServiceSettings
+from automation.usecases.profiles import ProfileService
+from automation.usecases.tasks import TaskService
+from automation.worker.supervisor import WorkerSupervisor
 
 log = structlog.get_logger(__name__)
-SERVICE_NAME = "automation"
 GRPC_SERVICE = "sellerbot.automation.v1.AutomationService"
 
 
+@dataclass
+class AutomationApp:
+    components: Components
+    supervisor: WorkerSupervisor
+    profiles: ProfileService
+    tasks: TaskService
+    server: GrpcServer
+    bus: EventBus | None
+    port: int = 0
+
+    @classmethod
+    async def start(cls, settings: ServiceSettings) -> AutomationApp:
+        bus = await connect_bus(settings)
+        components = await Components.build(settings, bus)
+        supervisor = WorkerSupervisor(components)
+        profiles = ProfileService(components)
+        tasks = TaskService(components, supervisor)
+        servicer = AutomationServicer(profiles, tasks, supervisor)
+        server = GrpcServer([GRPC_SERVICE], registrations=[
+            lambda s: automation_pb2_grpc.add_AutomationServiceServicer_to_server(servicer, s)])
+        app = cls(components, supervisor, profiles, tasks, server, bus)
+        app.port = await server.start(settings.automation_grpc_addr)
+        await supervisor.start()
+        log.info("automation_started", grpc_port=app.port, process_id=components.process_id,
+                 status_store=components.status.backend)
+        return app
+
+    async def stop(self) -> None:
+        await self.server.stop(grace_seconds=2)
+        await self.supervisor.shutdown()
+        await self.profiles.close()
+        await self.components.close()
+        if self.bus is not None:
+            await self.bus.close()
+
+
+async def connect_bus(settings: ServiceSettings) -> EventBus | None:
+    """Events are best effort: without NATS the service still automates (and says so)."""
+    try:
+        bus = await EventBus.connect(settings, SERVICE_NAME)
+        await bus.ensure_streams()
+        return bus
+    except Exception as exc:
+        log.warning("nats_unavailable_events_disabled", nats_url=settings.nats_url, error=str(exc))
+        return None
+
+
 async def serve(settings: ServiceSettings) -> None:
-    bus = await EventBus.connect(settings, SERVICE_NAME)
-    await bus.ensure_streams()
-    server = GrpcServer([GRPC_SERVICE], registrations=[])
-    await server.start(settings.automation_grpc_addr)
+    app = await AutomationApp.start(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("service_stopping", service=SERVICE_NAME)
-    await server.stop()
-    await bus.close()
+    await app.stop()
 
 
 def run() -> None:

@@ -1,1 +1,1 @@
-"""Thin NATS subscribers and publishers."""
+"""NATS publishers of the automation service (bot.task.*, bot.worker.*, bot.profile.login_state)."""

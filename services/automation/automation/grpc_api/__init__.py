@@ -1,1 +1,1 @@
-"""Thin gRPC servicers: proto <-> domain."""
+"""gRPC face of the automation service: thin servicers translating proto ↔ use cases."""

@@ -1,0 +1,1 @@
+"""Playwright adapters: the shared Chromium, accessible names per locale, and one page object per page."""

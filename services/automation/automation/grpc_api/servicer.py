@@ -1,0 +1,170 @@
+"""AutomationService over gRPC: every call is scoped to the caller's user id; domain errors map here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.struct_pb2 import Struct
+from google.protobuf.timestamp_pb2 import Timestamp
+from sellerbot.automation.v1 import automation_pb2 as pb
+from sellerbot.automation.v1 import automation_pb2_grpc
+from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
+
+from automation.domain.errors import Conflict, InvalidInput, NotFound
+from automation.domain.model import Profile, Task, TaskStatus, TaskType
+from automation.usecases.profiles import ProfileService
+from automation.usecases.tasks import TaskService
+from automation.worker.supervisor import WorkerSupervisor, WorkerView
+
+R = TypeVar("R")
+
+
+def _ts(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _struct(data: dict[str, Any]) -> Struct:
+    struct = Struct()
+    struct.update(data)
+    return struct
+
+
+def task_message(task: Task) -> pb.Task:
+    return pb.Task(
+        id=task.id, task_type=pb.TaskType.Value(f"TASK_TYPE_{task.task_type.value.upper()}"),
+        profile_id=task.profile_id, config=_struct(task.config),
+        status=pb.TaskStatus.Value(f"TASK_STATUS_{task.status.value.upper()}"), progress_done=task.progress_done,
+        progress_total=task.progress_total, result=_struct(task.result), error=task.error,
+        retry_count=task.retry_count, created_at=_ts(task.created_at), started_at=_ts(task.started_at),
+        finished_at=_ts(task.finished_at), duration_seconds=task.duration_seconds, artifacts=task.artifacts,
+    )
+
+
+def profile_message(p: Profile) -> pb.Profile:
+    return pb.Profile(
+        id=p.id, name=p.name, region=p.region, seller_center_url=p.seller_center_url, login=p.login_masked,
+        has_proxy=p.has_proxy, status=pb.ProfileStatus.Value(f"PROFILE_STATUS_{p.status.value.upper()}"),
+        status_reason=p.status_reason, last_verified_at=_ts(p.last_verified_at), created_at=_ts(p.created_at),
+        daily_caps=_struct(dict(p.daily_caps)), active_hours=p.active_hours, locale=p.fingerprint.locale,
+        timezone=p.fingerprint.timezone,
+    )
+
+
+def worker_message(v: WorkerView) -> pb.WorkerStatus:
+    return pb.WorkerStatus(
+        worker_id=v.worker_id, running=v.running, started_at=_ts(v.started_at),
+        last_heartbeat_at=_ts(v.last_heartbeat_at), active_tasks=v.active_tasks, queued_tasks=v.queued_tasks,
+        profiles=v.profiles, max_parallel_profiles=v.max_parallel_profiles, state=v.state, process_id=v.process_id,
+    )
+
+
+def _rpc(method: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """Resolve the caller and map domain errors to status codes, in this one place."""
+
+    @wraps(method)
+    async def handler(self: AutomationServicer, request: Any, context: grpc.aio.ServicerContext) -> R:
+        user_id = await caller_user_id(context)
+        try:
+            return await method(self, request, user_id)
+        except InvalidInput as exc:
+            await abort_invalid_argument(context, str(exc), [FieldViolation(f.field, f.description)
+                                                             for f in exc.fields])
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+        except Conflict as exc:
+            await context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
+        raise AssertionError("unreachable")  # context.abort raises
+
+    return handler
+
+
+class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
+    def __init__(self, profiles: ProfileService, tasks: TaskService, supervisor: WorkerSupervisor) -> None:
+        self.profiles = profiles
+        self.tasks = tasks
+        self.supervisor = supervisor
+
+    @_rpc
+    async def CreateTask(self, request: pb.CreateTaskRequest, user_id: str) -> pb.Task:  # noqa: N802
+        task_type = "" if request.task_type == pb.TASK_TYPE_UNSPECIFIED else (
+            pb.TaskType.Name(request.task_type).removeprefix("TASK_TYPE_").lower())
+        config = MessageToDict(request.config) if request.HasField("config") else {}
+        return task_message(await self.tasks.create(user_id, task_type, request.profile_id, config))
+
+    @_rpc
+    async def ListTasks(self, request: pb.ListTasksRequest, user_id: str) -> pb.ListTasksResponse:  # noqa: N802
+        status = "" if request.status == pb.TASK_STATUS_UNSPECIFIED else (
+            pb.TaskStatus.Name(request.status).removeprefix("TASK_STATUS_").lower())
+        tasks = await self.tasks.list(user_id, status, request.profile_id, request.limit or 200)
+        return pb.ListTasksResponse(tasks=[task_message(t) for t in tasks])
+
+    @_rpc
+    async def GetTask(self, request: pb.GetTaskRequest, user_id: str) -> pb.Task:  # noqa: N802
+        return task_message(await self.tasks.get(user_id, request.id))
+
+    @_rpc
+    async def DeleteTask(self, request: pb.DeleteTaskRequest, user_id: str) -> pb.DeleteTaskResponse:  # noqa: N802
+        result = await self.tasks.delete(user_id, request.id)
+        return pb.DeleteTaskResponse(id=result.id, cancelled=result.cancelled, deleted=result.deleted)
+
+    @_rpc
+    async def GetTaskArtifact(self, request: pb.GetTaskArtifactRequest, user_id: str) -> pb.TaskArtifact:  # noqa: N802
+        content, content_type = await self.tasks.artifact(user_id, request.task_id, request.name)
+        return pb.TaskArtifact(name=request.name, content_type=content_type, content=content)
+
+    @_rpc
+    async def GetStats(self, request: pb.GetStatsRequest, user_id: str) -> pb.BotStats:  # noqa: N802
+        s = await self.tasks.stats(user_id)
+        return pb.BotStats(
+            total_tasks=s.total_tasks, by_status=[pb.CountByKey(key=k, count=v) for k, v in s.by_status.items()],
+            by_type=[pb.CountByKey(key=k, count=v) for k, v in s.by_type.items()], success_rate=s.success_rate,
+            average_duration_seconds=s.average_duration_seconds, active_profiles=s.active_profiles,
+            total_profiles=s.total_profiles, worker_running=s.worker_running,
+        )
+
+    @_rpc
+    async def CreateProfile(self, request: pb.CreateProfileRequest, user_id: str) -> pb.Profile:  # noqa: N802
+        raw = {
+            "name": request.name, "login": request.login, "password": request.password,
+            "region": request.region or "BR", "seller_center_url": request.seller_center_url, "proxy": request.proxy,
+            "timezone": request.timezone, "locale": request.locale, "active_hours": request.active_hours,
+            "daily_caps": MessageToDict(request.daily_caps) if request.HasField("daily_caps") else {},
+        }
+        return profile_message(await self.profiles.create(user_id, raw))
+
+    @_rpc
+    async def ListProfiles(self, request: pb.ListProfilesRequest, user_id: str) -> pb.ListProfilesResponse:  # noqa: N802
+        return pb.ListProfilesResponse(profiles=[profile_message(p) for p in await self.profiles.list(user_id)])
+
+    @_rpc
+    async def DeleteProfile(self, request: pb.DeleteProfileRequest, user_id: str) -> pb.DeleteProfileResponse:  # noqa: N802
+        await self.profiles.delete(user_id, request.id)
+        return pb.DeleteProfileResponse(id=request.id)
+
+    @_rpc
+    async def VerifyProfile(self, request: pb.VerifyProfileRequest, user_id: str) -> pb.Profile:  # noqa: N802
+        return profile_message(await self.profiles.verify(user_id, request.id, request.code.strip()))
+
+    @_rpc
+    async def StartWorker(self, request: pb.StartWorkerRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+        return worker_message(await self.supervisor.start_worker(user_id, request.max_parallel_profiles))
+
+    @_rpc
+    async def StopWorker(self, request: pb.StopWorkerRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+        return worker_message(await self.supervisor.stop_worker(user_id, request.reason or "stopped by user"))
+
+    @_rpc
+    async def GetWorkerStatus(self, request: pb.GetWorkerStatusRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+        return worker_message(await self.supervisor.view(user_id))
+
+
+__all__ = ["AutomationServicer", "TaskStatus", "TaskType"]

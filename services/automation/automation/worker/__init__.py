@@ -1,0 +1,1 @@
+"""The queue runner: one shared Chromium per process, one worker per seller, one task per profile at a time."""
