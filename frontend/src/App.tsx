@@ -11,20 +11,21 @@ import { SellerBot } from "./pages/SellerBot";
 import { LiveProvider } from "./realtime/LiveProvider";
 import type { NotificationSocketOptions } from "./realtime/notificationSocket";
 
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 429 || error.status === 502 || error.status === 504
+    || error.error === "service_unavailable";
+}
+
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
         staleTime: 10_000,
         refetchOnWindowFocus: false,
-        // 4xx answers will not change by asking again; 429 is retried once after the advertised wait.
-        retry: (failures, error) => {
-          if (error instanceof ApiError) {
-            if (error.status === 429) return failures < 1;
-            if (error.status >= 400 && error.status < 500) return false;
-          }
-          return failures < 2;
-        },
+        // Every request counts against the API's per-IP limit (30/min by default): retry only what a second
+        // try can fix — a lost connection, a gateway timeout, a 429 after its Retry-After — and only once.
+        retry: (failures, error) => failures < 1 && isTransient(error),
         retryDelay: (failures, error) =>
           error instanceof ApiError && error.retryAfter ? error.retryAfter * 1000 : Math.min(8_000, 1_000 * 2 ** failures),
       },

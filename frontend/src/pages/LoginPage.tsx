@@ -1,4 +1,5 @@
 /** E-mail and password → POST /auth/login; the tokens are kept and refreshed by the ApiClient. */
+import { Logo } from "../components/Logo";
 import { FormEvent, useState } from "react";
 import { useServices } from "../api/services";
 import { ErrorBox } from "../components/ErrorBox";
@@ -25,7 +26,7 @@ export function LoginPage({ sessionExpired = false }: { sessionExpired?: boolean
   return (
     <main className="login-page">
       <form className="login-card" onSubmit={submit} aria-label="Entrar">
-        <div className="brand"><span aria-hidden="true">🤖</span> Seller Bot</div>
+        <div className="brand"><Logo /> Seller Bot</div>
         <p className="login-subtitle">Automação do TikTok Shop e atendimento com IA</p>
         {sessionExpired && <div className="notice">Sua sessão expirou. Entre novamente.</div>}
         <label>

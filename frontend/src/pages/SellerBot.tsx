@@ -1,4 +1,5 @@
 /** SellerBot: the unified dashboard with the tabs Automação | Chatbot IA, live status and toasts. */
+import { Logo } from "../components/Logo";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useServices } from "../api/services";
@@ -58,7 +59,7 @@ export function SellerBot() {
   return (
     <div className="app">
       <header className="topbar">
-        <div className="brand"><span aria-hidden="true">🤖</span> Seller Bot</div>
+        <div className="brand"><Logo /> Seller Bot</div>
         <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
           tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" }]} />
         <div className="topbar-right">
