@@ -45,6 +45,24 @@ describe("applyNotification", () => {
     expect(client.getQueryData<Conversation[]>(key)?.[0]).toMatchObject({ lastIntent: "human", handoffState: "waiting_human" });
   });
 
+  it("warns when a task needs attention or a profile's login needs the seller, and refetches all on resync", () => {
+    const client = new QueryClient();
+    const toast = sink();
+    const invalidate = vi.fn();
+    applyNotification(note("bot_task_needs_attention", { task_id: "t1", task_type: "reply_reviews", reason: "captcha" }),
+      client, toast, invalidate);
+    expect(toast.warning).toHaveBeenCalledWith("Tarefa Responder avaliações (t1) precisa de atenção", "captcha");
+    expect(invalidate).toHaveBeenCalledWith(queryKeys.botProfiles);
+    applyNotification(note("bot_profile_login_state", { profile_id: "p1", state: "needs_2fa", reason: "código enviado" }),
+      client, toast, invalidate);
+    expect(toast.warning).toHaveBeenLastCalledWith("Perfil p1: Aguardando código 2FA", "código enviado");
+    const all = vi.spyOn(client, "invalidateQueries").mockResolvedValue();
+    applyNotification(note("resync", {}), client, toast, invalidate);
+    expect(all).toHaveBeenCalledWith();
+    applyNotification(note("heartbeat", {}), client, toast, invalidate);
+    expect(toast.info).not.toHaveBeenCalled();
+  });
+
   it("throttles invalidations of one key to one per window, with a trailing refresh", () => {
     const client = new QueryClient();
     const spy = vi.spyOn(client, "invalidateQueries").mockResolvedValue();

@@ -3,7 +3,7 @@
  * which toast it shows. Kept apart from React so it can be tested with a plain QueryClient.
  */
 import type { QueryClient } from "@tanstack/react-query";
-import type { BotTask, Conversation } from "../api/types";
+import type { BotProfile, BotTask, Conversation } from "../api/types";
 import { num, str } from "../api/normalize";
 import { CHANNEL_LABELS, HANDOFF_LABELS, PROFILE_STATUS_LABELS, TASK_TYPE_LABELS, label } from "../i18n/labels";
 import { formatDuration } from "../i18n/format";
@@ -54,6 +54,12 @@ function taskName(client: QueryClient, taskId: string, type?: string): string {
   return kind ? `${label(TASK_TYPE_LABELS, kind)} (${shortId(taskId)})` : shortId(taskId);
 }
 
+const ATTENTION_STATES = new Set(["needs_2fa", "captcha", "expired", "blocked", "failed"]);
+
+function profileName(client: QueryClient, profileId: string): string {
+  return client.getQueryData<BotProfile[]>(queryKeys.botProfiles)?.find((p) => p.id === profileId)?.name || shortId(profileId);
+}
+
 function contactName(p: Record<string, unknown>): string {
   const channel = str(p.channel);
   return `${str(p.contact_name) || str(p.contact_id) || "cliente"}${channel ? ` · ${label(CHANNEL_LABELS, channel)}` : ""}`;
@@ -88,6 +94,28 @@ export function applyNotification(n: Notification, client: QueryClient, toast: T
       toast.error(`Tarefa ${taskName(client, taskId)} falhou`,
         [str(p.error), num(p.retry_count) > 0 ? `tentativas: ${num(p.retry_count)}` : ""].filter(Boolean).join(" · "));
       return;
+    case "bot_task_needs_attention":
+      invalidate(queryKeys.botTasks);
+      invalidate(queryKeys.botStats);
+      invalidate(queryKeys.botProfiles);
+      toast.warning(`Tarefa ${taskName(client, taskId, str(p.task_type))} precisa de atenção`, str(p.reason) || undefined);
+      return;
+    case "bot_profile_login_state": {
+      invalidate(queryKeys.botProfiles);
+      const state = (str(p.state) || str(p.status)).toLowerCase().replace(/^profile_status_/, "");
+      if (ATTENTION_STATES.has(state)) {
+        toast.warning(`Perfil ${profileName(client, str(p.profile_id))}: ${label(PROFILE_STATUS_LABELS, state)}`,
+          str(p.reason) || undefined);
+      }
+      return;
+    }
+    case "resync":
+      // Part of what happened while disconnected is gone from the server's buffer: refetch everything shown.
+      void client.invalidateQueries();
+      return;
+    case "subscribed":
+    case "heartbeat":
+      return;
     case "bot_worker_started":
       invalidate(queryKeys.botWorkerStatus);
       invalidate(queryKeys.botStats);
@@ -116,11 +144,6 @@ export function applyNotification(n: Notification, client: QueryClient, toast: T
     default:
       if (n.type.startsWith("bot_profile")) {
         invalidate(queryKeys.botProfiles);
-        const status = str(p.status);
-        if (status === "needs_2fa" || status === "captcha" || status === "expired" || status === "blocked") {
-          toast.warning(`Perfil ${str(p.profile_name) || shortId(str(p.profile_id))}: ${label(PROFILE_STATUS_LABELS, status)}`,
-            str(p.reason) || undefined);
-        }
       } else if (n.type.startsWith("bot_task")) {
         invalidate(queryKeys.botTasks);
       } else if (n.type.startsWith("chatbot_")) {
@@ -138,6 +161,7 @@ function patchConversation(client: QueryClient, p: Record<string, unknown>): voi
       ? {
         ...c,
         lastIntent: str(p.intent) || c.lastIntent,
+        lastMessage: str(p.last_message) || c.lastMessage,
         stage: str(p.stage) || c.stage,
         handoffState: str(p.handoff_state) in HANDOFF_LABELS ? str(p.handoff_state) : c.handoffState,
       }

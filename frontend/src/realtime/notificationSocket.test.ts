@@ -174,4 +174,22 @@ describe("NotificationSocket", () => {
     expect(timers.pending).toBe(0);
     expect(sockets).toHaveLength(2);
   });
+
+  it("reopens a link that stays silent for 2.5 heartbeat periods, and keeps the resume point", async () => {
+    const { socket, sockets, timers } = setup();
+    socket.start();
+    await flush();
+    sockets[0]?.open();
+    sockets[0]?.send({ id: null, type: "subscribed", payload: { heartbeat_seconds: 20 }, ts: "" });
+    sockets[0]?.send({ id: "41", type: "bot_task_started", payload: {}, ts: "" });
+    sockets[0]?.send({ id: null, type: "heartbeat", payload: {}, ts: "" });
+    expect(socket.resumeFrom).toBe("41");
+    expect(timers.pending).toBe(1); // only the latest watchdog is armed
+    expect(timers.runNext()).toBe(50_000);
+    expect(sockets[0]?.closedByClient).toBe(4000);
+    expect(socket.status).toBe("reconnecting");
+    timers.runNext();
+    await flush();
+    expect(sockets[1]?.lastEventId).toBe("41");
+  });
 });

@@ -42,6 +42,11 @@ export interface NotificationSocketOptions {
   clearTimer?: (handle: unknown) => void;
   /** A 1013 (service unavailable) waits at least this long. */
   tryAgainLaterMinMs?: number;
+  /**
+   * The server sends a `heartbeat` after `heartbeat_seconds` (announced in `subscribed`) of silence; with no
+   * message for this many heartbeat periods the link is taken as dead and reopened.
+   */
+  deadLinkHeartbeats?: number;
 }
 
 type Listener = (notification: Notification) => void;
@@ -75,6 +80,8 @@ export class NotificationSocket {
   private running = false;
   private lastEventId = "";
   private currentStatus: SocketStatus = "idle";
+  private heartbeatMs = 0;
+  private watchdog: unknown = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly statusListeners = new Set<StatusListener>();
   private readonly opts: Required<Omit<NotificationSocketOptions, "endpoint">> & { endpoint?: string };
@@ -87,6 +94,7 @@ export class NotificationSocket {
       setTimer: (fn, ms) => globalThis.setTimeout(fn, ms),
       clearTimer: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
       tryAgainLaterMinMs: 5_000,
+      deadLinkHeartbeats: 2.5,
       ...options,
     };
   }
@@ -126,6 +134,7 @@ export class NotificationSocket {
   stop(): void {
     this.running = false;
     this.clearPending();
+    this.clearWatchdog();
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -183,6 +192,12 @@ export class NotificationSocket {
       if (this.socket !== socket) return;
       const notification = parseNotification(event.data);
       if (!notification) return;
+      if (notification.type === "subscribed") {
+        const seconds = Number(notification.payload.heartbeat_seconds);
+        this.heartbeatMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+      }
+      this.armWatchdog(socket);
+      // Control messages (subscribed, heartbeat, resync) carry no id and must not move the resume point.
       if (notification.id) this.lastEventId = notification.id;
       this.dispatch(notification);
     };
@@ -192,6 +207,7 @@ export class NotificationSocket {
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.clearWatchdog();
       void this.handleClose(event.code, opened);
     };
   }
@@ -248,6 +264,25 @@ export class NotificationSocket {
       this.timer = null;
       void this.connect();
     }, delay);
+  }
+
+  /** Reopen a connection that went silent for too long (a dead NAT mapping or proxy gives no close event). */
+  private armWatchdog(socket: SocketLike): void {
+    this.clearWatchdog();
+    if (!this.heartbeatMs) return;
+    this.watchdog = this.opts.setTimer(() => {
+      this.watchdog = null;
+      if (this.socket !== socket) return;
+      this.socket = null;
+      socket.onclose = null;
+      socket.close(4000, "heartbeat timeout");
+      this.scheduleReconnect();
+    }, this.heartbeatMs * this.opts.deadLinkHeartbeats);
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog !== null) this.opts.clearTimer(this.watchdog);
+    this.watchdog = null;
   }
 
   private clearPending(): void {
