@@ -8,12 +8,58 @@ import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { formatDateTime } from "../../i18n/format";
 import { humanize } from "../../i18n/labels";
-import { CONFIG_LABELS, buildPatch, kindOf, toDraft } from "./configForm";
+import { Draft, buildPatch, configLabel, draftsOf, kindOf, setDraft } from "./configForm";
+
+function ConfigField({ path, original, draft, onChange }: {
+  path: string[]; original: unknown; draft: Draft | undefined; onChange: (path: string[], value: Draft) => void;
+}) {
+  const key = path[path.length - 1] ?? "";
+  const kind = kindOf(original, key);
+  const name = configLabel(path, humanize);
+  const text = typeof draft === "string" ? draft : "";
+  if (kind === "bool") {
+    return (
+      <label className="inline checkbox">
+        <input type="checkbox" checked={draft === true} onChange={(e) => onChange(path, e.target.checked)} /> {name}
+      </label>
+    );
+  }
+  if (kind === "group") {
+    const group = typeof draft === "object" ? draft : {};
+    return (
+      <fieldset className="config-group span-2">
+        <legend>{name}</legend>
+        <div className="form-grid">
+          {Object.entries(original as Record<string, unknown>).map(([k, v]) => (
+            <ConfigField key={k} path={[...path, k]} original={v} draft={group[k]} onChange={onChange} />
+          ))}
+        </div>
+      </fieldset>
+    );
+  }
+  const wide = kind === "json" || kind === "longtext";
+  return (
+    <label className={wide ? "span-2" : undefined}>
+      <span>{name} <code className="muted small">{key}</code></span>
+      {kind === "number" && <input type="number" step="any" value={text} onChange={(e) => onChange(path, e.target.value)} />}
+      {(kind === "text" || kind === "list") && (
+        <input value={text} onChange={(e) => onChange(path, e.target.value)} placeholder={kind === "list" ? "separe por vírgula" : undefined} />
+      )}
+      {kind === "secret" && (
+        <input type="password" autoComplete="off" value={text} onChange={(e) => onChange(path, e.target.value)} placeholder="não alterada" />
+      )}
+      {wide && (
+        <textarea rows={kind === "json" ? 5 : 3} className={kind === "json" ? "mono" : undefined} value={text}
+          onChange={(e) => onChange(path, e.target.value)} />
+      )}
+    </label>
+  );
+}
 
 export function ConfigEditor() {
   const { chatbot } = useServices();
   const config = useBotConfig();
-  const [drafts, setDrafts] = useState<Record<string, string | boolean>>({});
+  const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [rawPatch, setRawPatch] = useState("");
   const [formError, setFormError] = useState<unknown>(null);
   const save = useAction((patch: Record<string, unknown>) => chatbot.updateConfig(patch), {
@@ -22,7 +68,7 @@ export function ConfigEditor() {
   const settings = config.data?.settings;
 
   useEffect(() => {
-    if (settings) setDrafts(Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, toDraft(v)])));
+    if (settings) setDrafts(draftsOf(settings));
   }, [settings]);
 
   function submit(event: FormEvent) {
@@ -36,7 +82,7 @@ export function ConfigEditor() {
         Object.assign(patch, extra);
       }
       if (Object.keys(patch).length === 0) {
-        setFormError(new Error("Nada mudou."));
+        setFormError(new Error("Nenhuma alteração para salvar."));
         return;
       }
       save.mutate(patch, { onSuccess: () => setRawPatch("") });
@@ -48,7 +94,7 @@ export function ConfigEditor() {
   const c = config.data;
   return (
     <Panel title="Configuração do bot" actions={c && (
-      <span className="muted small">versão {c.version} · {formatDateTime(c.updatedAt)}{c.updatedBy && ` · por ${c.updatedBy}`}</span>
+      <span className="muted small">versão {c.version}{c.updatedAt && ` · ${formatDateTime(c.updatedAt)}`}{c.updatedBy && ` · por ${c.updatedBy}`}</span>
     )}>
       <ErrorBox error={config.error} onRetry={() => void config.refetch()} />
       {config.isPending && <Loading />}
@@ -56,30 +102,10 @@ export function ConfigEditor() {
         <form className="form-card" onSubmit={submit} aria-label="Configuração do bot">
           {Object.keys(c.settings).length === 0 && <Empty>O bot ainda usa a configuração padrão. Adicione chaves no JSON abaixo.</Empty>}
           <div className="form-grid">
-            {Object.entries(c.settings).map(([key, original]) => {
-              const kind = kindOf(original);
-              const name = CONFIG_LABELS[key] ?? humanize(key);
-              const draft = drafts[key];
-              const update = (v: string | boolean) => setDrafts({ ...drafts, [key]: v });
-              if (kind === "bool") {
-                return (
-                  <label key={key} className="inline checkbox">
-                    <input type="checkbox" checked={draft === true} onChange={(e) => update(e.target.checked)} /> {name}
-                  </label>
-                );
-              }
-              return (
-                <label key={key} className={kind === "json" || kind === "longtext" ? "span-2" : undefined}>
-                  {name} <code className="muted small">{key}</code>
-                  {kind === "number" && <input type="number" step="any" value={String(draft ?? "")} onChange={(e) => update(e.target.value)} />}
-                  {kind === "text" && <input value={String(draft ?? "")} onChange={(e) => update(e.target.value)} />}
-                  {(kind === "longtext" || kind === "json") && (
-                    <textarea rows={kind === "json" ? 5 : 3} className={kind === "json" ? "mono" : undefined}
-                      value={String(draft ?? "")} onChange={(e) => update(e.target.value)} />
-                  )}
-                </label>
-              );
-            })}
+            {Object.entries(c.settings).map(([key, original]) => (
+              <ConfigField key={key} path={[key]} original={original} draft={drafts[key]}
+                onChange={(path, value) => setDrafts((d) => setDraft(d, path, value))} />
+            ))}
             <label className="span-2">
               Alterações extras em JSON (opcional)
               <textarea rows={3} className="mono" value={rawPatch} onChange={(e) => setRawPatch(e.target.value)}
@@ -89,7 +115,7 @@ export function ConfigEditor() {
           <ErrorBox error={formError ?? save.error} />
           <div className="row">
             <button type="submit" className="primary" disabled={save.isPending}>{save.isPending ? "Salvando…" : "Salvar configuração"}</button>
-            <button type="button" className="secondary" onClick={() => { setDrafts(Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, toDraft(v)]))); setRawPatch(""); }}>
+            <button type="button" className="secondary" onClick={() => { setDrafts(draftsOf(c.settings)); setRawPatch(""); setFormError(null); }}>
               Descartar alterações
             </button>
           </div>
