@@ -35,7 +35,7 @@ def create_app() -> Any:
             return _oauth_error("(#100) The parameter recipient is required", 100)
         text = message.get("text")
         if text is not None and len(text) >= 1000:
-            return _oauth_error("(#100) Length of param message[text] must be less than or equal to 1000", 100)
+            return _oauth_error("(#100) Length of param message[text] must be less than 1000 characters", 100)
         return JSONResponse({"recipient_id": recipient, "message_id": "aWdf" + uuid.uuid4().hex})
 
     @app.post("/{version}/{account}/messages")

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 from google.protobuf.message import Message
 from sellerbot.events.v1 import conversation_events_pb2 as events
+from sellerbot_devstack.servers import start_nats
 from sellerbot_fakes import chatwoot_fake, evolution_fake, graph_fake, telegram_fake
 from sellerbot_fakes.platform_fake import ServedFake
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
@@ -33,6 +34,15 @@ INSTAGRAM_APP_SECRET = "ig-app-secret"
 INSTAGRAM_VERIFY_TOKEN = "ig-verify-token"
 TELEGRAM_SECRET = "tg_secret-token"
 TELEGRAM_BOT_TOKEN = "7000001:AAtestbottoken"
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    """A private JetStream server for this suite: every test namespace reserves its streams' max_bytes
+    (~1.75 GiB), and a server shared by many suites runs out of reservable storage."""
+    server = start_nats()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

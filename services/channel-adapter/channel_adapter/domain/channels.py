@@ -52,12 +52,12 @@ _CHANNEL_ENUMS: dict[Platform, int] = {
     Platform.TELEGRAM: events.CHANNEL_TELEGRAM,
 }
 
-# Instagram: "text must be < 1000 chars" is enforced by splitting at 1000 (the figure);
+# Instagram: the Send API wants text "< 1000 chars", so parts stop at 999;
 # Telegram: 1-4096 characters; WhatsApp accepts 65536 but long bubbles read badly, so 4096;
 # Chatwoot has no documented limit, the bound keeps one message readable for the agent.
 _TEXT_LIMITS: dict[Platform, int] = {
     Platform.EVOLUTION: 4096,
     Platform.CHATWOOT: 10000,
-    Platform.INSTAGRAM: 1000,
+    Platform.INSTAGRAM: 999,
     Platform.TELEGRAM: 4096,
 }
