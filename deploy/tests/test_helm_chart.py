@@ -142,17 +142,15 @@ def test_secrets_reach_only_the_processes_that_need_them(default: Manifests) -> 
 
 
 @pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
-def test_every_variable_the_chart_sets_is_a_name_the_process_reads(default: Manifests, process: Process) -> None:
-    config = default[("ConfigMap", f"{PREFIX}-config")]["data"]
-    given = set(env_of(default, process)) | set(config)
-    unknown = given - process.settings_env_names() - _brief_names()
+def test_every_variable_set_for_a_process_is_a_name_it_reads(default: Manifests, process: Process) -> None:
+    unknown = set(env_of(default, process)) - process.settings_env_names() - BRIEF_CONFIG_NAMES
     assert not unknown, f"{process.name} does not read {sorted(unknown)}"
 
 
-def _brief_names() -> set[str]:
-    gateway_only = {"ADMIN_EMAIL", "RATE_LIMIT_WEBHOOKS", "RATE_LIMIT_API", "RATE_LIMIT_BOT_CONTROL",
-                    "TRUSTED_PROXIES", "SERVICE_METRICS_URLS"}  # shared ConfigMap: read by the gateway
-    return set(BRIEF_CONFIG_NAMES) | gateway_only
+def test_every_shared_config_key_is_read_by_some_process(default: Manifests) -> None:
+    config = set(default[("ConfigMap", f"{PREFIX}-config")]["data"])
+    read = set().union(*(p.settings_env_names() for p in PROCESSES)) | BRIEF_CONFIG_NAMES
+    assert not config - read, f"nobody reads {sorted(config - read)}"
 
 
 def test_a_missing_required_secret_stops_the_install_with_its_name(chart: helm_python.Chart) -> None:
