@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import helm_python
+import kubernetes_validate
 import pytest
 import yaml
 from sellerbot_deploy_checks.processes import BRIEF_CONFIG_NAMES, GATEWAY, PROCESSES, REPO_ROOT, SERVICES, Process
@@ -71,6 +72,24 @@ def test_chart_lints_clean(chart: helm_python.Chart) -> None:
     report = helm_python.lint(CHART_DIR, base_values(), strict=True)
     assert report["errors"] == []
     assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+@pytest.mark.parametrize("kube_version", ["1.27.0", kubernetes_validate.latest_version() + ".0"])
+def test_every_manifest_matches_the_kubernetes_api_schema(chart: helm_python.Chart, kube_version: str) -> None:
+    everything_on = base_values(
+        serviceMonitor={"enabled": True},
+        gateway={"ingress": {"enabled": True, "tlsSecretName": "tls"}, "autoscaling": {"enabled": True}},
+        chatbot={"autoscaling": {"enabled": True}},
+        notification={"autoscaling": {"enabled": True}},
+        images={"pullSecrets": [{"name": "regcred"}]},
+    )
+    checked = set()
+    for (kind, _), manifest in render(chart, everything_on).items():
+        if kind == "ServiceMonitor":
+            continue  # a Prometheus Operator CRD: no built-in schema
+        kubernetes_validate.validate(manifest, kube_version, strict=True)  # unknown fields fail too
+        checked.add(kind)
+    assert {"Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "Ingress"} <= checked
 
 
 def test_every_process_gets_a_deployment_and_a_service(default: Manifests) -> None:
