@@ -253,3 +253,23 @@ def test_the_gateway_ingress_is_optional(chart: helm_python.Chart, default: Mani
     assert ingress["tls"] == [{"hosts": ["api.loja.com.br"], "secretName": "loja-tls"}]
     backend = ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": f"{PREFIX}-gateway", "port": {"name": "http"}}
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"chatbot": {"secretEnv": ["OPENAI_KEY"]}}, "/chatbot/secretEnv/0"),
+    ({"gateway": {"create": "yes"}}, "/gateway/create"),
+    ({"automation": {"replicas": 2}}, "/automation/replicas"),
+    ({"notification": {"grpcPort": 70000}}, "/notification/grpcPort"),
+], ids=["secret-key-typo", "create-not-boolean", "two-automation-workers", "port-out-of-range"])
+def test_the_values_schema_refuses_mistakes_before_anything_renders(
+    chart: helm_python.Chart, override: dict[str, Any], message: str,
+) -> None:
+    with pytest.raises(helm_python.HelmValuesError, match=message):
+        render(chart, base_values(**override))
+
+
+def test_the_values_schema_knows_exactly_the_secret_keys_of_values_yaml(chart: helm_python.Chart) -> None:
+    schema = chart.schema
+    assert schema is not None
+    assert set(schema["definitions"]["secretKey"]["enum"]) == set(chart.values["secrets"]["values"])
+    assert set(REQUIRED_SECRETS) | CHANNEL_SECRETS | {"OPENAI_API_KEY"} == set(chart.values["secrets"]["values"])
