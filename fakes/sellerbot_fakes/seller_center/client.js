@@ -276,7 +276,12 @@
         el("td", {text: "R$ " + compact(c.gmv)}), el("td", {}, [action])]);
     }
 
-    function field(label, input) { return el("label", {}, [label + " ", input, el("br")]); }
+    let fieldCount = 0;
+    function field(label, input) {
+      const id = "invite-field-" + (++fieldCount);
+      input.setAttribute("id", id);
+      return el("div", {"class": "arco-form-item"}, [el("label", {"for": id, text: label}), " ", input]);
+    }
 
     function openInvite(c) {
       const name = el("input", {"class": "arco-input", role: "combobox", "aria-expanded": "false"});

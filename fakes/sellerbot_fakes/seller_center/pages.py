@@ -160,10 +160,12 @@ class Renderer:
             f'<form id="creator-search" role="search" {self.attr("search")}>'
             f'<input class="arco-input" name="q" placeholder="{t["search_creators"]}" '
             f'aria-label="{t["search_creators"]}"> '
-            f'<label>{t["category"]} <select name="category"><option value="">{t["any_category"]}</option>'
-            f"{options}</select></label> "
-            f'<label>{t["min_followers"]} <input class="arco-input" type="number" name="min_followers"></label> '
-            f'<label>{t["max_followers"]} <input class="arco-input" type="number" name="max_followers"></label> '
+            f'<label for="f-category">{t["category"]}</label> <select id="f-category" name="category">'
+            f'<option value="">{t["any_category"]}</option>{options}</select> '
+            f'<label for="f-min">{t["min_followers"]}</label> '
+            f'<input id="f-min" class="arco-input" type="number" name="min_followers"> '
+            f'<label for="f-max">{t["max_followers"]}</label> '
+            f'<input id="f-max" class="arco-input" type="number" name="max_followers"> '
             f'<button type="submit" class="arco-btn">{t["search"]}</button></form>'
             f'<table class="arco-table" aria-label="{t["creators_table"]}" aria-busy="true" {self.attr("table")}>'
             f"<thead></thead><tbody></tbody></table>"

@@ -144,13 +144,18 @@ async def gateway_app(postgres_url: str, redis_url: str, nats_url: str,
 async def new_user(gateway_app: Any) -> AsyncIterator[Callable[[], Awaitable[httpx.AsyncClient]]]:
     """Make a seller account through the public API and return a client authenticated as them."""
     clients: list[httpx.AsyncClient] = []
+    admin_token: dict[str, str] = getattr(gateway_app.state, "test_admin_token", {})
+    gateway_app.state.test_admin_token = admin_token  # one admin login per session: Argon2 is slow on purpose
 
     async def make() -> httpx.AsyncClient:
         ip = f"10.9.{len(clients)}.{uuid.uuid4().int % 250}"
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway_app, client=(ip, 1234)),
                                    base_url="http://gateway.test", timeout=60)
         clients.append(client)
-        admin = (await client.post("/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).json()
+        if not admin_token:
+            admin_token.update((await client.post(
+                "/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).json())
+        admin = admin_token
         email = f"seller-{uuid.uuid4().hex[:8]}@test.local"
         created = await client.post("/auth/users", json={"email": email, "password": "seller-pass-123"},
                                     headers={"Authorization": f"Bearer {admin['access_token']}"})

@@ -6,11 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import grpc
 from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sellerbot.automation.v1 import automation_pb2 as pb
 
 from api_gateway.api.deps import State, User, api_rate_limit, bot_control_rate_limit, call_service
+from api_gateway.api.errors import ServiceCallFailed, error_body
 from api_gateway.api.proto_json import dict_from, enum_label, enum_name, struct_from, time_from
 
 router = APIRouter(prefix="/bot", tags=["bot (automation)"], dependencies=[Depends(api_rate_limit)])
@@ -69,6 +72,7 @@ class ProfileCreate(BaseModel):
     seller_center_url: str = Field(default="", max_length=500, description="Empty = SELLER_CENTER_URL")
     proxy: str = Field(default="", max_length=500)
     timezone: str = Field(default="America/Sao_Paulo", max_length=64)
+    locale: str = Field(default="pt-BR", pattern=r"^(pt-BR|en)$", description="Seller Center UI language")
     active_hours: str = Field(default="", pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")
     daily_caps: dict[str, int] = Field(default_factory=dict)
 
@@ -86,6 +90,8 @@ class ProfileOut(BaseModel):
     created_at: datetime | None
     daily_caps: dict[str, Any]
     active_hours: str
+    locale: str
+    timezone: str
 
     @classmethod
     def of(cls, p: pb.Profile) -> ProfileOut:
@@ -94,6 +100,7 @@ class ProfileOut(BaseModel):
             has_proxy=p.has_proxy, status=enum_label(pb.ProfileStatus.Name(p.status), "PROFILE_STATUS_"),
             status_reason=p.status_reason, last_verified_at=time_from(p.last_verified_at),
             created_at=time_from(p.created_at), daily_caps=dict_from(p.daily_caps), active_hours=p.active_hours,
+            locale=p.locale, timezone=p.timezone,
         )
 
 
@@ -110,6 +117,8 @@ class WorkerStatusOut(BaseModel):
     queued_tasks: int
     profiles: list[str]
     max_parallel_profiles: int
+    state: str
+    process_id: str
 
     @classmethod
     def of(cls, s: pb.WorkerStatus) -> WorkerStatusOut:
@@ -117,6 +126,7 @@ class WorkerStatusOut(BaseModel):
             worker_id=s.worker_id, running=s.running, started_at=time_from(s.started_at),
             last_heartbeat_at=time_from(s.last_heartbeat_at), active_tasks=s.active_tasks,
             queued_tasks=s.queued_tasks, profiles=list(s.profiles), max_parallel_profiles=s.max_parallel_profiles,
+            state=s.state or ("running" if s.running else "stopped"), process_id=s.process_id,
         )
 
 
@@ -194,6 +204,7 @@ async def create_profile(body: ProfileCreate, state: State, user: User) -> Profi
     request = pb.CreateProfileRequest(
         name=body.name, region=body.region, seller_center_url=body.seller_center_url, login=body.login,
         password=body.password, proxy=body.proxy, timezone=body.timezone, active_hours=body.active_hours,
+        locale=body.locale,
         daily_caps=struct_from(dict(body.daily_caps)),
     )
     return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.CreateProfile, request, user.id))
@@ -222,10 +233,21 @@ async def verify_profile(
 
 
 @router.post("/start", response_model=WorkerStatusOut, summary="Start the worker (409 when already running)",
-             dependencies=[Depends(bot_control_rate_limit)])
-async def start(state: State, user: User, body: StartRequest | None = None) -> WorkerStatusOut:
+             dependencies=[Depends(bot_control_rate_limit)],
+             responses={409: {"description": "Already running; the body carries the current `worker` status"}})
+async def start(state: State, user: User, body: StartRequest | None = None) -> Any:
     request = pb.StartWorkerRequest(max_parallel_profiles=body.max_parallel_profiles if body else 0)
-    return WorkerStatusOut.of(await call_service(state, SERVICE, state.services.automation.StartWorker, request, user.id))
+    try:
+        status = await call_service(state, SERVICE, state.services.automation.StartWorker, request, user.id)
+    except ServiceCallFailed as exc:
+        if exc.error.code() is not grpc.StatusCode.ALREADY_EXISTS:
+            raise
+        current = await call_service(state, SERVICE, state.services.automation.GetWorkerStatus,
+                                     pb.GetWorkerStatusRequest(), user.id)
+        return JSONResponse(error_body("conflict", exc.error.details() or "worker already running",
+                                       service=SERVICE, worker=WorkerStatusOut.of(current).model_dump(mode="json")),
+                            status_code=409)
+    return WorkerStatusOut.of(status)
 
 
 @router.post("/stop", response_model=WorkerStatusOut, summary="Stop the worker",

@@ -183,6 +183,7 @@ class ProfileService:
         proxy = str(self.c.secrets.open(credentials_enc).get("proxy", ""))
         storage = self.c.secrets.open(session_enc) if session_enc else None
         context = await stack.enter_async_context(self.c.browser.context(profile.fingerprint, storage, proxy))
+        context.set_default_timeout(self.c.settings.step_timeout_seconds * 1000)
         page = await context.new_page()
         return LoginPage(page, profile.seller_center_url, names_for(profile.fingerprint.locale),
                          self.c.settings.step_timeout_seconds * 1000)

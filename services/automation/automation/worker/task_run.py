@@ -103,6 +103,7 @@ class TaskRunner:
         credentials = c.secrets.open(credentials_enc)
         storage = c.secrets.open(session_enc) if session_enc else None
         async with c.browser.context(profile.fingerprint, storage, credentials.get("proxy", "")) as context:
+            context.set_default_timeout(c.settings.step_timeout_seconds * 1000)
             await context.tracing.start(screenshots=True, snapshots=True, sources=False)
             ctx.page = await context.new_page()
             outcome = await self._guard(executor.run, ctx, context, ctx.page)
