@@ -3,6 +3,7 @@ account, record what was sent, dead-letter what cannot be, and report every outc
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -129,7 +130,7 @@ class ReplyDelivery:
             if index in done:  # sent before a crash or a redelivery: never twice
                 continue
             last_id = await self._with_retries(platform, account, attempts,
-                                               lambda text=part: self._send_once(platform, account, reply, text))
+                                               functools.partial(self._send_once, platform, account, reply, part))
             await self._records.record_part(reply.reply_id, index, platform.value, last_id)
         return last_id
 

@@ -76,7 +76,8 @@ def validate_registration(
         violations["account_key"] = "must not be empty"
     for name in secrets:
         if name not in SECRET_FIELDS[platform]:
-            violations[f"secrets.{name}"] = f"unknown secret; {platform.value} takes {', '.join(SECRET_FIELDS[platform])}"
+            allowed = ", ".join(SECRET_FIELDS[platform])
+            violations[f"secrets.{name}"] = f"unknown secret; {platform.value} takes {allowed}"
     for name in REQUIRED_SECRETS[platform]:
         if not secrets.get(name):
             violations[f"secrets.{name}"] = "required"

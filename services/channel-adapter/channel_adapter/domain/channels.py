@@ -21,7 +21,7 @@ class Platform(StrEnum):
         return "whatsapp" if self is Platform.EVOLUTION else self.value
 
     @property
-    def channel_enum(self) -> int:
+    def channel_enum(self) -> events.Channel:
         return _CHANNEL_ENUMS[self]
 
     @property
@@ -45,7 +45,7 @@ class Platform(StrEnum):
         raise ValueError(f"channel {events.Channel.Name(value)} is not delivered by channel-adapter")
 
 
-_CHANNEL_ENUMS: dict[Platform, int] = {
+_CHANNEL_ENUMS: dict[Platform, events.Channel] = {
     Platform.EVOLUTION: events.CHANNEL_WHATSAPP,
     Platform.CHATWOOT: events.CHANNEL_CHATWOOT,
     Platform.INSTAGRAM: events.CHANNEL_INSTAGRAM,

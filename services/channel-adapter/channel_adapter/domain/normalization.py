@@ -71,6 +71,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -259,7 +263,7 @@ def parse_chatwoot(payload: dict[str, Any], delivery_id: str, bot_mode: bool) ->
         return [Ignored(IgnoreReason.NOT_FROM_CONTACT, account)]
     if bot_mode and _str(conversation.get("status")) not in ("pending", ""):
         return [Ignored(IgnoreReason.CONVERSATION_WITH_HUMAN, account)]
-    attachments = payload.get("attachments") if isinstance(payload.get("attachments"), list) else []
+    attachments = _list(payload.get("attachments"))
     first = _dict(attachments[0]) if attachments else {}
     media_type = _CHATWOOT_MEDIA.get(_str(first.get("file_type")), "document") if first else ""
     text = _str(payload.get("content"))
@@ -282,21 +286,17 @@ _INSTAGRAM_MEDIA = {"image": "image", "audio": "audio", "video": "video", "file"
 
 
 def instagram_account_keys(payload: dict[str, Any]) -> list[str]:
-    entries = payload.get("entry") if isinstance(payload.get("entry"), list) else []
-    return [_str(_dict(entry).get("id")) for entry in entries]
+    return [_str(_dict(entry).get("id")) for entry in _list(payload.get("entry"))]
 
 
 def parse_instagram(payload: dict[str, Any]) -> list[Outcome]:
     if payload.get("object") != "instagram":
         return [Ignored(IgnoreReason.UNSUPPORTED_EVENT)]
     outcomes: list[Outcome] = []
-    entries = payload.get("entry") if isinstance(payload.get("entry"), list) else []
-    for entry in map(_dict, entries):
+    for entry in map(_dict, _list(payload.get("entry"))):
         account = _str(entry.get("id"))
-        messaging = entry.get("messaging") if isinstance(entry.get("messaging"), list) else []
-        outcomes.extend(_instagram_event(account, _dict(event)) for event in messaging)
-        changes = entry.get("changes") if isinstance(entry.get("changes"), list) else []
-        outcomes.extend(Ignored(IgnoreReason.UNSUPPORTED_EVENT, account) for _ in changes)
+        outcomes.extend(_instagram_event(account, _dict(event)) for event in _list(entry.get("messaging")))
+        outcomes.extend(Ignored(IgnoreReason.UNSUPPORTED_EVENT, account) for _ in _list(entry.get("changes")))
     return outcomes or [Ignored(IgnoreReason.UNSUPPORTED_EVENT)]
 
 
@@ -313,7 +313,7 @@ def _instagram_event(account: str, event: dict[str, Any]) -> Outcome:
         return Ignored(IgnoreReason.DELETED_MESSAGE, account)
     if message.get("is_unsupported") is True:
         return Ignored(IgnoreReason.UNSUPPORTED_MESSAGE, account)
-    attachments = message.get("attachments") if isinstance(message.get("attachments"), list) else []
+    attachments = _list(message.get("attachments"))
     first = _dict(attachments[0]) if attachments else {}
     media_type = _INSTAGRAM_MEDIA.get(_str(first.get("type")), "document") if first else ""
     text = _str(message.get("text"))

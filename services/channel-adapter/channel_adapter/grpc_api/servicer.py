@@ -86,7 +86,8 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
         ))
         return pb.WebhookResponse(status_code=answer.status, content_type=answer.content_type, body=answer.body)
 
-    async def SendMessage(self, request: pb.SendMessageRequest, context: grpc.aio.ServicerContext) -> pb.SendMessageResponse:
+    async def SendMessage(self, request: pb.SendMessageRequest,
+                          context: grpc.aio.ServicerContext) -> pb.SendMessageResponse:
         user_id = await caller_user_id(context)
         try:
             platform = Platform.from_channel(request.channel)

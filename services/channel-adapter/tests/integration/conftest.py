@@ -13,6 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from api_gateway.main import create_app
+from api_gateway.settings import GatewaySettings
+from channel_adapter.main import RunningService, start_service
+from channel_adapter.settings import ServiceSettings
 from google.protobuf.message import Message
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_devstack.servers import start_nats
@@ -20,11 +24,6 @@ from sellerbot_fakes import chatwoot_fake, evolution_fake, graph_fake, telegram_
 from sellerbot_fakes.platform_fake import ServedFake
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
 from sellerbot_messaging.streams import BOT, CONVERSATIONS, DEAD_LETTERS
-
-from api_gateway.main import create_app
-from api_gateway.settings import GatewaySettings
-from channel_adapter.main import RunningService, start_service
-from channel_adapter.settings import ServiceSettings
 
 ADMIN_EMAIL = "admin@channels.test"
 ADMIN_PASSWORD = "admin-password-123"
@@ -110,7 +109,7 @@ def adapter_settings(postgres_url: str, nats_url: str, nats_namespace: str,
             "telegram_api_url": fakes.telegram.url, "telegram_bot_token": TELEGRAM_BOT_TOKEN,
             "telegram_secret_token": TELEGRAM_SECRET,
             "outbound_max_attempts": 3, "outbound_backoff_initial_seconds": 0.05,
-            "outbound_backoff_max_seconds": 0.2, "outbound_timeout_seconds": 1.0,
+            "outbound_backoff_max_seconds": 0.2, "outbound_timeout_seconds": 3.0,
             "outbound_retry_after_max_seconds": 2.0, "circuit_failure_threshold": 50,
             "circuit_recovery_seconds": 1.0, "channel_adapter_metrics_port": 0,
             **overrides,

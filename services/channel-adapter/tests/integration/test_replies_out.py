@@ -15,8 +15,8 @@ from sellerbot_grpc import open_channel, user_metadata
 from sellerbot_messaging import EventBus, Subjects
 from sqlalchemy import text
 
-from ..conftest import INSTAGRAM_APP_SECRET, TELEGRAM_SECRET, login, wait_until
 from ..payloads import chatwoot_headers, chatwoot_message, encode, instagram_messages, meta_headers
+from .conftest import INSTAGRAM_APP_SECRET, TELEGRAM_SECRET, login, wait_until
 
 TG_PATH = "/bot7000001:AAtestbottoken/sendMessage"
 
@@ -63,7 +63,7 @@ async def test_rate_limit_retry_after_is_honoured(adapter, bus, fakes, tap) -> N
 
 async def test_a_timeout_is_retried(adapter, bus, fakes, tap) -> None:
     deliveries = tap(Subjects.DELIVERY_ALL, events.ReplyDelivered)
-    fakes.telegram.fail(kind="timeout", delay_seconds=2, times=1)
+    fakes.telegram.fail(kind="timeout", delay_seconds=4, times=1)
     await telegram_reply(bus)
     report = (await deliveries.wait_for(1))[0]
     assert report.delivered and report.attempts == 2

@@ -10,15 +10,6 @@ import jwt
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_messaging import Subjects
 
-from ..conftest import (
-    CHATWOOT_SECRET,
-    EVOLUTION_SECRET,
-    INSTAGRAM_APP_SECRET,
-    INSTAGRAM_VERIFY_TOKEN,
-    TELEGRAM_SECRET,
-    stream_count,
-    wait_until,
-)
 from ..payloads import (
     chatwoot_headers,
     chatwoot_message,
@@ -27,6 +18,15 @@ from ..payloads import (
     instagram_messages,
     meta_headers,
     telegram_update,
+)
+from .conftest import (
+    CHATWOOT_SECRET,
+    EVOLUTION_SECRET,
+    INSTAGRAM_APP_SECRET,
+    INSTAGRAM_VERIFY_TOKEN,
+    TELEGRAM_SECRET,
+    stream_count,
+    wait_until,
 )
 
 JSON = {"Content-Type": "application/json"}
@@ -301,7 +301,7 @@ async def test_jetstream_unreachable_is_503_so_the_platform_delivers_again(
 
 
 async def test_inbound_is_routed_to_the_seller_who_registered_the_account(gateway, tap) -> None:
-    from ..conftest import login
+    from .conftest import login
 
     headers = await login(gateway)
     me = (await gateway.get("/auth/me", headers=headers)).json()
