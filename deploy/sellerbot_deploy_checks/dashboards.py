@@ -42,8 +42,9 @@ class Dashboard:
     tags: tuple[str, ...] = field(default=("seller-bot",))
 
 
-def p95(bucket: str, by: str, selector: str = "") -> str:
-    return f"histogram_quantile(0.95, sum by (le, {by}) (rate({bucket}_bucket{selector}[5m])))"
+def p95(bucket: str, by: str = "", selector: str = "") -> str:
+    labels = f"le, {by}" if by else "le"
+    return f"histogram_quantile(0.95, sum by ({labels}) (rate({bucket}_bucket{selector}[5m])))"
 
 
 def events_panels(job: str) -> tuple[Panel, ...]:
@@ -110,7 +111,8 @@ AUTOMATION = Dashboard(
         ), "ops"),
         Panel("Failures by error", (Query(
             "sum by (task_type, error) (increase(bot_task_failed_total[1h]))", "{{task_type}}: {{error}}"),)),
-        Panel("Task duration p95", (Query(p95("bot_task_duration_seconds", "task_type"), "{{task_type}}"),), "s"),
+        Panel("Task duration p95", (Query(p95("bot_task_duration_seconds"), "p95"),), "s",
+              description="The seed's latency query: histogram_quantile(0.95, rate(bot_task_duration_seconds_bucket[5m]))"),
         Panel("Active tasks and profiles", (
             Query("sum(bot_active_tasks)", "tasks"), Query("sum(bot_active_profiles)", "profiles")),),
         Panel("Worker starts and stops", (
@@ -227,10 +229,8 @@ NOTIFICATION = Dashboard(
         Panel("Notifications delivered by type", (Query(
             "sum by (type) (rate(notification_messages_delivered_total[5m]))", "{{type}}"),), "ops"),
         Panel("Delivery latency p95 (event to subscriber)", (
-            Query("histogram_quantile(0.95, sum by (le) (rate(notification_delivery_latency_seconds_bucket[5m])))",
-                  "notification service"),
-            Query("histogram_quantile(0.95, sum by (le) (rate(gateway_ws_delivery_latency_seconds_bucket[5m])))",
-                  "end to end (websocket)"),
+            Query(p95("notification_delivery_latency_seconds"), "notification service"),
+            Query(p95("gateway_ws_delivery_latency_seconds"), "end to end (websocket)"),
         ), "s"),
         Panel("Dropped and disconnected", (
             Query("sum by (reason) (increase(notification_messages_dropped_total[1h]))", "dropped {{reason}}"),
