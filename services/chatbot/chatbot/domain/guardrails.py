@@ -12,6 +12,7 @@ from chatbot.domain.money import amounts_in
 from chatbot.domain.text import fold
 
 _STOCK = re.compile(r"\b(\d+)\s*(?:unidades|unidade|pecas|peças|itens|em estoque)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?\n])\s+")
 _POLICY_TOPICS: dict[str, tuple[str, ...]] = {
     "returns": ("devolucao", "reembolso", "estorno", "troca gratis", "dias para troca", "dias para devol"),
     "shipping": ("frete gratis", "frete e gratis", "entrega gratis", "prazo de entrega e", "dias uteis"),
@@ -29,6 +30,15 @@ def ungrounded_claims(
     allowed_amounts |= amounts_in(_policy_text(catalog, settings))
     for amount in sorted(amounts_in(reply) - allowed_amounts):
         problems.append(f"price {amount} is not in the catalog")
+    extra = (known_amounts or set()) | amounts_in(_policy_text(catalog, settings))
+    for sentence in _SENTENCES.split(reply):
+        match = catalog.find(sentence)
+        if match is None:
+            continue
+        own = {match.product.price.quantize(Decimal("0.01"))} | extra
+        for amount in sorted(amounts_in(sentence) - own):
+            if amount in allowed_amounts:
+                problems.append(f"price {amount} belongs to another product, not {match.product.name}")
     allowed_stock = {p.stock for p in catalog.products}
     for match in _STOCK.finditer(reply):
         if int(match.group(1)) not in allowed_stock:

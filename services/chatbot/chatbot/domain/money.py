@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-_AMOUNT = re.compile(r"R\$\s*(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?|\d+\.\d{1,2})", re.IGNORECASE)
+_AMOUNT = re.compile(r"R\$\s*(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+\.\d{1,2}(?!\d)|\d+(?:,\d{1,2})?)", re.IGNORECASE)
 _REAIS = re.compile(r"\b(\d+(?:,\d{1,2})?)\s*reais\b", re.IGNORECASE)
 CENT = Decimal("0.01")
 

@@ -52,7 +52,8 @@ def _answerable(intents: list[Intent]) -> list[Intent]:
         seen.remove(Intent.OTHER)
     if Intent.PURCHASE in seen:  # slot filling asks its own questions; price/payment answers fold into it
         seen = [i for i in seen if i not in (Intent.PAYMENT, Intent.AVAILABILITY)]
-    return seen[:3]
+    greeting = [Intent.GREETING] if Intent.GREETING in seen else []
+    return greeting + [i for i in seen if i is not Intent.GREETING][:3]
 
 
 def _name(facts: ReplyFacts) -> str:

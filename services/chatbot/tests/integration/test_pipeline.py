@@ -1,0 +1,151 @@
+"""The JetStream conversation pipeline against real NATS, PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sellerbot.chatbot.v1 import chatbot_pb2 as pb
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_messaging import EventMeta
+
+from chatbot.main import ChatbotService
+
+from ..conftest import EventTap, eventually
+
+
+def _user() -> str:
+    return f"seller-{uuid.uuid4().hex[:8]}"
+
+
+async def _zero_debounce(client_for, user: str) -> None:
+    client = client_for(user)
+    await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct({"debounce": {"window_seconds": 0,
+                                                                                   "max_wait_seconds": 0}})))
+
+
+def _struct(data: dict) -> object:
+    from google.protobuf import struct_pb2
+
+    s = struct_pb2.Struct()
+    s.update(data)
+    return s
+
+
+async def test_inbound_message_gets_exactly_one_reply_even_when_delivered_twice(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511988887777"
+    await _zero_debounce(client_for, user)
+    await client_for(user).add_product(sku="X1", name="Produto X", price=49.90, stock=5)
+    event_id = await tap.inbound(user, contact, "Qual o preço do produto X?")
+    replies = await eventually(lambda: tap.replies(contact))
+    # The platform redelivers the same message after JetStream's duplicate window (new Nats-Msg-Id) ...
+    await tap.inbound(user, contact, "Qual o preço do produto X?", event_id=event_id, msg_id=f"retry-{event_id}")
+    # ... and JetStream redelivers the original (its ack was lost): the handler runs again for it.
+    redelivered = ev.InboundMessage(event_id=event_id, user_id=user, channel=ev.CHANNEL_WHATSAPP,
+                                    contact_id=contact, text="Qual o preço do produto X?")
+    await chatbot.pipeline.handle(redelivered, EventMeta("conversations.inbound.whatsapp", event_id, 2, 1, {}))
+    await chatbot.pipeline.idle()
+    await tap.inbound(user, contact, "obrigado!")  # a later, new message proves the pipeline kept going
+    await eventually(lambda: len(tap.replies(contact)) == 2)
+    replies = tap.replies(contact)
+    assert [list(r.in_reply_to) for r in replies][0] == [event_id]
+    assert "R$ 49,90" in replies[0].text and replies[0].intent == "price"
+    assert sum(event_id in r.in_reply_to for r in replies) == 1
+
+
+async def test_a_burst_is_answered_once_with_every_message_in_platform_order(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511977776666"
+    client = client_for(user)
+    await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct(
+        {"debounce": {"window_seconds": 0.6, "max_wait_seconds": 5}})))
+    await client.add_product(sku="FONE", name="Fone Bluetooth", price=129.90, stock=4)
+    base = datetime.now(UTC)
+    second = await tap.inbound(user, contact, "quanto custa o fone bluetooth?", at=base + timedelta(seconds=2))
+    first = await tap.inbound(user, contact, "oi", at=base)
+    third = await tap.inbound(user, contact, "aceita pix?", at=base + timedelta(seconds=3))
+    reply = (await eventually(lambda: tap.replies(contact)))[0]
+    await chatbot.pipeline.idle()
+    assert list(reply.in_reply_to) == [first, second, third]
+    assert "R$ 129,90" in reply.text
+    assert len(tap.replies(contact)) == 1
+
+
+async def test_handoff_silences_the_bot_and_cancels_the_pending_reply(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511966665555"
+    client = client_for(user)
+    await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct(
+        {"debounce": {"window_seconds": 1.5, "max_wait_seconds": 5}})))
+    first = await client.message(contact, "oi, tudo bem?")
+    assert first.reply
+    await tap.inbound(user, contact, "qual o preço?")  # waiting in the debounce window ...
+    handed = await client.HandoffConversation(pb.HandoffConversationRequest(id=first.conversation_id,
+                                                                            reason="vou atender"))
+    assert handed.handoff_state == "waiting_human"
+    await tap.inbound(user, contact, "alô??")
+    await chatbot.pipeline.idle()
+    later = await client.message(contact, "quanto custa?")
+    assert later.reply == "" and later.handoff_state == "waiting_human"
+    assert tap.replies(contact) == []
+    handoffs = await eventually(lambda: tap.events("conversations.handoff.whatsapp", ev.HandoffRequested))
+    assert handoffs[0].origin == ev.HANDOFF_ORIGIN_API and "Cliente: oi, tudo bem?" in handoffs[0].summary
+    released = await client.ReleaseConversation(pb.ReleaseConversationRequest(id=first.conversation_id))
+    assert released.handoff_state == "bot"
+    assert (await client.message(contact, "e o frete?")).reply
+
+
+async def test_a_human_agent_replying_from_chatwoot_makes_the_bot_go_quiet(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511955554444"
+    await _zero_debounce(client_for, user)
+    await tap.inbound(user, contact, "oi")
+    await eventually(lambda: tap.replies(contact))
+    await tap.human_agent_replied(user, contact)
+
+    async def with_human() -> bool:
+        row = await chatbot.bot.repository.current_conversation(user, contact)
+        return row is not None and row.handoff_state == "human"
+
+    await eventually(with_human)
+    await tap.inbound(user, contact, "qual o preço?")
+
+    async def recorded() -> bool:
+        row = await chatbot.bot.repository.current_conversation(user, contact)
+        return row is not None and row.message_count == 2
+
+    await eventually(recorded)
+    await chatbot.pipeline.idle()
+    assert len(tap.replies(contact)) == 1
+
+
+async def test_customer_asking_for_a_human_hands_off_automatically(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511944443333"
+    client = client_for(user)
+    answer = await client.message(contact, "quero falar com um atendente humano")
+    assert answer.intent == "human" and answer.handoff_state == "waiting_human"
+    handoff = (await eventually(lambda: tap.events("conversations.handoff.", ev.HandoffRequested)))[0]
+    assert handoff.origin == ev.HANDOFF_ORIGIN_BOT and handoff.contact_id == contact
+
+
+async def test_an_order_event_converts_the_conversation_in_the_funnel(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511933332222"
+    client = client_for(user)
+    await client.add_product(sku="X1", name="Produto X", price=49.90, stock=5)
+    await client.message(contact, "quanto custa o produto X?")
+    await tap.order_placed(user, contact, "PED-1", 49.90)
+
+    async def converted() -> bool:
+        funnel = await client.GetFunnel(pb.GetFunnelRequest(period="1d"))
+        return dict((s.stage, s.count) for s in funnel.stages).get("converted") == 1
+
+    await eventually(converted)
