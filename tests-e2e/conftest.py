@@ -1,0 +1,112 @@
+"""The whole stack as a new user runs it: `python -m sellerbot_devstack run` (what `make run` calls), on free
+ports, against this machine's real PostgreSQL, Redis and NATS, with local fakes for the outside world."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sellerbot_devstack.servers import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class RunningStack:
+    url: str
+    admin_email: str
+    admin_password: str
+    evolution_url: str
+    seller_center_url: str
+    log: Path
+
+    def token(self, email: str = "", password: str = "") -> str:
+        response = httpx.post(f"{self.url}/auth/login", json={
+            "email": email or self.admin_email, "password": password or self.admin_password})
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:]
+
+
+def _spawn(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[RunningStack]:
+    data_dir = tmp_path_factory.mktemp("stack")
+    log = data_dir / "stack.log"
+    ports = {name: free_port() for name in ("gateway", "automation", "chatbot", "channel_adapter", "notification",
+                                             "m_automation", "m_chatbot", "m_channel_adapter", "m_notification",
+                                             "evolution", "seller_center")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
+    admin_email = f"e2e-{uuid.uuid4().hex[:8]}@sellerbot.test"
+    evolution_url = f"http://127.0.0.1:{ports['evolution']}"
+    seller_center_url = f"http://127.0.0.1:{ports['seller_center']}"
+    env.update({
+        "ENVIRONMENT": "development",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "NATS_URL": nats_url,
+        "NATS_NAMESPACE": f"e2e{uuid.uuid4().hex[:10]}",
+        "GATEWAY_PORT": str(ports["gateway"]),
+        "ADMIN_EMAIL": admin_email,
+        "ADMIN_PASSWORD": "e2e-admin-password",
+        "JWT_SECRET": "e2e-jwt-secret-" + "z" * 32,
+        "SECRETS_KEY": "e2e-secrets-key-" + "q" * 32,
+        "EVOLUTION_API_URL": evolution_url,
+        "EVOLUTION_API_KEY": "evo-e2e-key",
+        "SELLER_CENTER_URL": seller_center_url,
+        "RATE_LIMIT_API": "10000/minute",
+        "RATE_LIMIT_BOT_CONTROL": "100/minute",
+        "SERVICE_METRICS_URLS": ",".join(
+            f"{name.replace('_', '-')}=http://127.0.0.1:{ports['m_' + name]}/metrics"
+            for name in ("automation", "chatbot", "channel_adapter", "notification")),
+    })
+    for name in ("automation", "chatbot", "channel_adapter", "notification"):
+        env[f"{name.upper()}_GRPC_ADDR"] = f"127.0.0.1:{ports[name]}"
+        env[f"{name.upper()}_METRICS_PORT"] = str(ports["m_" + name])
+    fakes = [
+        _spawn([sys.executable, "-m", "sellerbot_fakes.evolution_fake", "--port", str(ports["evolution"])], log, env),
+        _spawn([sys.executable, "-m", "sellerbot_fakes.seller_center", "--port", str(ports["seller_center"])],
+               log, env),
+    ]
+    wait_for_port("127.0.0.1", ports["evolution"], 30)
+    wait_for_port("127.0.0.1", ports["seller_center"], 30)
+    launcher = _spawn([sys.executable, "-m", "sellerbot_devstack", "run"], log, env)
+    running = RunningStack(f"http://127.0.0.1:{ports['gateway']}", admin_email, "e2e-admin-password",
+                           evolution_url, seller_center_url, log)
+    deadline = time.monotonic() + 120
+    while "Seller Bot is running" not in log.read_text(errors="replace"):
+        if launcher.poll() is not None or time.monotonic() > deadline:
+            _stop(launcher)
+            for fake in fakes:
+                _stop(fake)
+            pytest.fail(f"the stack did not start:\n{running.logs()}")
+        time.sleep(0.2)
+    yield running
+    _stop(launcher)
+    for fake in fakes:
+        _stop(fake)
