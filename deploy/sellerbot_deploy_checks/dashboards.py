@@ -112,7 +112,7 @@ AUTOMATION = Dashboard(
         Panel("Failures by error", (Query(
             "sum by (task_type, error) (increase(bot_task_failed_total[1h]))", "{{task_type}}: {{error}}"),)),
         Panel("Task duration p95", (Query(p95("bot_task_duration_seconds"), "p95"),), "s",
-              description="The seed's latency query: histogram_quantile(0.95, rate(bot_task_duration_seconds_bucket[5m]))"),
+              description="The seed's query: histogram_quantile(0.95, rate(bot_task_duration_seconds_bucket[5m]))"),
         Panel("Active tasks and profiles", (
             Query("sum(bot_active_tasks)", "tasks"), Query("sum(bot_active_profiles)", "profiles")),),
         Panel("Worker starts and stops", (

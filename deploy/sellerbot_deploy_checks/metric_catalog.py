@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sellerbot_deploy_checks.promql import defined_metrics
+from sellerbot_deploy_checks.promql import base_name, defined_metrics, grouping_labels, metric_definitions, metric_names
 
 # The seed's metric contract (seller-bot-architecture.md, "Métricas Prometheus"), owned by automation.
 SEED_BOT_METRICS = frozenset({
@@ -32,3 +32,13 @@ def report_pending(used: set[str], where: str) -> list[str]:
     if pending:
         print(f"{where}: not defined yet: " + ", ".join(f"{n} ({PENDING_METRICS[n]})" for n in pending))
     return pending
+
+
+def unknown_labels(expr: str) -> set[str]:
+    """Labels `expr` groups by or matches on that none of its metrics has (empty when a metric is pending)."""
+    definitions = metric_definitions()
+    names = {base_name(n, set(definitions)) for n in metric_names(expr)}
+    if not names or not names <= set(definitions):
+        return set()
+    available = set().union(*(definitions[n].labels for n in names))
+    return grouping_labels(expr) - available

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from sellerbot_deploy_checks.compose import load
 from sellerbot_deploy_checks.dashboards import DASHBOARD_DIR, rendered_files
-from sellerbot_deploy_checks.metric_catalog import PLATFORM_METRICS, SEED_BOT_METRICS, report_pending
+from sellerbot_deploy_checks.metric_catalog import PLATFORM_METRICS, SEED_BOT_METRICS, report_pending, unknown_labels
 from sellerbot_deploy_checks.processes import PROCESSES, REPO_ROOT
 from sellerbot_deploy_checks.promql import base_name, metric_names
 
@@ -58,6 +58,12 @@ def test_every_panel_reads_metrics_that_exist(name: str, known_metrics: set[str]
     used = {base_name(n, known_metrics) for e in expressions(DASHBOARDS[name]) for n in metric_names(e)}
     assert not used - known_metrics, f"{name} reads metrics nobody defines: {sorted(used - known_metrics)}"
     report_pending(used, f"dashboard {name}")
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARDS))
+def test_every_panel_groups_by_labels_its_metrics_have(name: str) -> None:
+    wrong = {e: sorted(unknown_labels(e)) for e in expressions(DASHBOARDS[name]) if unknown_labels(e)}
+    assert not wrong, f"{name}: labels the metrics do not carry: {wrong}"
 
 
 def test_every_panel_query_is_valid_promql(tmp_path: Path, run_promtool: Callable[..., Any]) -> None:

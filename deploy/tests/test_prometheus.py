@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
-from sellerbot_deploy_checks.metric_catalog import PLATFORM_METRICS, SEED_BOT_METRICS, report_pending
+from sellerbot_deploy_checks.metric_catalog import PLATFORM_METRICS, SEED_BOT_METRICS, report_pending, unknown_labels
 from sellerbot_deploy_checks.processes import PROCESSES, REPO_ROOT
 from sellerbot_deploy_checks.promql import base_name, metric_names
 
@@ -47,6 +47,11 @@ def test_the_operational_alerts_exist_with_severity_and_summary() -> None:
     for name, rule in ALERTS.items():
         assert rule["labels"]["severity"] in {"critical", "warning"}, name
         assert rule["annotations"]["summary"], name
+
+
+def test_alerts_group_by_labels_their_metrics_have() -> None:
+    wrong = {name: sorted(unknown_labels(r["expr"])) for name, r in ALERTS.items() if unknown_labels(r["expr"])}
+    assert not wrong, f"labels the metrics do not carry: {wrong}"
 
 
 def test_alerts_read_metrics_that_exist(known_metrics: set[str]) -> None:
