@@ -21,7 +21,8 @@ export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        staleTime: 10_000,
+        // Live notifications invalidate what changed, so switching tabs need not refetch everything.
+        staleTime: 30_000,
         refetchOnWindowFocus: false,
         // Every request counts against the API's per-IP limit (30/min by default): retry only what a second
         // try can fix — a lost connection, a gateway timeout, a 429 after its Retry-After — and only once.

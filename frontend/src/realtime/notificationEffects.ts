@@ -83,6 +83,7 @@ export function applyNotification(n: Notification, client: QueryClient, toast: T
     case "bot_task_completed": {
       invalidate(queryKeys.botTasks);
       invalidate(queryKeys.botStats);
+      invalidate(queryKeys.botWorkerStatus);
       const duration = num(p.duration, NaN);
       toast.success(`Tarefa ${taskName(client, taskId)} concluída!`,
         Number.isFinite(duration) ? `Duração: ${formatDuration(duration)}` : undefined);
@@ -91,6 +92,7 @@ export function applyNotification(n: Notification, client: QueryClient, toast: T
     case "bot_task_failed":
       invalidate(queryKeys.botTasks);
       invalidate(queryKeys.botStats);
+      invalidate(queryKeys.botWorkerStatus);
       toast.error(`Tarefa ${taskName(client, taskId)} falhou`,
         [str(p.error), num(p.retry_count) > 0 ? `tentativas: ${num(p.retry_count)}` : ""].filter(Boolean).join(" · "));
       return;

@@ -53,10 +53,17 @@ export function TasksPanel() {
   );
 }
 
-function summary(result: Record<string, unknown>): string {
+const RESULT_LABELS: Record<string, string> = {
+  replied: "respondidas", invited: "convites enviados", already_answered: "já respondidas", skipped: "puladas",
+  left_to_human: "deixadas para humano", step_retries: "novas tentativas", partial: "parcial", stopped_by: "parou por",
+  no_more_items: "sem mais itens", quota_exhausted: "cota esgotada", failed_items: "itens com falha",
+};
+
+/** The result's scalar fields in pt-BR, leaving out empty and false values. */
+export function summary(result: Record<string, unknown>): string {
   return Object.entries(result)
-    .filter(([, v]) => typeof v !== "object" || v === null)
-    .map(([k, v]) => `${k.replace(/_/g, " ")}: ${String(v)}`)
+    .filter(([, v]) => v !== null && v !== "" && v !== false && typeof v !== "object")
+    .map(([k, v]) => `${RESULT_LABELS[k] ?? k.replace(/_/g, " ")}: ${v === true ? "sim" : String(v)}`)
     .join(" · ");
 }
 

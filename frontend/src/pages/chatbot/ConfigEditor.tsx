@@ -8,7 +8,8 @@ import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { formatDateTime } from "../../i18n/format";
 import { humanize } from "../../i18n/labels";
-import { Draft, buildPatch, configLabel, draftsOf, kindOf, setDraft } from "./configForm";
+import { useMe } from "../../hooks/queries";
+import { Draft, buildPatch, configLabel, draftsOf, kindOf, orderedEntries, setDraft } from "./configForm";
 
 function ConfigField({ path, original, draft, onChange }: {
   path: string[]; original: unknown; draft: Draft | undefined; onChange: (path: string[], value: Draft) => void;
@@ -30,7 +31,7 @@ function ConfigField({ path, original, draft, onChange }: {
       <fieldset className="config-group span-2">
         <legend>{name}</legend>
         <div className="form-grid">
-          {Object.entries(original as Record<string, unknown>).map(([k, v]) => (
+          {orderedEntries(original as Record<string, unknown>).map(([k, v]) => (
             <ConfigField key={k} path={[...path, k]} original={v} draft={group[k]} onChange={onChange} />
           ))}
         </div>
@@ -66,6 +67,7 @@ export function ConfigEditor() {
     invalidate: [queryKeys.sellerBotConfig], success: (c) => `Configuração salva (versão ${c.version})`, silentError: true,
   });
   const settings = config.data?.settings;
+  const me = useMe();
 
   useEffect(() => {
     if (settings) setDrafts(draftsOf(settings));
@@ -94,7 +96,7 @@ export function ConfigEditor() {
   const c = config.data;
   return (
     <Panel title="Configuração do bot" actions={c && (
-      <span className="muted small">versão {c.version}{c.updatedAt && ` · ${formatDateTime(c.updatedAt)}`}{c.updatedBy && ` · por ${c.updatedBy}`}</span>
+      <span className="muted small">versão {c.version}{c.updatedAt && ` · ${formatDateTime(c.updatedAt)}`}{c.updatedBy && ` · por ${c.updatedBy === me.data?.id ? "você" : c.updatedBy}`}</span>
     )}>
       <ErrorBox error={config.error} onRetry={() => void config.refetch()} />
       {config.isPending && <Loading />}
@@ -102,7 +104,7 @@ export function ConfigEditor() {
         <form className="form-card" onSubmit={submit} aria-label="Configuração do bot">
           {Object.keys(c.settings).length === 0 && <Empty>O bot ainda usa a configuração padrão. Adicione chaves no JSON abaixo.</Empty>}
           <div className="form-grid">
-            {Object.entries(c.settings).map(([key, original]) => (
+            {orderedEntries(c.settings).map(([key, original]) => (
               <ConfigField key={key} path={[key]} original={original} draft={drafts[key]}
                 onChange={(path, value) => setDrafts((d) => setDraft(d, path, value))} />
             ))}

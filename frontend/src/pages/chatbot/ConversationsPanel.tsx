@@ -63,7 +63,10 @@ function ConversationRow({ conversation: c }: { conversation: Conversation }) {
     <tr className={c.handoffState === "waiting_human" ? "row-attention" : undefined}>
       <td><strong>{who}</strong>{c.contactName && <div className="muted small">{c.contactId}</div>}</td>
       <td>{label(CHANNEL_LABELS, c.channel)}</td>
-      <td className="wrap clamp" title={c.lastMessage}>{c.lastMessage || "—"}<div className="muted small">{c.messageCount} mensagens</div></td>
+      <td className="wrap" title={c.lastMessage}>
+        <div className="clamp">{c.lastMessage || "—"}</div>
+        <div className="muted small">{c.messageCount} {c.messageCount === 1 ? "mensagem" : "mensagens"}</div>
+      </td>
       <td>{c.lastIntent ? label(INTENT_LABELS, c.lastIntent) : "—"}</td>
       <td>{c.stage ? label(STAGE_LABELS, c.stage) : "—"}{c.converted && <> <Badge tone="ok">Venda</Badge></>}</td>
       <td><Badge tone={HANDOFF_TONE[c.handoffState] ?? "muted"}>{label(HANDOFF_LABELS, c.handoffState)}</Badge></td>

@@ -36,7 +36,7 @@ function DeadLetterRow({ letter: d }: { letter: DeadLetter }) {
     <tr>
       <td>{d.contactId}</td>
       <td>{label(CHANNEL_LABELS, d.channel)}</td>
-      <td className="wrap clamp" title={d.text}>{d.text}</td>
+      <td className="wrap" title={d.text}><div className="clamp">{d.text}</div></td>
       <td className="wrap small text-bad">{d.error}</td>
       <td>{d.attempts}</td>
       <td>{formatDateTime(d.failedAt)}</td>

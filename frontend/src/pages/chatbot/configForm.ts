@@ -55,6 +55,16 @@ export function configLabel(path: string[], humanize: (s: string) => string): st
 }
 
 const SECRET_NAME = /(api_key|token|secret|password)$/i;
+/** Lists of plain values even when empty; other empty lists (variants, FAQ entries) hold objects. */
+const SCALAR_LISTS = new Set(["enabled_channels", "payment_methods", "weekdays", "synonyms", "keywords"]);
+/** The order a seller reads the settings in; unknown keys follow. */
+const KEY_ORDER = ["store_name", "persona", "tone", "greeting", "out_of_hours_message", "business_hours", "policies",
+  "handoff_rules", "enabled_channels", "debounce", "llm", "faq_cache", "prompt_variants"];
+
+export function orderedEntries(settings: Record<string, unknown>): [string, unknown][] {
+  const rank = (k: string) => { const i = KEY_ORDER.indexOf(k); return i === -1 ? KEY_ORDER.length : i; };
+  return Object.entries(settings).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === "object" && !Array.isArray(value);
@@ -67,7 +77,8 @@ export function kindOf(value: unknown, key = ""): ConfigKind {
     if (SECRET_NAME.test(key)) return "secret";
     return value.length > 80 || value.includes("\n") || key === "persona" ? "longtext" : "text";
   }
-  if (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number")) return "list";
+  if (Array.isArray(value) && (value.length > 0 || SCALAR_LISTS.has(key))
+    && value.every((v) => typeof v === "string" || typeof v === "number")) return "list";
   if (isPlainObject(value)) return "group";
   return "json";
 }
