@@ -49,7 +49,7 @@ def _definitions_in(path: Path, relative: str) -> list[MetricDefinition]:
             continue
         label_node = node.args[2] if len(node.args) > 2 else next(
             (k.value for k in node.keywords if k.arg == "labelnames"), None)
-        labels = frozenset(e.value for e in getattr(label_node, "elts", []) if isinstance(e, ast.Constant))
+        labels = frozenset(str(e.value) for e in getattr(label_node, "elts", []) if isinstance(e, ast.Constant))
         name = node.args[0].value
         if node.func.id == "Counter" and not name.endswith("_total"):
             name += "_total"  # prometheus_client exposes counters with the suffix
