@@ -80,7 +80,9 @@ class NotificationRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         with contextlib.suppress(Exception):
-            await self.nc.drain()
+            await asyncio.wait_for(self.nc.drain(), 5)
+        with contextlib.suppress(Exception):
+            await self.nc.close()
 
 
 def _readers(nc: NatsClient, js: JetStreamContext, bus: EventBus, settings: ServiceSettings,

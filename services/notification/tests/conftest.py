@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import nats
 import pytest
 import uvicorn
 import websockets
@@ -18,12 +19,11 @@ from api_gateway.auth.tokens import TokenIssuer, TokenKind
 from api_gateway.main import create_app
 from api_gateway.settings import GatewaySettings
 from google.protobuf.message import Message
+from notification.main import NotificationRuntime
+from notification.settings import ServiceSettings
 from sellerbot_devstack.servers import free_port
 from sellerbot_messaging import EventBus, MessagingSettings
 from websockets.asyncio.client import ClientConnection
-
-from notification.main import NotificationRuntime
-from notification.settings import ServiceSettings
 
 JWT_SECRET = "notification-test-secret-" + "x" * 32
 
@@ -120,7 +120,8 @@ class Stack:
         values: dict[str, Any] = {
             "nats_url": self.nats_url, "nats_namespace": self.namespace,
             "notification_grpc_addr": "127.0.0.1:0", "notification_replica_id": f"r{len(self.replicas) + 1}",
-            "notification_consumer_heartbeat_seconds": 0.5, **overrides,
+            "notification_consumer_heartbeat_seconds": 0.5,
+            "notification_retention_max_bytes": 8 * 1024**2, **overrides,
         }
         return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -160,7 +161,24 @@ class Stack:
         for replica in self.replicas:
             await replica.stop()
         if self.bus is not None:
-            await self.bus.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.bus.close(), 5)
+        await delete_streams(self.nats_url, self.namespace)
+
+
+async def delete_streams(nats_url: str, namespace: str) -> None:
+    """JetStream reserves each stream's max_bytes: a shared server fills up unless tests remove theirs."""
+    try:
+        nc = await nats.connect(nats_url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
+    except Exception:
+        return  # a private server the test already stopped: its store goes with it
+    try:
+        js = nc.jetstream()
+        for name in ("BOT", "CONVERSATIONS", "DEAD_LETTERS", "NOTIFICATIONS"):
+            with contextlib.suppress(Exception):
+                await js.delete_stream(f"{namespace}_{name}")
+    finally:
+        await nc.close()
 
 
 @pytest.fixture
@@ -178,8 +196,21 @@ def gateway_settings(postgres_url: str, redis_url: str, nats_url: str) -> Callab
 
 
 @pytest.fixture
-async def stack(nats_url: str, nats_namespace: str,
-                gateway_settings: Callable[..., GatewaySettings]) -> AsyncIterator[Stack]:
-    running = Stack(nats_url, nats_namespace, gateway_settings)
-    yield running
-    await running.close()
+async def stack_on(nats_namespace: str, gateway_settings: Callable[..., GatewaySettings],
+                   own_nats_server: Any) -> AsyncIterator[Callable[[str], Stack]]:
+    """Stacks on a given NATS server (e.g. a private one the test stops and restarts: depending on
+    `own_nats_server` makes those servers outlive the stacks, so teardown never waits on a dead server)."""
+    made: list[Stack] = []
+
+    def make(nats_url: str) -> Stack:
+        made.append(Stack(nats_url, nats_namespace, gateway_settings))
+        return made[-1]
+
+    yield make
+    for running in reversed(made):
+        await running.close()
+
+
+@pytest.fixture
+async def stack(nats_url: str, stack_on: Callable[[str], Stack]) -> Stack:
+    return stack_on(nats_url)
