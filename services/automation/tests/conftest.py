@@ -109,7 +109,7 @@ def automation_settings(postgres_url: str, redis_url: str, nats_url: str, data_d
         "nats_namespace": f"auto{uuid.uuid4().hex[:8]}", "data_dir": data_dir,
         "automation_grpc_addr": "127.0.0.1:0", "automation_metrics_port": 0,
         "chatbot_grpc_addr": f"127.0.0.1:{chatbot_port}", "seller_center_url": replica_url,
-        "secrets_key": "test-secrets-key-" + "k" * 20, "worker_autostart": False, "worker_poll_seconds": 0.2,
+        "secrets_key": "test-secrets-key-" + "k" * 20, "worker_autostart": False, "worker_poll_seconds": 1.0,
         "step_timeout_seconds": 6.0, "step_retry_backoff_seconds": 0.1, "verify_timeout_seconds": 20.0,
         "log_format": "console", **overrides,
     }

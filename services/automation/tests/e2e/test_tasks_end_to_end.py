@@ -26,7 +26,6 @@ async def test_reply_comments_answers_exactly_the_unreplied_comments_and_reuses_
     assert replied_ids == [f"c_{i:03d}" for i in range(1, 13) if i % 4], state["received"]
     assert task["progress_done"] == 9 and task["result"]["replied"] == 9
     assert state["counters"]["password_logins"] == 1  # the task reused the verified session: no second login
-    await client.post("/bot/stop", json={})
 
 
 async def test_reply_reviews_in_english_respects_ratings_and_never_answers_twice(
@@ -57,7 +56,6 @@ async def test_reply_reviews_in_english_respects_ratings_and_never_answers_twice
     rerun = await h.wait_task(client, again["id"], h.finished)
     assert rerun["status"] == "completed" and rerun["progress_done"] == 0, rerun
     assert len(fresh_replica.state(email)["received"]["review_replies"]) == len(expected)
-    await client.post("/bot/stop", json={})
 
 
 async def test_reply_messages_answers_unreplied_chats_with_the_chatbots_reply(
@@ -87,7 +85,6 @@ async def test_reply_messages_answers_unreplied_chats_with_the_chatbots_reply(
     assert (await h.wait_task(client, rerun["id"], h.finished))["progress_done"] == 1
     sent = fresh_replica.state(email)["received"]["messages"]
     assert [m["id"] for m in sent].count("conv_002") == 2 and len(sent) == 5
-    await client.post("/bot/stop", json={})
 
 
 async def test_invite_creators_stops_on_the_weekly_quota_as_partial_success(new_user, fresh_replica, h) -> None:
@@ -110,4 +107,3 @@ async def test_invite_creators_stops_on_the_weekly_quota_as_partial_success(new_
     assert all(i["name"] == "Black Friday" and i["commission_rate"] == 12 and i["message"] == "Oi! Vamos colaborar?"
                for i in invites)
     assert state["quota_left"] == 0
-    await client.post("/bot/stop", json={})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from automation.adapters.browser.names import PATHS
 from automation.domain.errors import AlreadyDone, NeedsAttention, PlatformLimitReached, TransientPageError
@@ -66,8 +67,8 @@ class SellerCenterPage:
         """Lists load after the page: wait until the container is no longer busy (or a blocker shows up)."""
         ready = container.and_(self.page.locator('[aria-busy="false"]'))
         try:
-            await expect(ready.or_(self.captcha).or_(self.login_field).first).to_be_visible(timeout=self.timeout_ms)
-        except AssertionError as exc:
+            await ready.or_(self.captcha).or_(self.login_field).first.wait_for(timeout=self.timeout_ms)
+        except PlaywrightTimeout as exc:
             await self.raise_if_blocked()
             raise TransientPageError("the list did not finish loading") from exc
         await self.raise_if_blocked()
@@ -78,8 +79,8 @@ class SellerCenterPage:
         """After a submit: success, or classify the error toast / blocker that appeared instead."""
         alerts = self.page.get_by_role("alert")
         try:
-            await expect(success.or_(alerts).or_(self.captcha).first).to_be_visible(timeout=self.timeout_ms)
-        except AssertionError as exc:
+            await success.or_(alerts).or_(self.captcha).first.wait_for(timeout=self.timeout_ms)
+        except PlaywrightTimeout as exc:
             raise TransientPageError("Seller Center did not confirm the action") from exc
         if await success.count():
             return

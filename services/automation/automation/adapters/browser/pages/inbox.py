@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playwright.async_api import Locator, expect
+from playwright.async_api import Locator
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from automation.adapters.browser.pages.base import SellerCenterPage
 from automation.domain.errors import TransientPageError
@@ -50,8 +51,8 @@ class InboxPage(SellerCenterPage):
         await self.listbox.locator(f'[data-row-key="{item.id}"]').click()  # conversation id, not a hash
         region = self.conversation(item.buyer)
         try:
-            await expect(region.or_(self.captcha).or_(self.login_field).first).to_be_visible(timeout=self.timeout_ms)
-        except AssertionError as exc:
+            await region.or_(self.captcha).or_(self.login_field).first.wait_for(timeout=self.timeout_ms)
+        except PlaywrightTimeout as exc:
             await self.raise_if_blocked()
             raise TransientPageError(f"conversation with {item.buyer} did not open") from exc
         await self.raise_if_blocked()

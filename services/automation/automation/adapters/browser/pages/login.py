@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from playwright.async_api import expect
 
 from automation.adapters.browser.pages.base import SellerCenterPage
 from automation.domain.model import LoginState
@@ -21,7 +20,7 @@ class LoginPage(SellerCenterPage):
     async def screen(self) -> Screen:
         """Which screen is showing: logged-in landmark, login form, code prompt or captcha."""
         landmark = self.account_button.or_(self.login_field).or_(self.code_field).or_(self.captcha).first
-        await expect(landmark).to_be_visible(timeout=self.timeout_ms)
+        await landmark.wait_for(timeout=self.timeout_ms)
         if await self.captcha.count():
             return Screen.CAPTCHA
         if await self.account_button.count():
