@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sellerbot_deploy_checks.dockerfiles import DOCKER_DIR, ParsedDockerfile, Stage, flag
 from sellerbot_deploy_checks.processes import REPO_ROOT
+from sellerbot_deploy_checks.workspace import uv_binary
 
 
 def ignore_patterns(dockerfile: Path) -> list[str]:
@@ -67,9 +68,10 @@ def _run_stage(stage: Stage, app: Path, env: dict[str, str], patterns: list[str]
             line = " ".join(command.value)
             if "uv venv" in line:
                 continue  # the protos tool venv: this machine's dev venv already has grpcio-tools
-            line = line.replace("/opt/protoc/bin/python", sys.executable)
-            subprocess.run(shlex.split(line), cwd=app, env=env, check=True, capture_output=True,  # noqa: S603
-                           timeout=300)
+            args = shlex.split(line.replace("/opt/protoc/bin/python", sys.executable))
+            if args[0] == "uv":
+                args[0] = uv_binary()
+            subprocess.run(args, cwd=app, env=env, check=True, capture_output=True, timeout=300)  # noqa: S603
 
 
 def build_python_stages(parsed: ParsedDockerfile, app: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,3 +56,11 @@ def pinned_dev_tool(tool: str, root: Path = REPO_ROOT) -> str:
         if name.strip() == tool:
             return version.strip()
     raise LookupError(f"{tool} is not pinned with == in the root dev group")
+
+
+def uv_binary() -> str:
+    """uv as `make` installs it: on PATH, or in ~/.local/bin."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
+    if found is None:
+        raise FileNotFoundError("uv is not installed: run `make install`")
+    return found

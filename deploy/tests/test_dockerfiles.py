@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sellerbot_deploy_checks.dockerfiles import DOCKER_DIR, ParsedDockerfile, exec_form, flag, parse
 from sellerbot_deploy_checks.processes import PROCESSES, REPO_ROOT, Process
-from sellerbot_deploy_checks.workspace import closure, members, pinned_dev_tool
+from sellerbot_deploy_checks.workspace import closure, members, pinned_dev_tool, uv_binary
 
 BY_NAME = {p.name: p for p in PROCESSES}
 DEV_ONLY = {"pytest", "ruff", "mypy", "grpcio-tools", "mypy-protobuf", "helm-python-sdk", "sellerbot-devstack"}
@@ -78,7 +78,7 @@ def test_only_the_process_member_is_installed_from_the_frozen_lockfile(
 def test_the_locked_requirements_of_the_image_hold_no_dev_tools(image: tuple[Process, ParsedDockerfile]) -> None:
     process, _ = image
     exported = subprocess.run(
-        ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--package", process.package],
+        [uv_binary(), "export", "--frozen", "--no-dev", "--no-hashes", "--package", process.package],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True,
         env={**os.environ, "UV_OFFLINE": "1"},
     ).stdout
