@@ -25,7 +25,6 @@ async def settle(page: Page) -> None:
 
 
 async def capture(url: str, out: Path, email: str, password: str, sections: list[str]) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
     shots: list[Path] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
@@ -59,6 +58,7 @@ def main() -> None:
     parser.add_argument("--password", default="admin12345")
     parser.add_argument("--sections", default="Conversas,Análises,Catálogo,Configuração,Canais,Falhas de entrega")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     shots = asyncio.run(capture(args.url, args.out, args.email, args.password, args.sections.split(",")))
     for shot in shots:
         print(shot)
