@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass, field
@@ -34,10 +35,8 @@ def parse_csv(data: bytes) -> ParsedCatalog:
     parsed = ParsedCatalog()
     text = data.decode("utf-8-sig", errors="replace")
     dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")  # type: ignore[assignment]
-    except csv.Error:
-        pass
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     headers = {h.strip().lower() for h in reader.fieldnames or []}
     missing = [h for h in REQUIRED if h not in headers]

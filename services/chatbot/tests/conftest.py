@@ -13,6 +13,8 @@ from typing import Any
 
 import nats
 import pytest
+from chatbot.main import ChatbotService, start
+from chatbot.settings import ServiceSettings
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
@@ -21,9 +23,6 @@ from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_fakes.openai_fake import OpenAIFake
 from sellerbot_grpc import open_channel, user_metadata
 from sellerbot_messaging import EventBus, MessagingSettings, Subjects
-
-from chatbot.main import ChatbotService, start
-from chatbot.settings import ServiceSettings
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
@@ -54,7 +53,9 @@ def fake_llm(openai_fake: OpenAIFake) -> OpenAIFake:
 
 
 @pytest.fixture
-def service_settings(postgres_url: str, redis_url: str, nats_url: str, nats_namespace: str) -> Callable[..., ServiceSettings]:
+def service_settings(
+    postgres_url: str, redis_url: str, nats_url: str, nats_namespace: str
+) -> Callable[..., ServiceSettings]:
     def build(**overrides: Any) -> ServiceSettings:
         values: dict[str, Any] = {
             "database_url": postgres_url, "redis_url": redis_url, "nats_url": nats_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,7 +12,7 @@ from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 
 from api_gateway.api.deps import State, User, api_rate_limit, call_service
 from api_gateway.api.errors import error_body
-from api_gateway.api.proto_json import dict_from, message_dict, struct_from
+from api_gateway.api.proto_json import dict_from, struct_from, time_from
 
 router = APIRouter(prefix="/seller-bot", tags=["seller-bot (chatbot)"], dependencies=[Depends(api_rate_limit)])
 SERVICE = "chatbot"
@@ -53,6 +54,108 @@ class ConvertRequest(BaseModel):
     amount: float = Field(default=0, ge=0)
 
 
+class ConversationOut(BaseModel):
+    id: str
+    contact_id: str
+    channel: str
+    contact_name: str = ""
+    last_message: str = ""
+    last_intent: str = ""
+    stage: str = Field(description="new_contact | product_interest | price_asked | purchase_intent | converted")
+    handoff_state: str = Field(description="bot | waiting_human | human")
+    message_count: int = 0
+    updated_at: datetime | None = None
+    prompt_variant: str = ""
+    converted: bool = False
+
+
+class ClearedOut(BaseModel):
+    cleared: int
+
+
+class ChannelStatsOut(BaseModel):
+    channel: str
+    messages_in: int
+    messages_out: int
+    active_conversations: int
+    handoffs: int
+    average_response_seconds: float
+
+
+class StatsOut(BaseModel):
+    period: str
+    messages_in: int
+    messages_out: int
+    active_conversations: int
+    handoffs: int
+    average_response_seconds: float
+    per_channel: list[ChannelStatsOut]
+
+
+class IntentCountOut(BaseModel):
+    intent: str = Field(description="greeting, product_info, price, availability, shipping, payment, order_status, "
+                        "returns, complaint, human, purchase, thanks_bye or other")
+    count: int
+    share: float
+
+
+class IntentStatsOut(BaseModel):
+    period: str
+    total: int
+    intents: list[IntentCountOut]
+
+
+class FunnelStageOut(BaseModel):
+    stage: str
+    count: int
+    conversion_rate: float = Field(description="Share of the first stage that reached this one")
+
+
+class FunnelBreakdownOut(BaseModel):
+    key: str
+    stages: list[FunnelStageOut]
+
+
+class FunnelOut(BaseModel):
+    period: str
+    stages: list[FunnelStageOut]
+    per_channel: list[FunnelBreakdownOut]
+    per_prompt_variant: list[FunnelBreakdownOut]
+
+
+class ConfigOut(BaseModel):
+    settings: dict[str, Any] = Field(description="persona, tone, greeting, business_hours, policies, handoff_rules, "
+                                     "enabled_channels, llm, debounce, faq_cache, prompt_variants")
+    version: int
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+class ProductOut(BaseModel):
+    id: str
+    sku: str
+    name: str
+    description: str = ""
+    price: float
+    currency: str = "BRL"
+    stock: int = 0
+    synonyms: list[str] = Field(default_factory=list)
+    variants: list[str] = Field(default_factory=list)
+    shipping_policy: str = ""
+    return_policy: str = ""
+    updated_at: datetime | None = None
+
+
+class DeletedOut(BaseModel):
+    id: str
+
+
+class ImportOut(BaseModel):
+    imported: int
+    updated: int
+    errors: list[str]
+
+
 class ProductIn(BaseModel):
     id: str = Field(default="", max_length=64, description="Empty = create")
     sku: str = Field(..., min_length=1, max_length=64)
@@ -64,6 +167,26 @@ class ProductIn(BaseModel):
     synonyms: list[str] = Field(default_factory=list, max_length=50)
     shipping_policy: str = Field(default="", max_length=2000)
     return_policy: str = Field(default="", max_length=2000)
+    variants: list[str] = Field(default_factory=list, max_length=50, description="Sizes/colours to pick when ordering")
+
+
+def _conversation(c: pb.Conversation) -> ConversationOut:
+    return ConversationOut(
+        id=c.id, contact_id=c.contact_id, channel=c.channel, contact_name=c.contact_name,
+        last_message=c.last_message, last_intent=c.last_intent, stage=c.stage, handoff_state=c.handoff_state,
+        message_count=c.message_count, updated_at=time_from(c.updated_at), prompt_variant=c.prompt_variant,
+        converted=c.converted)
+
+
+def _product(p: pb.Product) -> ProductOut:
+    return ProductOut(
+        id=p.id, sku=p.sku, name=p.name, description=p.description, price=p.price, currency=p.currency,
+        stock=p.stock, synonyms=list(p.synonyms), variants=list(p.variants), shipping_policy=p.shipping_policy,
+        return_policy=p.return_policy, updated_at=time_from(p.updated_at))
+
+
+def _stages(stages: Any) -> list[FunnelStageOut]:
+    return [FunnelStageOut(stage=s.stage, count=s.count, conversion_rate=s.conversion_rate) for s in stages]
 
 
 @router.post("/message", response_model=MessageResponse, summary="Run the bot on one message")
@@ -79,104 +202,129 @@ async def process_message(body: MessageRequest, state: State, user: User) -> Mes
     )
 
 
-@router.get("/conversations", summary="Active conversations")
-async def list_conversations(state: State, user: User, channel: str = "", limit: int = 200) -> list[dict[str, Any]]:
+@router.get("/conversations", response_model=list[ConversationOut], summary="Active conversations")
+async def list_conversations(
+    state: State, user: User, channel: str = "", limit: int = 200
+) -> list[ConversationOut]:
     request = pb.ListConversationsRequest(channel=channel, limit=max(1, min(limit, 1000)))
     r = await call_service(state, SERVICE, state.services.chatbot.ListConversations, request, user.id)
-    return [message_dict(c) for c in r.conversations]
+    return [_conversation(c) for c in r.conversations]
 
 
-@router.delete("/conversations", summary="Clear the user's conversations")
-async def clear_conversations(state: State, user: User) -> dict[str, int]:
+@router.delete("/conversations", response_model=ClearedOut, summary="Clear the user's conversations")
+async def clear_conversations(state: State, user: User) -> ClearedOut:
     r = await call_service(
         state, SERVICE, state.services.chatbot.ClearConversations, pb.ClearConversationsRequest(), user.id)
-    return {"cleared": r.cleared}
+    return ClearedOut(cleared=r.cleared)
 
 
-@router.post("/conversations/{conversation_id}/handoff", summary="Hand the conversation to a human")
+@router.post("/conversations/{conversation_id}/handoff", response_model=ConversationOut,
+             summary="Hand the conversation to a human")
 async def handoff(
     conversation_id: str, state: State, user: User, body: HandoffRequest | None = None
-) -> dict[str, Any]:
+) -> ConversationOut:
     request = pb.HandoffConversationRequest(id=conversation_id, reason=body.reason if body else "")
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.HandoffConversation, request, user.id))
+    return _conversation(
+        await call_service(state, SERVICE, state.services.chatbot.HandoffConversation, request, user.id))
 
 
-@router.post("/conversations/{conversation_id}/release", summary="Give the conversation back to the bot")
-async def release(conversation_id: str, state: State, user: User) -> dict[str, Any]:
+@router.post("/conversations/{conversation_id}/release", response_model=ConversationOut,
+             summary="Give the conversation back to the bot")
+async def release(conversation_id: str, state: State, user: User) -> ConversationOut:
     request = pb.ReleaseConversationRequest(id=conversation_id)
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.ReleaseConversation, request, user.id))
+    return _conversation(
+        await call_service(state, SERVICE, state.services.chatbot.ReleaseConversation, request, user.id))
 
 
-@router.post("/conversations/{conversation_id}/convert", summary="Mark the conversation as converted (a sale)")
+@router.post("/conversations/{conversation_id}/convert", response_model=ConversationOut,
+             summary="Mark the conversation as converted (a sale)")
 async def convert(
     conversation_id: str, state: State, user: User, body: ConvertRequest | None = None
-) -> dict[str, Any]:
+) -> ConversationOut:
     body = body or ConvertRequest()
     request = pb.ConvertConversationRequest(id=conversation_id, order_id=body.order_id, amount=body.amount)
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.ConvertConversation, request, user.id))
+    return _conversation(
+        await call_service(state, SERVICE, state.services.chatbot.ConvertConversation, request, user.id))
 
 
-@router.get("/stats", summary="Messages, conversations, handoffs and response time")
-async def stats(state: State, user: User, period: str = "7d") -> dict[str, Any]:
+@router.get("/stats", response_model=StatsOut, summary="Messages, conversations, handoffs and response time")
+async def stats(state: State, user: User, period: str = "7d") -> StatsOut:
     request = pb.GetStatsRequest(period=period)
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.GetStats, request, user.id))
+    r = await call_service(state, SERVICE, state.services.chatbot.GetStats, request, user.id)
+    return StatsOut(
+        period=r.period, messages_in=r.messages_in, messages_out=r.messages_out,
+        active_conversations=r.active_conversations, handoffs=r.handoffs,
+        average_response_seconds=r.average_response_seconds,
+        per_channel=[ChannelStatsOut(
+            channel=c.channel, messages_in=c.messages_in, messages_out=c.messages_out,
+            active_conversations=c.active_conversations, handoffs=c.handoffs,
+            average_response_seconds=c.average_response_seconds) for c in r.per_channel])
 
 
-@router.get("/stats/intents", summary="Counts and share per intent")
-async def intent_stats(state: State, user: User, period: str = "7d", channel: str = "") -> dict[str, Any]:
+@router.get("/stats/intents", response_model=IntentStatsOut, summary="Counts and share per intent")
+async def intent_stats(state: State, user: User, period: str = "7d", channel: str = "") -> IntentStatsOut:
     request = pb.GetIntentStatsRequest(period=period, channel=channel)
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.GetIntentStats, request, user.id))
+    r = await call_service(state, SERVICE, state.services.chatbot.GetIntentStats, request, user.id)
+    return IntentStatsOut(period=r.period, total=r.total, intents=[
+        IntentCountOut(intent=i.intent, count=i.count, share=i.share) for i in r.intents])
 
 
-@router.get("/stats/funnel", summary="Sales funnel per channel and prompt variant")
+@router.get("/stats/funnel", response_model=FunnelOut, summary="Sales funnel per channel and prompt variant")
 async def funnel(
     state: State, user: User, period: str = "30d", channel: str = "", prompt_variant: str = ""
-) -> dict[str, Any]:
+) -> FunnelOut:
     request = pb.GetFunnelRequest(period=period, channel=channel, prompt_variant=prompt_variant)
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.GetFunnel, request, user.id))
+    r = await call_service(state, SERVICE, state.services.chatbot.GetFunnel, request, user.id)
+    return FunnelOut(
+        period=r.period, stages=_stages(r.stages),
+        per_channel=[FunnelBreakdownOut(key=b.key, stages=_stages(b.stages)) for b in r.per_channel],
+        per_prompt_variant=[FunnelBreakdownOut(key=b.key, stages=_stages(b.stages)) for b in r.per_prompt_variant])
 
 
-def _config_out(config: pb.BotConfig) -> dict[str, Any]:
-    out = message_dict(config)
-    out["settings"] = dict_from(config.settings)
-    return out
+def _config_out(config: pb.BotConfig) -> ConfigOut:
+    return ConfigOut(settings=dict_from(config.settings), version=config.version,
+                     updated_at=time_from(config.updated_at), updated_by=config.updated_by)
 
 
-@router.get("/config", summary="The bot's configuration")
-async def get_config(state: State, user: User) -> dict[str, Any]:
-    return _config_out(await call_service(state, SERVICE, state.services.chatbot.GetConfig, pb.GetConfigRequest(), user.id))
+@router.get("/config", response_model=ConfigOut, summary="The bot's configuration")
+async def get_config(state: State, user: User) -> ConfigOut:
+    request = pb.GetConfigRequest()
+    return _config_out(await call_service(state, SERVICE, state.services.chatbot.GetConfig, request, user.id))
 
 
-@router.patch("/config", summary="Change part of the configuration (validated, versioned)")
-async def update_config(patch: dict[str, Any], state: State, user: User) -> dict[str, Any]:
+@router.patch("/config", response_model=ConfigOut, summary="Change part of the configuration (validated, versioned)")
+async def update_config(patch: dict[str, Any], state: State, user: User) -> ConfigOut:
     request = pb.UpdateConfigRequest(patch=struct_from(patch))
     return _config_out(await call_service(state, SERVICE, state.services.chatbot.UpdateConfig, request, user.id))
 
 
-@router.get("/products", summary="The seller's product catalog")
-async def list_products(state: State, user: User, q: str = "") -> list[dict[str, Any]]:
-    r = await call_service(state, SERVICE, state.services.chatbot.ListProducts, pb.ListProductsRequest(query=q), user.id)
-    return [message_dict(p) for p in r.products]
+@router.get("/products", response_model=list[ProductOut], summary="The seller's product catalog")
+async def list_products(state: State, user: User, q: str = "") -> list[ProductOut]:
+    request = pb.ListProductsRequest(query=q)
+    r = await call_service(state, SERVICE, state.services.chatbot.ListProducts, request, user.id)
+    return [_product(p) for p in r.products]
 
 
-@router.post("/products", status_code=201, summary="Create or update a product")
-async def upsert_product(body: ProductIn, state: State, user: User) -> dict[str, Any]:
+@router.post("/products", status_code=201, response_model=ProductOut, summary="Create or update a product")
+async def upsert_product(body: ProductIn, state: State, user: User) -> ProductOut:
     request = pb.UpsertProductRequest(product=pb.Product(**body.model_dump()))
-    return message_dict(await call_service(state, SERVICE, state.services.chatbot.UpsertProduct, request, user.id))
+    return _product(await call_service(state, SERVICE, state.services.chatbot.UpsertProduct, request, user.id))
 
 
-@router.delete("/products/{product_id}", summary="Delete a product")
-async def delete_product(product_id: str, state: State, user: User) -> dict[str, str]:
+@router.delete("/products/{product_id}", response_model=DeletedOut, summary="Delete a product")
+async def delete_product(product_id: str, state: State, user: User) -> DeletedOut:
     r = await call_service(
         state, SERVICE, state.services.chatbot.DeleteProduct, pb.DeleteProductRequest(id=product_id), user.id)
-    return {"id": r.id}
+    return DeletedOut(id=r.id)
 
 
-@router.post("/products/import", summary="Import products from CSV (text/csv body)")
-async def import_products(request: Request, state: State, user: User) -> dict[str, Any]:
+@router.post("/products/import", response_model=ImportOut,
+             summary="Import products from CSV (text/csv body; columns sku,name,price[,stock,description,"
+             "synonyms,variants,shipping_policy,return_policy,currency])")
+async def import_products(request: Request, state: State, user: User) -> ImportOut:
     if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain", "application/csv")):
         raise HTTPException(415, error_body("unsupported_media_type", "send the CSV as text/csv"))
     body = await request.body()
     r = await call_service(
         state, SERVICE, state.services.chatbot.ImportProducts, pb.ImportProductsRequest(csv=body), user.id)
-    return message_dict(r)
+    return ImportOut(imported=r.imported, updated=r.updated, errors=list(r.errors))

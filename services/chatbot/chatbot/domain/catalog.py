@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from chatbot.domain.text import fold
 
-STOPWORDS = frozenset(
+STOPWORDS = frozenset((
     "o a os as um uma de do da dos das e em no na nos nas para pra pro por com sem que qual quanto quantos "
     "custa preco valor tem voce voces vc vcs me meu minha esse essa este esta isso ai la produto produtos "
-    "item quero ver sobre mais ta tá é eh ou se ja ainda".split()
-)
+    "item quero ver sobre mais ta eh ou se ja ainda"
+).split())
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _same_word(term: str, word: str) -> bool:
         return True
     if len(term) < 4 or len(word) < 3:
         return False
-    if word.startswith(term) or term.startswith(word) and len(word) >= len(term) - 1:
+    if word.startswith(term) or (term.startswith(word) and len(word) >= len(term) - 1):
         return True  # plurals and cut words: "fones", "camis"
     return len(term) >= 5 and _within_one_edit(term, word)
 

@@ -9,6 +9,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -128,7 +129,7 @@ def features(text: str) -> Counter[str]:
         for n in (3, 4, 5):
             for i in range(max(1, len(padded) - n + 1)):
                 found["c:" + padded[i:i + n]] += 1
-    for first, second in zip(words, words[1:], strict=False):
+    for first, second in pairwise(words):
         found[f"b:{first}_{second}"] += 2
     if not words:
         found["empty"] += 1

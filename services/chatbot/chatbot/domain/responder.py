@@ -71,10 +71,7 @@ def _hello(facts: ReplyFacts, short: bool = False) -> str:
 
 def _product_list(catalog: Catalog, with_prices: bool) -> str:
     products = catalog.products[:LISTED_PRODUCTS]
-    if with_prices:
-        items = [f"{p.name} ({format_brl(p.price)})" for p in products]
-    else:
-        items = [p.name for p in products]
+    items = [f"{p.name} ({format_brl(p.price)})" if with_prices else p.name for p in products]
     more = " e outros" if len(catalog.products) > LISTED_PRODUCTS else ""
     return ", ".join(items) + more
 

@@ -74,7 +74,10 @@ def tokens(text: str) -> list[str]:
     return normalize(text).split()
 
 
-SENTENCE_SPLIT = re.compile(r"(?<=[?!.])\s+|\n+|\s+(?:e|tambem|alem disso|outra coisa)\s+(?=(?:qual|quanto|quantos|tem|aceita|como|voces|vcs|vc|onde|quando|faz|entrega|envia|da|posso|parcela)\b)")
+_QUESTION_STARTS = ("qual|quanto|quantos|tem|aceita|como|voces|vcs|vc|onde|quando|faz|entrega|envia|da|posso|"
+                    "parcela|e o|e a|frete")
+SENTENCE_SPLIT = re.compile(
+    r"(?<=[?!.])\s+|\n+|\s+(?:e|tambem|alem disso|outra coisa)\s+(?=(?:" + _QUESTION_STARTS + r")\b)")
 
 
 def split_questions(text: str) -> list[str]:

@@ -18,7 +18,6 @@ import structlog
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_messaging import EventMeta
 
-
 from chatbot.domain.burst import BurstWindow
 from chatbot.events.publisher import channel_name
 from chatbot.metrics import DUPLICATE_INBOUND, MESSAGES_PROCESSED
@@ -128,7 +127,7 @@ class InboundPipeline:
     async def idle(self) -> None:
         """Wait until no burst is waiting or being answered (tests, shutdown)."""
         while self._waiters or any(lock.locked() for lock in self._locks.values()):
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # noqa: ASYNC110 - polls two structures; only tests and shutdown
 
     async def close(self) -> None:
         for task in list(self._waiters.values()):

@@ -69,7 +69,9 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
         ordered = sorted(found.values(), key=lambda c: c.updated_at.ToNanoseconds(), reverse=True)
         return pb.ListConversationsResponse(conversations=ordered[:limit])
 
-    async def ClearConversations(self, request: pb.ClearConversationsRequest, context: Any) -> pb.ClearConversationsResponse:
+    async def ClearConversations(
+        self, request: pb.ClearConversationsRequest, context: Any
+    ) -> pb.ClearConversationsResponse:
         user_id = await caller_user_id(context)
         contexts = await self._bot.contexts.get_all_contexts(user_id)
         for ctx in contexts:
@@ -187,9 +189,8 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
             currency=(p.currency or "BRL").upper(), stock=p.stock, synonyms=tuple(s for s in p.synonyms if s.strip()),
             shipping_policy=p.shipping_policy, return_policy=p.return_policy,
             variants=tuple(v for v in p.variants if v.strip()))
-        if await self._bot.repository.sku_taken(user_id, product.sku, product.id):
-            if product.id:
-                await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another product has SKU {product.sku}")
+        if product.id and await self._bot.repository.sku_taken(user_id, product.sku, product.id):
+            await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another product has SKU {product.sku}")
         try:
             row, _ = await self._bot.repository.upsert_product(user_id, product)
         except LookupError:

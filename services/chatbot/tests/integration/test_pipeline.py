@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from chatbot.main import ChatbotService
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_messaging import EventMeta
-
-from chatbot.main import ChatbotService
 
 from ..conftest import EventTap, eventually
 
@@ -50,7 +49,7 @@ async def test_inbound_message_gets_exactly_one_reply_even_when_delivered_twice(
     await tap.inbound(user, contact, "obrigado!")  # a later, new message proves the pipeline kept going
     await eventually(lambda: len(tap.replies(contact)) == 2)
     replies = tap.replies(contact)
-    assert [list(r.in_reply_to) for r in replies][0] == [event_id]
+    assert list(replies[0].in_reply_to) == [event_id]
     assert "R$ 49,90" in replies[0].text and replies[0].intent == "price"
     assert sum(event_id in r.in_reply_to for r in replies) == 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbot.domain.config import SECRET_MASK, BotSettings, ConfigInvalid, apply_patch
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbot.domain.intents import Intent, IntentModel, default_model, load_examples, split
 
 LABELS = ["greeting", "product_info", "price", "availability", "shipping", "payment", "order_status", "returns",

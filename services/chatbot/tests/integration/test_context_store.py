@@ -1,0 +1,53 @@
+"""Contexts in Redis: the seed's keys and TTLs scoped per seller, SCAN listing, and the in-memory fallback
+while Redis is down, written back when it returns."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from chatbot.adapters.context_store import ContextStore
+from chatbot.metrics import CONTEXT_STORE_DEGRADED
+from sellerbot_devstack.servers import start_redis
+
+from ..conftest import eventually
+
+
+async def test_keys_ttls_and_listing_are_scoped_per_seller(redis_url: str) -> None:
+    store = ContextStore.from_url(redis_url)
+    raw = aioredis.Redis.from_url(redis_url)
+    try:
+        await store.set_context("seller-a", "whatsapp:5511", {"last_message": "oi"})
+        await store.set_context("seller-b", "whatsapp:5511", {"last_message": "outro"})
+        await store.set_session("conv-1", {"conversation_id": "conv-1"})
+        assert 1790 <= await raw.ttl("chatbot:context:seller-a:whatsapp:5511") <= 1800
+        assert 3590 <= await raw.ttl("chatbot:session:conv-1") <= 3600
+        listed = await store.get_all_contexts("seller-a")
+        assert listed == [{"last_message": "oi", "contact_id": "whatsapp:5511"}]
+        assert await store.delete_all_contexts("seller-a") == 1
+        assert await store.get_context("seller-b", "whatsapp:5511") == {"last_message": "outro"}
+    finally:
+        await raw.delete("chatbot:context:seller-b:whatsapp:5511", "chatbot:session:conv-1")
+        await raw.aclose()
+        await store.close()
+
+
+async def test_redis_outage_falls_back_to_memory_and_syncs_back_on_recovery() -> None:
+    server = start_redis()
+    port = int(server.url.rsplit(":", 1)[1].split("/")[0])
+    store = ContextStore.from_url(server.url, probe_seconds=0.1)
+    try:
+        await store.set_context("s", "c1", {"n": 1})
+        server.stop()
+        await store.set_context("s", "c2", {"n": 2})  # Redis is gone: kept in memory
+        assert store.degraded and CONTEXT_STORE_DEGRADED._value.get() == 1
+        assert await store.get_context("s", "c2") == {"n": 2}
+        assert [c["contact_id"] for c in await store.get_all_contexts("s")] == ["c2"]
+        server = start_redis(port)
+        await eventually(lambda: not store.degraded)
+        raw = aioredis.Redis.from_url(server.url)
+        assert await raw.get("chatbot:context:s:c2") == b'{"n": 2}'
+        assert 0 < await raw.ttl("chatbot:context:s:c2") <= 1800
+        await raw.aclose()
+        assert CONTEXT_STORE_DEGRADED._value.get() == 0
+    finally:
+        await store.close()
+        server.stop()

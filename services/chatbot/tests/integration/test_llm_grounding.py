@@ -1,0 +1,103 @@
+"""Replies through the OpenAI SDK against an OpenAI-compatible fake over real HTTP: grounding in the
+catalog, guardrails, errors, timeouts and the circuit breaker falling back to the offline responder."""
+
+from __future__ import annotations
+
+import uuid
+
+from google.protobuf import struct_pb2
+from sellerbot.chatbot.v1 import chatbot_pb2 as pb
+from sellerbot_fakes.openai_fake import OpenAIFake
+
+CONTACT = "whatsapp:5511912345678"
+
+
+def _patch(data: dict) -> pb.UpdateConfigRequest:
+    s = struct_pb2.Struct()
+    s.update(data)
+    return pb.UpdateConfigRequest(patch=s)
+
+
+async def _seller(chatbot_factory, fake: OpenAIFake, **overrides):
+    service = await chatbot_factory(openai_base_url=fake.base_url, openai_api_key="test-key",
+                                    openai_model="fake-model", **overrides)
+    from ..conftest import Client
+
+    client = Client(service.port, f"seller-{uuid.uuid4().hex[:8]}")
+    await client.add_product(sku="X1", name="Produto X", price=49.90, stock=7, description="Algodão, unissex.")
+    return service, client
+
+
+async def test_llm_reply_is_grounded_in_the_catalog(chatbot_factory, fake_llm: OpenAIFake) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm)
+    fake_llm.configure(reply="Oi! O Produto X sai por R$ 49,90 e temos 7 em estoque 😊")
+    answer = await client.message(CONTACT, "Qual o preço do produto X?")
+    assert answer.reply == "Oi! O Produto X sai por R$ 49,90 e temos 7 em estoque 😊"
+    request = fake_llm.requests[-1].body
+    assert request["model"] == "fake-model"
+    system = request["messages"][0]["content"]
+    assert "Produto X (SKU X1): R$ 49,90; 7 em estoque" in system
+    assert "Nunca invente preço" in system
+    assert request["messages"][-1] == {"role": "user", "content": "Qual o preço do produto X?"}
+
+
+async def test_an_invented_price_is_replaced_by_the_catalog_price(chatbot_factory, fake_llm: OpenAIFake) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm)
+    fake_llm.configure(reply="O Produto X está em promoção por R$ 19,90!")
+    answer = await client.message(CONTACT, "qto custa o produto x")
+    assert "R$ 19,90" not in answer.reply
+    assert "R$ 49,90" in answer.reply and answer.intent == "price"
+
+
+async def test_llm_errors_and_timeouts_fall_back_and_the_breaker_opens(
+    chatbot_factory, fake_llm: OpenAIFake
+) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm, llm_timeout_seconds=0.5, llm_breaker_failures=3,
+                              llm_breaker_open_seconds=60)
+    fake_llm.configure(fail_status=500)
+    first = await client.message(CONTACT, "quanto custa o produto X?")
+    assert "R$ 49,90" in first.reply
+    fake_llm.configure(fail_status=0, hang_seconds=1.0)
+    second = await client.message(CONTACT + "1", "quanto custa o produto X?")
+    assert "R$ 49,90" in second.reply
+    fake_llm.configure(hang_seconds=0, fail_status=503)
+    await client.message(CONTACT + "2", "tem o produto X em estoque?")
+    calls = len(fake_llm.requests)
+    assert calls == 3
+    fake_llm.configure(fail_status=0)
+    open_circuit = await client.message(CONTACT + "3", "qual o valor do produto X?")
+    assert "R$ 49,90" in open_circuit.reply
+    assert len(fake_llm.requests) == calls  # circuit open: the LLM is not called at all
+
+
+async def test_per_seller_endpoint_and_model_override(chatbot_factory, fake_llm: OpenAIFake) -> None:
+    other = OpenAIFake().start()
+    try:
+        _, client = await _seller(chatbot_factory, fake_llm)
+        await client.UpdateConfig(_patch({"llm": {"base_url": other.base_url, "model": "seller-model",
+                                                  "api_key": "seller-key", "temperature": 0.1}}))
+        await client.message(CONTACT, "me fala do produto X")
+        assert fake_llm.requests == []
+        body = other.requests[-1].body
+        assert body["model"] == "seller-model" and body["temperature"] == 0.1
+        assert other.requests[-1].headers["authorization"] == "Bearer seller-key"
+    finally:
+        other.stop()
+
+
+async def test_faq_cache_answers_without_the_llm_and_is_invalidated_by_config(
+    chatbot_factory, fake_llm: OpenAIFake
+) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm)
+    await client.UpdateConfig(_patch({"faq_cache": {"entries": [
+        {"question": "vocês tem loja física?", "answer": "Somos uma loja online, enviamos para todo o Brasil."}]}}))
+    answer = await client.message(CONTACT, "voces tem loja fisica??")
+    assert answer.reply == "Somos uma loja online, enviamos para todo o Brasil."
+    assert fake_llm.requests == []
+    await client.UpdateConfig(_patch({"policies": {"shipping": "Enviamos em até 2 dias úteis pelos Correios."}}))
+    fake_llm.configure(reply="Enviamos em até 2 dias úteis pelos Correios.")
+    await client.message(CONTACT + "9", "em quanto tempo vocês enviam?")
+    assert len(fake_llm.requests) == 1
+    learned = await client.message(CONTACT + "8", "em quanto tempo voces enviam")
+    assert learned.reply == "Enviamos em até 2 dias úteis pelos Correios."
+    assert len(fake_llm.requests) == 1  # learned answer served from the cache
