@@ -224,7 +224,7 @@ def test_autoscaling_adds_an_hpa_and_leaves_replicas_to_it(chart: helm_python.Ch
     manifests = render(chart, base_values(chatbot={"autoscaling": {"enabled": True, "maxReplicas": 5}}))
     hpa = manifests[("HorizontalPodAutoscaler", f"{PREFIX}-chatbot")]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{PREFIX}-chatbot"}
-    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 5)
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (1, 5)
     assert "replicas" not in manifests[("Deployment", f"{PREFIX}-chatbot")]["spec"]
     assert [name for kind, name in manifests if kind == "HorizontalPodAutoscaler"] == [f"{PREFIX}-chatbot"]
 
