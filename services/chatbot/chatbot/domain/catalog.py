@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from chatbot.domain.text import fold
 
-STOPWORDS = frozenset((
+STOPWORDS = frozenset((  # noqa: SIM905 - a sentence of words reads better than a 70-item list
     "o a os as um uma de do da dos das e em no na nos nas para pra pro por com sem que qual quanto quantos "
     "custa preco valor tem voce voces vc vcs me meu minha esse essa este esta isso ai la produto produtos "
     "item quero ver sobre mais ta eh ou se ja ainda"

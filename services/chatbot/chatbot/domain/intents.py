@@ -9,9 +9,9 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 
 from chatbot.domain.text import normalize

@@ -126,8 +126,8 @@ class InboundPipeline:
 
     async def idle(self) -> None:
         """Wait until no burst is waiting or being answered (tests, shutdown)."""
-        while self._waiters or any(lock.locked() for lock in self._locks.values()):
-            await asyncio.sleep(0.01)  # noqa: ASYNC110 - polls two structures; only tests and shutdown
+        while self._waiters or any(lock.locked() for lock in self._locks.values()):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         for task in list(self._waiters.values()):
