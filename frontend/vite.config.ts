@@ -12,7 +12,7 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 800 },
   server: {
     host: "127.0.0.1",
-    port: 5173,
+    port: Number(process.env.PORT ?? 5173),
     proxy: {
       ...Object.fromEntries(API_PREFIXES.map((prefix) => [prefix, { target: GATEWAY, changeOrigin: true }])),
       "/ws": { target: GATEWAY.replace(/^http/, "ws"), ws: true, changeOrigin: true },

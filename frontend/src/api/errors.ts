@@ -93,7 +93,10 @@ export function isApiError(value: unknown): value is ApiError {
 
 /** Any thrown value as `{title, detail, fields}` for display. */
 export function describeError(error: unknown): { title: string; detail: string; fields: FieldError[] } {
-  if (error instanceof ApiError) return { title: error.title, detail: error.detail, fields: error.fields };
+  if (error instanceof ApiError) {
+    const wait = error.retryAfter ? ` (tente de novo em ${error.retryAfter} s)` : "";
+    return { title: error.title, detail: `${error.detail}${wait}`, fields: error.fields };
+  }
   if (error instanceof Error) return { title: "Erro", detail: error.message, fields: [] };
   return { title: "Erro", detail: String(error), fields: [] };
 }
