@@ -89,15 +89,21 @@ def test_every_manifest_matches_the_kubernetes_api_schema(chart: helm_python.Cha
             continue  # a Prometheus Operator CRD: no built-in schema
         kubernetes_validate.validate(manifest, kube_version, strict=True)  # unknown fields fail too
         checked.add(kind)
-    assert {"Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "Ingress"} <= checked
+    assert {"Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "Ingress",
+            "PodDisruptionBudget"} <= checked
 
 
 def test_every_process_gets_a_deployment_and_a_service(default: Manifests) -> None:
     for process in PROCESSES:
         assert ("Deployment", f"{PREFIX}-{process.name}") in default
         assert ("Service", f"{PREFIX}-{process.name}") in default
-    assert {kind for kind, _ in default} == {
-        "Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim"}
+    assert {kind for kind, _ in default} == {"Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount",
+                                             "PersistentVolumeClaim", "PodDisruptionBudget"}
+    budgets = {name: doc["spec"] for (kind, name), doc in default.items() if kind == "PodDisruptionBudget"}
+    assert set(budgets) == {f"{PREFIX}-{name}" for name in ("gateway", "channel-adapter", "notification")}
+    assert budgets[f"{PREFIX}-gateway"] == {
+        "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "gateway",
+                                                          "app.kubernetes.io/instance": RELEASE}}}
 
 
 @pytest.mark.parametrize("process", SERVICES, ids=lambda p: p.name)

@@ -233,6 +233,21 @@ spec:
       affinity:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+{{- if dig "podDisruptionBudget" "enabled" false $v }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $fullname }}
+  labels:
+    {{- include "sellerbot.labels" $root | nindent 4 }}
+    {{- include "sellerbot.selectorLabels" (dict "root" $root "name" $name) | nindent 4 }}
+spec:
+  maxUnavailable: {{ $v.podDisruptionBudget.maxUnavailable | default 1 }}
+  selector:
+    matchLabels:
+      {{- include "sellerbot.selectorLabels" (dict "root" $root "name" $name) | nindent 6 }}
+{{- end }}
 ---
 apiVersion: v1
 kind: Service
