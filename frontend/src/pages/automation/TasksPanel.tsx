@@ -61,7 +61,10 @@ const RESULT_LABELS: Record<string, string> = {
 
 /** The result's scalar fields in pt-BR, leaving out empty and false values. */
 export function summary(result: Record<string, unknown>): string {
+  const order = Object.keys(RESULT_LABELS);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   return Object.entries(result)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .filter(([, v]) => v !== null && v !== "" && v !== false && typeof v !== "object")
     .map(([k, v]) => `${RESULT_LABELS[k] ?? k.replace(/_/g, " ")}: ${v === true ? "sim" : String(v)}`)
     .join(" · ");

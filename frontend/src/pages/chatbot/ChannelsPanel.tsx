@@ -13,12 +13,43 @@ import { CHANNEL_LABELS, label } from "../../i18n/labels";
 const CHANNELS = ["evolution", "chatwoot", "instagram", "telegram"] as const;
 type ChannelId = (typeof CHANNELS)[number];
 
-/** What each platform needs: the account key's meaning, non-secret settings and secret names. */
-const CHANNEL_FIELDS: Record<ChannelId, { key: string; settings: string[]; secrets: string[] }> = {
-  evolution: { key: "Nome da instância", settings: ["base_url"], secrets: ["api_key", "webhook_secret"] },
-  chatwoot: { key: "ID da conta Chatwoot", settings: ["base_url", "inbox_id"], secrets: ["api_token", "webhook_secret"] },
-  instagram: { key: "ID da conta do Instagram", settings: ["graph_url", "api_version"], secrets: ["access_token", "app_secret", "verify_token"] },
-  telegram: { key: "ID do bot", settings: ["api_url"], secrets: ["bot_token", "secret_token"] },
+interface SettingField {
+  key: string;
+  label: string;
+  kind: "url" | "bool" | "select";
+  options?: string[];
+}
+
+/** What each platform takes (channel-adapter's accounts.py): the account key, settings and secrets. */
+const CHANNEL_FIELDS: Record<ChannelId, { key: string; settings: SettingField[]; secrets: string[]; required: string[] }> = {
+  evolution: {
+    key: "Nome da instância",
+    settings: [
+      { key: "base_url", label: "URL do servidor Evolution", kind: "url" },
+      { key: "api_version", label: "Versão da API", kind: "select", options: ["v2", "v1"] },
+      { key: "accept_group_chats", label: "Responder em grupos", kind: "bool" },
+    ],
+    secrets: ["api_key", "webhook_secret"], required: ["api_key"],
+  },
+  chatwoot: {
+    key: "ID da conta Chatwoot",
+    settings: [
+      { key: "base_url", label: "URL do Chatwoot", kind: "url" },
+      { key: "require_signature", label: "Exigir assinatura do webhook", kind: "bool" },
+      { key: "bot_mode", label: "Responder só conversas pendentes (modo bot)", kind: "bool" },
+    ],
+    secrets: ["api_token", "webhook_secret"], required: ["api_token"],
+  },
+  instagram: {
+    key: "ID da conta do Instagram",
+    settings: [{ key: "base_url", label: "URL da Graph API (com versão)", kind: "url" }],
+    secrets: ["access_token", "app_secret", "verify_token"], required: ["access_token", "app_secret"],
+  },
+  telegram: {
+    key: "ID do bot",
+    settings: [{ key: "base_url", label: "URL da Bot API", kind: "url" }],
+    secrets: ["bot_token", "secret_token"], required: ["bot_token", "secret_token"],
+  },
 };
 
 export function ChannelsPanel() {
@@ -68,20 +99,24 @@ function ChannelForm({ onDone }: { onDone: () => void }) {
   const [channel, setChannel] = useState<ChannelId>("evolution");
   const [accountKey, setAccountKey] = useState("");
   const [displayName, setDisplayName] = useState("");
-  const [settings, setSettings] = useState<Record<string, string>>({});
+  const [settings, setSettings] = useState<Record<string, string | boolean>>({});
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const register = useAction((input: ChannelAccountInput) => chatbot.registerChannel(input), {
     invalidate: [queryKeys.sellerBotChannels], success: (a) => `${label(CHANNEL_LABELS, a.channel)} conectado`, silentError: true,
   });
   const fields = CHANNEL_FIELDS[channel];
-  const nonEmpty = (o: Record<string, string>, keys: string[]) =>
-    Object.fromEntries(keys.filter((k) => (o[k] ?? "").trim()).map((k) => [k, (o[k] ?? "").trim()]));
 
   function submit(event: FormEvent) {
     event.preventDefault();
+    // Only what the seller filled in: empty settings keep the server's defaults.
+    const chosenSettings = Object.fromEntries(fields.settings
+      .map((f) => [f.key, settings[f.key]] as const)
+      .filter(([, v]) => v === true || (typeof v === "string" && v.trim() !== ""))
+      .map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]));
+    const chosenSecrets = Object.fromEntries(fields.secrets
+      .filter((k) => (secrets[k] ?? "").trim()).map((k) => [k, (secrets[k] ?? "").trim()]));
     register.mutate({
-      channel, account_key: accountKey.trim(), display_name: displayName.trim(),
-      settings: nonEmpty(settings, fields.settings), secrets: nonEmpty(secrets, fields.secrets),
+      channel, account_key: accountKey.trim(), display_name: displayName.trim(), settings: chosenSettings, secrets: chosenSecrets,
     }, { onSuccess: onDone });
   }
 
@@ -95,13 +130,36 @@ function ChannelForm({ onDone }: { onDone: () => void }) {
         </label>
         <label>{fields.key}<input required maxLength={200} value={accountKey} onChange={(e) => setAccountKey(e.target.value)} /></label>
         <label>Nome de exibição<input maxLength={200} value={displayName} onChange={(e) => setDisplayName(e.target.value)} /></label>
-        {fields.settings.map((k) => (
-          <label key={k}><code>{k}</code><input value={settings[k] ?? ""} onChange={(e) => setSettings({ ...settings, [k]: e.target.value })}
-            placeholder="padrão do servidor" /></label>
-        ))}
+        {fields.settings.map((f) => {
+          if (f.kind === "bool") {
+            return (
+              <label key={f.key} className="inline checkbox">
+                <input type="checkbox" checked={settings[f.key] === true} onChange={(e) => setSettings({ ...settings, [f.key]: e.target.checked })} /> {f.label}
+              </label>
+            );
+          }
+          if (f.kind === "select") {
+            return (
+              <label key={f.key}>{f.label}
+                <select value={String(settings[f.key] ?? "")} onChange={(e) => setSettings({ ...settings, [f.key]: e.target.value })}>
+                  <option value="">padrão do servidor</option>
+                  {f.options?.map((o) => <option key={o} value={o}>{o}</option>)}
+                </select>
+              </label>
+            );
+          }
+          return (
+            <label key={f.key}>{f.label}
+              <input type="url" value={String(settings[f.key] ?? "")} placeholder="padrão do servidor"
+                onChange={(e) => setSettings({ ...settings, [f.key]: e.target.value })} />
+            </label>
+          );
+        })}
         {fields.secrets.map((k) => (
-          <label key={k}><code>{k}</code> (segredo)<input type="password" autoComplete="off" value={secrets[k] ?? ""}
-            onChange={(e) => setSecrets({ ...secrets, [k]: e.target.value })} /></label>
+          <label key={k}><span><code>{k}</code>{fields.required.includes(k) ? " (obrigatório)" : " (opcional)"}</span>
+            <input type="password" autoComplete="off" required={fields.required.includes(k)} value={secrets[k] ?? ""}
+              onChange={(e) => setSecrets({ ...secrets, [k]: e.target.value })} />
+          </label>
         ))}
       </div>
       <p className="muted small">Os segredos são guardados criptografados e nunca voltam para o painel.</p>
