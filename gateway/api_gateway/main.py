@@ -20,6 +20,7 @@ from api_gateway.api.main import api_router
 from api_gateway.auth.tokens import TokenIssuer
 from api_gateway.body_limit import BodySizeLimitMiddleware
 from api_gateway.rate_limits import RateLimiter, make_limit
+from api_gateway.request_metrics import RequestMetricsMiddleware
 from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.state import GatewayState, RateLimits
@@ -114,4 +115,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     if (dist / "index.html").is_file():
         app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
     FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health")
+    app.add_middleware(RequestMetricsMiddleware)
     return app

@@ -40,3 +40,12 @@ async def test_gateway_metrics_include_the_services_metrics(
                for s in created)
     scrape_failures = families["gateway_metrics_scrape_failed"].samples
     assert any(s.labels.get("target") == "chatbot" for s in scrape_failures)
+
+
+async def test_gateway_counts_http_requests_by_route_template_and_status(gateway: httpx.AsyncClient) -> None:
+    await gateway.get("/bot/tasks/abc")
+    families = {f.name: f for f in text_string_to_metric_families((await gateway.get("/metrics")).text)}
+    requests = families["http_requests"].samples
+    assert any(s.labels.get("handler") == "/bot/tasks/{task_id}" and s.labels.get("status") == "4xx"
+               and s.labels.get("service") == "gateway" for s in requests)
+    assert "http_request_duration_seconds" in families
