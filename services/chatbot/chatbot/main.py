@@ -59,6 +59,7 @@ class ChatbotService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.sweeper
         await self.server.stop(grace_seconds=1)
+        await self.bot.drain()
         if self.bus:
             await self.bus.close()
         await self.pipeline.close()

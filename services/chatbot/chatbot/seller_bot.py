@@ -8,6 +8,7 @@ release, conversion and idle expiry live here too because they change who answer
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable
@@ -112,6 +113,7 @@ class ProfessionalSellerBot:
         self._default_llm = default_llm
         self._model = intent_model
         self.on_silenced: Callable[[str, str], None] = lambda user_id, contact_id: None
+        self._background: set[asyncio.Task[None]] = set()
 
     # --- entry points -------------------------------------------------------------------------
     async def open_conversation(
@@ -169,6 +171,7 @@ class ProfessionalSellerBot:
         understanding = self.understand(texts)
         intents = understanding.intents
         context = await self.contexts.get_context(user_id, conversation.contact_id) or {}
+        session = await self.contexts.get_session(conversation.id) or {}
 
         match = catalog.find(joined)
         product = match.product if match else catalog.by_id(str(context.get("product_id", "")))
@@ -195,9 +198,9 @@ class ProfessionalSellerBot:
         elif in_order or trigger:
             reply, source = offline_reply(facts), "offline"
         else:
-            reply, source = await self._compose(conversation, profile, facts, joined, understanding, context)
+            reply, source = await self._compose(conversation, profile, facts, joined, session.get("history", []))
 
-        recent = list(context.get("recent_replies", []))
+        recent = list(session.get("recent_replies", []))
         if trigger is None and sum(fold(r) == fold(reply) for r in recent[-3:]) >= 2:
             trigger = HandoffReason.ANSWER_LOOP
             reply = handoff_message(trigger)
@@ -230,7 +233,7 @@ class ProfessionalSellerBot:
 
         latency = (utcnow() - max(m.created_at for m in pending)).total_seconds()
         await self.repository.complete_turn(TurnRecord(
-            conversation_id=conversation.id, inbound_ids=[m.id for m in pending],
+            conversation_id=conversation.id, user_id=user_id, channel=channel, inbound_ids=[m.id for m in pending],
             intents=[(m.id, p.intent.value, p.confidence) for m, p in zip(pending, understanding.per_message,
                                                                          strict=True)],
             reply_text=reply, reply_id=reply_id, source=source, prompt_variant=conversation.prompt_variant,
@@ -245,10 +248,10 @@ class ProfessionalSellerBot:
         context.update(
             product_id=product.id if product else context.get("product_id", ""),
             order=draft.to_dict() if (draft and in_order and order_next is not None) else None,
-            recent_replies=[*recent, reply][-3:],
         )
-        await self._save_context(conversation, context, texts, reply, understanding.primary.intent.value,
-                                 stage.value, HandoffState.BOT)
+        session["recent_replies"] = [*recent, reply][-3:]
+        await self._save_context(conversation, context, session, texts, reply,
+                                 understanding.primary.intent.value, stage.value, HandoffState.BOT)
         if trigger:
             extra = order_slots.summary(draft) if (draft and trigger == HandoffReason.ORDER_READY) else ""
             if order_number:
@@ -314,7 +317,7 @@ class ProfessionalSellerBot:
 
     async def _compose(
         self, conversation: ConversationRow, profile: SellerProfile, facts: ReplyFacts, joined: str,
-        understanding: Understanding, context: dict[str, Any],
+        history: list[dict[str, str]],
     ) -> tuple[str, str]:
         channel, settings = conversation.channel, profile.settings
         general = facts.product is None and not set(facts.intents) <= {Intent.GREETING, Intent.THANKS_BYE}
@@ -330,7 +333,7 @@ class ProfessionalSellerBot:
         prompt = system_prompt(settings, profile.catalog, facts.product,
                                instructions_for(settings.prompt_variants, conversation.prompt_variant), draft)
         messages = [{"role": "system", "content": prompt}]
-        for turn in context.get("history", [])[-HISTORY_FOR_LLM:]:
+        for turn in history[-HISTORY_FOR_LLM:]:
             messages.append({"role": "user" if turn["role"] == "user" else "assistant", "content": turn["text"]})
         messages.append({"role": "user", "content": joined})
         try:
@@ -420,26 +423,30 @@ class ProfessionalSellerBot:
 
     # --- context and events -----------------------------------------------------------------------
     async def _save_context(
-        self, conversation: ConversationRow, context: dict[str, Any], texts: list[str], reply: str,
-        intent: str, stage: str, state: HandoffState,
+        self, conversation: ConversationRow, context: dict[str, Any], session: dict[str, Any], texts: list[str],
+        reply: str, intent: str, stage: str, state: HandoffState,
     ) -> None:
+        """The context is the contact's small summary (what the dashboard lists, 30 min); the session holds
+        the recent transcript the LLM sees (1 h). Full history stays in the database."""
         now = utcnow().isoformat()
-        history = list(context.get("history", []))
+        history = list(session.get("history", []))
         history += [{"role": "user", "text": t, "at": now} for t in texts]
         if reply:
             history.append({"role": "assistant", "text": reply, "at": now})
         context.update(
             conversation_id=conversation.id, channel=conversation.channel, contact_name=conversation.contact_name,
-            history=history[-HISTORY_IN_CONTEXT:], last_message=texts[-1] if texts else "", last_intent=intent,
-            stage=stage, handoff_state=state.value, prompt_variant=conversation.prompt_variant,
-            message_count=conversation.message_count, converted=conversation.converted, updated_at=now,
+            last_message=(texts[-1] if texts else "")[:200], last_intent=intent, stage=stage,
+            handoff_state=state.value, prompt_variant=conversation.prompt_variant,
+            message_count=conversation.message_count,
+            converted=conversation.converted, updated_at=now,
+        )
+        session.update(
+            conversation_id=conversation.id, user_id=conversation.user_id, contact_id=conversation.contact_id,
+            channel=conversation.channel, prompt_variant=conversation.prompt_variant,
+            history=history[-HISTORY_IN_CONTEXT:], updated_at=now,
         )
         await self.contexts.set_context(conversation.user_id, conversation.contact_id, context)
-        await self.contexts.set_session(conversation.id, {
-            "conversation_id": conversation.id, "user_id": conversation.user_id,
-            "contact_id": conversation.contact_id, "channel": conversation.channel,
-            "prompt_variant": conversation.prompt_variant, "updated_at": now,
-        })
+        await self.contexts.set_session(conversation.id, session)
 
     async def _set_context_state(self, row: ConversationRow) -> None:
         context = await self.contexts.get_context(row.user_id, row.contact_id)
@@ -486,16 +493,30 @@ class ProfessionalSellerBot:
     async def _publish_updated(
         self, row: ConversationRow, last_message: str, intent: str, stage: str, state: HandoffState
     ) -> None:
+        """A dashboard refresh: sent in the background, it never delays nor fails a turn."""
         if self._events is None:
             return
+        update = ev.ConversationUpdated(
+            event_id=f"updated:{uuid.uuid4()}", user_id=row.user_id, channel=CHANNELS.get(row.channel, 0),
+            contact_id=row.contact_id, conversation_id=row.id, last_message=last_message[:500],
+            intent=intent, stage=stage, handoff_state=state.value, updated_at=timestamp(utcnow()),
+        )
+        task = asyncio.create_task(self._send_update(update))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _send_update(self, update: ev.ConversationUpdated) -> None:
+        assert self._events is not None
         try:
-            await self._events.updated(ev.ConversationUpdated(
-                event_id=f"updated:{uuid.uuid4()}", user_id=row.user_id, channel=CHANNELS.get(row.channel, 0),
-                contact_id=row.contact_id, conversation_id=row.id, last_message=last_message[:500],
-                intent=intent, stage=stage, handoff_state=state.value, updated_at=timestamp(utcnow()),
-            ))
-        except Exception as exc:  # a dashboard refresh is not worth failing a turn
-            log.warning("conversation_update_publish_failed", conversation_id=row.id, error=str(exc))
+            await self._events.updated(update)
+        except Exception as exc:
+            log.warning("conversation_update_publish_failed", conversation_id=update.conversation_id,
+                        error=str(exc))
+
+    async def drain(self) -> None:
+        """Wait for background dashboard updates (shutdown)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
 
 def _result(

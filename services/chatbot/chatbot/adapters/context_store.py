@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from typing import Any
 
@@ -29,12 +30,20 @@ CONTEXT_PREFIX = "chatbot:context:"
 SESSION_PREFIX = "chatbot:session:"
 CONTEXT_TTL_SECONDS = 30 * 60
 SESSION_TTL_SECONDS = 60 * 60
-SCAN_COUNT = 2000
+SCAN_COUNT = 5000
 MGET_CHUNK = 1000
 
 
 def scoped_contact_id(user_id: str, contact_id: str) -> str:
     return f"{user_id}:{contact_id}"
+
+
+_UPDATED_AT = re.compile(r'"updated_at": "([^"]*)"')
+
+
+def _updated_at(raw: str) -> str:
+    match = _UPDATED_AT.search(raw)
+    return match.group(1) if match else ""
 
 
 def _glob_escape(value: str) -> str:
@@ -91,6 +100,22 @@ class ContextStore:
             context["contact_id"] = key[len(prefix):]
             contexts.append(context)
         return contexts
+
+    async def recent_contexts(self, user_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The seller's `limit` most recently updated contexts and how many are live in all.
+
+        Same SCAN + MGET as `get_all_contexts`, but only the chosen ones are JSON-decoded: the sort key
+        is read straight from the stored bytes, which keeps a 10,000-context listing cheap.
+        """
+        prefix = CONTEXT_PREFIX + f"{user_id}:"
+        pairs = await self._scan_values(prefix)
+        pairs.sort(key=lambda kv: _updated_at(kv[1]), reverse=True)
+        chosen = []
+        for key, raw in pairs[:limit]:
+            context = json.loads(raw)
+            context["contact_id"] = key[len(prefix):]
+            chosen.append(context)
+        return chosen, len(pairs)
 
     async def delete_all_contexts(self, user_id: str) -> int:
         prefix = CONTEXT_PREFIX + f"{user_id}:"

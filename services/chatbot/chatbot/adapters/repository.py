@@ -49,6 +49,8 @@ class TurnRecord:
     """Everything one answered turn changes, written in one transaction."""
 
     conversation_id: str
+    user_id: str
+    channel: str
     inbound_ids: list[str]
     intents: list[tuple[str, str, float]]  # (message id, intent, confidence)
     reply_text: str
@@ -192,18 +194,14 @@ class ChatbotRepository:
     async def complete_turn(self, turn: TurnRecord) -> None:
         now = utcnow()
         async with self._sessions.begin() as session:
+            status = "answered" if turn.reply_text else "silenced"
             for message_id, intent, confidence in turn.intents:
                 await session.execute(update(MessageRow).where(MessageRow.id == message_id).values(
-                    intent=intent, confidence=confidence))
-            if turn.inbound_ids:
-                await session.execute(update(MessageRow).where(MessageRow.id.in_(turn.inbound_ids)).values(
-                    status="answered" if turn.reply_text else "silenced", reply_id=turn.reply_id))
+                    intent=intent, confidence=confidence, status=status, reply_id=turn.reply_id))
             if turn.reply_text:
-                row = await session.get(ConversationRow, turn.conversation_id)
-                assert row is not None
                 session.add(MessageRow(
-                    id=str(uuid.uuid4()), conversation_id=turn.conversation_id, user_id=row.user_id,
-                    channel=row.channel, direction="out", text=turn.reply_text, intent="", confidence=0.0,
+                    id=str(uuid.uuid4()), conversation_id=turn.conversation_id, user_id=turn.user_id,
+                    channel=turn.channel, direction="out", text=turn.reply_text, intent="", confidence=0.0,
                     event_id=None, status="sent", reply_id=turn.reply_id, source=turn.source,
                     prompt_variant=turn.prompt_variant, response_seconds=turn.response_seconds,
                     platform_timestamp=now, created_at=now,

@@ -4,8 +4,12 @@ the labelled examples shipped in `intent_data/`. No network, no torch."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import math
+import os
+import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -167,6 +171,15 @@ class IntentModel:
         weights = {name: coefficients[i] for name, i in vectorizer.vocabulary_.items()}
         return cls(weights, classifier.intercept_.tolist(), labels)
 
+    def to_json(self) -> str:
+        return json.dumps({"labels": [label.value for label in self._labels], "bias": self._bias,
+                           "weights": self._weights})
+
+    @classmethod
+    def from_json(cls, raw: str) -> IntentModel:
+        data = json.loads(raw)
+        return cls(data["weights"], data["bias"], [Intent(label) for label in data["labels"]])
+
     def predict(self, text: str) -> IntentPrediction:
         scores = list(self._bias)
         known = 0
@@ -200,9 +213,24 @@ def _softmax(scores: list[float]) -> list[float]:
 _default_model: IntentModel | None = None
 
 
-def default_model() -> IntentModel:
-    """The model trained on every shipped example (training takes a fraction of a second, done once)."""
+MODEL_VERSION = "lr-c30-v1"  # bump when features() or training changes
+
+
+def default_model(cache_dir: Path | None = None) -> IntentModel:
+    """The model trained on every shipped example, once per process; the weights are cached on disk keyed
+    by the training data and model version, so restarts skip the (1-20 s, load-dependent) training."""
     global _default_model
-    if _default_model is None:
+    if _default_model is not None:
+        return _default_model
+    data = TRAINING_FILE.read_bytes() + MODEL_VERSION.encode() + Path(__file__).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    cache = (cache_dir or Path(tempfile.gettempdir())) / f"sellerbot-intent-model-{digest}.json"
+    try:
+        _default_model = IntentModel.from_json(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
         _default_model = IntentModel.train(load_examples())
+        with contextlib.suppress(OSError):
+            partial = cache.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(_default_model.to_json(), encoding="utf-8")
+            partial.replace(cache)
     return _default_model

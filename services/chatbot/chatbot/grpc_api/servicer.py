@@ -58,13 +58,17 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
     ) -> pb.ListConversationsResponse:
         user_id = await caller_user_id(context)
         limit = min(max(request.limit or 200, 1), 1000)
-        found: dict[str, pb.Conversation] = {}
-        for ctx in await self._bot.contexts.get_all_contexts(user_id):
-            if request.channel and ctx.get("channel") != request.channel:
-                continue
-            found[ctx["contact_id"]] = _conversation_from_context(ctx)
+        if request.channel:
+            contexts = [c for c in await self._bot.contexts.get_all_contexts(user_id)
+                        if c.get("channel") == request.channel]
+            contexts.sort(key=lambda c: str(c.get("updated_at", "")), reverse=True)  # ISO times, all UTC
+            contexts = contexts[:limit]
+        else:
+            contexts, _ = await self._bot.contexts.recent_contexts(user_id, limit)
+        found = {c["contact_id"]: _conversation_from_context(c) for c in contexts}
+        listed = set(found)
         for row in await self._bot.repository.conversations(user_id, request.channel, limit=limit):
-            if row.contact_id not in found and row.handoff_state != "bot":
+            if row.contact_id not in listed and row.handoff_state != "bot":
                 found[row.contact_id] = conversation_message(row)  # waiting for a human: still active
         ordered = sorted(found.values(), key=lambda c: c.updated_at.ToNanoseconds(), reverse=True)
         return pb.ListConversationsResponse(conversations=ordered[:limit])
