@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from sellerbot_fakes.platform_fake import create_fake_app, main
 
-API_KEY = os.environ.get("FAKE_EVOLUTION_API_KEY", "")  # empty: any non-empty apikey is accepted
+API_KEY = os.environ.get("FAKE_EVOLUTION_API_KEY", "")  # empty: any apikey header is accepted
 
 
 def _error(status: int, error: str, message: Any) -> JSONResponse:
@@ -30,8 +30,8 @@ def create_app() -> Any:
 
     @app.post("/message/sendText/{instance}")
     async def send_text(instance: str, request: Request) -> JSONResponse:
-        key = request.headers.get("apikey", "")
-        if not key or (API_KEY and key != API_KEY):
+        key = request.headers.get("apikey")
+        if key is None or (API_KEY and key != API_KEY):
             return _error(401, "Unauthorized", "Unauthorized")
         body = await request.json()
         text = body.get("text") or (body.get("textMessage") or {}).get("text")
