@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
+from grpc_health.v1 import health_pb2
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import create_engine, run_migrations, session_factory
@@ -36,6 +37,7 @@ from chatbot.settings import ServiceSettings
 log = structlog.get_logger(__name__)
 SERVICE_NAME = "chatbot"
 GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
+CONTEXT_STORE_HEALTH = "chatbot.context_store"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
@@ -50,14 +52,14 @@ class ChatbotService:
     server: GrpcServer
     bus: EventBus | None
     writer: ReplyWriter
-    sweeper: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
     port: int = 0
 
     async def stop(self) -> None:
-        if self.sweeper:
-            self.sweeper.cancel()
+        for task in self.background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self.sweeper
+                await task
         await self.server.stop(grace_seconds=1)
         await self.bot.drain()
         if self.bus:
@@ -97,9 +99,10 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
                     stream=CONVERSATIONS)
         recovered = await pipeline.recover()
-        service.sweeper = asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds))
+        service.background.append(asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds)))
         log.info("chatbot_started", port=service.port, recovered_contacts=recovered,
                  llm="configured" if settings.openai_api_key else "offline")
+    service.background.append(asyncio.create_task(_report_context_store(server, contexts)))
     return service
 
 
@@ -112,6 +115,19 @@ async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:
                 log.info("handoffs_released_idle", count=released)
         except Exception as exc:  # a database hiccup must not stop the sweeper
             log.warning("idle_sweep_failed", error=str(exc))
+
+
+async def _report_context_store(server: GrpcServer, contexts: ContextStore) -> None:
+    """gRPC health `chatbot.context_store`: NOT_SERVING while contexts live in memory (Redis down)."""
+    reported: bool | None = None
+    while True:
+        degraded = contexts.degraded
+        if degraded != reported:
+            status = (health_pb2.HealthCheckResponse.NOT_SERVING if degraded
+                      else health_pb2.HealthCheckResponse.SERVING)
+            await server.health.set(CONTEXT_STORE_HEALTH, status)
+            reported = degraded
+        await asyncio.sleep(1)
 
 
 async def serve(settings: ServiceSettings) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from chatbot.adapters.context_store import ContextStore
 from chatbot.metrics import CONTEXT_STORE_DEGRADED
+from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot_devstack.servers import start_redis
 
 from ..conftest import eventually
@@ -51,3 +52,40 @@ async def test_redis_outage_falls_back_to_memory_and_syncs_back_on_recovery() ->
     finally:
         await store.close()
         server.stop()
+
+
+async def test_the_service_keeps_answering_through_a_redis_outage(chatbot_factory) -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from ..conftest import Client
+
+    server = start_redis()
+    port = int(server.url.rsplit(":", 1)[1].split("/")[0])
+    try:
+        service = await chatbot_factory(redis_url=server.url)
+        client = Client(service.port, "seller-outage")
+        health = health_pb2_grpc.HealthStub(client.channel)
+
+        async def context_store_status() -> int:
+            request = health_pb2.HealthCheckRequest(service="chatbot.context_store")
+            return (await health.Check(request, timeout=5)).status
+
+        await client.add_product(sku="X1", name="Produto X", price=49.90, stock=2)
+        server.stop()
+        during = await client.message("whatsapp:5511900000001", "qual o preço do produto X?")
+        assert "R$ 49,90" in during.reply
+        listed = (await client.ListConversations(pb.ListConversationsRequest())).conversations
+        assert [c.contact_id for c in listed] == ["whatsapp:5511900000001"]
+        await eventually(lambda: _is(context_store_status(), health_pb2.HealthCheckResponse.NOT_SERVING))
+        server = start_redis(port)
+        await eventually(lambda: _is(context_store_status(), health_pb2.HealthCheckResponse.SERVING), timeout=15)
+        raw = aioredis.Redis.from_url(server.url)
+        assert await raw.exists("chatbot:context:seller-outage:whatsapp:5511900000001") == 1
+        await raw.aclose()
+        await client.channel.close()
+    finally:
+        server.stop()
+
+
+async def _is(status: object, expected: int) -> bool:
+    return await status == expected  # type: ignore[misc]
