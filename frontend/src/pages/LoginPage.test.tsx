@@ -7,6 +7,9 @@ import { ApiClient } from "../api/client";
 import { memorySessionStorage } from "../api/tokens";
 import { socketFactory } from "../test/fakeSocket";
 
+// No artificial delay between keystrokes: the suite must stay fast on a busy 2-core machine.
+const user = userEvent.setup({ delay: null });
+
 function app(routes: Parameters<typeof fakeFetch>[0]) {
   const { fetchImpl, calls } = fakeFetch(routes);
   const api = new ApiClient({ storage: memorySessionStorage(null), fetchImpl, setTimer: () => 0, clearTimer: () => undefined });
@@ -21,9 +24,9 @@ describe("LoginPage", () => {
     });
     const { render } = await import("@testing-library/react");
     render(<App api={api} queryClient={queryClient} />);
-    await userEvent.type(screen.getByLabelText("E-mail"), "vendedor@loja.com");
-    await userEvent.type(screen.getByLabelText("Senha"), "errada");
-    await userEvent.click(screen.getByRole("button", { name: "Entrar" }));
+    await user.type(screen.getByLabelText("E-mail"), "vendedor@loja.com");
+    await user.type(screen.getByLabelText("Senha"), "errada");
+    await user.click(screen.getByRole("button", { name: "Entrar" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Sessão inválida ou expirada — incorrect e-mail or password");
   });
 
@@ -38,9 +41,9 @@ describe("LoginPage", () => {
     });
     const { render } = await import("@testing-library/react");
     render(<App api={api} queryClient={queryClient} socketOptions={{ createSocket: sockets.create, endpoint: "ws://x/ws/notifications" }} />);
-    await userEvent.type(screen.getByLabelText("E-mail"), "vendedor@loja.com");
-    await userEvent.type(screen.getByLabelText("Senha"), "segredo123");
-    await userEvent.click(screen.getByRole("button", { name: "Entrar" }));
+    await user.type(screen.getByLabelText("E-mail"), "vendedor@loja.com");
+    await user.type(screen.getByLabelText("Senha"), "segredo123");
+    await user.click(screen.getByRole("button", { name: "Entrar" }));
     expect(await screen.findByRole("tab", { name: "Automação", selected: true })).toBeInTheDocument();
     expect(await screen.findByText("vendedor@loja.com")).toBeInTheDocument();
     expect(await screen.findByText("75%")).toBeInTheDocument();
@@ -51,7 +54,7 @@ describe("LoginPage", () => {
     expect(await screen.findByText("Ao vivo")).toBeInTheDocument();
     expect(calls.find((c) => c.path === "/bot/tasks")?.headers.Authorization).toBe("Bearer acc");
 
-    await userEvent.click(screen.getByRole("button", { name: "Sair" }));
+    await user.click(screen.getByRole("button", { name: "Sair" }));
     expect(await screen.findByRole("button", { name: "Entrar" })).toBeInTheDocument();
     expect(sockets.sockets[0]?.closedByClient).toBe(1000);
   });

@@ -1,6 +1,9 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// findBy*/waitFor wait up to 10 s: CI machines shared by several test suites can be slow.
+configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();

@@ -5,6 +5,9 @@ import { renderWithApi } from "../../test/render";
 import { TasksPanel } from "./TasksPanel";
 import { buildConfig, defaultValues } from "./taskConfig";
 
+// No artificial delay between keystrokes: the suite must stay fast on a busy 2-core machine.
+const user = userEvent.setup({ delay: null });
+
 describe("task config", () => {
   it("builds each type's config from the form values", () => {
     expect(buildConfig("reply_comments", { ...defaultValues("reply_comments"), max_replies: "50", delay_seconds: "5" }, "ai"))
@@ -32,13 +35,13 @@ describe("TasksPanel", () => {
     expect(within(table).getByRole("progressbar")).toHaveTextContent("3/10");
     expect(await screen.findByText("Loja Centro")).toBeInTheDocument();
 
-    await userEvent.click(screen.getByRole("button", { name: "Nova tarefa" }));
+    await user.click(screen.getByRole("button", { name: "Nova tarefa" }));
     const form = screen.getByRole("form", { name: "Nova tarefa" });
     const max = within(form).getByLabelText("Máximo de respostas");
-    await userEvent.clear(max);
-    await userEvent.type(max, "25");
-    await userEvent.click(within(form).getByLabelText("Resposta com IA"));
-    await userEvent.click(within(form).getByRole("button", { name: "Criar tarefa" }));
+    await user.clear(max);
+    await user.type(max, "25");
+    await user.click(within(form).getByLabelText("Resposta com IA"));
+    await user.click(within(form).getByRole("button", { name: "Criar tarefa" }));
     await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({
       task_type: "reply_comments", profile_id: "p1",

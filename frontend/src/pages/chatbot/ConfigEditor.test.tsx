@@ -5,6 +5,9 @@ import { renderWithApi } from "../../test/render";
 import { ConfigEditor } from "./ConfigEditor";
 import { buildPatch, draftsOf, setDraft } from "./configForm";
 
+// No artificial delay between keystrokes: the suite must stay fast on a busy 2-core machine.
+const user = userEvent.setup({ delay: null });
+
 const settings = {
   store_name: "nossa loja",
   business_hours: { open: "09:00", close: "18:00", weekdays: [0, 1, 2, 3, 4], enabled: false },
@@ -37,10 +40,10 @@ describe("ConfigEditor", () => {
       "PATCH /seller-bot/config": (call) => { version = 4; return { settings: { ...settings, ...(call.body as object) }, version }; },
     });
     const open = await screen.findByLabelText(/Abre às/);
-    await userEvent.clear(open);
-    await userEvent.type(open, "08:30");
-    await userEvent.click(screen.getByLabelText("Respeitar o horário de atendimento"));
-    await userEvent.click(screen.getByRole("button", { name: "Salvar configuração" }));
+    await user.clear(open);
+    await user.type(open, "08:30");
+    await user.click(screen.getByLabelText("Respeitar o horário de atendimento"));
+    await user.click(screen.getByRole("button", { name: "Salvar configuração" }));
     await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
     expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
       business_hours: { open: "08:30", close: "18:00", weekdays: [0, 1, 2, 3, 4], enabled: true },
@@ -56,9 +59,9 @@ describe("ConfigEditor", () => {
       } }),
     });
     const temperature = await screen.findByLabelText(/Temperatura/);
-    await userEvent.clear(temperature);
-    await userEvent.type(temperature, "5");
-    await userEvent.click(screen.getByRole("button", { name: "Salvar configuração" }));
+    await user.clear(temperature);
+    await user.type(temperature, "5");
+    await user.click(screen.getByRole("button", { name: "Salvar configuração" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Dados inválidos — llm.temperature must be between 0 and 2");
     expect(screen.getByRole("alert")).toHaveTextContent("llm.temperature: must be between 0 and 2");
   });

@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import { renderWithApi } from "../../test/render";
 import { ConversationsPanel } from "./ConversationsPanel";
 
+// No artificial delay between keystrokes: the suite must stay fast on a busy 2-core machine.
+const user = userEvent.setup({ delay: null });
+
 describe("ConversationsPanel", () => {
   it("shows intent, stage and handoff state and hands a conversation to a human", async () => {
     let state = "bot";
@@ -19,7 +22,7 @@ describe("ConversationsPanel", () => {
     expect(screen.getByText("Preço")).toBeInTheDocument();
     expect(screen.getByText("Perguntou o preço")).toBeInTheDocument();
     expect(screen.getByText("4 mensagens")).toBeInTheDocument();
-    await userEvent.click(screen.getByRole("button", { name: "Transferir para humano" }));
+    await user.click(screen.getByRole("button", { name: "Transferir para humano" }));
     await waitFor(() => expect(calls.some((c) => c.path.endsWith("/handoff"))).toBe(true));
     expect(await screen.findByRole("button", { name: "Devolver ao bot" })).toBeInTheDocument();
     expect(screen.getByText("1 aguardando atendente")).toBeInTheDocument();
