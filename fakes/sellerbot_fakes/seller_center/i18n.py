@@ -42,8 +42,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "pt-BR": {
         "login_title": "Entrar no Seller Center", "login_field": "E-mail ou telefone", "password": "Senha",
         "login_button": "Entrar", "bad_credentials": "Conta ou senha incorretas",
-        "verify_title": "Verifique sua identidade", "verify_hint": "Digite o código de 6 dígitos enviado ao seu e-mail",
-        "code_field": "Código de verificação", "verify_button": "Verificar", "bad_code": "Código de verificação inválido",
+        "verify_title": "Verifique sua identidade",
+        "verify_hint": "Digite o código de 6 dígitos enviado ao seu e-mail",
+        "code_field": "Código de verificação", "verify_button": "Verificar",
+        "bad_code": "Código de verificação inválido",
         "captcha_dialog": "Verificação", "captcha_text": "Arraste o controle deslizante para encaixar a peça",
         "account": "Conta", "logout": "Sair", "home": "Início",
         "nav_reviews": "Avaliações de produtos", "nav_comments": "Comentários", "nav_chat": "Mensagens",

@@ -14,16 +14,19 @@ from sellerbot_fakes.seller_center.i18n import STRINGS
 
 STYLE = """
 body{font-family:Arial,sans-serif;margin:0;background:#f5f6f7;color:#1d2129}
-.arco-layout-header{display:flex;gap:16px;align-items:center;padding:8px 24px;background:#fff;border-bottom:1px solid #e5e6eb}
+.arco-layout-header{display:flex;gap:16px;align-items:center;padding:8px 24px;background:#fff;
+  border-bottom:1px solid #e5e6eb}
 .arco-menu a{margin-right:12px;color:#165dff}.arco-layout-content{padding:24px}
 .arco-btn{padding:4px 12px;border:1px solid #c9cdd4;background:#fff;border-radius:2px;cursor:pointer}
 .arco-btn-primary{background:#fe2c55;color:#fff;border-color:#fe2c55}.arco-btn[disabled]{opacity:.5}
-.arco-table{border-collapse:collapse;width:100%;background:#fff}.arco-table td,.arco-table th{border:1px solid #e5e6eb;padding:6px}
+.arco-table{border-collapse:collapse;width:100%;background:#fff}
+.arco-table td,.arco-table th{border:1px solid #e5e6eb;padding:6px}
 .arco-modal-mask{position:fixed;inset:0;background:rgba(0,0,0,.4);display:flex;align-items:center;justify-content:center}
 .arco-modal{background:#fff;padding:16px;min-width:420px;border-radius:4px}
 .arco-message-list{position:fixed;top:12px;left:50%;transform:translateX(-50%)}
 .arco-message{background:#fff;border:1px solid #e5e6eb;padding:6px 12px;margin:4px}.arco-message-error{color:#f53f3f}
-.msg{padding:4px 8px;margin:4px;border-radius:8px;max-width:60%}.msg.buyer{background:#eee}.msg.seller{background:#ffe4ea;margin-left:auto}
+.msg{padding:4px 8px;margin:4px;border-radius:8px;max-width:60%}
+.msg.buyer{background:#eee}.msg.seller{background:#ffe4ea;margin-left:auto}
 .arco-pagination-list{display:flex;gap:4px;list-style:none;padding:0}
 .seller-reply{color:#4e5969;font-size:12px}.badge{background:#fe2c55;color:#fff;border-radius:8px;padding:0 6px}
 .captcha_verify_container{background:#fff;padding:24px;border:1px solid #ccc}

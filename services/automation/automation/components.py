@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sellerbot_database import create_engine, run_migrations, session_factory
 from sellerbot_messaging import EventBus
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from automation.adapters.artifacts import ArtifactStore
 from automation.adapters.browser.chromium import SharedBrowser

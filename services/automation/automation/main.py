@@ -32,20 +32,24 @@ class AutomationApp:
     profiles: ProfileService
     tasks: TaskService
     server: GrpcServer
-    bus: EventBus | None
+    bus_connect: asyncio.Task[EventBus | None]
     port: int = 0
 
     @classmethod
     async def start(cls, settings: ServiceSettings) -> AutomationApp:
-        bus = await connect_bus(settings)
-        components = await Components.build(settings, bus)
+        components = await Components.build(settings, None)
+        bus_connect = asyncio.create_task(connect_bus(settings, components), name="nats-connect")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(bus_connect), timeout=5)
+        if not bus_connect.done():
+            log.warning("nats_unavailable_events_deferred", nats_url=settings.nats_url)
         supervisor = WorkerSupervisor(components)
         profiles = ProfileService(components)
         tasks = TaskService(components, supervisor)
         servicer = AutomationServicer(profiles, tasks, supervisor)
         server = GrpcServer([GRPC_SERVICE], registrations=[
             lambda s: automation_pb2_grpc.add_AutomationServiceServicer_to_server(servicer, s)])
-        app = cls(components, supervisor, profiles, tasks, server, bus)
+        app = cls(components, supervisor, profiles, tasks, server, bus_connect)
         app.port = await server.start(settings.automation_grpc_addr)
         await supervisor.start()
         log.info("automation_started", grpc_port=app.port, process_id=components.process_id,
@@ -57,19 +61,25 @@ class AutomationApp:
         await self.supervisor.shutdown()
         await self.profiles.close()
         await self.components.close()
-        if self.bus is not None:
-            await self.bus.close()
+        if not self.bus_connect.done():
+            self.bus_connect.cancel()
+        with contextlib.suppress(BaseException):
+            bus = await self.bus_connect
+            if bus is not None:
+                await bus.close()
 
 
-async def connect_bus(settings: ServiceSettings) -> EventBus | None:
-    """Events are best effort: without NATS the service still automates (and says so)."""
+async def connect_bus(settings: ServiceSettings, components: Components) -> EventBus | None:
+    """Events are best effort: the service automates without NATS and publishes once NATS is reachable."""
     try:
-        bus = await EventBus.connect(settings, SERVICE_NAME)
+        bus = await EventBus.connect(settings, SERVICE_NAME)  # retries until NATS answers
         await bus.ensure_streams()
-        return bus
     except Exception as exc:
         log.warning("nats_unavailable_events_disabled", nats_url=settings.nats_url, error=str(exc))
         return None
+    components.events.bus = bus
+    log.info("nats_connected_events_enabled", nats_url=settings.nats_url)
+    return bus
 
 
 async def serve(settings: ServiceSettings) -> None:

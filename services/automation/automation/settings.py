@@ -10,7 +10,7 @@ from sellerbot_database import DatabaseSettings
 from sellerbot_messaging import MessagingSettings
 from sellerbot_telemetry import TelemetrySettings
 
-DEV_SECRETS_KEY = "dev-only-secrets-key-change-me"  # noqa: S105 - refused outside development
+DEV_SECRETS_KEY = "dev-only-secrets-key-change-me"
 
 
 class Environment(StrEnum):

@@ -19,13 +19,12 @@ import pytest
 import uvicorn
 from api_gateway.main import create_app
 from api_gateway.settings import GatewaySettings
+from automation.main import AutomationApp
+from automation.settings import ServiceSettings
 from sellerbot.chatbot.v1 import chatbot_pb2, chatbot_pb2_grpc
 from sellerbot_devstack.servers import free_port, wait_for_port
 from sellerbot_fakes.seller_center import create_app as create_replica
 from sellerbot_grpc import GrpcServer
-
-from automation.main import AutomationApp
-from automation.settings import ServiceSettings
 
 ADMIN_EMAIL = "admin@automation.test"
 ADMIN_PASSWORD = "admin-password-123"
@@ -80,13 +79,14 @@ def fresh_replica(replica: Replica) -> Iterator[Replica]:
 class CannedChatbot(chatbot_pb2_grpc.ChatbotServiceServicer):
     calls: list[dict[str, str]] = field(default_factory=list)
 
-    async def ProcessMessage(  # noqa: N802
+    async def ProcessMessage(
         self, request: chatbot_pb2.ProcessMessageRequest, context: grpc.aio.ServicerContext
     ) -> chatbot_pb2.ProcessMessageResponse:
         metadata = dict(context.invocation_metadata() or ())
         self.calls.append({"contact_id": request.contact_id, "message": request.message,
                            "channel": request.channel, "user_id": str(metadata.get("x-user-id", ""))})
-        reply = f"Olá {request.contact_name.split()[0] if request.contact_name else ''}! Sobre '{request.message[:30]}': já verificamos."
+        name = request.contact_name.split()[0] if request.contact_name else ""
+        reply = f"Olá {name}! Sobre '{request.message[:30]}': já verificamos."
         return chatbot_pb2.ProcessMessageResponse(reply=reply, intent="duvida", confidence=0.9,
                                                   handoff_state="bot")
 

@@ -254,7 +254,8 @@ async def start(state: State, user: User, body: StartRequest | None = None) -> A
              dependencies=[Depends(bot_control_rate_limit)])
 async def stop(state: State, user: User, body: StopRequest | None = None) -> WorkerStatusOut:
     request = pb.StopWorkerRequest(reason=body.reason if body else "stopped by user")
-    return WorkerStatusOut.of(await call_service(state, SERVICE, state.services.automation.StopWorker, request, user.id))
+    status = await call_service(state, SERVICE, state.services.automation.StopWorker, request, user.id)
+    return WorkerStatusOut.of(status)
 
 
 @router.get("/worker-status", response_model=WorkerStatusOut, summary="Worker status")

@@ -78,7 +78,7 @@ class ProfileRepository:
             row = await s.get(ProfileRow, profile_id)
             return _profile(row) if row else None
 
-    async def list(self, user_id: str) -> list[Profile]:
+    async def for_user(self, user_id: str) -> list[Profile]:
         async with self._sessions() as s:
             rows = await s.scalars(select(ProfileRow).where(ProfileRow.user_id == user_id)
                                    .order_by(ProfileRow.created_at))
@@ -176,7 +176,7 @@ class TaskRepository:
             row = await s.get(TaskRow, task_id)
             return _task(row) if row else None
 
-    async def list(self, user_id: str, status: TaskStatus | None = None, profile_id: str = "",
+    async def for_user(self, user_id: str, status: TaskStatus | None = None, profile_id: str = "",
                    limit: int = 200) -> list[Task]:
         query = select(TaskRow).where(TaskRow.user_id == user_id)
         if status is not None:

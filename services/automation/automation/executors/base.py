@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -60,10 +61,8 @@ class ExecutionContext:
         """A human-like pause around delay_seconds that still reacts to a cancel at once."""
         delay = human_delay(self.config.delay_seconds, self.rng)
         if delay:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.cancelled.wait(), timeout=delay)
-            except TimeoutError:
-                pass
         await self.checkpoint()
 
     async def handled_ids(self) -> set[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from automation.adapters.browser.pages.creators import CreatorSearchPage, Invitation
 from automation.domain.errors import AlreadyDone, PlatformLimitReached
 from automation.domain.model import TaskOutcome
@@ -36,7 +38,7 @@ class BrowserCreatorInviteExecutor:
             for item in items[: ctx.limit - done]:
                 await ctx.checkpoint()
                 try:
-                    await ctx.step(lambda item=item: page.invite(item, invitation), reopen)
+                    await ctx.step(partial(page.invite, item, invitation), reopen)
                 except PlatformLimitReached:
                     quota_hit = True  # weekly quota: stop now, a retry cannot help until it refreshes
                     break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from automation.adapters.browser.pages.inbox import ChatLine, ConversationItem, InboxPage
 from automation.domain.model import TaskOutcome
 from automation.executors.base import ExecutionContext
@@ -36,18 +38,17 @@ class BrowserInboxExecutor:
             if done >= ctx.limit:
                 break
             await ctx.checkpoint()
-            lines = await ctx.step(lambda conv=conv: page.open_conversation(conv), page.open_unreplied)
+            lines = await ctx.step(partial(page.open_conversation, conv), page.open_unreplied)
             question, last_key = _pending_question(lines)
             item_id = f"{conv.id}:{last_key}"
             if not question or item_id in handled:
                 continue
-            answer = await ctx.step(lambda conv=conv, question=question: ctx.chatbot.answer(
-                ctx.task.user_id, f"{ctx.profile.id}:{conv.id}", question, conv.buyer))
+            answer = await ctx.step(partial(
+                ctx.chatbot.answer, ctx.task.user_id, f"{ctx.profile.id}:{conv.id}", question, conv.buyer))
             if not answer.reply:
                 handed_off += 1
                 continue
-            await ctx.step(lambda conv=conv, reply=answer.reply: page.send(conv, reply[:MAX_MESSAGE]),
-                           lambda conv=conv: self._reopen(page, conv))
+            await ctx.step(partial(page.send, conv, answer.reply[:MAX_MESSAGE]), partial(self._reopen, page, conv))
             await ctx.remember(item_id, answer.reply)
             handled.add(item_id)
             done += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from automation.adapters.browser.pages.reply_list import ListedItem, ReplyListPage
 from automation.domain.errors import AlreadyDone
 from automation.domain.model import TaskOutcome
@@ -67,7 +69,7 @@ class BrowserReplyListExecutor:
                     handled.add(item.id)
                     continue
                 try:
-                    await ctx.step(lambda item=item, text=text: page.reply_to(item, text), reopen)
+                    await ctx.step(partial(page.reply_to, item, text), reopen)
                 except AlreadyDone:
                     already += 1
                     await ctx.remember(item.id, "already answered on Seller Center")
@@ -79,7 +81,7 @@ class BrowserReplyListExecutor:
                 await ctx.report_progress(done, ctx.limit)
                 await ctx.pause()
             if done < ctx.limit:
-                await ctx.step(lambda: page.refresh(page_number), reopen)
+                await ctx.step(partial(page.refresh, page_number), reopen)
         total = done if exhausted else ctx.limit
         return TaskOutcome(done, total, {"replied": done, "already_answered": already,
                                          "left_to_human": skipped_ai, "no_more_items": exhausted})

@@ -40,9 +40,10 @@ def _struct(data: dict[str, Any]) -> Struct:
 
 def task_message(task: Task) -> pb.Task:
     return pb.Task(
-        id=task.id, task_type=pb.TaskType.Value(f"TASK_TYPE_{task.task_type.value.upper()}"),
+        id=task.id, task_type=pb.TaskType.Value(f"TASK_TYPE_{task.task_type.value.upper()}"),  # type: ignore[arg-type]
         profile_id=task.profile_id, config=_struct(task.config),
-        status=pb.TaskStatus.Value(f"TASK_STATUS_{task.status.value.upper()}"), progress_done=task.progress_done,
+        status=pb.TaskStatus.Value(f"TASK_STATUS_{task.status.value.upper()}"),  # type: ignore[arg-type]
+        progress_done=task.progress_done,
         progress_total=task.progress_total, result=_struct(task.result), error=task.error,
         retry_count=task.retry_count, created_at=_ts(task.created_at), started_at=_ts(task.started_at),
         finished_at=_ts(task.finished_at), duration_seconds=task.duration_seconds, artifacts=task.artifacts,
@@ -52,7 +53,8 @@ def task_message(task: Task) -> pb.Task:
 def profile_message(p: Profile) -> pb.Profile:
     return pb.Profile(
         id=p.id, name=p.name, region=p.region, seller_center_url=p.seller_center_url, login=p.login_masked,
-        has_proxy=p.has_proxy, status=pb.ProfileStatus.Value(f"PROFILE_STATUS_{p.status.value.upper()}"),
+        has_proxy=p.has_proxy,
+        status=pb.ProfileStatus.Value(f"PROFILE_STATUS_{p.status.value.upper()}"),  # type: ignore[arg-type]
         status_reason=p.status_reason, last_verified_at=_ts(p.last_verified_at), created_at=_ts(p.created_at),
         daily_caps=_struct(dict(p.daily_caps)), active_hours=p.active_hours, locale=p.fingerprint.locale,
         timezone=p.fingerprint.timezone,
@@ -94,35 +96,35 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
         self.supervisor = supervisor
 
     @_rpc
-    async def CreateTask(self, request: pb.CreateTaskRequest, user_id: str) -> pb.Task:  # noqa: N802
+    async def CreateTask(self, request: pb.CreateTaskRequest, user_id: str) -> pb.Task:
         task_type = "" if request.task_type == pb.TASK_TYPE_UNSPECIFIED else (
             pb.TaskType.Name(request.task_type).removeprefix("TASK_TYPE_").lower())
         config = MessageToDict(request.config) if request.HasField("config") else {}
         return task_message(await self.tasks.create(user_id, task_type, request.profile_id, config))
 
     @_rpc
-    async def ListTasks(self, request: pb.ListTasksRequest, user_id: str) -> pb.ListTasksResponse:  # noqa: N802
+    async def ListTasks(self, request: pb.ListTasksRequest, user_id: str) -> pb.ListTasksResponse:
         status = "" if request.status == pb.TASK_STATUS_UNSPECIFIED else (
             pb.TaskStatus.Name(request.status).removeprefix("TASK_STATUS_").lower())
-        tasks = await self.tasks.list(user_id, status, request.profile_id, request.limit or 200)
+        tasks = await self.tasks.list_for(user_id, status, request.profile_id, request.limit or 200)
         return pb.ListTasksResponse(tasks=[task_message(t) for t in tasks])
 
     @_rpc
-    async def GetTask(self, request: pb.GetTaskRequest, user_id: str) -> pb.Task:  # noqa: N802
+    async def GetTask(self, request: pb.GetTaskRequest, user_id: str) -> pb.Task:
         return task_message(await self.tasks.get(user_id, request.id))
 
     @_rpc
-    async def DeleteTask(self, request: pb.DeleteTaskRequest, user_id: str) -> pb.DeleteTaskResponse:  # noqa: N802
+    async def DeleteTask(self, request: pb.DeleteTaskRequest, user_id: str) -> pb.DeleteTaskResponse:
         result = await self.tasks.delete(user_id, request.id)
         return pb.DeleteTaskResponse(id=result.id, cancelled=result.cancelled, deleted=result.deleted)
 
     @_rpc
-    async def GetTaskArtifact(self, request: pb.GetTaskArtifactRequest, user_id: str) -> pb.TaskArtifact:  # noqa: N802
+    async def GetTaskArtifact(self, request: pb.GetTaskArtifactRequest, user_id: str) -> pb.TaskArtifact:
         content, content_type = await self.tasks.artifact(user_id, request.task_id, request.name)
         return pb.TaskArtifact(name=request.name, content_type=content_type, content=content)
 
     @_rpc
-    async def GetStats(self, request: pb.GetStatsRequest, user_id: str) -> pb.BotStats:  # noqa: N802
+    async def GetStats(self, request: pb.GetStatsRequest, user_id: str) -> pb.BotStats:
         s = await self.tasks.stats(user_id)
         return pb.BotStats(
             total_tasks=s.total_tasks, by_status=[pb.CountByKey(key=k, count=v) for k, v in s.by_status.items()],
@@ -132,8 +134,8 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
         )
 
     @_rpc
-    async def CreateProfile(self, request: pb.CreateProfileRequest, user_id: str) -> pb.Profile:  # noqa: N802
-        raw = {
+    async def CreateProfile(self, request: pb.CreateProfileRequest, user_id: str) -> pb.Profile:
+        raw: dict[str, object] = {
             "name": request.name, "login": request.login, "password": request.password,
             "region": request.region or "BR", "seller_center_url": request.seller_center_url, "proxy": request.proxy,
             "timezone": request.timezone, "locale": request.locale, "active_hours": request.active_hours,
@@ -142,28 +144,28 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
         return profile_message(await self.profiles.create(user_id, raw))
 
     @_rpc
-    async def ListProfiles(self, request: pb.ListProfilesRequest, user_id: str) -> pb.ListProfilesResponse:  # noqa: N802
-        return pb.ListProfilesResponse(profiles=[profile_message(p) for p in await self.profiles.list(user_id)])
+    async def ListProfiles(self, request: pb.ListProfilesRequest, user_id: str) -> pb.ListProfilesResponse:
+        return pb.ListProfilesResponse(profiles=[profile_message(p) for p in await self.profiles.list_for(user_id)])
 
     @_rpc
-    async def DeleteProfile(self, request: pb.DeleteProfileRequest, user_id: str) -> pb.DeleteProfileResponse:  # noqa: N802
+    async def DeleteProfile(self, request: pb.DeleteProfileRequest, user_id: str) -> pb.DeleteProfileResponse:
         await self.profiles.delete(user_id, request.id)
         return pb.DeleteProfileResponse(id=request.id)
 
     @_rpc
-    async def VerifyProfile(self, request: pb.VerifyProfileRequest, user_id: str) -> pb.Profile:  # noqa: N802
+    async def VerifyProfile(self, request: pb.VerifyProfileRequest, user_id: str) -> pb.Profile:
         return profile_message(await self.profiles.verify(user_id, request.id, request.code.strip()))
 
     @_rpc
-    async def StartWorker(self, request: pb.StartWorkerRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+    async def StartWorker(self, request: pb.StartWorkerRequest, user_id: str) -> pb.WorkerStatus:
         return worker_message(await self.supervisor.start_worker(user_id, request.max_parallel_profiles))
 
     @_rpc
-    async def StopWorker(self, request: pb.StopWorkerRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+    async def StopWorker(self, request: pb.StopWorkerRequest, user_id: str) -> pb.WorkerStatus:
         return worker_message(await self.supervisor.stop_worker(user_id, request.reason or "stopped by user"))
 
     @_rpc
-    async def GetWorkerStatus(self, request: pb.GetWorkerStatusRequest, user_id: str) -> pb.WorkerStatus:  # noqa: N802
+    async def GetWorkerStatus(self, request: pb.GetWorkerStatusRequest, user_id: str) -> pb.WorkerStatus:
         return worker_message(await self.supervisor.view(user_id))
 
 

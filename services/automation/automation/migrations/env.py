@@ -1,5 +1,4 @@
-from sellerbot_database.alembic_env import run_migrations_online
-
 from automation.adapters.tables import Base
+from sellerbot_database.alembic_env import run_migrations_online
 
 run_migrations_online(Base.metadata)

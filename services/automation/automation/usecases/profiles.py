@@ -114,8 +114,8 @@ class ProfileService:
         log.info("bot_profile_created", profile_id=profile.id, user_id=user_id)
         return profile
 
-    async def list(self, user_id: str) -> list[Profile]:
-        return await self.c.profiles.list(user_id)
+    async def list_for(self, user_id: str) -> list[Profile]:
+        return await self.c.profiles.for_user(user_id)
 
     async def delete(self, user_id: str, profile_id: str) -> None:
         await self.c.profiles.get(user_id, profile_id)

@@ -69,8 +69,8 @@ class TaskService:
         self.supervisor.wake(user_id)
         return task
 
-    async def list(self, user_id: str, status: str = "", profile_id: str = "", limit: int = 200) -> list[Task]:
-        return await self.c.tasks.list(user_id, TaskStatus(status) if status else None, profile_id, limit)
+    async def list_for(self, user_id: str, status: str = "", profile_id: str = "", limit: int = 200) -> list[Task]:
+        return await self.c.tasks.for_user(user_id, TaskStatus(status) if status else None, profile_id, limit)
 
     async def get(self, user_id: str, task_id: str) -> Task:
         return await self.c.tasks.get(user_id, task_id)
@@ -108,7 +108,7 @@ class TaskService:
         completed = by_status.get(TaskStatus.COMPLETED.value, 0)
         finished = completed + by_status.get(TaskStatus.FAILED.value, 0) + by_status.get(
             TaskStatus.NEEDS_ATTENTION.value, 0)
-        profiles = await self.c.profiles.list(user_id)
+        profiles = await self.c.profiles.for_user(user_id)
         worker = await self.supervisor.view(user_id)
         return Stats(
             total_tasks=sum(by_status.values()), by_status=by_status, by_type=raw["by_type"],

@@ -73,7 +73,7 @@ class SellerWorker:
         )
         await self.s.recover_orphans(self.user_id)
         self._loop = asyncio.create_task(self._run_loop(), name=f"worker:{self.user_id}")
-        profiles = [p.id for p in await self.c.profiles.list(self.user_id) if p.status is ProfileStatus.VERIFIED]
+        profiles = [p.id for p in await self.c.profiles.for_user(self.user_id) if p.status is ProfileStatus.VERIFIED]
         await self.c.events.worker("started", self.user_id, self.worker_id, profiles)
         WORKER_STARTED.inc()
         log.info("bot_worker_started", worker_id=self.worker_id, user_id=self.user_id, profiles=profiles)
@@ -158,7 +158,7 @@ class SellerWorker:
                 await self._loop
         self.state = "stopped"
         await self.c.workers.save(self.user_id, state="stopped", stopped_reason=reason)
-        profiles = [p.id for p in await self.c.profiles.list(self.user_id) if p.status is ProfileStatus.VERIFIED]
+        profiles = [p.id for p in await self.c.profiles.for_user(self.user_id) if p.status is ProfileStatus.VERIFIED]
         await self.c.events.worker("stopped", self.user_id, self.worker_id, profiles, reason)
         WORKER_STOPPED.inc()
         log.info("bot_worker_stopped", worker_id=self.worker_id, user_id=self.user_id, reason=reason)

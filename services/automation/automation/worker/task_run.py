@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime
+import time
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -23,6 +24,7 @@ from automation.executors.registry import EXECUTORS
 from automation.metrics import ACTIVE_TASKS, TASK_COMPLETED, TASK_DURATION, TASK_FAILED
 
 log = structlog.get_logger(__name__)
+PROGRESS_EVERY_SECONDS = 0.5
 
 
 @dataclass
@@ -53,6 +55,7 @@ async def remaining_today(c: Components, profile: Profile, task: Task) -> int:
 class TaskRunner:
     def __init__(self, components: Components) -> None:
         self.c = components
+        self._progress_at: dict[str, float] = {}
 
     async def run(self, task: Task, stopper: Stopper) -> Task:
         c = self.c
@@ -145,6 +148,10 @@ class TaskRunner:
 
     async def _progress(self, task: Task, done: int, total: int, stopper: Stopper) -> None:
         task.progress_done, task.progress_total = done, total
+        now = time.monotonic()
+        if 0 < done < total and now - self._progress_at.get(task.id, 0.0) < PROGRESS_EVERY_SECONDS:
+            return  # at delay 0 a reply takes ~0.1 s: persist and announce progress at most twice a second
+        self._progress_at[task.id] = now
         if await self.c.tasks.cancel_requested(task.id):  # cancelled through another worker process
             stopper.stop("cancelled")
         await self.c.tasks.progress(task.id, done, total)
@@ -179,9 +186,12 @@ class TaskRunner:
     async def _finish(self, task: Task, status: TaskStatus, *, result: dict[str, Any] | None = None,
                       error: str = "", kind: str = "", artifacts: list[str] | None = None,
                       done: int | None = None, total: int | None = None) -> Task:
+        done = task.progress_done if done is None else done  # the last progress may not be persisted yet
+        total = task.progress_total if total is None else total
         finished = await self.c.tasks.finish(task.id, status, result=result, error=error, error_kind=kind,
                                              artifacts=artifacts, done=done, total=total) or task
         await self.c.status.put_task_status(task.id, status_payload(finished))
+        self._progress_at.pop(task.id, None)
         task_type = finished.task_type.value
         if status is TaskStatus.COMPLETED:
             TASK_COMPLETED.labels(task_type).inc()

@@ -75,7 +75,6 @@ async def test_reply_messages_answers_unreplied_chats_with_the_chatbots_reply(
     mine = [c for c in servicer.calls if c["user_id"] == me]
     assert len(mine) == 4 and all(c["channel"] == "tiktok_shop" for c in mine)
     assert all(c["contact_id"].startswith(f"tiktok_shop:{profile['id']}:conv_") for c in mine)
-    assert {m["text"] for m in sent} <= {f"Olá {c['message'][:0]}" or "" for c in mine} | {m["text"] for m in sent}
     assert all("já verificamos" in m["text"] for m in sent)
     # A new buyer message in an answered chat is answered on the next run; nothing else is repeated.
     fresh_replica.http.post("/__test__/buyer_message", json={"seller": email, "conversation_id": "conv_002",

@@ -12,8 +12,8 @@ from automation.domain.errors import TransientPageError
 
 READ_OPTIONS = """opts => opts.filter(o => o.getAttribute('aria-disabled') !== 'true').map(o => ({
   id: o.getAttribute('data-row-key'), buyer: (o.querySelector('strong') || o).innerText.trim()}))"""
-READ_MESSAGES = """arts => arts.map(a => ({key: a.getAttribute('data-row-key') || '', sender: a.getAttribute('aria-label'),
-  text: a.innerText.trim()}))"""
+READ_MESSAGES = """arts => arts.map(a => ({key: a.getAttribute('data-row-key') || '',
+  sender: a.getAttribute('aria-label'), text: a.innerText.trim()}))"""
 
 
 @dataclass(frozen=True)

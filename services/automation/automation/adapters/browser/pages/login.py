@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
 from automation.adapters.browser.pages.base import SellerCenterPage
 from automation.domain.model import LoginState
 
