@@ -65,6 +65,7 @@ class NotificationRuntime:
             lambda s: notification_pb2_grpc.add_NotificationServiceServicer_to_server(servicer, s)])
         runtime = cls(settings, nc, hub, server, readers)
         runtime.tasks = [asyncio.create_task(r.run(), name=f"reader:{r.name}") for r in readers]
+        runtime.tasks.append(asyncio.create_task(notifications.sweep_unacked(), name="sweep-unacked"))
         runtime.port = await server.start(settings.notification_grpc_addr)
         log.info("notification_started", replica=settings.notification_replica_id, port=runtime.port,
                  position=position.last_seq)

@@ -77,11 +77,13 @@ def _token_of(websocket: WebSocket) -> str:
 
 
 def render(note: pb.Notification) -> _Frame:
-    """The browser frame, built by concatenation: the payload is already JSON."""
-    ident = "null" if note.control or not note.id else json.dumps(note.id)
-    text = (f'{{"id":{ident},"type":{json.dumps(note.type)},"payload":{note.payload_json or "{}"},'
-            f'"ts":"{note.ts.ToJsonString()}"}}')
-    return _Frame(text, note.type, 0.0 if note.control else note.ts.ToNanoseconds() / 1e9)
+    """The browser frame: the service builds it once per notification; older services send only the parts."""
+    text = note.frame
+    if not text:
+        ident = "null" if note.control or not note.id else json.dumps(note.id)
+        text = (f'{{"id":{ident},"type":{json.dumps(note.type)},"payload":{note.payload_json or "{}"},'
+                f'"ts":"{note.ts.ToJsonString()}"}}')
+    return _Frame(text, note.type, 0.0 if note.control else note.ts.seconds + note.ts.nanos / 1e9)
 
 
 def _control(kind: str, payload: dict[str, object] | None = None) -> _Frame:

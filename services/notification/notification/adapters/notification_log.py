@@ -11,18 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import nats.errors
+import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+from opentelemetry import propagate
 from sellerbot.notification.v1 import notification_pb2 as pb
 from sellerbot_messaging import EventBus
+from sellerbot_messaging.bus import EVENT_TYPE_HEADER, USER_ID_HEADER
+
+log = structlog.get_logger(__name__)
 
 STREAM = "NOTIFICATIONS"
+ACK_TIMEOUT_SECONDS = 10.0
 SUBJECT_ROOT = "notifications"
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -32,6 +39,14 @@ def user_token(user_id: str) -> str:
     if _SAFE_TOKEN.match(user_id):
         return user_id
     return "x" + user_id.encode().hex()
+
+
+@dataclass(frozen=True)
+class _Wire:
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+    sent_at: float
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,8 @@ class NotificationLog:
         self.retention = retention
         self.stream = f"{namespace}_{STREAM}" if namespace else STREAM
         self.all_subjects = bus.subject(f"{SUBJECT_ROOT}.>")
+        self._unconfirmed: dict[asyncio.Future[PubAck], _Wire] = {}
+        self._retrying: set[asyncio.Task[None]] = set()
 
     def subject_of(self, user_id: str) -> str:
         return f"{SUBJECT_ROOT}.{user_token(user_id)}"
@@ -88,9 +105,54 @@ class NotificationLog:
         return StreamPosition(first_seq=info.state.first_seq, last_seq=info.state.last_seq)
 
     async def append(self, notification: pb.StoredNotification) -> None:
-        """Store once: a second publish of the same source event (another replica) is dropped by JetStream."""
-        await self._bus.publish(self.subject_of(notification.user_id), notification,
-                                msg_id=notification.source, user_id=notification.user_id)
+        """Store once: a second publish of the same source event (another replica) is dropped by JetStream.
+
+        Pipelined: the message is written at once (so stream order is call order on this connection) and its
+        ack arrives later; an ack that fails, or does not come within ACK_TIMEOUT_SECONDS, is retried until
+        the notification is stored (the Nats-Msg-Id makes the retry harmless).
+        """
+        wire = self._wire(notification)
+        future = await self._js.publish_async(wire.subject, wire.data, headers=wire.headers)
+        self._unconfirmed[future] = wire
+        future.add_done_callback(self._on_ack)
+
+    def _wire(self, notification: pb.StoredNotification) -> _Wire:
+        headers = {"Nats-Msg-Id": notification.source, EVENT_TYPE_HEADER: notification.DESCRIPTOR.full_name,
+                   USER_ID_HEADER: notification.user_id}
+        propagate.inject(headers)
+        return _Wire(self._bus.subject(self.subject_of(notification.user_id)), notification.SerializeToString(),
+                     headers, time.monotonic())
+
+    def _on_ack(self, future: asyncio.Future[PubAck]) -> None:
+        wire = self._unconfirmed.pop(future, None)
+        if wire is not None and (future.cancelled() or future.exception() is not None):
+            self._retry(wire, repr(future.exception()) if not future.cancelled() else "ack timeout")
+
+    def _retry(self, wire: _Wire, why: str) -> None:
+        log.warning("notification_store_retry", msg_id=wire.headers["Nats-Msg-Id"], error=why)
+        task = asyncio.create_task(self._store_until_acked(wire))
+        self._retrying.add(task)
+        task.add_done_callback(self._retrying.discard)
+
+    async def _store_until_acked(self, wire: _Wire) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._js.publish(wire.subject, wire.data, headers=wire.headers)
+                return
+            except Exception as exc:
+                log.warning("notification_store_retry", msg_id=wire.headers["Nats-Msg-Id"], error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def sweep_unacked(self) -> None:
+        """Forever: acks lost in a NATS outage never arrive; cancel those futures (-> retried)."""
+        while True:
+            await asyncio.sleep(ACK_TIMEOUT_SECONDS / 2)
+            too_old = time.monotonic() - ACK_TIMEOUT_SECONDS
+            for future, wire in list(self._unconfirmed.items()):
+                if wire.sent_at < too_old:
+                    future.cancel()
 
     async def history(self, user_id: str, after_seq: int, up_to_seq: int, limit: int) -> list[StoredEntry]:
         """The user's notifications with after_seq < seq <= up_to_seq, oldest first (at most `limit`)."""

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-import nats.errors
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -96,12 +95,15 @@ class OrderedReader:
 
     async def _session(self) -> None:
         inbox = self._nc.new_inbox()
-        sub = await self._nc.subscribe(inbox, pending_msgs_limit=65_536, pending_bytes_limit=64 * 1024**2)
+        session = _Session(self, asyncio.get_running_loop())
+        # A callback subscription: nats-py hands messages to it one at a time, in order, without a task each.
+        sub = await self._nc.subscribe(inbox, cb=session.on_message, pending_msgs_limit=65_536,
+                                       pending_bytes_limit=64 * 1024**2)
         consumer = ""
         try:
             info = await self._js.add_consumer(self._stream, config=self._config(inbox))
             consumer = info.name
-            await self._deliver_in_order(sub)
+            await session.watch(stall_after=self._heartbeat * 2.5)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -109,30 +111,57 @@ class OrderedReader:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._js.delete_consumer(self._stream, consumer), 2)
 
-    async def _deliver_in_order(self, sub: nats.aio.subscription.Subscription) -> None:
-        expected = 1  # consumer sequence of the next message
-        stall = self._heartbeat * 2.5
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=stall)
-            except nats.errors.TimeoutError as exc:
-                raise _Restart("no heartbeat from the consumer") from exc
-            status = msg.headers.get(Header.STATUS) if msg.headers else None
-            if status == "100":
-                if msg.reply:  # flow control: everything before it has been handled
-                    await self._nc.publish(msg.reply)
-                last = msg.headers.get(Header.LAST_CONSUMER) if msg.headers else None
-                if last is not None and int(last) != expected - 1:
-                    raise _Restart(f"heartbeat says consumer sequence {last}, handled {expected - 1}")
-                continue
-            if status:
-                raise _Restart(f"consumer status {status} {msg.headers.get(Header.DESCRIPTION, '')}")
-            meta = msg.metadata
-            if meta.sequence.consumer != expected:
-                raise _Restart(f"gap: consumer sequence {meta.sequence.consumer}, expected {expected}")
-            if self._next_seq is None:
-                self._next_seq = meta.sequence.stream  # a failing first message is retried, not skipped
-            await self._handler(msg)  # raises -> restart at this same message
-            expected += 1
-            self._next_seq = meta.sequence.stream + 1
-            await asyncio.sleep(0)  # let subscribers' senders run between notifications
+    def _handled(self, stream_seq: int) -> None:
+        self._next_seq = stream_seq + 1
+
+
+class _Session:
+    """One consumer's life: checks order, answers flow control, runs the handler; ends on the first problem."""
+
+    def __init__(self, reader: OrderedReader, loop: asyncio.AbstractEventLoop) -> None:
+        self._reader = reader
+        self._loop = loop
+        self._expected = 1  # consumer sequence of the next message
+        self._last_activity = loop.time()
+        self.ended: asyncio.Future[None] = loop.create_future()
+
+    async def watch(self, stall_after: float) -> None:
+        while not self.ended.done():
+            await asyncio.wait({self.ended}, timeout=stall_after)
+            if not self.ended.done() and self._loop.time() - self._last_activity > stall_after:
+                raise _Restart("no heartbeat from the consumer")
+        self.ended.result()  # raises what ended the session
+
+    def _end(self, error: BaseException) -> None:
+        if not self.ended.done():
+            self.ended.set_exception(error)
+
+    async def on_message(self, msg: Msg) -> None:
+        if self.ended.done():
+            return
+        self._last_activity = self._loop.time()
+        try:
+            await self._on_message(msg)
+        except Exception as exc:  # a gap, a bad status or the handler failing: restart at the unhandled one
+            self._end(exc)
+
+    async def _on_message(self, msg: Msg) -> None:
+        reader = self._reader
+        status = msg.headers.get(Header.STATUS) if msg.headers else None
+        if status == "100":
+            if msg.reply:  # flow control: everything before it has been handled
+                await reader._nc.publish(msg.reply)
+            last = msg.headers.get(Header.LAST_CONSUMER) if msg.headers else None
+            if last is not None and int(last) != self._expected - 1:
+                raise _Restart(f"heartbeat says consumer sequence {last}, handled {self._expected - 1}")
+            return
+        if status:
+            raise _Restart(f"consumer status {status} {msg.headers.get(Header.DESCRIPTION, '')}")
+        meta = msg.metadata
+        if meta.sequence.consumer != self._expected:
+            raise _Restart(f"gap: consumer sequence {meta.sequence.consumer}, expected {self._expected}")
+        if reader.next_seq is None:
+            reader._handled(meta.sequence.stream - 1)  # a failing first message is retried, not skipped
+        await reader._handler(msg)
+        self._expected += 1
+        reader._handled(meta.sequence.stream)

@@ -81,7 +81,8 @@ class Subscription:
                 return self._queue.popleft()
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), idle_seconds)
+                async with asyncio.timeout(idle_seconds):  # no task per wait, unlike wait_for
+                    await self._ready.wait()
             except TimeoutError:
                 return None
 

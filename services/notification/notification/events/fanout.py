@@ -7,6 +7,7 @@ from nats.aio.msg import Msg
 from sellerbot.notification.v1 import notification_pb2 as pb
 
 from notification.adapters.notification_log import StoredEntry
+from notification.domain.frames import frame
 from notification.domain.subscriptions import Notice, SubscriptionHub
 from notification.metrics import DROPPED, SLOW_CLIENT_DISCONNECTS
 
@@ -16,10 +17,11 @@ log = structlog.get_logger(__name__)
 def notice_of(entry: StoredEntry) -> Notice:
     """The wire message is built once here and shared by every subscriber of the user."""
     stored = entry.notification
-    message = pb.Notification(id=str(entry.seq), type=stored.type, payload_json=stored.payload_json)
+    ts = stored.ts.ToNanoseconds() / 1e9
+    message = pb.Notification(id=str(entry.seq), type=stored.type, payload_json=stored.payload_json,
+                              frame=frame(str(entry.seq), stored.type, stored.payload_json, ts))
     message.ts.CopyFrom(stored.ts)
-    return Notice(seq=entry.seq, user_id=stored.user_id, type=stored.type, ts=stored.ts.ToNanoseconds() / 1e9,
-                  message=message)
+    return Notice(seq=entry.seq, user_id=stored.user_id, type=stored.type, ts=ts, message=message)
 
 
 class FanOut:

@@ -18,6 +18,7 @@ from sellerbot.notification.v1 import notification_pb2_grpc
 from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
 
 from notification.adapters.notification_log import NotificationLog, StreamPosition
+from notification.domain.frames import frame
 from notification.domain.notification_types import ControlType, InvalidSubscription, parse_event_id, parse_types
 from notification.domain.subscriptions import Notice, Subscription, SubscriptionEnded, SubscriptionHub
 from notification.events.fanout import notice_of
@@ -33,8 +34,11 @@ _END_STATUS = {
 
 
 def control(kind: ControlType, payload: dict[str, object] | None = None) -> pb.Notification:
-    message = pb.Notification(type=kind.value, control=True, payload_json=json.dumps(payload or {}))
-    message.ts.GetCurrentTime()
+    payload_json = json.dumps(payload or {}, separators=(",", ":"))
+    now = time.time()
+    message = pb.Notification(type=kind.value, control=True, payload_json=payload_json,
+                              frame=frame(None, kind.value, payload_json, now))
+    message.ts.FromNanoseconds(int(now * 1e9))
     return message
 
 
