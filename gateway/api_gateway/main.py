@@ -114,6 +114,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     dist = Path(settings.frontend_dist)
     if (dist / "index.html").is_file():
         app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health")
+    # ws/notifications: a span per WebSocket frame would cost more than the relay itself.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health,ws/notifications")
     app.add_middleware(RequestMetricsMiddleware)
     return app
