@@ -117,6 +117,7 @@ export function applyNotification(n: Notification, client: QueryClient, toast: T
       return;
     case "subscribed":
     case "heartbeat":
+    case "pong":
       return;
     case "bot_worker_started":
       invalidate(queryKeys.botWorkerStatus);

@@ -192,4 +192,17 @@ describe("NotificationSocket", () => {
     await flush();
     expect(sockets[1]?.lastEventId).toBe("41");
   });
+
+  it("drops the resume point when the server refuses the subscription (4400)", async () => {
+    const { socket, sockets, timers } = setup();
+    socket.start();
+    await flush();
+    sockets[0]?.open();
+    sockets[0]?.send({ id: "99", type: "bot_task_started", payload: {}, ts: "" });
+    sockets[0]?.serverClose(4400);
+    await flush();
+    timers.runNext();
+    await flush();
+    expect(sockets[1]?.lastEventId).toBeNull();
+  });
 });

@@ -14,6 +14,7 @@ export interface Notification {
 
 export type SocketStatus = "idle" | "connecting" | "open" | "reconnecting" | "unauthorized" | "stopped";
 
+export const CLOSE_BAD_REQUEST = 4400;
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
@@ -251,6 +252,8 @@ export class NotificationSocket {
       void this.connect();
       return;
     }
+    // 4400: the subscription was refused (e.g. a resume point the server no longer understands): start fresh.
+    if (code === CLOSE_BAD_REQUEST) this.lastEventId = "";
     this.scheduleReconnect(code === CLOSE_TRY_AGAIN_LATER ? this.opts.tryAgainLaterMinMs : 0);
   }
 
