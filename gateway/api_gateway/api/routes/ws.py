@@ -123,16 +123,18 @@ class NotificationSession:
                                           types=self.types, connection_id=self.connection_id)
             call = stub.Subscribe(request, metadata=user_metadata(self.claims.user_id))
             try:
-                async for note in call:
+                async for batch in call:
                     retry_until, backoff = 0.0, 0.2
-                    if note.type == "subscribed":
-                        self.max_pending = int(json.loads(note.payload_json).get("max_pending", self.max_pending))
-                        if announced:
-                            continue  # a resubscription is invisible to the client
-                        announced = True
-                    if note.id:
-                        self.last_id = note.id
-                    self.enqueue(render(note))
+                    for note in batch.notifications:
+                        if note.type == "subscribed":
+                            self.max_pending = int(json.loads(note.payload_json).get("max_pending",
+                                                                                     self.max_pending))
+                            if announced:
+                                continue  # a resubscription is invisible to the client
+                            announced = True
+                        if note.id:
+                            self.last_id = note.id
+                        self.enqueue(render(note))
                 raise _Close(CLOSE_TRY_AGAIN_LATER, "notification stream ended", "service_unavailable")
             except grpc.aio.AioRpcError as error:
                 _raise_for_status(error)

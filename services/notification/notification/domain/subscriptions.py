@@ -72,6 +72,13 @@ class Subscription:
         self._queue.clear()
         return dropped
 
+    def take_queued(self, limit: int) -> list[Notice]:
+        """Up to `limit` notices already waiting (no wait)."""
+        taken: list[Notice] = []
+        while self._queue and len(taken) < limit:
+            taken.append(self._queue.popleft())
+        return taken
+
     async def next(self, idle_seconds: float) -> Notice | None:
         """The next queued notice, or None after `idle_seconds` of silence; raises when the subscription ended."""
         while True:

@@ -25,6 +25,7 @@ from notification.events.fanout import notice_of
 from notification.metrics import CONNECTED_CLIENTS, CONNECTED_USERS, DELIVERED, DELIVERY_LATENCY, RESUMES
 
 log = structlog.get_logger(__name__)
+MAX_BATCH = 100  # notifications per gRPC message when several are waiting
 
 _END_STATUS = {
     "slow": grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -42,6 +43,10 @@ def control(kind: ControlType, payload: dict[str, object] | None = None) -> pb.N
     return message
 
 
+def _batch(messages: list[pb.Notification]) -> pb.NotificationBatch:
+    return pb.NotificationBatch(notifications=messages)
+
+
 class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     def __init__(self, hub: SubscriptionHub, notifications: NotificationLog, replica_id: str,
                  max_pending: int, heartbeat_seconds: float) -> None:
@@ -53,7 +58,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
 
     async def Subscribe(
         self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.Notification]:
+    ) -> AsyncIterator[pb.NotificationBatch]:
         user_id = await caller_user_id(context)
         if request.user_id and request.user_id != user_id:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "user_id differs from the caller")
@@ -75,11 +80,11 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         replay_up_to = self._hub.add(subscription)
         self._gauge()
         try:
-            yield control(ControlType.SUBSCRIBED, {
+            yield _batch([control(ControlType.SUBSCRIBED, {
                 "connection_id": subscription.connection_id, "replica": self._replica_id,
                 "heartbeat_seconds": self._heartbeat, "max_pending": self._max_pending,
                 "types": sorted(types) if types else [],
-            })
+            })])
             if position is not None:
                 async for message in self._replay(subscription, last_seen, replay_up_to, position):
                     yield message
@@ -92,11 +97,11 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
             self._gauge()
 
     async def _replay(self, subscription: Subscription, last_seen: int, up_to: int,
-                      position: StreamPosition) -> AsyncIterator[pb.Notification]:
+                      position: StreamPosition) -> AsyncIterator[pb.NotificationBatch]:
         if last_seen > position.last_seq:
             # An id from an earlier life of the stream (its store was reset): go live, tell the client to refetch.
             RESUMES.labels("unknown_id").inc()
-            yield control(ControlType.RESYNC, {"reason": "unknown last_event_id"})
+            yield _batch([control(ControlType.RESYNC, {"reason": "unknown last_event_id"})])
             return
         limit = self._log.retention.max_per_user
         try:
@@ -107,28 +112,28 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
         truncated = len(entries) >= limit  # the user's oldest ones may have been pushed out
         if expired or truncated:
             RESUMES.labels("resync").inc()
-            yield control(ControlType.RESYNC, {"reason": "some notifications left the retention window"})
+            yield _batch([control(ControlType.RESYNC, {"reason": "some notifications left the retention window"})])
         else:
             RESUMES.labels("resumed").inc()
-        for entry in entries:
-            notice = notice_of(entry)
-            if subscription.wants(notice.type):
-                yield self._sent(notice)
+        notices = [n for n in map(notice_of, entries) if subscription.wants(n.type)]
+        for start in range(0, len(notices), MAX_BATCH):
+            yield self._sent(notices[start:start + MAX_BATCH])
 
-    async def _live(self, subscription: Subscription) -> AsyncIterator[pb.Notification]:
+    async def _live(self, subscription: Subscription) -> AsyncIterator[pb.NotificationBatch]:
         while True:
             notice = await subscription.next(self._heartbeat)
             if notice is None:
-                yield control(ControlType.HEARTBEAT)
+                yield _batch([control(ControlType.HEARTBEAT)])
                 continue
-            yield self._sent(notice)
+            yield self._sent([notice, *subscription.take_queued(MAX_BATCH - 1)])
 
     @staticmethod
-    def _sent(notice: Notice) -> pb.Notification:
-        DELIVERED.labels(notice.type).inc()
-        DELIVERY_LATENCY.observe(max(0.0, time.time() - notice.ts))
-        message: pb.Notification = notice.message
-        return message
+    def _sent(notices: list[Notice]) -> pb.NotificationBatch:
+        now = time.time()
+        for notice in notices:
+            DELIVERED.labels(notice.type).inc()
+            DELIVERY_LATENCY.observe(max(0.0, now - notice.ts))
+        return _batch([n.message for n in notices])
 
     def _gauge(self) -> None:
         CONNECTED_CLIENTS.set(self._hub.connections)
