@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -87,11 +87,15 @@ class DeliveryRecords:
             await session.commit()
 
     async def last_instagram_inbound(self, account_key: str, contact_id: str) -> datetime | None:
+        """When the contact last wrote to this IG account (to any of ours when the reply names no account)."""
+        query = select(func.max(InstagramContactRow.last_inbound_at)).where(
+            InstagramContactRow.contact_id == contact_id)
+        if account_key:
+            query = query.where(InstagramContactRow.account_key == account_key)
         async with self._sessions() as session:
-            found = await session.get(InstagramContactRow, (account_key, contact_id))
-        if found is None:
+            at = (await session.execute(query)).scalar_one_or_none()
+        if at is None:
             return None
-        at = found.last_inbound_at
         return at if at.tzinfo else at.replace(tzinfo=UTC)
 
     # ---- dead letters
