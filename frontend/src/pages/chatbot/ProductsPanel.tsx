@@ -8,13 +8,14 @@ import { ConfirmButton, Empty, Loading, Panel } from "../../components/ui";
 import { useProducts } from "../../hooks/queries";
 import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
+import { useDebounced } from "../../hooks/useDebounced";
 import { formatInt, formatMoney } from "../../i18n/format";
 
 const CSV_EXAMPLE = "sku,name,price,stock,description,synonyms\nCAM-001,Camiseta Básica,49.90,120,Algodão 100%,camisa|blusa";
 
 export function ProductsPanel() {
   const [query, setQuery] = useState("");
-  const products = useProducts(query.trim());
+  const products = useProducts(useDebounced(query.trim()));
   const [editing, setEditing] = useState<Product | "new" | null>(null);
   return (
     <>
@@ -126,7 +127,11 @@ function CsvImport() {
   const r = importCsv.data;
   return (
     <Panel title="Importar produtos (CSV)">
-      <p className="muted small">Colunas: <code>sku,name,price,stock,description,synonyms</code> (outras colunas do catálogo também são aceitas pelo servidor). Exemplo:</p>
+      <p className="muted small">
+        Obrigatórias: <code>sku</code>, <code>name</code>, <code>price</code>. Opcionais: <code>stock</code>, <code>description</code>,{" "}
+        <code>currency</code>, <code>synonyms</code> (separados por <code>|</code>), <code>shipping_policy</code>, <code>return_policy</code>.
+        Separador vírgula ou ponto e vírgula; preço como 49.90, 49,90 ou R$ 49,90. Um SKU que já existe é atualizado. Exemplo:
+      </p>
       <pre className="code-sample">{CSV_EXAMPLE}</pre>
       <div className="row">
         <input type="file" accept=".csv,text/csv" aria-label="Arquivo CSV" onChange={(e) => void pick(e)} />
