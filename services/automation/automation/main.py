@@ -14,6 +14,7 @@ from sellerbot_messaging import EventBus
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
 
+from automation.adapters.browser.chromium import sweep_orphans
 from automation.components import SERVICE_NAME, Components
 from automation.grpc_api.servicer import AutomationServicer
 from automation.settings import ServiceSettings
@@ -38,6 +39,7 @@ class AutomationApp:
     @classmethod
     async def start(cls, settings: ServiceSettings) -> AutomationApp:
         components = await Components.build(settings, None)
+        await asyncio.to_thread(sweep_orphans)  # Chromium left behind by a crashed process of ours
         bus_connect = asyncio.create_task(connect_bus(settings, components), name="nats-connect")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(bus_connect), timeout=5)
