@@ -147,3 +147,26 @@ async def test_tasks_orphaned_by_a_crashed_worker_are_requeued_and_completed(
     await redis.aclose()
     assert REGISTRY.get_sample_value("bot_task_completed_total", {"task_type": "reply_comments"}) >= 1
     assert REGISTRY.get_sample_value("bot_worker_status") == 1
+
+
+async def test_stopping_the_worker_requeues_the_running_task_which_resumes_without_repeats(
+        new_user, fresh_replica, h) -> None:
+    client = await new_user()
+    email = h.seller()
+    profile = await h.verified_profile(client, fresh_replica, email, comments=12, replied_every=0)
+    fresh_replica.faults(latency_ms=100)
+    assert (await client.post("/bot/start", json={})).status_code == 200
+    created = await reply_task(client, profile["id"], max_replies=12)
+    await h.wait_task(client, str(created["id"]), lambda t: t["progress_done"] >= 2)
+    stopped = await client.post("/bot/stop", json={"reason": "end of shift"})
+    assert stopped.status_code == 200 and stopped.json()["running"] is False
+    interrupted = (await client.get(f"/bot/tasks/{created['id']}")).json()
+    assert interrupted["status"] == "queued" and "interrupted" in interrupted["error"], interrupted
+    answered = len(fresh_replica.state(email)["received"]["comment_replies"])
+    assert 2 <= answered < 12
+    fresh_replica.faults(latency_ms=0)
+    assert (await client.post("/bot/start", json={})).status_code == 200
+    resumed = await h.wait_task(client, str(created["id"]), h.finished)
+    assert resumed["status"] == "completed" and resumed["progress_done"] == 12 - answered, resumed
+    replies = fresh_replica.state(email)["received"]["comment_replies"]
+    assert sorted(r["id"] for r in replies) == [f"c_{i:03d}" for i in range(1, 13)]  # each exactly once
