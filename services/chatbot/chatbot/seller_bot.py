@@ -116,6 +116,17 @@ class ProfessionalSellerBot:
         self._background: set[asyncio.Task[None]] = set()
 
     # --- entry points -------------------------------------------------------------------------
+    async def receive(
+        self, user_id: str, contact_id: str, channel: str, event_id: str, text: str, platform_timestamp: datetime,
+        account_id: str = "", platform_conversation_id: str = "", contact_name: str = "",
+    ) -> tuple[ConversationRow, str | None]:
+        profile = await self.profiles.get(user_id)
+        return await self.repository.receive(
+            user_id, contact_id, channel, event_id=event_id, text=text, platform_timestamp=platform_timestamp,
+            account_id=account_id, platform_conversation_id=platform_conversation_id, contact_name=contact_name,
+            pick_variant=lambda: assign_variant(profile.settings.prompt_variants, f"{user_id}:{contact_id}"),
+        )
+
     async def open_conversation(
         self, user_id: str, contact_id: str, channel: str, account_id: str = "",
         platform_conversation_id: str = "", contact_name: str = "",
@@ -145,11 +156,8 @@ class ProfessionalSellerBot:
         strict_delivery: bool = True,
     ) -> TurnResult | None:
         """Answer every pending message of the conversation with one reply (None when nothing is pending)."""
-        conversation = await self.repository.conversation(user_id, conversation_id)
-        if conversation is None:
-            return None
-        pending = await self.repository.pending(conversation.id)
-        if not pending:
+        conversation, pending = await self.repository.load_turn(user_id, conversation_id)
+        if conversation is None or not pending:
             return None
         channel = conversation.channel
         profile = await self.profiles.get(user_id)
@@ -212,10 +220,10 @@ class ProfessionalSellerBot:
         if still_current is not None and not still_current():
             REPLIES_DROPPED.labels(channel, "newer_message").inc()
             return None
-        fresh = await self.repository.conversation(user_id, conversation.id)
-        if fresh is None or fresh.handoff_state != HandoffState.BOT:
+        if await self.repository.handoff_state(conversation.id) != HandoffState.BOT:
             await self.repository.silence_pending(conversation.id)
             REPLIES_DROPPED.labels(channel, "human_took_over").inc()
+            fresh = await self.repository.conversation(user_id, conversation.id)
             return _result(fresh or conversation, "", understanding.primary, dropped="human_took_over")
 
         reply_id = "reply:" + str(uuid.uuid5(REPLY_NAMESPACE, user_id + "|" + ",".join(

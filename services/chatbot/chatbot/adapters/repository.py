@@ -61,6 +61,41 @@ class TurnRecord:
     changes: dict[str, Any]
 
 
+def _new_conversation(
+    user_id: str, contact_id: str, channel: str, account_id: str, platform_conversation_id: str,
+    contact_name: str, variant: str,
+) -> ConversationRow:
+    now = utcnow()
+    return ConversationRow(
+        id=str(uuid.uuid4()), user_id=user_id, contact_id=contact_id, channel=channel, account_id=account_id,
+        platform_conversation_id=platform_conversation_id, contact_name=contact_name, handoff_state="bot",
+        handoff_reason="", stage="new_contact", prompt_variant=variant, converted=False, order_id="",
+        order_amount=Decimal("0"), last_message="", last_intent="", message_count=0, fallback_count=0,
+        complaint_count=0, reply_sequence=0, archived=False, created_at=now, updated_at=now,
+    )
+
+
+def _refresh_contact(row: ConversationRow, account_id: str, platform_conversation_id: str, name: str) -> None:
+    if account_id and row.account_id != account_id:
+        row.account_id = account_id
+    if platform_conversation_id and row.platform_conversation_id != platform_conversation_id:
+        row.platform_conversation_id = platform_conversation_id
+    if name and row.contact_name != name:
+        row.contact_name = name
+
+
+def _inbound_row(
+    message_id: str, conversation: ConversationRow, event_id: str, text: str, platform_timestamp: datetime,
+    status: str = "pending",
+) -> MessageRow:
+    return MessageRow(
+        id=message_id, conversation_id=conversation.id, user_id=conversation.user_id,
+        channel=conversation.channel, direction="in", text=text, intent="", confidence=0.0, event_id=event_id,
+        status=status, reply_id="", source="", prompt_variant="", platform_timestamp=platform_timestamp,
+        created_at=utcnow(),
+    )
+
+
 class ChatbotRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -72,24 +107,12 @@ class ChatbotRepository:
     ) -> ConversationRow:
         async with self._sessions.begin() as session:
             row = await self._current(session, user_id, contact_id)
-            now = utcnow()
             if row is None:
-                row = ConversationRow(
-                    id=str(uuid.uuid4()), user_id=user_id, contact_id=contact_id, channel=channel,
-                    account_id=account_id, platform_conversation_id=platform_conversation_id,
-                    contact_name=contact_name, handoff_state="bot", handoff_reason="", stage="new_contact",
-                    prompt_variant=pick_variant(), converted=False, order_id="", order_amount=Decimal("0"),
-                    last_message="", last_intent="", message_count=0, fallback_count=0, complaint_count=0,
-                    reply_sequence=0, archived=False, created_at=now, updated_at=now,
-                )
+                row = _new_conversation(user_id, contact_id, channel, account_id, platform_conversation_id,
+                                        contact_name, pick_variant())
                 session.add(row)
             else:
-                if account_id and row.account_id != account_id:
-                    row.account_id = account_id
-                if platform_conversation_id and row.platform_conversation_id != platform_conversation_id:
-                    row.platform_conversation_id = platform_conversation_id
-                if contact_name and row.contact_name != contact_name:
-                    row.contact_name = contact_name
+                _refresh_contact(row, account_id, platform_conversation_id, contact_name)
             return row
 
     @staticmethod
@@ -154,18 +177,61 @@ class ChatbotRepository:
         message_id = str(uuid.uuid4())
         try:
             async with self._sessions.begin() as session:
-                session.add(MessageRow(
-                    id=message_id, conversation_id=conversation.id, user_id=conversation.user_id,
-                    channel=conversation.channel, direction="in", text=text, intent="", confidence=0.0,
-                    event_id=event_id, status=status, reply_id="", source="", prompt_variant="",
-                    platform_timestamp=platform_timestamp, created_at=utcnow(),
-                ))
+                session.add(_inbound_row(message_id, conversation, event_id, text, platform_timestamp, status))
                 await session.execute(update(ConversationRow).where(ConversationRow.id == conversation.id).values(
                     last_message=text[:1000], message_count=ConversationRow.message_count + 1,
                     updated_at=utcnow()))
         except IntegrityError:
             return None
         return message_id
+
+    async def receive(
+        self, user_id: str, contact_id: str, channel: str, *, event_id: str, text: str,
+        platform_timestamp: datetime, account_id: str = "", platform_conversation_id: str = "",
+        contact_name: str = "", pick_variant: Callable[[], str],
+    ) -> tuple[ConversationRow, str | None]:
+        """Open the contact's conversation and store the message, in one transaction (the pipeline's hot
+        path). The message id is None when this event id was already stored (a redelivery)."""
+        for _ in range(2):  # a concurrent first message of the same contact may win the race once
+            try:
+                async with self._sessions.begin() as session:
+                    row = await self._current(session, user_id, contact_id)
+                    if row is None:
+                        row = _new_conversation(user_id, contact_id, channel, account_id,
+                                                platform_conversation_id, contact_name, pick_variant())
+                        session.add(row)
+                        await session.flush()
+                    else:
+                        _refresh_contact(row, account_id, platform_conversation_id, contact_name)
+                    seen = (await session.execute(select(MessageRow.id).where(
+                        MessageRow.user_id == user_id, MessageRow.event_id == event_id))).first()
+                    if seen is not None:
+                        return row, None
+                    message_id = str(uuid.uuid4())
+                    session.add(_inbound_row(message_id, row, event_id, text, platform_timestamp))
+                    row.last_message, row.message_count, row.updated_at = text[:1000], row.message_count + 1, utcnow()
+                    return row, message_id
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not store the inbound message")
+
+    async def load_turn(self, user_id: str, conversation_id: str) -> tuple[ConversationRow | None,
+                                                                            list[PendingMessage]]:
+        async with self._sessions() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            if row is None or row.user_id != user_id:
+                return None, []
+            rows = await session.execute(select(MessageRow).where(
+                MessageRow.conversation_id == conversation_id, MessageRow.direction == "in",
+                MessageRow.status == "pending",
+            ).order_by(MessageRow.platform_timestamp, MessageRow.created_at))
+            return row, [PendingMessage(r.id, r.event_id or "", r.text, aware(r.platform_timestamp) or utcnow(),
+                                        aware(r.created_at) or utcnow()) for r in rows.scalars()]
+
+    async def handoff_state(self, conversation_id: str) -> str | None:
+        async with self._sessions() as session:
+            return (await session.execute(select(ConversationRow.handoff_state).where(
+                ConversationRow.id == conversation_id))).scalar_one_or_none()
 
     async def pending(self, conversation_id: str) -> list[PendingMessage]:
         async with self._sessions() as session:

@@ -26,6 +26,8 @@ from chatbot.seller_bot import ProfessionalSellerBot
 log = structlog.get_logger(__name__)
 ContactKey = tuple[str, str]  # (user id, contact id)
 RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+RECEIVE_STRIPES = 64
+CONSUMER_CONCURRENCY = 16
 
 
 class InboundPipeline:
@@ -33,8 +35,10 @@ class InboundPipeline:
         self._bot = bot
         self._bursts: dict[ContactKey, BurstWindow] = {}
         self._waiters: dict[ContactKey, asyncio.Task[None]] = {}
-        self._locks: dict[ContactKey, asyncio.Lock] = {}
+        self._locks: dict[ContactKey, tuple[asyncio.Lock, int]] = {}
         self._failures: dict[ContactKey, int] = {}
+        # The consumer handles several events at once; one contact's are stored one at a time.
+        self._receive_locks = [asyncio.Lock() for _ in range(RECEIVE_STRIPES)]
         bot.on_silenced = self.cancel
 
     async def handle(self, event: ev.InboundMessage, meta: EventMeta) -> None:
@@ -44,13 +48,14 @@ class InboundPipeline:
             return
         channel = channel_name(event.channel)
         text = event.text.strip() or _media_placeholder(event.media_type)
-        conversation = await self._bot.open_conversation(
-            event.user_id, event.contact_id, channel, event.account_id, event.conversation_id,
-            event.contact_name)
         platform_time = (event.platform_timestamp.ToDatetime(tzinfo=UTC)
                          if event.HasField("platform_timestamp") else datetime.now(UTC))
         event_id = event.event_id or meta.msg_id
-        stored = await self._bot.repository.record_inbound(conversation, event_id, text, platform_time)
+        stripe = hash((event.user_id, event.contact_id)) % RECEIVE_STRIPES
+        async with self._receive_locks[stripe]:
+            conversation, stored = await self._bot.receive(
+                event.user_id, event.contact_id, channel, event_id, text, platform_time, event.account_id,
+                event.conversation_id, event.contact_name)
         if stored is None:
             DUPLICATE_INBOUND.labels(channel).inc()
             log.info("inbound_duplicate", event_id=event_id, delivery=meta.delivery_count)
@@ -94,9 +99,17 @@ class InboundPipeline:
         finally:
             if self._waiters.get(key) is asyncio.current_task():
                 self._waiters.pop(key, None)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            await self._answer(key)
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await self._answer(key)
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]  # one lock per contact only while someone uses it
+            else:
+                self._locks[key] = (lock, users - 1)
 
     async def _answer(self, key: ContactKey) -> None:
         user_id, contact_id = key
@@ -126,7 +139,7 @@ class InboundPipeline:
 
     async def idle(self) -> None:
         """Wait until no burst is waiting or being answered (tests, shutdown)."""
-        while self._waiters or any(lock.locked() for lock in self._locks.values()):  # noqa: ASYNC110
+        while self._waiters or self._locks:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
     async def close(self) -> None:
