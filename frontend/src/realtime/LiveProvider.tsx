@@ -1,5 +1,5 @@
 /** Runs one NotificationSocket for the logged-in seller and shares its status and subscriptions. */
-import { createContext, ReactNode, useContext, useEffect, useMemo, useState } from "react";
+import { createContext, ReactNode, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "../api/errors";
 import { useServices } from "../api/services";
 import { NotificationSocket, NotificationSocketOptions, SocketStatus } from "./notificationSocket";
@@ -19,6 +19,8 @@ export function LiveProvider({ children, socketOptions }: {
 }) {
   const { api } = useServices();
   const [status, setStatus] = useState<SocketStatus>("idle");
+  // Read once: a new options object on a parent re-render must not open a second socket.
+  const options = useRef(socketOptions).current;
   const socket = useMemo(() => new NotificationSocket({
     getToken: () => api.accessToken(),
     refreshToken: async () => {
@@ -30,8 +32,8 @@ export function LiveProvider({ children, socketOptions }: {
         throw error;
       }
     },
-    ...socketOptions,
-  }), [api, socketOptions]);
+    ...options,
+  }), [api, options]);
 
   useEffect(() => {
     const offStatus = socket.onStatus(setStatus);

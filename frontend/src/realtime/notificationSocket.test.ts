@@ -205,4 +205,13 @@ describe("NotificationSocket", () => {
     await flush();
     expect(sockets[1]?.lastEventId).toBeNull();
   });
+
+  it("opens one socket when stopped and started again before the token arrived (React StrictMode)", async () => {
+    const { socket, sockets } = setup();
+    socket.start();
+    socket.stop();
+    socket.start();
+    await flush();
+    expect(sockets).toHaveLength(1);
+  });
 });

@@ -82,6 +82,8 @@ export class NotificationSocket {
   private lastEventId = "";
   private currentStatus: SocketStatus = "idle";
   private heartbeatMs = 0;
+  /** Bumped by every connect/stop so a connect still waiting for its token can tell it was superseded. */
+  private connectSeq = 0;
   private watchdog: unknown = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly statusListeners = new Set<StatusListener>();
@@ -134,6 +136,7 @@ export class NotificationSocket {
 
   stop(): void {
     this.running = false;
+    this.connectSeq += 1;
     this.clearPending();
     this.clearWatchdog();
     const socket = this.socket;
@@ -155,15 +158,16 @@ export class NotificationSocket {
 
   private async connect(): Promise<void> {
     if (!this.running) return;
+    const seq = ++this.connectSeq;
     this.setStatus(this.attempt === 0 && this.authRetries === 0 ? "connecting" : "reconnecting");
     let token: string | null;
     try {
       token = await this.opts.getToken();
     } catch {
-      this.scheduleReconnect(); // refresh failed on the network: try again later
+      if (seq === this.connectSeq) this.scheduleReconnect(); // refresh failed on the network: try again later
       return;
     }
-    if (!this.running) return;
+    if (!this.running || seq !== this.connectSeq) return;
     if (!token) {
       this.running = false;
       this.setStatus("unauthorized");
