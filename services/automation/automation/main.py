@@ -75,10 +75,13 @@ async def connect_bus(settings: ServiceSettings, components: Components) -> Even
     """Events are best effort: the service automates without NATS and publishes once NATS is reachable."""
     try:
         bus = await EventBus.connect(settings, SERVICE_NAME)  # retries until NATS answers
-        await bus.ensure_streams()
     except Exception as exc:
         log.warning("nats_unavailable_events_disabled", nats_url=settings.nats_url, error=str(exc))
         return None
+    try:
+        await bus.ensure_streams()
+    except Exception as exc:  # e.g. JetStream out of storage: publishing may still work on existing streams
+        log.warning("nats_streams_not_ensured", nats_url=settings.nats_url, error=str(exc))
     components.events.bus = bus
     log.info("nats_connected_events_enabled", nats_url=settings.nats_url)
     return bus

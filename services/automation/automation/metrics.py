@@ -2,6 +2,8 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from automation.domain.model import TaskType
+
 TASK_CREATED = Counter("bot_task_created_total", "Automation tasks created", ["task_type"])
 TASK_COMPLETED = Counter("bot_task_completed_total", "Automation tasks completed", ["task_type"])
 TASK_FAILED = Counter("bot_task_failed_total", "Automation tasks that failed or need attention",
@@ -15,3 +17,15 @@ TASK_DURATION = Histogram("bot_task_duration_seconds", "Duration of finished aut
 ACTIVE_TASKS = Gauge("bot_active_tasks", "Tasks running in this worker process")
 ACTIVE_PROFILES = Gauge("bot_active_profiles", "Verified (usable) Seller Center profiles")
 WORKER_STATUS = Gauge("bot_worker_status", "1 when at least one worker runs in this process, else 0")
+
+
+def expose_known_series() -> None:
+    """Show every task type at 0 from the start, so dashboards and `grep bot_` see the series before use."""
+    for task_type in TaskType:
+        TASK_CREATED.labels(task_type.value)
+        TASK_COMPLETED.labels(task_type.value)
+    for status in ("success", "failed"):
+        PROFILE_VERIFIED.labels(status)
+
+
+expose_known_series()

@@ -27,6 +27,15 @@ class TaskType(StrEnum):
     INVITE_CREATORS = "invite_creators"
 
 
+class TaskState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+
+
 class TaskCreate(BaseModel):
     task_type: TaskType
     profile_id: str = Field(..., min_length=1, max_length=64)
@@ -159,8 +168,12 @@ async def create_task(body: TaskCreate, state: State, user: User) -> TaskOut:
 
 
 @router.get("/tasks", response_model=list[TaskOut], summary="List the user's tasks")
-async def list_tasks(state: State, user: User, profile_id: str = "", limit: int = 200) -> list[TaskOut]:
-    request = pb.ListTasksRequest(profile_id=profile_id, limit=max(1, min(limit, 1000)))
+async def list_tasks(state: State, user: User, profile_id: str = "", limit: int = 200,
+                     status: TaskState | None = None) -> list[TaskOut]:
+    request = pb.ListTasksRequest(
+        profile_id=profile_id, limit=max(1, min(limit, 1000)),
+        status=pb.TaskStatus.Value(enum_name(status.value, "TASK_STATUS_")) if status else pb.TASK_STATUS_UNSPECIFIED,
+    )
     response = await call_service(state, SERVICE, state.services.automation.ListTasks, request, user.id)
     return [TaskOut.of(t) for t in response.tasks]
 

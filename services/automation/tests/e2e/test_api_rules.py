@@ -72,6 +72,8 @@ async def test_sellers_never_see_each_others_profiles_or_tasks(new_user) -> None
     stats = (await alice.get("/bot/stats")).json()
     assert stats["total_tasks"] == 1 and stats["by_status"] == {"queued": 1} and stats["total_profiles"] == 1
     assert [t["id"] for t in (await alice.get("/bot/tasks")).json()] == [task["id"]]
+    assert [t["id"] for t in (await alice.get("/bot/tasks", params={"status": "queued"})).json()] == [task["id"]]
+    assert (await alice.get("/bot/tasks", params={"status": "completed"})).json() == []
 
 
 async def test_starting_a_running_worker_answers_409_with_its_status(new_user) -> None:
