@@ -15,7 +15,7 @@ export function DeadLettersPanel() {
     <Panel title="Falhas de entrega" actions={<button type="button" className="secondary" onClick={() => void letters.refetch()}>Atualizar</button>}>
       <ErrorBox error={letters.error} onRetry={() => void letters.refetch()} />
       {letters.isPending && <Loading />}
-      {letters.data?.length === 0 && <Empty>Nenhuma resposta pendente de entrega. 🎉</Empty>}
+      {letters.data?.length === 0 && <Empty>Nenhuma resposta pendente de entrega.</Empty>}
       {letters.data && letters.data.length > 0 && (
         <table className="table">
           <thead><tr><th>Cliente</th><th>Canal</th><th>Resposta</th><th>Erro</th><th>Tentativas</th><th>Falhou em</th><th>Status</th><th /></tr></thead>

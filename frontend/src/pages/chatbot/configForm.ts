@@ -59,7 +59,11 @@ const SECRET_NAME = /(api_key|token|secret|password)$/i;
 const SCALAR_LISTS = new Set(["enabled_channels", "payment_methods", "weekdays", "synonyms", "keywords"]);
 /** The order a seller reads the settings in; unknown keys follow. */
 const KEY_ORDER = ["store_name", "persona", "tone", "greeting", "out_of_hours_message", "business_hours", "policies",
-  "handoff_rules", "enabled_channels", "debounce", "llm", "faq_cache", "prompt_variants"];
+  "handoff_rules", "enabled_channels", "debounce", "llm", "faq_cache", "prompt_variants",
+  // inside the groups
+  "enabled", "open", "close", "weekdays", "timezone", "on_human_intent", "complaint_threshold", "fallback_threshold",
+  "idle_release_minutes", "window_seconds", "max_wait_seconds", "model", "base_url", "api_key", "temperature",
+  "max_tokens", "learn", "threshold", "entries"];
 
 export function orderedEntries(settings: Record<string, unknown>): [string, unknown][] {
   const rank = (k: string) => { const i = KEY_ORDER.indexOf(k); return i === -1 ? KEY_ORDER.length : i; };
