@@ -54,15 +54,21 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
     return subprocess.Popen([sys.executable, "-m", module], env=env, cwd=ROOT, stdout=handle,  # noqa: S603
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-async def receive(url: str, receiver: Receiver, ready: asyncio.Event) -> None:
+async def receive(url: str, receiver: Receiver, ready: asyncio.Event, compression: str | None) -> None:
     try:
-        async with websockets.connect(url, max_size=2**20, open_timeout=30, ping_interval=None) as ws:
+        async with websockets.connect(url, max_size=2**20, open_timeout=30, ping_interval=None,
+                                      compression=compression) as ws:
             first = json.loads(await ws.recv())
             assert first["type"] == "subscribed", first
             ready.set()
@@ -168,7 +174,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             ready = asyncio.Event()
             async with gate:
                 url = f"ws://127.0.0.1:{gateway_port}/ws/notifications?token={issuer.issue(user, TokenKind.ACCESS)}"
-                clients.append(asyncio.create_task(receive(url, receiver, ready)))
+                compression = None if args.compression == "none" else "deflate"
+                clients.append(asyncio.create_task(receive(url, receiver, ready, compression)))
                 await asyncio.wait_for(ready.wait(), 60)
 
         await asyncio.gather(*(open_one(users[i % args.users]) for i in range(args.clients)))
@@ -176,10 +183,15 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         await asyncio.sleep(2)
         connected = {"gateway": rss_kib(gateway.pid), "notification": rss_kib(service.pid)}
 
+        cpu_before = {"gateway": cpu_seconds(gateway.pid), "notification": cpu_seconds(service.pid),
+                      "clients": cpu_seconds(os.getpid())}
         sent = await publish_at_rate(bus, users, args.rate, args.seconds)
         publish_seconds = time.monotonic() - started - connect_seconds - 2
         expected = {r_id: sent[r.user] for r_id, r in enumerate(receivers)}
         await all_received(receivers, expected, deadline_seconds=20)
+        busy = {name: (cpu_seconds(p) - cpu_before[name]) / (time.monotonic() - started - connect_seconds - 2)
+                for name, p in (("gateway", gateway.pid), ("notification", service.pid), ("clients", os.getpid()))}
+        load = os.getloadavg()[0]
         await bus.close()
 
         latencies = sorted(x for r in receivers for x in r.latencies)
@@ -196,6 +208,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             "connect_seconds": connect_seconds, "publish_seconds": publish_seconds,
             "kib_per_connection": {name: (connected[name] - idle[name]) / args.clients for name in idle},
             "rss_mib": {name: connected[name] / 1024 for name in connected},
+            "cpu_cores_busy": busy, "load_average": load, "compression": args.compression,
         }
     finally:
         for task in clients:
@@ -219,9 +232,8 @@ def ms(value: object) -> str:
 
 
 def write_section(result: dict[str, object], command: str) -> None:
-    per_conn = result["kib_per_connection"]
-    rss = result["rss_mib"]
-    assert isinstance(per_conn, dict) and isinstance(rss, dict)
+    per_conn, rss, busy = result["kib_per_connection"], result["rss_mib"], result["cpu_cores_busy"]
+    assert isinstance(per_conn, dict) and isinstance(rss, dict) and isinstance(busy, dict)
     p99 = float(result["p99_ms"])  # type: ignore[arg-type]
     verdict = "met" if p99 <= GOAL_P99_MS and result["lost"] == 0 else "NOT met"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +259,10 @@ NOTIFICATIONS stream), the service's fan-out, gRPC and the gateway.
 | memory per connection: gateway / service | {per_conn['gateway']:.1f} KiB / {per_conn['notification']:.1f} KiB |
 | RSS with every client connected: gateway / service | {rss['gateway']:.0f} MiB / {rss['notification']:.0f} MiB |
 | time to open {result['clients']:,} sockets (50 handshakes at a time) | {float(result['connect_seconds']):.1f} s |
+| CPU while publishing (cores busy): gateway / service / clients | {busy['gateway']:.2f} / \
+{busy['notification']:.2f} / {busy['clients']:.2f} |
+| machine load average (1 min) at the end; client compression | {float(result['load_average']):.1f}; \
+{result['compression']} |
 
 Command: `{command}`
 """)
@@ -258,13 +274,16 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--compression", choices=["deflate", "none"], default="deflate",
+                        help="permessage-deflate on the client sockets (browsers negotiate it)")
     parser.add_argument("--no-write", action="store_true", help="print only, do not write the docs section")
     args = parser.parse_args()
     random.seed(6)
     result = asyncio.run(bench(args))
     print(json.dumps(result, indent=2))
     if not args.no_write:
-        write_section(result, ".venv/bin/python services/notification/benchmarks/run.py")
+        command = " ".join(["services/notification/benchmarks/run.py", *sys.argv[1:]]).strip()
+        write_section(result, f".venv/bin/python {command}")
     return 0 if result["lost"] == 0 else 1
 
 

@@ -1,0 +1,94 @@
+"""Event -> notification: every type's payload is the documented contract (proto/EVENTS.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from google.protobuf import struct_pb2
+from notification.domain.notification_types import (
+    InvalidSubscription,
+    NotificationType,
+    parse_event_id,
+    parse_types,
+)
+from notification.domain.translation import UndecodableEvent, translate
+from sellerbot.events.v1 import bot_events_pb2 as bot
+from sellerbot.events.v1 import conversation_events_pb2 as conv
+
+AT = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
+
+
+def _bytes(event: object) -> bytes:
+    return event.SerializeToString()  # type: ignore[attr-defined]
+
+
+def test_the_seed_bot_payloads_are_exact() -> None:
+    result = struct_pb2.Struct()
+    result.update({"replied": 3})
+    task = bot.BotTaskEvent(user_id="u", task_id="t", task_type="reply_reviews", profile_id="p", result=result,
+                            duration_seconds=1.23456, error="captcha", retry_count=1)
+    task.at.FromDatetime(AT)
+    worker = bot.BotWorkerEvent(user_id="u", worker_id="w", profiles=["a", "b"], reason="idle")
+    cases = {
+        "bot.task.started": ("bot_task_started", {"task_id": "t", "task_type": "reply_reviews", "profile_id": "p"}),
+        "bot.task.completed": ("bot_task_completed", {"task_id": "t", "result": {"replied": 3}, "duration": 1.235}),
+        "bot.task.failed": ("bot_task_failed", {"task_id": "t", "error": "captcha", "retry_count": 1}),
+        "bot.worker.started": ("bot_worker_started", {"worker_id": "w", "profiles": ["a", "b"]}),
+        "bot.worker.stopped": ("bot_worker_stopped", {"worker_id": "w", "reason": "idle"}),
+    }
+    for subject, (kind, payload) in cases.items():
+        event = worker if subject.startswith("bot.worker") else task
+        draft = translate(subject, _bytes(event))
+        assert draft is not None
+        assert (draft.user_id, draft.type.value, draft.payload) == ("u", kind, payload)
+    draft = translate("bot.task.started", _bytes(task))
+    assert draft is not None and draft.ts == AT.replace(tzinfo=None)
+
+
+def test_chatbot_events_name_the_channel_and_contact() -> None:
+    inbound = conv.InboundMessage(user_id="u", channel=conv.CHANNEL_INSTAGRAM, contact_id="instagram:1", text="oi")
+    draft = translate("conversations.inbound.instagram", _bytes(inbound))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_MESSAGE_RECEIVED
+    assert draft.payload["channel"] == "instagram" and draft.payload["text"] == "oi"
+    assert draft.ts is None  # no producer timestamp: the stream's store time is used instead
+    handoff = conv.HandoffRequested(user_id="u", channel=conv.CHANNEL_TELEGRAM, contact_id="telegram:9",
+                                    origin=conv.HANDOFF_ORIGIN_HUMAN_AGENT, reason="agent replied")
+    draft = translate("conversations.handoff.telegram", _bytes(handoff))
+    assert draft is not None and draft.payload["origin"] == "human_agent"
+    updated = conv.ConversationUpdated(user_id="u", channel=conv.CHANNEL_API, contact_id="api:1", stage="won")
+    draft = translate("conversations.updated", _bytes(updated))
+    assert draft is not None and draft.payload["stage"] == "won"
+
+
+def test_only_delivered_replies_become_reply_sent() -> None:
+    failed = conv.ReplyDelivered(user_id="u", reply_id="r", delivered=False)
+    assert translate("conversations.delivery.whatsapp", _bytes(failed)) is None
+    sent = conv.ReplyDelivered(user_id="u", channel=conv.CHANNEL_WHATSAPP, contact_id="c", reply_id="r",
+                               delivered=True)
+    draft = translate("conversations.delivery.whatsapp", _bytes(sent))
+    assert draft is not None and draft.payload == {"contact_id": "c", "channel": "whatsapp", "reply_id": "r"}
+
+
+def test_subjects_that_are_not_notifications_are_skipped() -> None:
+    reply = conv.OutboundReply(user_id="u", reply_id="r")
+    assert translate("conversations.outbound.whatsapp", _bytes(reply)) is None
+    assert translate("conversations.order", _bytes(conv.OrderPlaced(user_id="u"))) is None
+    assert translate("bot.task.queued", _bytes(bot.BotTaskEvent(user_id="u"))) is None
+
+
+def test_bytes_that_are_not_the_subject_event_are_undecodable() -> None:
+    with pytest.raises(UndecodableEvent):
+        translate("bot.task.started", b"\xff\xff\xff")
+
+
+def test_types_and_resume_ids_are_validated() -> None:
+    assert parse_types([]) is None
+    assert parse_types(["bot_task_failed", " "]) == frozenset({"bot_task_failed"})
+    with pytest.raises(InvalidSubscription, match="bot_nope"):
+        parse_types(["bot_nope"])
+    assert parse_event_id("") == 0
+    assert parse_event_id("42") == 42
+    for bad in ("-1", "4x", "1" * 20):
+        with pytest.raises(InvalidSubscription):
+            parse_event_id(bad)
