@@ -31,6 +31,7 @@ log = structlog.get_logger(__name__)
 SERVICE_NAME = "channel-adapter"
 GRPC_SERVICE = "sellerbot.channels.v1.ChannelAdapterService"
 MIGRATIONS = Path(__file__).parent / "migrations"
+STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -47,7 +48,10 @@ class RunningService:
 
     async def stop(self) -> None:
         await self.server.stop(grace_seconds=2)
-        await self.bus.close()
+        try:  # draining NATS can stall on an in-flight pull request: never let it block shutdown
+            await asyncio.wait_for(self.bus.close(), STOP_SECONDS)
+        except TimeoutError:
+            log.warning("nats_close_timed_out", seconds=STOP_SECONDS)
         await self.apis.close()
         await self.engine.dispose()
 

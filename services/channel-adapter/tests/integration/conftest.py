@@ -165,7 +165,8 @@ async def start_gateway(postgres_url: str, redis_url: str, nats_url: str) -> Asy
         if isinstance(item, httpx.AsyncClient):
             await item.aclose()
         else:
-            await item.__aexit__(None, None, None)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(item.__aexit__(None, None, None), 15)
 
 
 @pytest.fixture
@@ -200,7 +201,8 @@ async def bus(nats_url: str, nats_namespace: str) -> AsyncIterator[EventBus]:
     event_bus = await EventBus.connect(MessagingSettings(nats_url=nats_url, nats_namespace=nats_namespace), "test")
     await event_bus.ensure_streams()
     yield event_bus
-    await event_bus.close()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event_bus.close(), 10)
 
 
 @pytest.fixture
