@@ -229,7 +229,7 @@ class WorkerSupervisor:
         self.workers.pop(user_id, None)
         if not any(w.state == "running" for w in self.workers.values()):
             WORKER_STATUS.set(0)
-            await self.c.browser.close()  # nothing runs: give the memory back
+            await self.c.browser.close_if_idle()  # nothing runs: give the memory back
         return await self.view(user_id)
 
     def cancel_task(self, task_id: str) -> bool:

@@ -111,6 +111,11 @@ class SharedBrowser:
                     found.update(child.pid for child in proc.children(recursive=True))
         return sorted(found)
 
+    async def close_if_idle(self) -> None:
+        """Give the memory back when no context is open (a login waiting for its 2FA code keeps one)."""
+        if self._open == 0:
+            await self.close()
+
     async def close(self) -> None:
         async with self._lock:
             if self._browser is not None:
