@@ -119,6 +119,33 @@ describe("ApiClient token refresh", () => {
   });
 });
 
+describe("ApiClient short-lived tokens", () => {
+  it("refreshes a 1-minute token after 45 s instead of all the time", async () => {
+    vi.useFakeTimers();
+    try {
+      let n = 1;
+      const { fetchImpl, calls } = fakeFetch({ "POST /auth/refresh": () => pair(++n, 60) });
+      const login = fakeFetch({ "POST /auth/login": () => pair(1, 60) });
+      const loginApi = new ApiClient({ storage: memorySessionStorage(null), fetchImpl: login.fetchImpl, setTimer: () => 0, clearTimer: () => undefined });
+      const session = await loginApi.login("a@b.c", "x");
+      expect(session.expiresAt - (session.issuedAt ?? 0)).toBe(60_000);
+      // Adopt that session in a client with real (fake) timers.
+      const storage = memorySessionStorage(session);
+      const live = new ApiClient({ storage, fetchImpl });
+      await vi.advanceTimersByTimeAsync(44_000);
+      expect(calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(45_500);
+      expect(calls).toHaveLength(2);
+      expect(live.currentSession?.accessToken).toBe("access-3");
+      live.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("ApiClient errors and bodies", () => {
   it("turns a 422 into field errors and a 429 into retry_after", async () => {
     const { api } = testClient({

@@ -123,7 +123,7 @@ export class ApiClient {
   /** A valid access token, refreshed first when it expires within the margin; null when logged out. */
   async accessToken(): Promise<string | null> {
     if (!this.session) return null;
-    if (this.session.expiresAt - this.now() <= this.refreshMarginMs) {
+    if (this.session.expiresAt - this.now() <= this.marginFor(this.session)) {
       try {
         await this.refresh();
       } catch (error) {
@@ -218,12 +218,18 @@ export class ApiClient {
     for (const listener of this.listeners) listener(this.session, reason);
   }
 
+  /** The refresh margin, at most a quarter of the token's lifetime (a 1-minute token is refreshed after 45 s). */
+  private marginFor(session: Session): number {
+    if (session.issuedAt === undefined) return this.refreshMarginMs;
+    return Math.min(this.refreshMarginMs, Math.max(1_000, (session.expiresAt - session.issuedAt) / 4));
+  }
+
   /** Refresh in the background before expiry so an idle dashboard (only a WebSocket open) keeps its session. */
   private scheduleRefresh(): void {
     if (this.refreshTimer !== null) this.clearTimer(this.refreshTimer);
     this.refreshTimer = null;
     if (!this.session) return;
-    const delay = Math.max(1_000, this.session.expiresAt - this.now() - this.refreshMarginMs);
+    const delay = Math.max(1_000, this.session.expiresAt - this.now() - this.marginFor(this.session));
     this.refreshTimer = this.setTimer(() => {
       this.refreshTimer = null;
       this.refresh().catch(() => {

@@ -5,6 +5,8 @@ export interface Session {
   refreshToken: string;
   /** Epoch milliseconds at which the access token stops being accepted. */
   expiresAt: number;
+  /** Epoch milliseconds at which the pair was received (sizes the refresh margin of short-lived tokens). */
+  issuedAt?: number;
 }
 
 export interface SessionStorage {
@@ -37,7 +39,7 @@ export function sessionFromTokenPair(body: unknown, now: number): Session {
   const expiresAt = Number.isFinite(expiresIn) && expiresIn > 0
     ? now + expiresIn * 1000
     : jwtExpiry(accessToken) ?? now + 15 * 60 * 1000;
-  return { accessToken, refreshToken, expiresAt };
+  return { accessToken, refreshToken, expiresAt, issuedAt: now };
 }
 
 function isSession(value: unknown): value is Session {

@@ -214,4 +214,22 @@ describe("NotificationSocket", () => {
     await flush();
     expect(sockets).toHaveLength(1);
   });
+
+  it("reconnects with the newer token without another refresh when one was refreshed in the background", async () => {
+    let token = "t1";
+    const factory = socketFactory();
+    const refreshToken = vi.fn(async () => true);
+    const socket = new NotificationSocket({
+      getToken: async () => token, refreshToken, createSocket: factory.create, endpoint: "ws://g/ws/notifications",
+      setTimer: () => 0, clearTimer: () => undefined,
+    });
+    socket.start();
+    await flush();
+    factory.sockets[0]?.open();
+    token = "t2"; // the ApiClient's timer refreshed the session meanwhile
+    factory.sockets[0]?.serverClose(CLOSE_UNAUTHORIZED);
+    await flush(); await flush();
+    expect(refreshToken).not.toHaveBeenCalled();
+    expect(factory.sockets[1]?.token).toBe("t2");
+  });
 });

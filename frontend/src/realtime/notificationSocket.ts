@@ -84,6 +84,8 @@ export class NotificationSocket {
   private heartbeatMs = 0;
   /** Bumped by every connect/stop so a connect still waiting for its token can tell it was superseded. */
   private connectSeq = 0;
+  /** The token the current/last connection was opened with. */
+  private connectedToken = "";
   private watchdog: unknown = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly statusListeners = new Set<StatusListener>();
@@ -173,6 +175,7 @@ export class NotificationSocket {
       this.setStatus("unauthorized");
       return;
     }
+    this.connectedToken = token;
     const params = new URLSearchParams({ token });
     if (this.lastEventId) params.set("last_event_id", this.lastEventId);
     let socket: SocketLike;
@@ -243,6 +246,12 @@ export class NotificationSocket {
       }
       let refreshed = false;
       try {
+        // The client may already hold a newer token (refreshed in the background): then just reconnect.
+        const current = await this.opts.getToken();
+        if (current && current !== this.connectedToken) {
+          void this.connect();
+          return;
+        }
         refreshed = await this.opts.refreshToken();
       } catch {
         this.scheduleReconnect();
