@@ -95,7 +95,7 @@ class NotificationLog:
             description="Per-user notifications for WebSocket clients (resume window)",
         )
         try:
-            await self._js.stream_info(config.name)
+            await self._js.stream_info(self.stream)
             await self._js.update_stream(config)
         except NotFoundError:
             await self._js.add_stream(config)
@@ -171,7 +171,7 @@ class NotificationLog:
         consumer = config.name or ""
         try:
             info = await psub.consumer_info()
-            remaining = min(info.num_pending, limit)
+            remaining = min(info.num_pending or 0, limit)
             entries: list[StoredEntry] = []
             while remaining > 0:
                 batch = await self._fetch(psub, min(remaining, 256))

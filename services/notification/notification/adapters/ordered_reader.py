@@ -147,16 +147,17 @@ class _Session:
 
     async def _on_message(self, msg: Msg) -> None:
         reader = self._reader
-        status = msg.headers.get(Header.STATUS) if msg.headers else None
+        headers = msg.headers or {}
+        status = headers.get(Header.STATUS)
         if status == "100":
             if msg.reply:  # flow control: everything before it has been handled
                 await reader._nc.publish(msg.reply)
-            last = msg.headers.get(Header.LAST_CONSUMER) if msg.headers else None
+            last = headers.get(Header.LAST_CONSUMER)
             if last is not None and int(last) != self._expected - 1:
                 raise _Restart(f"heartbeat says consumer sequence {last}, handled {self._expected - 1}")
             return
         if status:
-            raise _Restart(f"consumer status {status} {msg.headers.get(Header.DESCRIPTION, '')}")
+            raise _Restart(f"consumer status {status} {headers.get(Header.DESCRIPTION, '')}")
         meta = msg.metadata
         if meta.sequence.consumer != self._expected:
             raise _Restart(f"gap: consumer sequence {meta.sequence.consumer}, expected {self._expected}")
