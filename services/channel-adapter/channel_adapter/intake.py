@@ -123,6 +123,8 @@ class WebhookIntake:
             return self._reject(platform, call, 400, "malformed_json", "the body must be a JSON object")
         account = await self._account_of(platform, call, payload)
         rejection = self._authenticate(platform, account, call)
+        if rejection is None and platform is Platform.INSTAGRAM:
+            rejection = await self._authenticate_every_entry(account, call, payload)
         if rejection is not None:
             return self._reject(platform, call, 401, rejection.value, _REJECTION_TEXT[rejection])
         outcomes = self._normalize(platform, account, call, payload)
@@ -182,6 +184,18 @@ class WebhookIntake:
         if platform is Platform.INSTAGRAM:
             return verify.verify_meta_signature(call.body, headers.get("x-hub-signature-256", ""), secret)
         return verify.verify_telegram_secret(headers.get("x-telegram-bot-api-secret-token", ""), secret)
+
+    async def _authenticate_every_entry(self, first: ChannelAccount, call: WebhookCall,
+                                        payload: dict[str, Any]) -> Rejection | None:
+        """A Meta batch is signed once; each IG account it names must trust that signature, or one seller's
+        app secret could vouch for messages injected into another seller's account."""
+        for key in set(norm.instagram_account_keys(payload)):
+            account = await self._directory.by_key(Platform.INSTAGRAM, key)
+            if account.id != first.id:
+                rejection = self._authenticate(Platform.INSTAGRAM, account, call)
+                if rejection is not None:
+                    return rejection
+        return None
 
     def _normalize(self, platform: Platform, account: ChannelAccount, call: WebhookCall,
                    payload: dict[str, Any]) -> list[norm.Outcome]:

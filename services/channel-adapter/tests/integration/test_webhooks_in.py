@@ -320,3 +320,21 @@ async def test_inbound_is_routed_to_the_seller_who_registered_the_account(gatewa
     assert accepted.status_code == 200
     message = (await inbound.wait_for(1))[0]
     assert message.user_id == me["id"] and message.account_id == instance
+
+
+async def test_an_instagram_batch_cannot_vouch_for_another_sellers_account(gateway, bus) -> None:
+    from .conftest import login
+
+    headers = await login(gateway)
+    victim = f"178414{uuid.uuid4().int % 10**11:011d}"
+    registered = await gateway.post("/seller-bot/channels", headers=headers, json={
+        "channel": "instagram", "account_key": victim,
+        "secrets": {"access_token": "victim-token", "app_secret": "victim-app-secret"}})
+    assert registered.status_code == 201, registered.text
+    forged = instagram_messages(account_id="17841400000000001")  # the env (default) account, signed below
+    forged["entry"] += instagram_messages(account_id=victim, messages=[("666", "injected")])["entry"]
+    body = encode(forged)
+    response = await gateway.post("/seller-bot/webhook/instagram", content=body,
+                                  headers=meta_headers(body, INSTAGRAM_APP_SECRET))
+    assert response.status_code == 401
+    assert await stream_count(bus, Subjects.INBOUND_ALL) == 0
