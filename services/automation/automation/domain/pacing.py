@@ -12,9 +12,3 @@ def human_delay(delay_seconds: float, rng: random.Random) -> float:
         return 0.0
     return max(0.05, rng.uniform(delay_seconds * (1 - JITTER), delay_seconds * (1 + JITTER)))
 
-
-def typing_pause(delay_seconds: float, rng: random.Random) -> float:
-    """Short pause inside one action (open a dialog, type, submit), scaled to the task's pace."""
-    if delay_seconds <= 0:
-        return 0.0
-    return rng.uniform(0.05, min(0.6, 0.15 * delay_seconds))

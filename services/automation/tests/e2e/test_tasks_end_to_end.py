@@ -106,3 +106,43 @@ async def test_invite_creators_stops_on_the_weekly_quota_as_partial_success(new_
     assert all(i["name"] == "Black Friday" and i["commission_rate"] == 12 and i["message"] == "Oi! Vamos colaborar?"
                for i in invites)
     assert state["quota_left"] == 0
+
+
+async def test_daily_caps_bound_the_actions_and_tasks_wait_outside_active_hours(
+        new_user, fresh_replica, automation, h) -> None:
+    client: httpx.AsyncClient = await new_user()
+    me = (await client.get("/auth/me")).json()["id"]
+    email = h.seller()
+    fresh_replica.seed(email, password="pw", code="222333", comments=8, replied_every=0)
+    capped = (await client.post("/bot/profiles", json={"name": "Capped", "login": email, "password": "pw",
+                                                       "daily_caps": {"reply_comments": 2}})).json()
+    assert (await client.post(f"/bot/profiles/{capped['id']}/verify", json={"code": "222333"})).json()[
+        "status"] == "verified"
+    assert (await client.post("/bot/start", json={})).status_code == 200
+    first = (await client.post("/bot/tasks", json={"task_type": "reply_comments", "profile_id": capped["id"],
+                                                   "config": {"max_replies": 10, "delay_seconds": 0}})).json()
+    done = await h.wait_task(client, first["id"], h.finished)
+    assert done["status"] == "completed" and done["progress_done"] == 2, done
+    assert len(fresh_replica.state(email)["received"]["comment_replies"]) == 2
+    # A second task of the capped profile, and one of a profile outside its active hours, both stay queued.
+    second = (await client.post("/bot/tasks", json={"task_type": "reply_comments", "profile_id": capped["id"],
+                                                    "config": {"max_replies": 10, "delay_seconds": 0}})).json()
+    sleepy = (await client.post("/bot/profiles", json={
+        "name": "Night", "login": email, "password": "pw", "timezone": "UTC",
+        "active_hours": _window_excluding_now()})).json()
+    assert (await client.post(f"/bot/profiles/{sleepy['id']}/verify", json={"code": "222333"})).json()[
+        "status"] == "verified"
+    later = (await client.post("/bot/tasks", json={"task_type": "reply_comments", "profile_id": sleepy["id"],
+                                                   "config": {"max_replies": 1, "delay_seconds": 0}})).json()
+    await automation.supervisor.workers[me]._fill()  # one scheduling pass, deterministically
+    for waiting in (second, later):
+        assert (await client.get(f"/bot/tasks/{waiting['id']}")).json()["status"] == "queued"
+    assert (await client.get("/bot/worker-status")).json()["queued_tasks"] == 2
+
+
+def _window_excluding_now() -> str:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC) + timedelta(hours=2)
+    end = start + timedelta(hours=1)
+    return f"{start:%H}:00-{end:%H}:00"
