@@ -146,3 +146,19 @@ def _window_excluding_now() -> str:
     start = datetime.now(UTC) + timedelta(hours=2)
     end = start + timedelta(hours=1)
     return f"{start:%H}:00-{end:%H}:00"
+
+
+async def test_use_ai_asks_the_chatbot_for_each_reply(new_user, fresh_replica, chatbot, h) -> None:
+    servicer, _ = chatbot
+    client: httpx.AsyncClient = await new_user()
+    email = h.seller()
+    profile = await h.verified_profile(client, fresh_replica, email, comments=3, replied_every=0)
+    assert (await client.post("/bot/start", json={})).status_code == 200
+    created = (await client.post("/bot/tasks", json={"task_type": "reply_comments", "profile_id": profile["id"],
+                                                     "config": {"use_ai": True, "delay_seconds": 0}})).json()
+    task = await h.wait_task(client, created["id"], h.finished)
+    assert task["status"] == "completed" and task["progress_done"] == 3, task
+    asked = [c for c in servicer.calls if c["contact_id"].startswith(f"tiktok_shop:{profile['id']}:comments:")]
+    replies = fresh_replica.state(email)["received"]["comment_replies"]
+    assert len(asked) == 3 and len(replies) == 3
+    assert all("já verificamos" in r["text"] for r in replies)
