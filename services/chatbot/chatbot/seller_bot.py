@@ -44,7 +44,7 @@ from chatbot.domain.prompt import system_prompt
 from chatbot.domain.responder import ReplyFacts, handoff_message, offline_reply
 from chatbot.domain.text import fold, split_questions, strip_accents
 from chatbot.domain.variants import assign_variant, instructions_for
-from chatbot.events.publisher import CHANNELS, ConversationEvents, timestamp
+from chatbot.events.publisher import ConversationEvents, channel_enum, timestamp
 from chatbot.metrics import (
     FALLBACKS,
     FAQ_CACHE,
@@ -477,7 +477,7 @@ class ProfessionalSellerBot:
         if self._events is None:
             raise RuntimeError("no event bus: cannot deliver")
         await self._events.reply(ev.OutboundReply(
-            reply_id=reply_id, user_id=conversation.user_id, channel=CHANNELS.get(conversation.channel, 0),
+            reply_id=reply_id, user_id=conversation.user_id, channel=channel_enum(conversation.channel),
             account_id=conversation.account_id, contact_id=conversation.contact_id,
             conversation_id=conversation.platform_conversation_id, text=reply,
             in_reply_to=[m.event_id for m in pending], produced_at=timestamp(utcnow()), sequence=sequence,
@@ -489,7 +489,7 @@ class ProfessionalSellerBot:
             return
         try:
             await self._events.handoff(ev.HandoffRequested(
-                event_id=f"handoff:{uuid.uuid4()}", user_id=row.user_id, channel=CHANNELS.get(row.channel, 0),
+                event_id=f"handoff:{uuid.uuid4()}", user_id=row.user_id, channel=channel_enum(row.channel),
                 account_id=row.account_id, contact_id=row.contact_id,
                 conversation_id=row.platform_conversation_id,
                 origin=ev.HANDOFF_ORIGIN_API if origin == "api" else ev.HANDOFF_ORIGIN_BOT,
@@ -505,7 +505,7 @@ class ProfessionalSellerBot:
         if self._events is None:
             return
         update = ev.ConversationUpdated(
-            event_id=f"updated:{uuid.uuid4()}", user_id=row.user_id, channel=CHANNELS.get(row.channel, 0),
+            event_id=f"updated:{uuid.uuid4()}", user_id=row.user_id, channel=channel_enum(row.channel),
             contact_id=row.contact_id, conversation_id=row.id, last_message=last_message[:500],
             intent=intent, stage=stage, handoff_state=state.value, updated_at=timestamp(utcnow()),
         )

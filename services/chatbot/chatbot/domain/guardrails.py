@@ -40,9 +40,9 @@ def ungrounded_claims(
             if amount in allowed_amounts:
                 problems.append(f"price {amount} belongs to another product, not {match.product.name}")
     allowed_stock = {p.stock for p in catalog.products}
-    for match in _STOCK.finditer(reply):
-        if int(match.group(1)) not in allowed_stock:
-            problems.append(f"stock {match.group(1)} is not in the catalog")
+    for stock in _STOCK.finditer(reply):
+        if int(stock.group(1)) not in allowed_stock:
+            problems.append(f"stock {stock.group(1)} is not in the catalog")
     folded_reply = fold(reply)
     sources = fold(_policy_text(catalog, settings))
     for topic, phrases in _POLICY_TOPICS.items():

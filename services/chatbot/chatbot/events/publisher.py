@@ -8,12 +8,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_messaging import EventBus, Subjects
 
-CHANNELS = {
+CHANNELS: dict[str, int] = {
     "whatsapp": ev.CHANNEL_WHATSAPP, "instagram": ev.CHANNEL_INSTAGRAM, "chatwoot": ev.CHANNEL_CHATWOOT,
     "telegram": ev.CHANNEL_TELEGRAM, "api": ev.CHANNEL_API, "tiktok_shop": ev.CHANNEL_TIKTOK_SHOP,
 }
-CHANNEL_NAMES = {value: name for name, value in CHANNELS.items()}
+CHANNEL_NAMES: dict[int, str] = {value: name for name, value in CHANNELS.items()}
 ORIGINS = {"bot": ev.HANDOFF_ORIGIN_BOT, "api": ev.HANDOFF_ORIGIN_API, "human_agent": ev.HANDOFF_ORIGIN_HUMAN_AGENT}
+
+
+def channel_enum(name: str) -> str:
+    """The proto enum value name of a channel ("whatsapp" -> "CHANNEL_WHATSAPP")."""
+    return f"CHANNEL_{name.upper()}" if name in CHANNELS else "CHANNEL_UNSPECIFIED"
 
 
 def channel_name(channel: int) -> str:
