@@ -21,12 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import websockets
 from api_gateway.auth.tokens import TokenIssuer, TokenKind
+from google.protobuf.message import Message
 from sellerbot.events.v1 import bot_events_pb2 as bot
 from sellerbot.events.v1 import conversation_events_pb2 as conv
 from sellerbot_devstack.servers import free_port, start_nats, wait_for_port
@@ -59,6 +62,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def latency_buckets(metrics_port: int) -> dict[float, float]:
+    """The service's delivery-latency histogram (event ts -> hand-off to gRPC), cumulative counts by bound."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    buckets: dict[float, float] = {}
+    for line in text.splitlines():
+        if line.startswith("notification_delivery_latency_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """Upper bound (seconds) of the bucket holding quantile q of the observations between two scrapes."""
+    bounds = sorted(after)
+    total = after[bounds[-1]] - before.get(bounds[-1], 0.0)
+    for bound in bounds:
+        if total and after[bound] - before.get(bound, 0.0) >= q * total:
+            return bound
+    return float("inf")
+
+
 def spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
     return subprocess.Popen([sys.executable, "-m", module], env=env, cwd=ROOT, stdout=handle,  # noqa: S603
@@ -88,29 +113,27 @@ async def receive(url: str, receiver: Receiver, ready: asyncio.Event, compressio
         receiver.closed = repr(exc)
 
 
-def event_for(n: int, user: str) -> tuple[str, object]:
+def event_for(n: int, user: str) -> tuple[str, Message]:
+    """A mix of the notification kinds, each stamped with `now` as its event time."""
     kind = n % 4
     if kind == 0:
-        event = bot.BotTaskEvent(user_id=user, task_id=f"t{n}", progress_done=n % 50, progress_total=50)
-        subject = Subjects.bot_task("progress")
-    elif kind == 1:
-        event = bot.BotTaskEvent(user_id=user, task_id=f"t{n}", duration_seconds=3.5)
-        event.result.update({"replied": n % 17})
-        subject = Subjects.bot_task("completed")
-    elif kind == 2:
-        event = conv.InboundMessage(user_id=user, channel=conv.CHANNEL_WHATSAPP, contact_id=f"whatsapp:55119{n:08d}",
-                                    contact_name="Cliente", text="Oi! Esse produto tem no tamanho M? Qual o prazo?")
-        subject = Subjects.inbound("whatsapp")
-        event.received_at.GetCurrentTime()
-        return subject, event
-    else:
-        event = conv.ReplyDelivered(user_id=user, channel=conv.CHANNEL_WHATSAPP, contact_id="whatsapp:5511",
-                                    reply_id=f"r{n}", delivered=True)
-        subject = Subjects.delivery("whatsapp")
-        event.at.GetCurrentTime()
-        return subject, event
-    event.at.GetCurrentTime()
-    return subject, event
+        task = bot.BotTaskEvent(user_id=user, task_id=f"t{n}", progress_done=n % 50, progress_total=50)
+        task.at.GetCurrentTime()
+        return Subjects.bot_task("progress"), task
+    if kind == 1:
+        done = bot.BotTaskEvent(user_id=user, task_id=f"t{n}", duration_seconds=3.5)
+        done.result.update({"replied": n % 17})
+        done.at.GetCurrentTime()
+        return Subjects.bot_task("completed"), done
+    if kind == 2:
+        inbound = conv.InboundMessage(user_id=user, channel=conv.CHANNEL_WHATSAPP, contact_id=f"whatsapp:55{n:09d}",
+                                      contact_name="Cliente", text="Oi! Esse produto tem no tamanho M? Qual o prazo?")
+        inbound.received_at.GetCurrentTime()
+        return Subjects.inbound("whatsapp"), inbound
+    sent = conv.ReplyDelivered(user_id=user, channel=conv.CHANNEL_WHATSAPP, contact_id="whatsapp:5511",
+                               reply_id=f"r{n}", delivered=True)
+    sent.at.GetCurrentTime()
+    return Subjects.delivery("whatsapp"), sent
 
 
 async def all_received(receivers: list[Receiver], expected: dict[int, int], deadline_seconds: float) -> None:
@@ -134,7 +157,7 @@ async def publish_at_rate(bus: EventBus, users: list[str], rate: float, seconds:
             await asyncio.sleep(delay)
         user = users[n % len(users)]
         subject, event = event_for(n, user)
-        task = asyncio.create_task(bus.publish(subject, event, f"bench:{n}", user))  # type: ignore[arg-type]
+        task = asyncio.create_task(bus.publish(subject, event, f"bench:{n}", user))
         pending.add(task)
         task.add_done_callback(pending.discard)
         sent[user] += 1
@@ -142,7 +165,7 @@ async def publish_at_rate(bus: EventBus, users: list[str], rate: float, seconds:
     return sent
 
 
-async def bench(args: argparse.Namespace) -> dict[str, object]:
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="sellerbot-notification-bench-"))
     nats_server = start_nats(work / "nats")
     grpc_port, metrics_port, gateway_port = free_port(), free_port(), free_port()
@@ -183,6 +206,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         await asyncio.sleep(2)
         connected = {"gateway": rss_kib(gateway.pid), "notification": rss_kib(service.pid)}
 
+        service_before = await asyncio.to_thread(latency_buckets, metrics_port)
         cpu_before = {"gateway": cpu_seconds(gateway.pid), "notification": cpu_seconds(service.pid),
                       "clients": cpu_seconds(os.getpid())}
         sent = await publish_at_rate(bus, users, args.rate, args.seconds)
@@ -192,6 +216,9 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         busy = {name: (cpu_seconds(p) - cpu_before[name]) / (time.monotonic() - started - connect_seconds - 2)
                 for name, p in (("gateway", gateway.pid), ("notification", service.pid), ("clients", os.getpid()))}
         load = os.getloadavg()[0]
+        service_after = await asyncio.to_thread(latency_buckets, metrics_port)
+        service_side = {f"p{int(q * 100)}_le_ms": bucket_quantile(service_before, service_after, q) * 1000
+                        for q in (0.5, 0.99)}
         await bus.close()
 
         latencies = sorted(x for r in receivers for x in r.latencies)
@@ -208,7 +235,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             "connect_seconds": connect_seconds, "publish_seconds": publish_seconds,
             "kib_per_connection": {name: (connected[name] - idle[name]) / args.clients for name in idle},
             "rss_mib": {name: connected[name] / 1024 for name in connected},
-            "cpu_cores_busy": busy, "load_average": load, "compression": args.compression,
+            "service_handoff": service_side, "cpu_cores_busy": busy, "load_average": load,
+            "compression": args.compression,
         }
     finally:
         for task in clients:
@@ -231,9 +259,11 @@ def ms(value: object) -> str:
     return f"{float(value):.1f}"  # type: ignore[arg-type]
 
 
-def write_section(result: dict[str, object], command: str) -> None:
+def write_section(result: dict[str, Any], command: str) -> None:
     per_conn, rss, busy = result["kib_per_connection"], result["rss_mib"], result["cpu_cores_busy"]
+    service = result["service_handoff"]
     assert isinstance(per_conn, dict) and isinstance(rss, dict) and isinstance(busy, dict)
+    assert isinstance(service, dict)
     p99 = float(result["p99_ms"])  # type: ignore[arg-type]
     verdict = "met" if p99 <= GOAL_P99_MS and result["lost"] == 0 else "NOT met"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
@@ -256,6 +286,8 @@ NOTIFICATIONS stream), the service's fan-out, gRPC and the gateway.
 | lost / duplicates / sockets closed | {result['lost']} / {result['duplicates']} / {result['closed']} |
 | latency p50 / p95 / **p99** / max | {ms(result['p50_ms'])} / {ms(result['p95_ms'])} / **{p99:.1f}** / \
 {ms(result['max_ms'])} ms |
+| of which inside the service (event ts → gRPC hand-off, histogram bucket bound) p50 / p99 | \
+≤ {service['p50_le_ms']:.0f} / ≤ {service['p99_le_ms']:.0f} ms |
 | memory per connection: gateway / service | {per_conn['gateway']:.1f} KiB / {per_conn['notification']:.1f} KiB |
 | RSS with every client connected: gateway / service | {rss['gateway']:.0f} MiB / {rss['notification']:.0f} MiB |
 | time to open {result['clients']:,} sockets (50 handshakes at a time) | {float(result['connect_seconds']):.1f} s |
@@ -263,6 +295,15 @@ NOTIFICATIONS stream), the service's fan-out, gRPC and the gateway.
 {busy['notification']:.2f} / {busy['clients']:.2f} |
 | machine load average (1 min) at the end; client compression | {float(result['load_average']):.1f}; \
 {result['compression']} |
+
+Reading it: the second latency row is measured inside the service (JetStream → translation →
+NOTIFICATIONS → fan-out → hand-off to the connection's gRPC stream); the rest is the gRPC stream per WebSocket
+and the gateway's send. The processes use a fraction of a core each (CPU row), so the latency is waiting, not
+work: on a 2-core machine shared with other benchmarks (load average row) every hop waits for a CPU, and the
+one-gRPC-stream-per-socket design pays a cross-thread gRPC completion per delivery. The next step, if the
+goal must hold on such a machine, is multiplexing: one upstream stream per user (or per gateway) shared by its
+tabs. {"Nothing was lost or duplicated." if not result["lost"] and not result["duplicates"] else
+       f"{result['lost']} deliveries were lost and {result['duplicates']} duplicated: see the table."}
 
 Command: `{command}`
 """)
