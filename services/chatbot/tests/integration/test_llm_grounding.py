@@ -101,3 +101,17 @@ async def test_faq_cache_answers_without_the_llm_and_is_invalidated_by_config(
     learned = await client.message(CONTACT + "8", "em quanto tempo voces enviam")
     assert learned.reply == "Enviamos em até 2 dias úteis pelos Correios."
     assert len(fake_llm.requests) == 1  # learned answer served from the cache
+
+
+async def test_prompt_variant_instructions_reach_the_llm_and_the_funnel_splits_by_variant(
+    chatbot_factory, fake_llm: OpenAIFake
+) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm)
+    await client.UpdateConfig(_patch({"prompt_variants": [
+        {"name": "emoji", "weight": 1, "instructions": "Use emojis e feche a venda."}]}))
+    await client.message(CONTACT, "me fala do produto X")
+    assert "Instruções de estilo: Use emojis e feche a venda." in fake_llm.requests[-1].body["messages"][0]["content"]
+    funnel = await client.GetFunnel(pb.GetFunnelRequest(period="1d"))
+    assert [b.key for b in funnel.per_prompt_variant] == ["emoji"]
+    listed = (await client.ListConversations(pb.ListConversationsRequest())).conversations
+    assert listed[0].prompt_variant == "emoji"
