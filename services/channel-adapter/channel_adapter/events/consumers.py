@@ -1,12 +1,16 @@
 """Durable JetStream consumers: replies and hand-offs from the chatbot go out to the platforms.
 
-One consumer handles messages one at a time in stream order, which keeps every contact's replies in the order
-they were produced; a failed delivery is dead-lettered (not naked), so it never overtakes later replies.
+A fetched batch is delivered concurrently across contacts but one reply at a time per contact, in stream
+order (a FIFO lock per contact), so each contact's replies leave in the order they were produced while a slow
+platform does not hold up other contacts of the batch. A failed delivery is dead-lettered (not naked), so it
+never overtakes later replies.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import structlog
 from sellerbot.events.v1 import conversation_events_pb2 as events
@@ -20,13 +24,37 @@ log = structlog.get_logger(__name__)
 OUTBOUND_DURABLE = "channel-adapter-outbound"
 HANDOFF_DURABLE = "channel-adapter-handoff"
 _OURS = {p.channel_enum for p in Platform}
+CONCURRENCY = 16
+
+
+class ContactLanes:
+    """One FIFO lock per contact, dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def lane(self, contact: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(contact, asyncio.Lock())
+        self._users[contact] = self._users.get(contact, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[contact] -= 1
+            if not self._users[contact]:
+                del self._users[contact], self._locks[contact]
 
 
 def start_consumers(bus: EventBus, delivery: ReplyDelivery, ack_wait_seconds: float) -> list[asyncio.Task[None]]:
+    lanes = ContactLanes()
+
     async def on_reply(reply: events.OutboundReply, meta: EventMeta) -> None:
         if reply.channel not in _OURS:  # api / tiktok_shop replies are delivered elsewhere
             return
-        outcome = await delivery.deliver(reply)
+        async with lanes.lane(f"{reply.channel}:{reply.account_id}:{reply.contact_id}"):
+            outcome = await delivery.deliver(reply)
         log.info("reply_handled", reply_id=reply.reply_id, delivered=outcome.delivered,
                  attempts=outcome.attempts, msg_id=meta.msg_id)
 
@@ -35,7 +63,8 @@ def start_consumers(bus: EventBus, delivery: ReplyDelivery, ack_wait_seconds: fl
 
     return [
         bus.consume(Subjects.OUTBOUND_ALL, OUTBOUND_DURABLE, events.OutboundReply, on_reply,
-                    stream=CONVERSATIONS, batch=8, ack_wait_seconds=ack_wait_seconds),
+                    stream=CONVERSATIONS, batch=CONCURRENCY, ack_wait_seconds=ack_wait_seconds,
+                    concurrency=CONCURRENCY),
         bus.consume(Subjects.HANDOFF_ALL, HANDOFF_DURABLE, events.HandoffRequested, on_handoff,
                     stream=CONVERSATIONS, batch=8, ack_wait_seconds=ack_wait_seconds),
     ]
