@@ -8,8 +8,10 @@ isolates this session's streams and subjects on a shared NATS.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -63,10 +65,51 @@ def nats_url(servers: Servers) -> str:
     return servers.nats_url
 
 
+# Namespaces tests and benchmarks make up: a short word and 8+ random hex digits ("t3f9...", "e2e...").
+TEST_STREAM = re.compile(r"^[a-z0-9]*[0-9a-f]{8,}_[A-Z_]+$")
+STALE_AFTER = timedelta(minutes=30)
+
+
+async def delete_test_streams(nats_url: str, prefix: str = "", older_than: timedelta | None = None) -> int:
+    """Delete test streams: those of one namespace (`prefix`), or every test stream older than `older_than`.
+
+    Streams reserve their max_bytes on the server, so leftovers of killed runs would fill a shared NATS."""
+    import nats
+
+    client = await nats.connect(nats_url, connect_timeout=3)
+    deleted = 0
+    try:
+        manager = client.jetstream()
+        now = datetime.now(UTC)
+        for info in await manager.streams_info():
+            name = info.config.name or ""
+            if prefix and not name.startswith(prefix):
+                continue
+            if not prefix and not TEST_STREAM.match(name):
+                continue
+            created = info.created
+            if older_than is not None and created is not None and now - created < older_than:
+                continue
+            await manager.delete_stream(name)
+            deleted += 1
+    finally:
+        await client.close()
+    return deleted
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_stale_test_streams(servers: Servers) -> None:
+    """Leftovers of interrupted runs; recent streams may belong to a run going on right now."""
+    asyncio.run(delete_test_streams(servers.nats_url, older_than=STALE_AFTER))
+
+
 @pytest.fixture
-def nats_namespace() -> str:
-    """A fresh namespace per test: its streams and subjects are invisible to every other test."""
-    return f"t{uuid.uuid4().hex[:12]}"
+def nats_namespace(servers: Servers) -> Iterator[str]:
+    """A fresh namespace per test: its streams and subjects are invisible to every other test,
+    and are deleted when the test ends."""
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    yield namespace
+    asyncio.run(delete_test_streams(servers.nats_url, prefix=f"{namespace}_"))
 
 
 @pytest.fixture
