@@ -21,6 +21,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 import structlog
@@ -91,50 +92,76 @@ def _control(kind: str, payload: dict[str, object] | None = None) -> _Frame:
     return _Frame(json.dumps({"id": None, "type": kind, "payload": payload or {}, "ts": ts}), kind, 0.0)
 
 
-class NotificationSession:
-    """One WebSocket: relay (gRPC -> outbox), writer (outbox -> socket), reader (client frames), expiry."""
+class UserFeed:
+    """One upstream Subscribe stream for a user's sockets on this gateway: tabs that ask for the same types and
+    do not resume share it (one gRPC stream per user instead of one per tab); a resuming socket gets a private
+    feed, since its replay is its own. The feed fans each frame out to its sockets' bounded outboxes."""
 
-    def __init__(self, websocket: WebSocket, state: GatewayState, claims: TokenClaims) -> None:
-        self.ws = websocket
-        self.state = state
-        self.claims = claims
-        self.connection_id = uuid.uuid4().hex
-        params = websocket.query_params
-        self.types = [t.strip() for t in params.get("types", "").split(",") if t.strip()]
-        self.last_id = params.get("last_event_id", "")
+    def __init__(self, state: GatewayState, user_id: str, types: list[str], last_id: str,
+                 registry: dict[tuple[str, str], UserFeed] | None, key: tuple[str, str]) -> None:
+        self.state, self.user_id, self.types, self.last_id = state, user_id, types, last_id
+        self.feed_id = uuid.uuid4().hex
+        self.sessions: set[NotificationSession] = set()
+        self.subscribed: _Frame | None = None
         self.max_pending = DEFAULT_MAX_PENDING
-        self.outbox: deque[_Frame] = deque()
-        self.ready = asyncio.Event()
+        self._registry, self._key = registry, key
+        self._task: asyncio.Task[None] | None = None
 
-    def enqueue(self, frame: _Frame) -> None:
-        if len(self.outbox) >= self.max_pending:
-            raise _Close(CLOSE_SLOW_CLIENT, f"slow client: {len(self.outbox)} notifications waiting "
-                         f"(limit {self.max_pending})", "slow_client")
-        self.outbox.append(frame)
-        self.ready.set()
+    def join(self, session: NotificationSession) -> None:
+        self.sessions.add(session)
+        session.max_pending = self.max_pending
+        if self.subscribed is not None:
+            session.offer(self.subscribed)  # the feed is live already: so is this socket
+        if self._task is None:
+            self._task = asyncio.create_task(self._relay())
 
-    async def relay(self) -> None:
+    def leave(self, session: NotificationSession) -> None:
+        self.sessions.discard(session)
+        if self.sessions:
+            return
+        if self._registry is not None and self._registry.get(self._key) is self:
+            del self._registry[self._key]
+        if self._task is not None:
+            self._task.cancel()
+
+    def _deliver(self, frame: _Frame) -> None:
+        for session in list(self.sessions):
+            session.offer(frame)
+
+    async def _relay(self) -> None:
+        try:
+            await self._stream()
+        except Exception as exc:  # the feed is over: every socket on it closes with the reason
+            close = exc if isinstance(exc, _Close) else _Close(1011, "internal error", "error")
+            if not isinstance(exc, _Close):
+                log.warning("notification_feed_failed", error=repr(exc), feed_id=self.feed_id)
+            if self._registry is not None and self._registry.get(self._key) is self:
+                del self._registry[self._key]
+            for session in list(self.sessions):
+                session.end(close)
+
+    async def _stream(self) -> None:
         stub = self.state.services.notification
-        announced = False
-        retry_until = 0.0
-        backoff = 0.2
+        retry_until, backoff = 0.0, 0.2
         while True:
-            request = pb.SubscribeRequest(user_id=self.claims.user_id, last_event_id=self.last_id,
-                                          types=self.types, connection_id=self.connection_id)
-            call = stub.Subscribe(request, metadata=user_metadata(self.claims.user_id))
+            request = pb.SubscribeRequest(user_id=self.user_id, last_event_id=self.last_id, types=self.types,
+                                          connection_id=self.feed_id)
+            call = stub.Subscribe(request, metadata=user_metadata(self.user_id))
             try:
                 async for batch in call:
                     retry_until, backoff = 0.0, 0.2
                     for note in batch.notifications:
                         if note.type == "subscribed":
+                            if self.subscribed is not None:
+                                continue  # a resubscription is invisible to the clients
                             self.max_pending = int(json.loads(note.payload_json).get("max_pending",
                                                                                      self.max_pending))
-                            if announced:
-                                continue  # a resubscription is invisible to the client
-                            announced = True
+                            for session in self.sessions:
+                                session.max_pending = self.max_pending
+                            self.subscribed = render(note)
                         if note.id:
                             self.last_id = note.id
-                        self.enqueue(render(note))
+                        self._deliver(render(note))
                 raise _Close(CLOSE_TRY_AGAIN_LATER, "notification stream ended", "service_unavailable")
             except grpc.aio.AioRpcError as error:
                 _raise_for_status(error)
@@ -143,11 +170,61 @@ class NotificationSession:
                 if now >= retry_until:
                     raise _Close(CLOSE_TRY_AGAIN_LATER, f"notification service unavailable ({error.code().name})",
                                  "service_unavailable") from error
-                log.info("notification_resubscribe", connection_id=self.connection_id, code=error.code().name)
+                log.info("notification_resubscribe", feed_id=self.feed_id, code=error.code().name)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
             finally:
                 call.cancel()
+
+
+def _feed_for(websocket: WebSocket, state: GatewayState, claims: TokenClaims) -> UserFeed:
+    params = websocket.query_params
+    types = sorted({t.strip() for t in params.get("types", "").split(",") if t.strip()})
+    last_id = params.get("last_event_id", "")
+    key = (claims.user_id, ",".join(types))
+    if last_id:
+        return UserFeed(state, claims.user_id, types, last_id, None, key)
+    registry: dict[tuple[str, str], UserFeed] | None = getattr(websocket.app.state, "notification_feeds", None)
+    if registry is None:
+        registry = {}
+        websocket.app.state.notification_feeds = registry
+    feed = registry.get(key)
+    if feed is None:
+        feed = registry[key] = UserFeed(state, claims.user_id, types, "", registry, key)
+    return feed
+
+
+class NotificationSession:
+    """One WebSocket: its feed fills the outbox; writer (outbox -> socket), reader (client frames), expiry."""
+
+    def __init__(self, websocket: WebSocket, claims: TokenClaims) -> None:
+        self.ws = websocket
+        self.claims = claims
+        self.connection_id = uuid.uuid4().hex
+        self.max_pending = DEFAULT_MAX_PENDING
+        self.outbox: deque[_Frame] = deque()
+        self.ready = asyncio.Event()
+        self.ended: asyncio.Future[_Close] = asyncio.get_running_loop().create_future()
+
+    def enqueue(self, frame: _Frame) -> None:
+        if len(self.outbox) >= self.max_pending:
+            raise _Close(CLOSE_SLOW_CLIENT, f"slow client: {len(self.outbox)} notifications waiting "
+                         f"(limit {self.max_pending})", "slow_client")
+        self.outbox.append(frame)
+        self.ready.set()
+
+    def offer(self, frame: _Frame) -> None:
+        """From the feed: never raises, a full outbox ends this socket only."""
+        if self.ended.done():
+            return
+        try:
+            self.enqueue(frame)
+        except _Close as close:
+            self.end(close)
+
+    def end(self, close: _Close) -> None:
+        if not self.ended.done():
+            self.ended.set_result(close)
 
     async def write(self) -> None:
         while True:
@@ -177,20 +254,26 @@ class NotificationSession:
         await asyncio.sleep(max(0.0, (self.claims.expires_at - datetime.now(UTC)).total_seconds()))
         raise _Close(CLOSE_UNAUTHORIZED, "token expired", "token_expired")
 
-    async def run(self) -> None:
-        tasks = [asyncio.create_task(job()) for job in (self.relay, self.write, self.read, self.expire)]
+    async def run(self, feed: UserFeed) -> None:
+        tasks = [asyncio.create_task(job()) for job in (self.write, self.read, self.expire)]
         close: _Close | None = None
+        feed.join(self)
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            error = next(iter(done)).exception()
-            if isinstance(error, _Close):
-                close = error
-            elif isinstance(error, WebSocketDisconnect):
-                WS_CLOSED.labels("client").inc()
-            elif error is not None:
-                log.warning("notification_socket_failed", error=repr(error), connection_id=self.connection_id)
-                close = _Close(1011, "internal error", "error")
+            waiters: list[asyncio.Future[Any]] = [*tasks, self.ended]
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            if self.ended in done:
+                close = self.ended.result()
+            else:
+                error = next(iter(done)).exception()
+                if isinstance(error, _Close):
+                    close = error
+                elif isinstance(error, WebSocketDisconnect):
+                    WS_CLOSED.labels("client").inc()
+                elif error is not None:
+                    log.warning("notification_socket_failed", error=repr(error), connection_id=self.connection_id)
+                    close = _Close(1011, "internal error", "error")
         finally:
+            feed.leave(self)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -233,6 +316,6 @@ async def notifications(websocket: WebSocket) -> None:
         return
     WS_CONNECTIONS.inc()
     try:
-        await NotificationSession(websocket, state, claims).run()
+        await NotificationSession(websocket, claims).run(_feed_for(websocket, state, claims))
     finally:
         WS_CONNECTIONS.dec()

@@ -80,6 +80,7 @@ async def test_every_tab_of_a_user_receives_each_event_exactly_once(stack: Any) 
         assert [n["payload"]["task_id"] for n in tab.notifications] == expected
         assert tab.ids == tabs[0].ids  # the same ids on every tab: one stored notification each
     assert tabs[0].notifications[3]["payload"] == {"task_id": "t3", "done": 3, "total": 20}
+    assert replica.hub.connections == 1  # the tabs share one upstream subscription on this gateway
 
 
 async def test_chatbot_events_become_chatbot_notifications(stack: Any) -> None:

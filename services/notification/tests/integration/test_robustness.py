@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import websockets
+from api_gateway.api.routes.ws import WS_CLOSED
 from sellerbot.events.v1 import bot_events_pb2 as bot
 from sellerbot.events.v1 import conversation_events_pb2 as conv
 from sellerbot_devstack.servers import free_port
@@ -76,11 +77,13 @@ async def test_a_slow_client_is_closed_with_a_reason_while_the_others_keep_up(st
     fast = await gateway.connect(user)
     slow = await _slow_socket(gateway.url(stack.token(user)))
     slow.transport.pause_reading()
-    await stack.wait_until(lambda: replica.hub.connections == 2, what="both subscribed")
+    feeds = gateway.server.config.app.state.notification_feeds
+    await stack.wait_until(lambda: len(feeds[(user, "")].sessions) == 2, what="both tabs on the user's feed")
+    slow_closes = WS_CLOSED.labels("slow_client")._value.get()
 
     text = "x" * 20_000  # big frames fill the socket buffers quickly (the slow client has no compression)
     sent = 0
-    while replica.hub.connections == 2:
+    while WS_CLOSED.labels("slow_client")._value.get() == slow_closes:
         assert sent < 1000, "the slow client was never cut off"
         for _ in range(25):
             event = conv.InboundMessage(user_id=user, channel=conv.CHANNEL_API, contact_id=f"api:{sent}", text=text)
@@ -98,3 +101,4 @@ async def test_a_slow_client_is_closed_with_a_reason_while_the_others_keep_up(st
     await fast.wait_for(sent)
     assert [n["payload"]["contact_id"] for n in fast.notifications] == [f"api:{n}" for n in range(sent)]
     assert fast.ws.close_code is None
+    assert replica.hub.connections == 1  # the fast tab's (shared) upstream subscription is untouched
