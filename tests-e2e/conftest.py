@@ -3,6 +3,7 @@ ports, against this machine's real PostgreSQL, Redis and NATS, with local fakes 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sellerbot_devstack.pytest_plugin import delete_test_streams
 from sellerbot_devstack.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +64,7 @@ def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: py
                                              "evolution", "seller_center")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
     admin_email = f"e2e-{uuid.uuid4().hex[:8]}@sellerbot.test"
+    namespace = f"e2e{uuid.uuid4().hex[:10]}"
     evolution_url = f"http://127.0.0.1:{ports['evolution']}"
     seller_center_url = f"http://127.0.0.1:{ports['seller_center']}"
     env.update({
@@ -70,7 +73,7 @@ def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: py
         "DATABASE_URL": postgres_url,
         "REDIS_URL": redis_url,
         "NATS_URL": nats_url,
-        "NATS_NAMESPACE": f"e2e{uuid.uuid4().hex[:10]}",
+        "NATS_NAMESPACE": namespace,
         "GATEWAY_PORT": str(ports["gateway"]),
         "ADMIN_EMAIL": admin_email,
         "ADMIN_PASSWORD": "e2e-admin-password",
@@ -110,3 +113,4 @@ def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: py
     _stop(launcher)
     for fake in fakes:
         _stop(fake)
+    asyncio.run(delete_test_streams(nats_url, prefix=f"{namespace}_"))
