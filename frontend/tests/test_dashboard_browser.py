@@ -1,22 +1,22 @@
-"""The built dashboard in real Chromium, served by a real gateway process: a seller logs in through the form,
+"""The built dashboard in real Chromium, served by the real gateway over HTTP: a seller logs in through the form,
 sees the Automação tab, reads the API's JSON error when a service is down, switches tabs and logs out."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
+import uvicorn
+from api_gateway.main import create_app
+from api_gateway.settings import GatewaySettings
 from playwright.async_api import async_playwright, expect
 from sellerbot_devstack.servers import free_port
 
 FRONTEND = Path(__file__).resolve().parents[1]
-ROOT = FRONTEND.parent
 DIST = FRONTEND / "dist"
 ADMIN_EMAIL = "seller@dashboard.test"
 ADMIN_PASSWORD = "dashboard-pass-123"
@@ -24,6 +24,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
+# Generous waits: the machine running `make test` is shared by several suites on 2 cores.
+expect.set_options(timeout=20_000)
 
 
 def _ensure_dist() -> None:
@@ -35,42 +37,31 @@ def _ensure_dist() -> None:
 
 
 @pytest.fixture
-def gateway_url(tmp_path: Path, nats_url: str) -> Iterator[str]:
-    """A gateway process serving frontend/dist; no service listens at its gRPC addresses (503 answers)."""
+async def gateway_url(tmp_path: Path, nats_url: str) -> AsyncIterator[str]:
+    """The gateway app served by uvicorn in this test's event loop, serving frontend/dist; no service listens
+    at its gRPC addresses (503 answers). In-process: a second interpreter importing the gateway can take a
+    minute on a busy 2-core machine."""
     _ensure_dist()
+    settings = GatewaySettings(  # type: ignore[call-arg]
+        _env_file=None, database_url="", data_dir=tmp_path, redis_url="", nats_url=nats_url,
+        jwt_secret="dashboard-test-secret-" + "x" * 32, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD,
+        frontend_dist=str(DIST), rate_limit_api="1000/minute", service_metrics_urls="", grpc_timeout_seconds=2.0,
+        automation_grpc_addr=f"127.0.0.1:{free_port()}", chatbot_grpc_addr=f"127.0.0.1:{free_port()}",
+        channel_adapter_grpc_addr=f"127.0.0.1:{free_port()}", notification_grpc_addr=f"127.0.0.1:{free_port()}",
+    )
     port = free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port), "DATA_DIR": str(tmp_path), "DATABASE_URL": "",
-        "REDIS_URL": "", "NATS_URL": nats_url, "JWT_SECRET": "dashboard-test-secret-" + "x" * 32,
-        "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD, "FRONTEND_DIST": str(DIST),
-        "RATE_LIMIT_API": "1000/minute", "SERVICE_METRICS_URLS": "", "GRPC_TIMEOUT_SECONDS": "2",
-        **{name: f"127.0.0.1:{free_port()}" for name in (
-            "AUTOMATION_GRPC_ADDR", "CHATBOT_GRPC_ADDR", "CHANNEL_ADAPTER_GRPC_ADDR", "NOTIFICATION_GRPC_ADDR")},
-    }
-    log = (tmp_path / "gateway.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "api_gateway"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None))
+    serving = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert not serving.done(), f"gateway stopped during start-up: {serving.exception() if serving.done() else ''}"
+        assert time.monotonic() < deadline, "gateway did not start within 60 s"
+        await asyncio.sleep(0.05)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (tmp_path / "gateway.log").read_text()[-4000:]
-            try:
-                if httpx.get(f"{url}/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "gateway did not serve the dashboard within 60 s"
-            time.sleep(0.1)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        server.should_exit = True
+        await asyncio.wait_for(serving, 30)
 
 
 async def test_seller_logs_in_sees_api_errors_switches_tabs_and_logs_out(gateway_url: str) -> None:
@@ -78,6 +69,7 @@ async def test_seller_logs_in_sees_api_errors_switches_tabs_and_logs_out(gateway
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(locale="pt-BR")
+            page.set_default_timeout(30_000)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(gateway_url)
