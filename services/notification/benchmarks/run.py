@@ -265,6 +265,8 @@ def write_section(result: dict[str, Any], command: str) -> None:
     assert isinstance(per_conn, dict) and isinstance(rss, dict) and isinstance(busy, dict)
     assert isinstance(service, dict)
     p99 = float(result["p99_ms"])  # type: ignore[arg-type]
+    integrity = ("Nothing was lost or duplicated." if not result["lost"] and not result["duplicates"] else
+                 f"{result['lost']} deliveries were lost and {result['duplicates']} duplicated.")
     verdict = "met" if p99 <= GOAL_P99_MS and result["lost"] == 0 else "NOT met"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(f"""## notification: /ws/notifications fan-out
@@ -297,13 +299,13 @@ NOTIFICATIONS stream), the service's fan-out, gRPC and the gateway.
 {result['compression']} |
 
 Reading it: the second latency row is measured inside the service (JetStream → translation →
-NOTIFICATIONS → fan-out → hand-off to the connection's gRPC stream); the rest is the gRPC stream per WebSocket
-and the gateway's send. The processes use a fraction of a core each (CPU row), so the latency is waiting, not
-work: on a 2-core machine shared with other benchmarks (load average row) every hop waits for a CPU, and the
-one-gRPC-stream-per-socket design pays a cross-thread gRPC completion per delivery. The next step, if the
-goal must hold on such a machine, is multiplexing: one upstream stream per user (or per gateway) shared by its
-tabs. {"Nothing was lost or duplicated." if not result["lost"] and not result["duplicates"] else
-       f"{result['lost']} deliveries were lost and {result['duplicates']} duplicated: see the table."}
+NOTIFICATIONS → fan-out → hand-off to the user's gRPC stream); the rest is gRPC and the gateway's per-socket
+send. The gateway keeps one upstream stream per user (shared by the user's tabs), so the service holds
+{int(result['users'])} subscriptions for {int(result['clients']):,} sockets. The processes use a fraction of a
+core each (CPU row): the latency is waiting, not work. On this 2-core machine, shared with other teams'
+benchmarks and tests (load average row), every hop (NATS, service, gRPC completion thread, gateway, client)
+waits for a CPU; measure on an otherwise idle machine before reading the p99 as the service's own.
+{integrity}
 
 Command: `{command}`
 """)
