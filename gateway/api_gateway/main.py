@@ -115,6 +115,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     if (dist / "index.html").is_file():
         app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
     # ws/notifications: a span per WebSocket frame would cost more than the relay itself.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health,ws/notifications")
+    # One server span per request: the per-message ASGI send/receive spans cost more than they tell.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health,ws/notifications",
+                                       exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
     return app

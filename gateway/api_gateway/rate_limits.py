@@ -1,6 +1,7 @@
 """Rate limits of the seed (webhooks per IP, API per IP, bot start/stop per user) with the `limits` library.
 
-Counts live in Redis so gateway replicas share them; when Redis is unreachable the gateway falls back to an
+Counts live in Redis so gateway replicas share them (sliding-window counters: two keys per client
+instead of a sorted set of every hit, so the check costs one cheap round trip); when Redis is unreachable the gateway falls back to an
 in-process window (logged and counted in `gateway_rate_limit_backend_fallback_total`).
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from prometheus_client import Counter
 
 log = structlog.get_logger(__name__)
@@ -41,8 +42,8 @@ class Limit:
 
 class RateLimiter:
     def __init__(self, primary: Storage | None) -> None:
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._primary = MovingWindowRateLimiter(primary) if primary is not None else None
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._primary = SlidingWindowCounterRateLimiter(primary) if primary is not None else None
 
     @property
     def backend(self) -> str:
