@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import time
 from typing import Any
 
@@ -30,20 +29,26 @@ CONTEXT_PREFIX = "chatbot:context:"
 SESSION_PREFIX = "chatbot:session:"
 CONTEXT_TTL_SECONDS = 30 * 60
 SESSION_TTL_SECONDS = 60 * 60
-SCAN_COUNT = 5000
-MGET_CHUNK = 1000
+SCAN_COUNT = 20_000
+MGET_CHUNK = 10_000
 
 
 def scoped_contact_id(user_id: str, contact_id: str) -> str:
     return f"{user_id}:{contact_id}"
 
 
-_UPDATED_AT = re.compile(r'"updated_at": "([^"]*)"')
+_UPDATED_AT = '"updated_at": "'
+_UPDATED_AT_BYTES = _UPDATED_AT.encode()
+Raw = str | bytes
 
 
-def _updated_at(raw: str) -> str:
-    match = _UPDATED_AT.search(raw)
-    return match.group(1) if match else ""
+def _updated_at(raw: Raw) -> Raw:
+    """The ISO time after `"updated_at": "` without decoding the JSON (bytes from Redis, str from memory)."""
+    if isinstance(raw, bytes):
+        at = raw.find(_UPDATED_AT_BYTES)
+        return raw[at + 15:at + 47] if at >= 0 else b""
+    at = raw.find(_UPDATED_AT)
+    return raw[at + 15:at + 47] if at >= 0 else ""
 
 
 def _glob_escape(value: str) -> str:
@@ -172,7 +177,7 @@ class ContextStore:
             self._dirty.discard(key)
             self._deleted.add(key)
 
-    async def _scan_values(self, prefix: str) -> list[tuple[str, str]]:
+    async def _scan_values(self, prefix: str) -> list[tuple[str, Raw]]:
         if not self._degraded:
             try:
                 return await self._redis_scan_values(prefix)
@@ -182,7 +187,7 @@ class ContextStore:
         now = time.monotonic()
         return [(k, v) for k, (exp, v) in list(self._memory.items()) if k.startswith(prefix) and exp > now]
 
-    async def _redis_scan_values(self, prefix: str) -> list[tuple[str, str]]:
+    async def _redis_scan_values(self, prefix: str) -> list[tuple[str, Raw]]:
         keys: list[bytes] = []
         async for key in self._redis.scan_iter(match=_glob_escape(prefix) + "*", count=SCAN_COUNT):
             keys.append(key)
@@ -192,11 +197,9 @@ class ContextStore:
             for start in range(0, len(keys), MGET_CHUNK):
                 pipe.mget(keys[start:start + MGET_CHUNK])
             chunks = await pipe.execute()
-        found: list[tuple[str, str]] = []
-        for key, raw in zip(keys, (v for chunk in chunks for v in chunk), strict=True):
-            if raw is not None:  # expired between SCAN and MGET
-                found.append((key.decode(), raw.decode()))
-        return found
+        values = (v for chunk in chunks for v in chunk)
+        # Expired between SCAN and MGET: skipped. Values stay bytes (json.loads takes them).
+        return [(key.decode(), raw) for key, raw in zip(keys, values, strict=True) if raw is not None]
 
     def _memory_get(self, key: str) -> str | None:
         entry = self._memory.get(key)
