@@ -25,7 +25,7 @@ class Notice:
 
 
 class SubscriptionEnded(Exception):
-    """The subscription cannot continue: `slow` (queue overflow) or `stopping` (replica shutdown)."""
+    """The subscription cannot continue: `slow` (queue overflow) or `unavailable` (history unreadable)."""
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
@@ -125,11 +125,6 @@ class SubscriptionHub:
             if was_running and subscription.ended is not None:
                 newly_slow.append(subscription)
         return newly_slow
-
-    def end_all(self, reason: SubscriptionEnded) -> None:
-        for subs in self._by_user.values():
-            for subscription in subs:
-                subscription.end(reason)
 
     @property
     def connections(self) -> int:

@@ -1,7 +1,7 @@
 """NotificationService over gRPC: Subscribe (resume, then live) and GetConnectionStats.
 
 Maps the domain's outcomes to status codes in one place: unknown type or malformed id -> INVALID_ARGUMENT,
-slow subscriber -> RESOURCE_EXHAUSTED, replica stopping -> UNAVAILABLE.
+slow subscriber -> RESOURCE_EXHAUSTED, history unreadable -> UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ MAX_BATCH = 100  # notifications per gRPC message when several are waiting
 
 _END_STATUS = {
     "slow": grpc.StatusCode.RESOURCE_EXHAUSTED,
-    "stopping": grpc.StatusCode.UNAVAILABLE,
     "unavailable": grpc.StatusCode.UNAVAILABLE,
 }
 
