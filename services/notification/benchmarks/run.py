@@ -301,10 +301,10 @@ NOTIFICATIONS stream), the service's fan-out, gRPC and the gateway.
 Reading it: the second latency row is measured inside the service (JetStream → translation →
 NOTIFICATIONS → fan-out → hand-off to the user's gRPC stream); the rest is gRPC and the gateway's per-socket
 send. The gateway keeps one upstream stream per user (shared by the user's tabs), so the service holds
-{int(result['users'])} subscriptions for {int(result['clients']):,} sockets. The processes use a fraction of a
-core each (CPU row): the latency is waiting, not work. On this 2-core machine, shared with other teams'
-benchmarks and tests (load average row), every hop (NATS, service, gRPC completion thread, gateway, client)
-waits for a CPU; measure on an otherwise idle machine before reading the p99 as the service's own.
+{int(result['users'])} subscriptions for {int(result['clients']):,} sockets. The latency depends on what else
+runs on this 2-core machine (other teams' tests and benchmarks share it): every hop (NATS, service, gRPC
+completion thread, gateway, client) waits for a CPU when it is busy, so compare the load-average row before
+comparing runs; the CPU row is what the processes themselves need.
 {integrity}
 
 Command: `{command}`
