@@ -9,6 +9,8 @@ Close codes: 4401 missing/forged/expired token, also when the token expires whil
 reconnect); 4400 bad subscription (unknown type, malformed last_event_id); 4429 slow client (too many frames
 waiting); 1013 notification service unavailable (reconnect later with last_event_id). When the service's
 stream breaks (a replica restarts) the gateway resubscribes from the last relayed id without closing.
+
+A user's tabs on this gateway share one upstream stream (`UserFeed`); each socket keeps its own bounded outbox.
 """
 
 from __future__ import annotations
