@@ -1,0 +1,177 @@
+"""CPU cost of one turn and of one listing, measured with `time.process_time()` (not wall clock), so the
+numbers mean something on a shared, loaded machine.
+
+The service runs in this process (its own PostgreSQL database, Redis, NATS namespace); the OpenAI-compatible
+fake runs in another process (its CPU is not counted, nor is PostgreSQL's, Redis's or NATS's).
+
+- turn: `InboundPipeline.handle` for one inbound event (inbox write, debounce 0) until the reply is published
+  and the turn recorded; half the turns take the LLM path (OpenAI SDK to the 0 ms fake), half are answered
+  offline (greetings / FAQ), as in `run.py`'s pipeline benchmark;
+- listing: `ListConversations` over N live contexts (SCAN + pipelined MGET, the newest 200 returned), called
+  on the servicer in-process (no gRPC transport).
+
+    .venv/bin/python services/chatbot/benchmarks/cpu.py [--turns 300] [--contexts 10000] [--profile turn|listing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+sys.path.insert(0, os.path.dirname(__file__))
+from run import _context, _drop, _fresh_database  # noqa: E402
+
+import redis.asyncio as aioredis  # noqa: E402
+from chatbot.adapters.context_store import CONTEXT_PREFIX  # noqa: E402
+from chatbot.main import start  # noqa: E402
+from chatbot.settings import ServiceSettings  # noqa: E402
+from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
+from sellerbot.chatbot.v1 import chatbot_pb2 as pb  # noqa: E402
+from sellerbot.events.v1 import conversation_events_pb2 as ev  # noqa: E402
+from sellerbot_devstack.servers import find_or_start, free_port, wait_for_port  # noqa: E402
+from sellerbot_messaging import EventMeta  # noqa: E402
+
+QUESTIONS = ["Qual o preço do produto X?", "tem o produto X no estoque?", "aceita pix?", "oi, tudo bem?",
+             "qto custa o produto x", "vcs entregam em bh?"]
+
+
+class _Context:
+    """The bits of a grpc.aio context the servicer reads."""
+
+    def __init__(self, user_id: str) -> None:
+        self._metadata = (("x-user-id", user_id),)
+
+    def invocation_metadata(self) -> Any:
+        return self._metadata
+
+
+async def measure(args: argparse.Namespace) -> dict[str, float]:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    servers = find_or_start()
+    fake_port = free_port()
+    fake = subprocess.Popen([sys.executable, "-m", "sellerbot_fakes.openai_fake", "--port", str(fake_port)])
+    database_url = await _fresh_database(servers.postgres_url)
+    namespace = f"cpu{uuid.uuid4().hex[:8]}"
+    settings = ServiceSettings(  # type: ignore[call-arg]
+        _env_file=None, database_url=database_url, redis_url=servers.redis_url, nats_url=servers.nats_url,
+        nats_namespace=namespace, chatbot_grpc_addr="127.0.0.1:0",
+        openai_base_url=f"http://127.0.0.1:{fake_port}/v1", openai_api_key="cpu-key", openai_model="fake-0ms",
+        chatbot_idle_sweep_seconds=3600,
+    )
+    wait_for_port("127.0.0.1", fake_port, 30)
+    service = await start(settings)
+    results: dict[str, float] = {}
+    try:
+        results.update(await _turns(service, args))
+        results.update(await _listing(service, servers.redis_url, args))
+    finally:
+        await service.stop()
+        fake.terminate()
+        fake.wait(15)
+        await _drop(servers.postgres_url, database_url, servers.nats_url, namespace)
+        servers.stop()
+    return results
+
+
+async def _turns(service: Any, args: argparse.Namespace) -> dict[str, float]:
+    from chatbot.grpc_api.servicer import ChatbotServicer  # noqa: F401 - warm imports
+
+    bot, pipeline = service.bot, service.pipeline
+    user_id = f"cpu-{uuid.uuid4().hex[:6]}"
+    profiles = bot.profiles
+    await profiles.update_config(user_id, {"debounce": {"window_seconds": 0, "max_wait_seconds": 0},
+                                           "faq_cache": {"learn": False}})
+    from chatbot.domain.catalog import Product
+    from decimal import Decimal
+    await bot.repository.upsert_product(user_id, Product(id="", sku="X", name="Produto X", price=Decimal("49.90"),
+                                                         stock=100))
+    await profiles.invalidate(user_id, forget_learned=False)
+
+    async def one(i: int, contacts: int) -> None:
+        ts = Timestamp()
+        ts.FromDatetime(datetime.now(UTC))
+        event_id = f"whatsapp:cpu:{uuid.uuid4().hex}"
+        event = ev.InboundMessage(event_id=event_id, user_id=user_id, channel=ev.CHANNEL_WHATSAPP,
+                                  contact_id=f"whatsapp:5511{i % contacts:09d}", text=QUESTIONS[i % len(QUESTIONS)],
+                                  platform_timestamp=ts)
+        await pipeline.handle(event, EventMeta("conversations.inbound.whatsapp", event_id, 1, i, {}))
+        await pipeline.idle()
+
+    for i in range(20):  # warm up: connections, caches, code paths
+        await one(i, 10_000)
+    turns = args.turns
+    contacts = max(turns // 2, 1)
+    profiler = cProfile.Profile(time.process_time) if args.profile == "turn" else None
+    started = time.process_time()
+    if profiler:
+        profiler.enable()
+    for i in range(turns):
+        await one(i + 1000, contacts)
+    if profiler:
+        profiler.disable()
+    cpu = time.process_time() - started
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    return {"turn_cpu_ms": cpu / turns * 1000, "turns": turns}
+
+
+async def _listing(service: Any, redis_url: str, args: argparse.Namespace) -> dict[str, float]:
+    from chatbot.grpc_api.servicer import ChatbotServicer
+    from chatbot.reports import Reports
+
+    user_id = f"lister-{uuid.uuid4().hex[:6]}"
+    raw = aioredis.Redis.from_url(redis_url)
+    async with raw.pipeline(transaction=False) as pipe:
+        for i in range(args.contexts):
+            pipe.set(f"{CONTEXT_PREFIX}{user_id}:whatsapp:55119{i:08d}", json.dumps(_context(i)), ex=300)
+        await pipe.execute()
+    servicer = ChatbotServicer(service.bot, Reports(service.bot.repository))
+    request = pb.ListConversationsRequest(limit=200)
+    context = _Context(user_id)
+    for _ in range(2):
+        response = await servicer.ListConversations(request, context)
+        assert len(response.conversations) == 200
+    runs = 10
+    profiler = cProfile.Profile(time.process_time) if args.profile == "listing" else None
+    started = time.process_time()
+    if profiler:
+        profiler.enable()
+    for _ in range(runs):
+        await servicer.ListConversations(request, context)
+    if profiler:
+        profiler.disable()
+    cpu = time.process_time() - started
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    keys = [k async for k in raw.scan_iter(match=f"{CONTEXT_PREFIX}{user_id}:*", count=10_000)]
+    for start_at in range(0, len(keys), 5000):
+        await raw.delete(*keys[start_at:start_at + 5000])
+    await raw.aclose()
+    return {"listing_cpu_ms": cpu / runs * 1000, "contexts": args.contexts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--contexts", type=int, default=10_000)
+    parser.add_argument("--profile", choices=["turn", "listing", ""], default="")
+    args = parser.parse_args()
+    results = asyncio.run(measure(args))
+    print(json.dumps(results, indent=1), flush=True)
+
+
+if __name__ == "__main__":
+    main()
