@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatbot.adapters.tables import (
     ConfigVersionRow,
@@ -96,9 +96,55 @@ def _inbound_row(
     )
 
 
+# The turn's hot path (receive, load_turn, handoff_state, complete_turn, current_conversation) uses Core
+# statements on a plain connection: the ORM's identity map, unit of work and per-statement ORM compilation
+# cost more CPU than the statements themselves. Conversations come back as transient ConversationRow
+# objects (same attributes, no session), exactly what the ORM paths returned after commit.
+_CONVERSATIONS = ConversationRow.__table__
+_MESSAGES = MessageRow.__table__
+_CONVERSATION_COLUMNS = [c.key for c in _CONVERSATIONS.columns]
+_MESSAGE_COLUMNS = [c.key for c in _MESSAGES.columns]
+_SELECT_CURRENT = (
+    select(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.user_id == bindparam("p_user"), _CONVERSATIONS.c.contact_id == bindparam("p_contact"),
+           _CONVERSATIONS.c.archived.is_(False))
+    .order_by(_CONVERSATIONS.c.created_at.desc()).limit(1)
+)
+_SELECT_BY_ID = select(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("p_id"))
+_SELECT_SEEN = select(_MESSAGES.c.id).where(_MESSAGES.c.user_id == bindparam("p_user"),
+                                            _MESSAGES.c.event_id == bindparam("p_event"))
+_SELECT_PENDING = (
+    select(_MESSAGES.c.id, _MESSAGES.c.event_id, _MESSAGES.c.text, _MESSAGES.c.platform_timestamp,
+           _MESSAGES.c.created_at)
+    .where(_MESSAGES.c.conversation_id == bindparam("p_id"), _MESSAGES.c.direction == "in",
+           _MESSAGES.c.status == "pending")
+    .order_by(_MESSAGES.c.platform_timestamp, _MESSAGES.c.created_at)
+)
+_SELECT_HANDOFF_STATE = select(_CONVERSATIONS.c.handoff_state).where(_CONVERSATIONS.c.id == bindparam("p_id"))
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_INSERT_MESSAGE = insert(_MESSAGES)
+_MARK_ANSWERED = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("p_id")).values(
+    intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
+    reply_id=bindparam("p_reply"))
+
+
+def _conversation_row(mapping: Any) -> ConversationRow:
+    return ConversationRow(**{key: mapping[key] for key in _CONVERSATION_COLUMNS})
+
+
+def _values(row: Any, columns: list[str]) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in columns}
+
+
 class ChatbotRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
+
+    @staticmethod
+    async def _current_core(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
+        found = (await conn.execute(_SELECT_CURRENT, {"p_user": user_id, "p_contact": contact_id})).mappings().first()
+        return _conversation_row(found) if found is not None else None
 
     # --- conversations -----------------------------------------------------------------------
     async def open_conversation(
@@ -125,8 +171,8 @@ class ChatbotRepository:
         )).scalar_one_or_none()
 
     async def current_conversation(self, user_id: str, contact_id: str) -> ConversationRow | None:
-        async with self._sessions() as session:
-            return await self._current(session, user_id, contact_id)
+        async with self._engine.connect() as conn:
+            return await self._current_core(conn, user_id, contact_id)
 
     async def conversation(self, user_id: str, conversation_id: str) -> ConversationRow | None:
         """By conversation id, or by contact id (the dashboard may use either)."""
@@ -194,22 +240,32 @@ class ChatbotRepository:
         path). The message id is None when this event id was already stored (a redelivery)."""
         for _ in range(2):  # a concurrent first message of the same contact may win the race once
             try:
-                async with self._sessions.begin() as session:
-                    row = await self._current(session, user_id, contact_id)
+                async with self._engine.begin() as conn:
+                    row = await self._current_core(conn, user_id, contact_id)
+                    changes: dict[str, Any] = {}
                     if row is None:
                         row = _new_conversation(user_id, contact_id, channel, account_id,
                                                 platform_conversation_id, contact_name, pick_variant())
-                        session.add(row)
-                        await session.flush()
+                        await conn.execute(_INSERT_CONVERSATION, _values(row, _CONVERSATION_COLUMNS))
                     else:
+                        before = (row.account_id, row.platform_conversation_id, row.contact_name)
                         _refresh_contact(row, account_id, platform_conversation_id, contact_name)
-                    seen = (await session.execute(select(MessageRow.id).where(
-                        MessageRow.user_id == user_id, MessageRow.event_id == event_id))).first()
+                        if (row.account_id, row.platform_conversation_id, row.contact_name) != before:
+                            changes = {"account_id": row.account_id, "contact_name": row.contact_name,
+                                       "platform_conversation_id": row.platform_conversation_id}
+                    seen = (await conn.execute(_SELECT_SEEN, {"p_user": user_id, "p_event": event_id})).first()
                     if seen is not None:
+                        if changes:
+                            await conn.execute(update(_CONVERSATIONS).where(
+                                _CONVERSATIONS.c.id == row.id).values(**changes))
                         return row, None
                     message_id = str(uuid.uuid4())
-                    session.add(_inbound_row(message_id, row, event_id, text, platform_timestamp))
+                    await conn.execute(_INSERT_MESSAGE, _values(
+                        _inbound_row(message_id, row, event_id, text, platform_timestamp), _MESSAGE_COLUMNS))
                     row.last_message, row.message_count, row.updated_at = text[:1000], row.message_count + 1, utcnow()
+                    await conn.execute(update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == row.id).values(
+                        last_message=row.last_message, message_count=_CONVERSATIONS.c.message_count + 1,
+                        updated_at=row.updated_at, **changes))
                     return row, message_id
             except IntegrityError:
                 continue
@@ -217,21 +273,17 @@ class ChatbotRepository:
 
     async def load_turn(self, user_id: str, conversation_id: str) -> tuple[ConversationRow | None,
                                                                             list[PendingMessage]]:
-        async with self._sessions() as session:
-            row = await session.get(ConversationRow, conversation_id)
-            if row is None or row.user_id != user_id:
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(_SELECT_BY_ID, {"p_id": conversation_id})).mappings().first()
+            if found is None or found["user_id"] != user_id:
                 return None, []
-            rows = await session.execute(select(MessageRow).where(
-                MessageRow.conversation_id == conversation_id, MessageRow.direction == "in",
-                MessageRow.status == "pending",
-            ).order_by(MessageRow.platform_timestamp, MessageRow.created_at))
-            return row, [PendingMessage(r.id, r.event_id or "", r.text, aware(r.platform_timestamp) or utcnow(),
-                                        aware(r.created_at) or utcnow()) for r in rows.scalars()]
+            rows = await conn.execute(_SELECT_PENDING, {"p_id": conversation_id})
+            return _conversation_row(found), [
+                PendingMessage(i, e or "", t, aware(p) or utcnow(), aware(c) or utcnow()) for i, e, t, p, c in rows]
 
     async def handoff_state(self, conversation_id: str) -> str | None:
-        async with self._sessions() as session:
-            return (await session.execute(select(ConversationRow.handoff_state).where(
-                ConversationRow.id == conversation_id))).scalar_one_or_none()
+        async with self._engine.connect() as conn:
+            return (await conn.execute(_SELECT_HANDOFF_STATE, {"p_id": conversation_id})).scalar_one_or_none()
 
     async def pending(self, conversation_id: str) -> list[PendingMessage]:
         async with self._sessions() as session:
@@ -259,22 +311,23 @@ class ChatbotRepository:
 
     async def complete_turn(self, turn: TurnRecord) -> None:
         now = utcnow()
-        async with self._sessions.begin() as session:
-            status = "answered" if turn.reply_text else "silenced"
-            for message_id, intent, confidence in turn.intents:
-                await session.execute(update(MessageRow).where(MessageRow.id == message_id).values(
-                    intent=intent, confidence=confidence, status=status, reply_id=turn.reply_id))
+        status = "answered" if turn.reply_text else "silenced"
+        async with self._engine.begin() as conn:
+            if turn.intents:
+                await conn.execute(_MARK_ANSWERED, [
+                    {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
+                     "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
             if turn.reply_text:
-                session.add(MessageRow(
-                    id=str(uuid.uuid4()), conversation_id=turn.conversation_id, user_id=turn.user_id,
-                    channel=turn.channel, direction="out", text=turn.reply_text, intent="", confidence=0.0,
-                    event_id=None, status="sent", reply_id=turn.reply_id, source=turn.source,
-                    prompt_variant=turn.prompt_variant, response_seconds=turn.response_seconds,
-                    platform_timestamp=now, created_at=now,
-                ))
+                await conn.execute(_INSERT_MESSAGE, {
+                    "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
+                    "channel": turn.channel, "direction": "out", "text": turn.reply_text, "intent": "",
+                    "confidence": 0.0, "event_id": None, "status": "sent", "reply_id": turn.reply_id,
+                    "source": turn.source, "prompt_variant": turn.prompt_variant,
+                    "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
+                })
             changes = {**turn.changes, "updated_at": now}
-            await session.execute(update(ConversationRow).where(
-                ConversationRow.id == turn.conversation_id).values(**changes))
+            await conn.execute(update(_CONVERSATIONS).where(
+                _CONVERSATIONS.c.id == turn.conversation_id).values(**changes))
 
     async def mark_delivery(self, user_id: str, reply_id: str, delivered: bool) -> None:
         async with self._sessions.begin() as session:
