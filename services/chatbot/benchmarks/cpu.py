@@ -123,6 +123,7 @@ async def _turns(service: Any, args: argparse.Namespace) -> dict[str, float]:
         profiler.disable()
     cpu = time.process_time() - started
     if profiler:
+        profiler.dump_stats("/tmp/chatbot-turn.prof")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return {"turn_cpu_ms": cpu / turns * 1000, "turns": turns}
@@ -155,6 +156,7 @@ async def _listing(service: Any, redis_url: str, args: argparse.Namespace) -> di
         profiler.disable()
     cpu = time.process_time() - started
     if profiler:
+        profiler.dump_stats("/tmp/chatbot-listing.prof")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     keys = [k async for k in raw.scan_iter(match=f"{CONTEXT_PREFIX}{user_id}:*", count=10_000)]
     for start_at in range(0, len(keys), 5000):

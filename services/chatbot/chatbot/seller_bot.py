@@ -153,10 +153,11 @@ class ProfessionalSellerBot:
 
     async def answer(
         self, user_id: str, conversation_id: str, deliver: bool, still_current: StillCurrent | None = None,
-        strict_delivery: bool = True,
+        strict_delivery: bool = True, contact_id: str = "",
     ) -> TurnResult | None:
-        """Answer every pending message of the conversation with one reply (None when nothing is pending)."""
-        conversation, pending = await self.repository.load_turn(user_id, conversation_id)
+        """Answer every pending message of the conversation with one reply (None when nothing is pending).
+        With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
+        conversation, pending = await self.repository.load_turn(user_id, conversation_id, contact_id)
         if conversation is None or not pending:
             return None
         channel = conversation.channel

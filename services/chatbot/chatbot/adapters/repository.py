@@ -140,6 +140,9 @@ class ChatbotRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
+        # Single-statement reads need no transaction: without one, a read is one round trip instead of
+        # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway).
+        self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @staticmethod
     async def _current_core(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
@@ -171,7 +174,7 @@ class ChatbotRepository:
         )).scalar_one_or_none()
 
     async def current_conversation(self, user_id: str, contact_id: str) -> ConversationRow | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return await self._current_core(conn, user_id, contact_id)
 
     async def conversation(self, user_id: str, conversation_id: str) -> ConversationRow | None:
@@ -271,18 +274,23 @@ class ChatbotRepository:
                 continue
         raise RuntimeError("could not store the inbound message")
 
-    async def load_turn(self, user_id: str, conversation_id: str) -> tuple[ConversationRow | None,
-                                                                            list[PendingMessage]]:
-        async with self._engine.connect() as conn:
-            found = (await conn.execute(_SELECT_BY_ID, {"p_id": conversation_id})).mappings().first()
+    async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> tuple[
+            ConversationRow | None, list[PendingMessage]]:
+        """The conversation (by id, or the contact's current one) and its pending messages, oldest first."""
+        async with self._reader.connect() as conn:
+            if conversation_id:
+                found = (await conn.execute(_SELECT_BY_ID, {"p_id": conversation_id})).mappings().first()
+            else:
+                found = (await conn.execute(_SELECT_CURRENT, {"p_user": user_id, "p_contact": contact_id})
+                         ).mappings().first()
             if found is None or found["user_id"] != user_id:
                 return None, []
-            rows = await conn.execute(_SELECT_PENDING, {"p_id": conversation_id})
+            rows = await conn.execute(_SELECT_PENDING, {"p_id": found["id"]})
             return _conversation_row(found), [
                 PendingMessage(i, e or "", t, aware(p) or utcnow(), aware(c) or utcnow()) for i, e, t, p, c in rows]
 
     async def handoff_state(self, conversation_id: str) -> str | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return (await conn.execute(_SELECT_HANDOFF_STATE, {"p_id": conversation_id})).scalar_one_or_none()
 
     async def pending(self, conversation_id: str) -> list[PendingMessage]:

@@ -114,11 +114,8 @@ class InboundPipeline:
     async def _answer(self, key: ContactKey) -> None:
         user_id, contact_id = key
         try:
-            conversation = await self._bot.repository.current_conversation(user_id, contact_id)
-            if conversation is None:
-                return
-            await self._bot.answer(user_id, conversation.id, deliver=True,
-                                   still_current=lambda: key not in self._bursts)
+            await self._bot.answer(user_id, "", deliver=True, still_current=lambda: key not in self._bursts,
+                                   contact_id=contact_id)
             self._failures.pop(key, None)
         except Exception as exc:  # NATS or the database failed: the messages stay pending, try again later
             failures = self._failures.get(key, 0)
