@@ -28,3 +28,5 @@ CIRCUIT_STATE = Gauge(
     "channel_adapter_circuit_state", "Circuit breaker per channel account: 0 closed, 1 half-open, 2 open",
     ["channel", "account"])
 DEAD_LETTERS = Counter("channel_adapter_dead_letters_total", "Replies moved to the dead-letter stream", ["channel"])
+ACCOUNTS_UNREADABLE = Counter(
+    "channel_adapter_accounts_unreadable_total", "Channel accounts skipped: secrets do not decrypt", ["channel"])

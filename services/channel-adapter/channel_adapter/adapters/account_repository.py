@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
+
+import structlog
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from channel_adapter.adapters.secret_box import SecretBox
+from channel_adapter.adapters.secret_box import SecretBox, SecretsUnreadable
 from channel_adapter.adapters.tables import AccountRow
 from channel_adapter.domain.accounts import ChannelAccount
 from channel_adapter.domain.channels import Platform
 from channel_adapter.domain.errors import AccountKeyTaken, AccountNotFound
+from channel_adapter.metrics import ACCOUNTS_UNREADABLE
+
+log = structlog.get_logger(__name__)
 
 
 class AccountRepository:
@@ -30,17 +36,30 @@ class AccountRepository:
             secrets=self._box.open(row.secrets), created_at=row.created_at,
         )
 
+    def _readable(self, rows: Sequence[AccountRow]) -> list[ChannelAccount]:
+        """Accounts whose secrets decrypt; one sealed with another SECRETS_KEY (a rotation gone wrong, a copied
+        database) is logged and counted, and must not take every other seller's channel down with it."""
+        accounts = []
+        for row in rows:
+            try:
+                accounts.append(self._account(row))
+            except SecretsUnreadable:
+                ACCOUNTS_UNREADABLE.labels(row.platform).inc()
+                log.error("channel_account_unreadable", account_id=row.id, platform=row.platform,
+                          user_id=row.user_id, reason="secrets do not decrypt with SECRETS_KEY; register it again")
+        return accounts
+
     async def all(self) -> list[ChannelAccount]:
         async with self._sessions() as session:
             rows = (await session.execute(select(AccountRow))).scalars().all()
-        return [self._account(row) for row in rows]
+        return self._readable(rows)
 
     async def for_user(self, user_id: str) -> list[ChannelAccount]:
         async with self._sessions() as session:
             rows = (await session.execute(
                 select(AccountRow).where(AccountRow.user_id == user_id).order_by(AccountRow.created_at)
             )).scalars().all()
-        return [self._account(row) for row in rows]
+        return self._readable(rows)
 
     async def register(
         self, user_id: str, platform: Platform, account_key: str, display_name: str,
