@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
-from sellerbot_devstack.pytest_plugin import delete_test_streams
-from sellerbot_devstack.servers import free_port, wait_for_port
+from sellerbot_devstack.pytest_plugin import admin_statement, delete_test_streams
+from sellerbot_devstack.servers import Servers, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +56,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+def stack_database(servers: Servers) -> Iterator[str]:
+    """A database of the stack's own, as on a fresh install (no rows left by other tests)."""
+    name = f"sellerbot_e2e_{uuid.uuid4().hex[:10]}"
+    asyncio.run(admin_statement(servers.postgres_url, f'CREATE DATABASE "{name}"'))
+    yield urlunsplit(urlsplit(servers.postgres_url)._replace(path=f"/{name}"))
+    asyncio.run(admin_statement(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[RunningStack]:
     data_dir = tmp_path_factory.mktemp("stack")
     log = data_dir / "stack.log"
@@ -70,7 +80,7 @@ def stack(postgres_url: str, redis_url: str, nats_url: str, tmp_path_factory: py
     env.update({
         "ENVIRONMENT": "development",
         "DATA_DIR": str(data_dir),
-        "DATABASE_URL": postgres_url,
+        "DATABASE_URL": stack_database,
         "REDIS_URL": redis_url,
         "NATS_URL": nats_url,
         "NATS_NAMESPACE": namespace,

@@ -28,7 +28,8 @@ def servers() -> Iterator[Servers]:
     found.stop()
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin_statement(url: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the server's maintenance database."""
     import asyncpg
 
     connection = await asyncpg.connect(url)
@@ -42,10 +43,10 @@ async def _admin(url: str, statement: str) -> None:
 def postgres_url(servers: Servers) -> Iterator[str]:
     """A database of its own for this test session (dropped at the end), as a plain postgresql:// URL."""
     name = f"sellerbot_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(servers.postgres_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_statement(servers.postgres_url, f'CREATE DATABASE "{name}"'))
     parts = urlsplit(servers.postgres_url)
     yield urlunsplit(parts._replace(path=f"/{name}"))
-    asyncio.run(_admin(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_statement(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
