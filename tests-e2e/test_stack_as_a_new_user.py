@@ -75,3 +75,26 @@ def test_an_evolution_webhook_gets_a_portuguese_reply_through_the_fake(stack: Ru
     assert requests[0]["headers"]["apikey"] == "evo-e2e-key"
     text = requests[0]["body"]["text"].lower()
     assert any(word in text for word in ("olá", "oi", "bem-vind", "ajudar")), text
+
+
+def test_a_handoff_silences_the_bot_until_released(stack: RunningStack) -> None:
+    headers = auth(stack.token())
+    contact = f"whatsapp:55219{uuid.uuid4().int % 10**8:08d}"
+
+    def say(text: str) -> dict[str, Any]:
+        response = httpx.post(f"{stack.url}/seller-bot/message", headers=headers, timeout=30,
+                              json={"contact_id": contact, "message": text, "channel": "whatsapp"})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    first = say("Oi, boa tarde!")
+    assert first["reply"]
+    handoff = httpx.post(f"{stack.url}/seller-bot/conversations/{first['conversation_id']}/handoff",
+                         headers=headers, json={"reason": "cliente VIP"})
+    assert handoff.status_code == 200, handoff.text
+    assert handoff.json()["handoff_state"] in {"waiting_human", "human"}
+    silenced = say("Vocês entregam em Niterói?")
+    assert silenced["reply"] == ""
+    released = httpx.post(f"{stack.url}/seller-bot/conversations/{first['conversation_id']}/release", headers=headers)
+    assert released.status_code == 200, released.text
+    assert say("Vocês entregam em Niterói?")["reply"]
