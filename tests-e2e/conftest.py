@@ -20,6 +20,9 @@ from sellerbot_devstack.pytest_plugin import admin_statement, delete_test_stream
 from sellerbot_devstack.servers import Servers, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
+INSTAGRAM_APP_SECRET = "ig-app-secret-e2e"
+TELEGRAM_BOT_TOKEN = "7000001:AAE2eTelegramToken"
+TELEGRAM_SECRET_TOKEN = "tg-secret-e2e"
 
 
 @dataclass
@@ -29,6 +32,9 @@ class RunningStack:
     admin_password: str
     evolution_url: str
     seller_center_url: str
+    chatwoot_url: str
+    graph_url: str
+    telegram_url: str
     log: Path
 
     def token(self, email: str = "", password: str = "") -> str:
@@ -71,7 +77,7 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
     log = data_dir / "stack.log"
     ports = {name: free_port() for name in ("gateway", "automation", "chatbot", "channel_adapter", "notification",
                                              "m_automation", "m_chatbot", "m_channel_adapter", "m_notification",
-                                             "evolution", "seller_center")}
+                                             "evolution", "seller_center", "chatwoot", "graph", "telegram")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
     admin_email = f"e2e-{uuid.uuid4().hex[:8]}@sellerbot.test"
     namespace = f"e2e{uuid.uuid4().hex[:10]}"
@@ -92,6 +98,15 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         "EVOLUTION_API_URL": evolution_url,
         "EVOLUTION_API_KEY": "evo-e2e-key",
         "SELLER_CENTER_URL": seller_center_url,
+        "CHATWOOT_URL": f"http://127.0.0.1:{ports['chatwoot']}",
+        "CHATWOOT_API_TOKEN": "cw-e2e-token",
+        "INSTAGRAM_GRAPH_URL": f"http://127.0.0.1:{ports['graph']}/v23.0",
+        "INSTAGRAM_ACCESS_TOKEN": "ig-e2e-token",
+        "INSTAGRAM_APP_SECRET": INSTAGRAM_APP_SECRET,
+        "INSTAGRAM_VERIFY_TOKEN": "ig-verify-e2e",
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{ports['telegram']}",
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
         "RATE_LIMIT_API": "10000/minute",
         "RATE_LIMIT_BOT_CONTROL": "100/minute",
         "SERVICE_METRICS_URLS": ",".join(
@@ -106,11 +121,15 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         _spawn([sys.executable, "-m", "sellerbot_fakes.seller_center", "--port", str(ports["seller_center"])],
                log, env),
     ]
-    wait_for_port("127.0.0.1", ports["evolution"], 30)
-    wait_for_port("127.0.0.1", ports["seller_center"], 30)
+    for fake in ("chatwoot", "graph", "telegram"):
+        fakes.append(_spawn([sys.executable, "-m", f"sellerbot_fakes.{fake}_fake", "--port", str(ports[fake])],
+                            log, env))
+    for name in ("evolution", "seller_center", "chatwoot", "graph", "telegram"):
+        wait_for_port("127.0.0.1", ports[name], 30)
     launcher = _spawn([sys.executable, "-m", "sellerbot_devstack", "run"], log, env)
     running = RunningStack(f"http://127.0.0.1:{ports['gateway']}", admin_email, "e2e-admin-password",
-                           evolution_url, seller_center_url, log)
+                           evolution_url, seller_center_url, f"http://127.0.0.1:{ports['chatwoot']}",
+                           f"http://127.0.0.1:{ports['graph']}", f"http://127.0.0.1:{ports['telegram']}", log)
     deadline = time.monotonic() + 120
     while "Seller Bot is running" not in log.read_text(errors="replace"):
         if launcher.poll() is not None or time.monotonic() > deadline:
