@@ -96,8 +96,9 @@ class EventBus:
     async def ensure_streams(self, specs: tuple[StreamSpec, ...] = ALL_STREAMS) -> None:
         """Create or update the streams; safe to call from every service at start."""
         for spec in specs:
+            name = self.stream_name(spec)
             config = StreamConfig(
-                name=self.stream_name(spec),
+                name=name,
                 subjects=[self.subject(s) for s in spec.subjects],
                 max_age=spec.max_age.total_seconds(),
                 duplicate_window=spec.duplicate_window.total_seconds(),
@@ -105,7 +106,7 @@ class EventBus:
                 description=spec.description,
             )
             try:
-                await self._js.stream_info(config.name)
+                await self._js.stream_info(name)
                 await self._js.update_stream(config)
             except NotFoundError:
                 await self._js.add_stream(config)

@@ -161,7 +161,7 @@ class BotStatsOut(BaseModel):
 @router.post("/tasks", response_model=TaskOut, status_code=201, summary="Create an automation task")
 async def create_task(body: TaskCreate, state: State, user: User) -> TaskOut:
     request = pb.CreateTaskRequest(
-        task_type=pb.TaskType.Value(enum_name(body.task_type.value, "TASK_TYPE_")),
+        task_type=enum_name(body.task_type.value, "TASK_TYPE_"),
         profile_id=body.profile_id, config=struct_from(body.config),
     )
     return TaskOut.of(await call_service(state, SERVICE, state.services.automation.CreateTask, request, user.id))
@@ -172,7 +172,7 @@ async def list_tasks(state: State, user: User, profile_id: str = "", limit: int 
                      status: TaskState | None = None) -> list[TaskOut]:
     request = pb.ListTasksRequest(
         profile_id=profile_id, limit=max(1, min(limit, 1000)),
-        status=pb.TaskStatus.Value(enum_name(status.value, "TASK_STATUS_")) if status else pb.TASK_STATUS_UNSPECIFIED,
+        status=enum_name(status.value, "TASK_STATUS_") if status else "TASK_STATUS_UNSPECIFIED",
     )
     response = await call_service(state, SERVICE, state.services.automation.ListTasks, request, user.id)
     return [TaskOut.of(t) for t in response.tasks]
