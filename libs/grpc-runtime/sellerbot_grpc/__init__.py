@@ -3,6 +3,7 @@
 from sellerbot_grpc.channel import open_channel
 from sellerbot_grpc.errors import FieldViolation, abort_invalid_argument, field_violations_of
 from sellerbot_grpc.server import GrpcServer
+from sellerbot_grpc.termination import until_terminated
 from sellerbot_grpc.user_identity import USER_ID_METADATA_KEY, caller_user_id, user_metadata
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "caller_user_id",
     "field_violations_of",
     "open_channel",
+    "until_terminated",
     "user_metadata",
 ]

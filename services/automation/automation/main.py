@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from dataclasses import dataclass
 
 import structlog
 from sellerbot.automation.v1 import automation_pb2_grpc
-from sellerbot_grpc import GrpcServer
+from sellerbot_grpc import GrpcServer, until_terminated
 from sellerbot_messaging import EventBus
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
@@ -89,12 +88,7 @@ async def connect_bus(settings: ServiceSettings, components: Components) -> Even
 
 async def serve(settings: ServiceSettings) -> None:
     app = await AutomationApp.start(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await app.stop()
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot_database import create_engine, run_migrations, session_factory
-from sellerbot_grpc import GrpcServer
+from sellerbot_grpc import GrpcServer, until_terminated
 from sellerbot_messaging import EventBus
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
@@ -96,11 +95,7 @@ async def start_service(settings: ServiceSettings, grpc_address: str | None = No
 
 async def serve(settings: ServiceSettings) -> None:
     service = await start_service(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await service.stop()
 

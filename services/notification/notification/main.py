@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sellerbot.notification.v1 import notification_pb2_grpc
-from sellerbot_grpc import GrpcServer
+from sellerbot_grpc import GrpcServer, until_terminated
 from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import BOT, CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
@@ -108,11 +107,7 @@ def _readers(nc: NatsClient, js: JetStreamContext, bus: EventBus, settings: Serv
 
 async def serve(settings: ServiceSettings) -> None:
     runtime = await NotificationRuntime.start(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await runtime.stop()
 
