@@ -179,8 +179,9 @@ class ProfessionalSellerBot:
         joined = "\n".join(texts)
         understanding = self.understand(texts)
         intents = understanding.intents
-        context = await self.contexts.get_context(user_id, conversation.contact_id) or {}
-        session = await self.contexts.get_session(conversation.id) or {}
+        stored_context, stored_session = await self.contexts.get_context_and_session(
+            user_id, conversation.contact_id, conversation.id)
+        context, session = stored_context or {}, stored_session or {}
 
         match = catalog.find(joined)
         product = match.product if match else catalog.by_id(str(context.get("product_id", "")))
@@ -454,8 +455,8 @@ class ProfessionalSellerBot:
             channel=conversation.channel, prompt_variant=conversation.prompt_variant,
             history=history[-HISTORY_IN_CONTEXT:], updated_at=now,
         )
-        await self.contexts.set_context(conversation.user_id, conversation.contact_id, context)
-        await self.contexts.set_session(conversation.id, session)
+        await self.contexts.set_context_and_session(conversation.user_id, conversation.contact_id, context,
+                                                    conversation.id, session)
 
     async def _set_context_state(self, row: ConversationRow) -> None:
         context = await self.contexts.get_context(row.user_id, row.contact_id)

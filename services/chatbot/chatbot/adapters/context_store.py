@@ -166,6 +166,36 @@ class ContextStore:
         await self._set(SESSION_PREFIX + session_id, json.dumps(session, default=str), self._session_ttl,
                         "set_session")
 
+    async def get_context_and_session(
+        self, user_id: str, contact_id: str, session_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """`get_context` and `get_session` in one round trip (MGET): what every turn reads first."""
+        keys = [CONTEXT_PREFIX + scoped_contact_id(user_id, contact_id), SESSION_PREFIX + session_id]
+        if not self._degraded:
+            try:
+                context, session = await self._redis.mget(keys)
+                return (json.loads(context) if context else None), (json.loads(session) if session else None)
+            except (RedisError, OSError) as exc:
+                self._enter_degraded(exc)
+        return await self.get_context(user_id, contact_id), await self.get_session(session_id)
+
+    async def set_context_and_session(
+        self, user_id: str, contact_id: str, context: dict[str, Any], session_id: str, session: dict[str, Any]
+    ) -> None:
+        """`set_context` and `set_session` (same keys, values and TTLs) in one pipelined round trip."""
+        if not self._degraded:
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.set(CONTEXT_PREFIX + scoped_contact_id(user_id, contact_id),
+                             json.dumps(context, ensure_ascii=False, default=str), ex=self._context_ttl)
+                    pipe.set(SESSION_PREFIX + session_id, json.dumps(session, default=str), ex=self._session_ttl)
+                    await pipe.execute()
+                return
+            except (RedisError, OSError) as exc:
+                self._enter_degraded(exc)
+        await self.set_context(user_id, contact_id, context)
+        await self.set_session(session_id, session)
+
     async def delete_session(self, session_id: str) -> None:
         await self._delete([SESSION_PREFIX + session_id], "delete_session")
 

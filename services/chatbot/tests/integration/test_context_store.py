@@ -31,6 +31,29 @@ async def test_keys_ttls_and_listing_are_scoped_per_seller(redis_url: str) -> No
         await store.close()
 
 
+async def test_turn_reads_and_writes_both_keys_at_once_and_listing_picks_the_newest(redis_url: str) -> None:
+    store = ContextStore.from_url(redis_url)
+    raw = aioredis.Redis.from_url(redis_url)
+    try:
+        assert await store.get_context_and_session("seller-t", "whatsapp:1", "conv-t") == (None, None)
+        await store.set_context_and_session("seller-t", "whatsapp:1", {"stage": "price_asked"}, "conv-t",
+                                            {"history": [{"role": "user", "text": "oi"}]})
+        assert await store.get_context_and_session("seller-t", "whatsapp:1", "conv-t") == (
+            {"stage": "price_asked"}, {"history": [{"role": "user", "text": "oi"}]})
+        assert 1790 <= await raw.ttl("chatbot:context:seller-t:whatsapp:1") <= 1800
+        assert 3590 <= await raw.ttl("chatbot:session:conv-t") <= 3600
+        for i in range(30):  # more keys than the single-command packing threshold
+            await store.set_context("seller-t", f"whatsapp:{i + 2}", {"updated_at": f"2026-01-01T00:00:{i:02d}"})
+        newest, live = await store.recent_contexts("seller-t", 3)
+        assert live == 31
+        assert [c["contact_id"] for c in newest] == ["whatsapp:31", "whatsapp:30", "whatsapp:29"]
+        assert await store.delete_all_contexts("seller-t") == 31
+    finally:
+        await raw.delete("chatbot:session:conv-t")
+        await raw.aclose()
+        await store.close()
+
+
 async def test_redis_outage_falls_back_to_memory_and_syncs_back_on_recovery() -> None:
     server = start_redis()
     port = int(server.url.rsplit(":", 1)[1].split("/")[0])
