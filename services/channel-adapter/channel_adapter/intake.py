@@ -7,6 +7,7 @@ delivers again); duplicates are dropped by JetStream through `Nats-Msg-Id`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
@@ -64,14 +65,32 @@ def _json_answer(http_status: int, **body: Any) -> WebhookAnswer:
     return WebhookAnswer(http_status, json.dumps(body).encode())
 
 
+@functools.lru_cache(maxsize=64)
+def _accepted(published: int, duplicates: int) -> WebhookAnswer:
+    """The usual answer (nothing ignored), encoded once per count pair instead of once per webhook."""
+    return _json_answer(200, status="accepted", published=published, duplicates=duplicates, ignored={})
+
+
 def _error(status: int, error: str, detail: str) -> WebhookAnswer:
     return _json_answer(status, error=error, detail=detail)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _timestamp(at: datetime | None) -> Timestamp:
+    """Exact, like Timestamp.FromDatetime, without its time-tuple round trip (calendar.timegm)."""
     stamp = Timestamp()
     if at is not None:
-        stamp.FromDatetime(at.astimezone(UTC))
+        since = at.astimezone(UTC) - _EPOCH
+        stamp.seconds = since.days * 86_400 + since.seconds
+        stamp.nanos = since.microseconds * 1000
+    return stamp
+
+
+def _now() -> Timestamp:
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
     return stamp
 
 
@@ -137,6 +156,8 @@ class WebhookIntake:
             log.warning("webhook_publish_failed", channel=platform.channel, error=str(exc))
             MESSAGES_PUBLISHED.labels(platform.channel, "error").inc()
             return _error(503, "service_unavailable", "the event stream is unavailable; deliver again later")
+        if not result.ignored:
+            return _accepted(result.published, result.duplicates)
         return _json_answer(200, status="accepted", published=result.published, duplicates=result.duplicates,
                             ignored=dict(result.ignored))
 
@@ -243,7 +264,7 @@ class WebhookIntake:
                 conversation_id=outcome.conversation_id, origin=events.HANDOFF_ORIGIN_HUMAN_AGENT,
                 reason="human_agent_replied",
                 summary=f"{outcome.agent_name or 'A human agent'} answered from {platform.value}",
-                requested_at=_timestamp(datetime.now(UTC)),
+                requested_at=_now(),
             )
             ack = await self._bus.publish(Subjects.handoff(channel), handoff, handoff.event_id, owner.user_id)
             return int(bool(ack.duplicate))
@@ -252,7 +273,7 @@ class WebhookIntake:
             account_id=outcome.account_key, contact_id=outcome.contact_id, contact_name=outcome.contact_name,
             conversation_id=outcome.conversation_id, text=outcome.text, media_type=outcome.media_type,
             media_url=outcome.media_url, platform_message_id=outcome.platform_message_id,
-            platform_timestamp=_timestamp(outcome.platform_timestamp), received_at=_timestamp(datetime.now(UTC)),
+            platform_timestamp=_timestamp(outcome.platform_timestamp), received_at=_now(),
             alternate_contact_id=outcome.alternate_contact_id,
         )
         ack = await self._bus.publish(Subjects.inbound(channel), message, message.event_id, owner.user_id)

@@ -54,6 +54,9 @@ class AccountDirectory:
         self.repository = repository
         self.defaults = default_accounts(settings)
         self._accounts: list[ChannelAccount] = []
+        # Per platform: the accounts, and their index by account key (first registration wins, as a scan would).
+        self._by_platform: dict[Platform, list[ChannelAccount]] = {}
+        self._by_key: dict[Platform, dict[str, ChannelAccount]] = {}
         self._loaded_at = -SNAPSHOT_SECONDS
         self._lock = asyncio.Lock()
 
@@ -64,16 +67,22 @@ class AccountDirectory:
         if time.monotonic() - self._loaded_at >= SNAPSHOT_SECONDS:
             async with self._lock:
                 if time.monotonic() - self._loaded_at >= SNAPSHOT_SECONDS:
-                    self._accounts = await self.repository.all()
+                    self._index(await self.repository.all())
                     self._loaded_at = time.monotonic()
-        return [a for a in self._accounts if a.platform is platform]
+        return self._by_platform.get(platform, [])
+
+    def _index(self, accounts: list[ChannelAccount]) -> None:
+        by_platform: dict[Platform, list[ChannelAccount]] = {}
+        by_key: dict[Platform, dict[str, ChannelAccount]] = {}
+        for account in accounts:
+            by_platform.setdefault(account.platform, []).append(account)
+            by_key.setdefault(account.platform, {}).setdefault(account.account_key, account)
+        self._accounts, self._by_platform, self._by_key = accounts, by_platform, by_key
 
     async def by_key(self, platform: Platform, account_key: str) -> ChannelAccount:
         """The registered owner of an instance / account / IG account / bot, else the default account."""
-        for account in await self._registered(platform):
-            if account.account_key == account_key:
-                return account
-        return self.defaults[platform]
+        await self._registered(platform)
+        return self._by_key.get(platform, {}).get(account_key) or self.defaults[platform]
 
     async def telegram_by_secret(self, header_value: str) -> ChannelAccount:
         """Telegram names no bot in its updates: the secret token header says which bot it was for."""
