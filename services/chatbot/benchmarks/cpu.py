@@ -23,6 +23,7 @@ import os
 import pstats
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -31,17 +32,16 @@ from typing import Any
 import structlog
 
 sys.path.insert(0, os.path.dirname(__file__))
-from run import _context, _drop, _fresh_database  # noqa: E402
-
-import redis.asyncio as aioredis  # noqa: E402
-from chatbot.adapters.context_store import CONTEXT_PREFIX  # noqa: E402
-from chatbot.main import start  # noqa: E402
-from chatbot.settings import ServiceSettings  # noqa: E402
-from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
-from sellerbot.chatbot.v1 import chatbot_pb2 as pb  # noqa: E402
-from sellerbot.events.v1 import conversation_events_pb2 as ev  # noqa: E402
-from sellerbot_devstack.servers import find_or_start, free_port, wait_for_port  # noqa: E402
-from sellerbot_messaging import EventMeta  # noqa: E402
+import redis.asyncio as aioredis
+from chatbot.adapters.context_store import CONTEXT_PREFIX
+from chatbot.main import start
+from chatbot.settings import ServiceSettings
+from google.protobuf.timestamp_pb2 import Timestamp
+from run import _context, _drop, _fresh_database
+from sellerbot.chatbot.v1 import chatbot_pb2 as pb
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_devstack.servers import find_or_start, free_port, wait_for_port
+from sellerbot_messaging import EventMeta
 
 QUESTIONS = ["Qual o preço do produto X?", "tem o produto X no estoque?", "aceita pix?", "oi, tudo bem?",
              "qto custa o produto x", "vcs entregam em bh?"]
@@ -61,7 +61,8 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     servers = find_or_start()
     fake_port = free_port()
-    fake = subprocess.Popen([sys.executable, "-m", "sellerbot_fakes.openai_fake", "--port", str(fake_port)])
+    fake = subprocess.Popen(  # noqa: ASYNC220, S603 - our own interpreter and module
+        [sys.executable, "-m", "sellerbot_fakes.openai_fake", "--port", str(fake_port)])
     database_url = await _fresh_database(servers.postgres_url)
     namespace = f"cpu{uuid.uuid4().hex[:8]}"
     settings = ServiceSettings(  # type: ignore[call-arg]
@@ -93,8 +94,9 @@ async def _turns(service: Any, args: argparse.Namespace) -> dict[str, float]:
     profiles = bot.profiles
     await profiles.update_config(user_id, {"debounce": {"window_seconds": 0, "max_wait_seconds": 0},
                                            "faq_cache": {"learn": False}})
-    from chatbot.domain.catalog import Product
     from decimal import Decimal
+
+    from chatbot.domain.catalog import Product
     await bot.repository.upsert_product(user_id, Product(id="", sku="X", name="Produto X", price=Decimal("49.90"),
                                                          stock=100))
     await profiles.invalidate(user_id, forget_learned=False)
@@ -123,7 +125,7 @@ async def _turns(service: Any, args: argparse.Namespace) -> dict[str, float]:
         profiler.disable()
     cpu = time.process_time() - started
     if profiler:
-        profiler.dump_stats("/tmp/chatbot-turn.prof")
+        profiler.dump_stats(os.path.join(tempfile.gettempdir(), "chatbot-turn.prof"))
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return {"turn_cpu_ms": cpu / turns * 1000, "turns": turns}
@@ -156,7 +158,7 @@ async def _listing(service: Any, redis_url: str, args: argparse.Namespace) -> di
         profiler.disable()
     cpu = time.process_time() - started
     if profiler:
-        profiler.dump_stats("/tmp/chatbot-listing.prof")
+        profiler.dump_stats(os.path.join(tempfile.gettempdir(), "chatbot-listing.prof"))
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     keys = [k async for k in raw.scan_iter(match=f"{CONTEXT_PREFIX}{user_id}:*", count=10_000)]
     for start_at in range(0, len(keys), 5000):

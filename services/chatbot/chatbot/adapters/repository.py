@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -100,8 +100,8 @@ def _inbound_row(
 # statements on a plain connection: the ORM's identity map, unit of work and per-statement ORM compilation
 # cost more CPU than the statements themselves. Conversations come back as transient ConversationRow
 # objects (same attributes, no session), exactly what the ORM paths returned after commit.
-_CONVERSATIONS = ConversationRow.__table__
-_MESSAGES = MessageRow.__table__
+_CONVERSATIONS = cast(Table, ConversationRow.__table__)
+_MESSAGES = cast(Table, MessageRow.__table__)
 _CONVERSATION_COLUMNS = [c.key for c in _CONVERSATIONS.columns]
 _MESSAGE_COLUMNS = [c.key for c in _MESSAGES.columns]
 _SELECT_CURRENT = (
