@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from grpc_health.v1 import health_pb2
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import async_url, create_engine, run_migrations, session_factory
-from sellerbot_grpc import GrpcServer
+from sellerbot_grpc import GrpcServer, until_terminated
 from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
@@ -142,11 +141,7 @@ async def _report_context_store(server: GrpcServer, contexts: ContextStore) -> N
 
 async def serve(settings: ServiceSettings) -> None:
     service = await start(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await service.stop()
 
