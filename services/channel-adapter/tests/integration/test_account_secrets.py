@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sellerbot_database import create_engine, run_migrations, session_factory
-
 from channel_adapter.adapters.account_repository import AccountRepository
 from channel_adapter.adapters.secret_box import SecretBox
 from channel_adapter.domain.channels import Platform
+from sellerbot_database import create_engine, run_migrations, session_factory
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "channel_adapter" / "migrations"
 
