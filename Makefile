@@ -7,13 +7,14 @@ PY := .venv/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto')
 PROTO_STAMP := libs/protos/sellerbot/__init__.py
 
-.PHONY: run test test-fast proto lint bench frontend install clean chromium help
+.PHONY: run test test-fast proto lint typecheck bench frontend install clean chromium help
 
 help:
 	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000}"
 	@echo "make test   - run every test (services, gateway, libs, end-to-end)"
 	@echo "make proto  - regenerate Python code from proto/"
 	@echo "make lint   - ruff"
+	@echo "make typecheck - mypy over every package"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 
 $(UV):
@@ -47,7 +48,14 @@ test-fast: install
 	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
 lint: install
-	$(UV) run --frozen ruff check .
+	.venv/bin/ruff check .
+
+TYPED_PACKAGES := gateway/api_gateway $(wildcard libs/*/sellerbot_*) devstack/sellerbot_devstack fakes/sellerbot_fakes \
+	services/automation/automation services/chatbot/chatbot services/channel-adapter/channel_adapter \
+	services/notification/notification
+
+typecheck: install
+	.venv/bin/mypy $(TYPED_PACKAGES)
 
 bench: install chromium
 	$(PY) -m sellerbot_devstack bench
