@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SECRET = "bench-webhook-secret-0123456789abcdef"
 NAMESPACE = "bench"
 GOALS = {"rate": 2000.0, "p99_ms": 25.0, "ratio": 0.3}
+CPU_SECTION = "## channel-adapter: CPU per webhook"  # written by hand from cpu_per_webhook.py; kept on rewrite
 
 
 @dataclass
@@ -241,7 +242,8 @@ def write_report(args: argparse.Namespace, bare: Result, gateway: Result, direct
     ]
     out = ROOT / "docs" / "benchmarks" / "channel-adapter.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
+    kept = out.read_text().partition(CPU_SECTION)[1:] if out.exists() else ("", "")
+    out.write_text("\n".join(lines) + ("\n" + "".join(kept) if kept[0] else ""))
     print(f"wrote {out.relative_to(ROOT)}")
 
 
