@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import cProfile
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import NAMESPACE, ROOT, SECRET, webhook_body  # noqa: E402
-from sellerbot_devstack.servers import free_port, port_open, start_nats, wait_for_port  # noqa: E402
+from run import NAMESPACE, SECRET, spawn, webhook_body
+from sellerbot_devstack.servers import free_port, port_open, start_nats, wait_for_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -116,8 +115,7 @@ def service_env(nats_url: str, work: Path) -> dict[str, str]:
 async def gateway_hop(args: argparse.Namespace, nats_url: str, nats_pid: int, work: Path) -> None:
     grpc_port = free_port()
     env = {**os.environ, **service_env(nats_url, work), "CHANNEL_ADAPTER_GRPC_ADDR": f"127.0.0.1:{grpc_port}"}
-    adapter = subprocess.Popen([sys.executable, "-m", "channel_adapter"], env=env, cwd=ROOT,  # noqa: S603
-                               stdout=(work / "ca.log").open("wb"), stderr=subprocess.STDOUT)
+    adapter = spawn(["-m", "channel_adapter"], env, work / "ca.log")
     try:
         wait_for_port("127.0.0.1", grpc_port, 120, adapter)
         os.environ.update(env)
