@@ -19,3 +19,11 @@ def test_structs_and_floats_pass_through_untouched() -> None:
     intents = pb.IntentStats(intents=[pb.IntentCount(intent="price", count=2, share=0.5)], total=4)
     assert message_dict(intents) == {
         "intents": [{"intent": "price", "count": 2, "share": 0.5}], "total": 4, "period": ""}
+
+
+def test_whole_numbers_in_structs_come_back_as_integers() -> None:
+    from api_gateway.api.proto_json import dict_from, struct_from
+
+    config = dict_from(struct_from({"max_replies": 50, "delay_seconds": 2.5, "caps": {"replies": 200}, "ids": [1, 2]}))
+    assert config == {"max_replies": 50, "delay_seconds": 2.5, "caps": {"replies": 200}, "ids": [1, 2]}
+    assert isinstance(config["max_replies"], int)

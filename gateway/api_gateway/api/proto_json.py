@@ -16,8 +16,20 @@ def struct_from(data: dict[str, Any] | None) -> struct_pb2.Struct:
     return result
 
 
+def _whole_numbers_as_ints(value: Any) -> Any:
+    """Struct numbers are doubles on the wire; `{"max_replies": 50}` should come back as 50, not 50.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_ints(v) for v in value]
+    return value
+
+
 def dict_from(value: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(value)
+    data: dict[str, Any] = _whole_numbers_as_ints(json_format.MessageToDict(value))
+    return data
 
 
 def time_from(value: timestamp_pb2.Timestamp, present: bool = True) -> datetime | None:
