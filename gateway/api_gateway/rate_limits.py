@@ -53,7 +53,7 @@ class RateLimiter:
     async def create(cls, redis_url: str) -> RateLimiter:
         if not redis_url:
             return cls(None)
-        storage = RedisStorage(f"async+{redis_url}", wrap_exceptions=True)
+        storage = RedisStorage(f"async+{redis_url}", wrap_exceptions=True, implementation="redispy")
         try:
             if await storage.check():
                 return cls(storage)

@@ -5,5 +5,6 @@ from fastapi import APIRouter
 from api_gateway.api.routes import auth, bot, channels, seller_bot, system, webhooks, ws
 
 api_router = APIRouter()
-for module in (system, auth, bot, seller_bot, channels, webhooks, ws):
+# Webhooks first: they are the hot path (platform bursts), and routing tries routers in this order.
+for module in (webhooks, system, auth, bot, seller_bot, channels, ws):
     api_router.include_router(module.router)

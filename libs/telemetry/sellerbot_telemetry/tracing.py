@@ -6,6 +6,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 
 from sellerbot_telemetry.settings import TraceExporter
 
@@ -22,7 +23,10 @@ def configure_tracing(
     global _configured
     provider = _configured
     if provider is None:
-        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        # Without an exporter nobody reads spans, so only record traces a caller asked for (a sampled
+        # traceparent); the rest get cheap non-recording spans that still carry ids into logs and headers.
+        sampler = ALWAYS_ON if exporter is not TraceExporter.NONE else ParentBased(ALWAYS_OFF)
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}), sampler=sampler)
         if exporter is TraceExporter.CONSOLE:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
         elif exporter is TraceExporter.OTLP:
