@@ -41,15 +41,22 @@ def run_all(root: Path) -> int:
         print(f"== {name}: exit {result.returncode} in {time.monotonic() - started:.0f}s", flush=True)
         if result.returncode != 0:
             failures.append(name)
+    assemble(root)
+    print(f"wrote docs/benchmarks.md ({len(scripts)} scripts, failed: {failures or 'none'})")
+    return 1 if failures else 0
+
+
+def assemble(root: Path) -> None:
+    """docs/benchmarks.md = the machine, the command, and every section the scripts wrote."""
+    sections_dir = root / "docs" / "benchmarks"
     parts = [
         "# Benchmarks\n",
         f"Machine: {_machine()}.  ",
-        f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `make bench` "
-        "(each section also names its own script).\n",
+        f"Assembled {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench`, which runs every "
+        "`services/*/benchmarks/run.py` and collects the sections below; each section names its own script "
+        "and the machine load during its run (the machine is shared: compare loads before comparing runs).\n",
         "Goals come from the issues; every number below was measured by the script named in its section.\n",
     ]
     for section in sorted(sections_dir.glob("*.md")):
         parts.append(section.read_text().strip() + "\n")
     (root / "docs" / "benchmarks.md").write_text("\n".join(parts))
-    print(f"wrote docs/benchmarks.md ({len(scripts)} scripts, failed: {failures or 'none'})")
-    return 1 if failures else 0
