@@ -14,5 +14,8 @@ def open_channel(target: str) -> grpc.aio.Channel:
             ("grpc.max_receive_message_length", 8 * 1024 * 1024),
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),
+            # With a name that resolves to several replicas (a Kubernetes headless Service, `dns:///...`),
+            # spread calls and streams over all of them instead of pinning every call to the first address.
+            ("grpc.lb_policy_name", "round_robin"),
         ],
     )
