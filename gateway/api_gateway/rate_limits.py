@@ -1,8 +1,9 @@
 """Rate limits of the seed (webhooks per IP, API per IP, bot start/stop per user) with the `limits` library.
 
 Counts live in Redis so gateway replicas share them (sliding-window counters: two keys per client
-instead of a sorted set of every hit, so the check costs one cheap round trip); when Redis is unreachable the gateway falls back to an
-in-process window (logged and counted in `gateway_rate_limit_backend_fallback_total`).
+instead of a sorted set of every hit, so the check costs one cheap round trip). When Redis is unreachable
+the gateway falls back to an in-process window (logged and counted in
+`gateway_rate_limit_backend_fallback_total`).
 """
 
 from __future__ import annotations
