@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -70,7 +71,7 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
     def effective_admin_password(self) -> str:
         return self.admin_password or DEV_ADMIN_PASSWORD
 
-    @property
+    @cached_property
     def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
 

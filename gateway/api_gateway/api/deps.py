@@ -20,7 +20,8 @@ T = TypeVar("T")
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
+    """Async on purpose: a sync dependency would cost a thread-pool hop on every request."""
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -61,8 +62,13 @@ async def api_rate_limit(request: Request, state: State) -> None:
     await state.limiter.hit(state.limits.api, client_ip(request, state.settings.trusted_proxy_networks))
 
 
+CLIENT_IP = "sellerbot_client_ip"  # request.state attribute: the address the webhook limit counted
+
+
 async def webhook_rate_limit(request: Request, state: State) -> None:
-    await state.limiter.hit(state.limits.webhooks, client_ip(request, state.settings.trusted_proxy_networks))
+    address = client_ip(request, state.settings.trusted_proxy_networks)
+    setattr(request.state, CLIENT_IP, address)
+    await state.limiter.hit(state.limits.webhooks, address)
 
 
 async def bot_control_rate_limit(state: State, user: User) -> None:
