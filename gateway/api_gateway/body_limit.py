@@ -1,14 +1,51 @@
-"""ASGI middleware: request bodies larger than the configured size get 413 before any route reads them."""
+"""Request bodies larger than the configured size get 413 before any route reads them.
+
+`BodySizeLimitMiddleware` guards the FastAPI routes; the webhook ingress, which answers before FastAPI, reads
+its bodies with `read_body` and answers with the same `payload_too_large` JSON.
+"""
 
 from __future__ import annotations
 
-import json
-
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooLarge(Exception):
     pass
+
+
+class ClientDisconnected(Exception):
+    pass
+
+
+def declared_too_large(scope: Scope, max_bytes: int) -> bool:
+    """The Content-Length header already says the body is over the limit."""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            return value.isdigit() and int(value) > max_bytes
+    return False
+
+
+def payload_too_large(max_bytes: int) -> JSONResponse:
+    return JSONResponse({"error": "payload_too_large", "detail": f"request body exceeds {max_bytes} bytes"},
+                        status_code=413)
+
+
+async def read_body(receive: Receive, max_bytes: int) -> bytes:
+    """The whole request body; BodyTooLarge as soon as it passes `max_bytes` (the rest is never buffered)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class BodySizeLimitMiddleware:
@@ -20,9 +57,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared_too_large(scope, self.max_bytes):
+            await payload_too_large(self.max_bytes)(scope, receive, send)
             return
         received = 0
         response_started = False
@@ -45,14 +81,4 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await self._reject(send)
-
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps({
-            "error": "payload_too_large",
-            "detail": f"request body exceeds {self.max_bytes} bytes",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+                await payload_too_large(self.max_bytes)(scope, receive, send)

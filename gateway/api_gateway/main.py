@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 import redis.asyncio as redis_async
 import structlog
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sellerbot_database import create_engine, run_migrations, session_factory
 
 from api_gateway.api.errors import install_error_handlers
 from api_gateway.api.main import api_router
+from api_gateway.api.routes.webhooks import OPENAPI_PATHS, WebhookIngress
 from api_gateway.auth.tokens import TokenIssuer
 from api_gateway.body_limit import BodySizeLimitMiddleware
 from api_gateway.rate_limits import RateLimiter, make_limit
@@ -25,6 +28,7 @@ from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.state import GatewayState, RateLimits
 from api_gateway.users.repository import UserRepository
+from api_gateway.webhook_forwarding import WebhookForwarder
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,6 +62,7 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
     users = UserRepository(session_factory(engine))
     await users.ensure_admin(settings.admin_email, settings.effective_admin_password)
     redis = await _connect_redis(settings.redis_url)
+    services = ServiceClients.connect(settings)
     return GatewayState(
         settings=settings,
         engine=engine,
@@ -73,13 +78,15 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
             api=make_limit("api", settings.rate_limit_api),
             bot_control=make_limit("bot_control", settings.rate_limit_bot_control),
         ),
-        services=ServiceClients.connect(settings),
+        services=services,
+        webhooks=WebhookForwarder.over_grpc(services.channel_adapter, settings.grpc_timeout_seconds),
         redis=redis,
         nats=await _connect_nats(settings.nats_url),
     )
 
 
 async def close_state(state: GatewayState) -> None:
+    await state.webhooks.close()
     await state.services.close()
     if state.redis is not None:
         await state.redis.aclose()
@@ -89,12 +96,15 @@ async def close_state(state: GatewayState) -> None:
     await state.engine.dispose()
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, on_started: Callable[[], None] | None = None) -> FastAPI:
+    """`on_started` runs once the state is built, before the first request (the server process's GC tuning)."""
     settings = settings or GatewaySettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gateway = await build_state(settings)
+        if on_started is not None:
+            on_started()
         log.info("gateway_started", port=settings.gateway_port, environment=settings.environment.value)
         try:
             yield
@@ -107,6 +117,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="TikTok Seller Center automation (/bot) and the AI seller chatbot (/seller-bot). "
         "Log in with POST /auth/login and send `Authorization: Bearer <access_token>`.",
         lifespan=lifespan,
+        # Spans come from the OpenTelemetry FastAPI instrumentation below (and WebhookIngress); FastAPI's own
+        # telemetry would stay in pass-through mode beside it and only add a layer to every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -116,7 +129,26 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
     # ws/notifications: a span per WebSocket frame would cost more than the relay itself.
     # One server span per request: the per-message ASGI send/receive spans cost more than they tell.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="metrics,seller-bot/health,ws/notifications",
-                                       exclude_spans=["receive", "send"])
+    # The instrumentation wraps the whole middleware stack; webhooks are excluded because WebhookIngress opens
+    # their span itself, without the instrumentation's per-request route lookup.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="metrics,seller-bot/health,ws/notifications,seller-bot/webhook/",
+        exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(WebhookIngress)  # outermost of the middlewares: webhooks skip the ones added before
+    _document_webhooks(app)
     return app
+
+
+def _document_webhooks(app: FastAPI) -> None:
+    """/docs lists the webhook routes too, although WebhookIngress answers them before FastAPI's router."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema["paths"] = {**OPENAPI_PATHS, **schema["paths"]}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from api_gateway.rate_limits import Limit, RateLimiter
 from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.users.repository import UserRepository
+from api_gateway.webhook_forwarding import WebhookForwarder
 
 
 @dataclass
@@ -30,5 +31,6 @@ class GatewayState:
     limiter: RateLimiter
     limits: RateLimits
     services: ServiceClients
+    webhooks: WebhookForwarder
     redis: Any | None  # redis.asyncio.Redis, None when unreachable at start
     nats: Any | None   # nats client used for health only

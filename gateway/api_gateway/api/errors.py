@@ -47,6 +47,10 @@ def error_body(error: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 def _service_failure(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceCallFailed)
+    return service_failure_response(exc)
+
+
+def service_failure_response(exc: ServiceCallFailed) -> JSONResponse:
     code = exc.error.code()
     status, error = _GRPC_TO_HTTP.get(code, (502, "service_error"))
     detail = exc.error.details() or code.name
@@ -71,6 +75,10 @@ def _validation_failure(_: Request, exc: Exception) -> JSONResponse:
 
 def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RateLimitExceeded)
+    return rate_limited_response(exc)
+
+
+def rate_limited_response(exc: RateLimitExceeded) -> JSONResponse:
     return JSONResponse(
         error_body("rate_limited", f"too many requests: limit is {exc.limit}", retry_after=exc.retry_after,
                    scope=exc.scope),

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from api_gateway.api.routes import auth, bot, channels, seller_bot, system, webhooks, ws
+from api_gateway.api.routes import auth, bot, channels, seller_bot, system, ws
 
 api_router = APIRouter()
-# Webhooks first: they are the hot path (platform bursts), and routing tries routers in this order.
-for module in (webhooks, system, auth, bot, seller_bot, channels, ws):
+# Webhooks are not here: routes/webhooks.py answers them in front of FastAPI (see WebhookIngress).
+for module in (system, auth, bot, seller_bot, channels, ws):
     api_router.include_router(module.router)

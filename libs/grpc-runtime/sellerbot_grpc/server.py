@@ -8,7 +8,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
 log = structlog.get_logger(__name__)
 
@@ -16,12 +16,19 @@ Registration = Callable[[grpc.aio.Server], None]
 
 
 class GrpcServer:
-    """Owns one grpc.aio server; `service_names` are the full names reported by health and reflection."""
+    """Owns one grpc.aio server; `service_names` are the full names reported by health and reflection.
 
-    def __init__(self, service_names: list[str], registrations: list[Registration]) -> None:
+    `untraced_methods` (method names) get no server span from the interceptor: batch calls whose items
+    each carry their own trace context and open their own spans.
+    """
+
+    def __init__(self, service_names: list[str], registrations: list[Registration],
+                 untraced_methods: tuple[str, ...] = ()) -> None:
         self._service_names = service_names
+        traced = (filters.negate(filters.any_of(*map(filters.method_name, untraced_methods)))
+                  if untraced_methods else None)
         self._server = grpc.aio.server(
-            interceptors=[aio_server_interceptor()],
+            interceptors=[aio_server_interceptor(filter_=traced)],
             options=[("grpc.max_receive_message_length", 8 * 1024 * 1024)],
         )
         self.health = health.aio.HealthServicer()

@@ -2,22 +2,46 @@
 
 No bearer token here: each platform's own verification (signatures, shared secrets) is checked by
 channel-adapter over the exact bytes received.
+
+Webhooks are the gateway's hot path (platforms deliver in bursts and give up after a few seconds), so
+`WebhookIngress` answers them as plain ASGI in front of FastAPI: the same rate limit, body limit, JSON errors,
+metrics and trace as every other route, without routing, dependency injection and per-request middleware
+that would cost more than the webhook itself. `OPENAPI_PATHS` describes the routes for /docs.
 """
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+import structlog
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api_gateway.api.deps import CLIENT_IP, call_service, webhook_rate_limit
+from api_gateway.api.errors import (
+    ServiceCallFailed,
+    error_body,
+    rate_limited_response,
+    service_failure_response,
+)
+from api_gateway.body_limit import BodyTooLarge, ClientDisconnected, declared_too_large, payload_too_large, read_body
+from api_gateway.client_address import client_ip
+from api_gateway.rate_limits import RateLimitExceeded
+from api_gateway.request_metrics import HTTP_DURATION, HTTP_REQUESTS
 from api_gateway.state import GatewayState
+from api_gateway.webhook_forwarding import SERVICE
 
-SERVICE = "channel-adapter"
+log = structlog.get_logger(__name__)
+tracer = trace.get_tracer("sellerbot.gateway")
 
-
-router = APIRouter(prefix="/seller-bot/webhook", tags=["webhooks"], dependencies=[Depends(webhook_rate_limit)])
+PREFIX = "/seller-bot/webhook/"
+ROUTE = "/seller-bot/webhook/{channel}"
+ROUTE_BY_EVENT = "/seller-bot/webhook/{channel}/{suffix:path}"
 
 
 class WebhookChannel(StrEnum):
@@ -27,34 +51,135 @@ class WebhookChannel(StrEnum):
     TELEGRAM = "telegram"
 
 
-async def _forward(channel: WebhookChannel, request: Request, suffix: str = "") -> Response:
-    state: GatewayState = request.app.state.gateway
-    scope = request.scope
-    forwarded = pb.WebhookRequest(
-        channel=channel.value,
-        method=scope["method"],
-        body=await request.body(),
-        # Straight from the ASGI scope, decoded as Starlette's Headers would (latin-1), without building it.
-        headers=[pb.Header(name=k.decode("latin-1"), value=v.decode("latin-1")) for k, v in scope["headers"]],
-        query_string=scope["query_string"].decode("latin-1"),
-        client_ip=getattr(request.state, CLIENT_IP),
-        path_suffix=suffix,
-    )
-    result = await call_service(state, SERVICE, state.services.channel_adapter.HandleWebhook, forwarded)
-    return Response(result.body, status_code=result.status_code, media_type=result.content_type or None)
+CHANNELS = frozenset(WebhookChannel)
+_UNKNOWN_CHANNEL = "must be one of " + ", ".join(WebhookChannel)
 
 
-@router.post("/{channel}", summary="Receive a platform webhook")
-async def receive(channel: WebhookChannel, request: Request) -> Response:
-    return await _forward(channel, request)
+class WebhookIngress:
+    """ASGI middleware: answers /seller-bot/webhook/* itself and passes everything else on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        channel, _, suffix = scope["path"][len(PREFIX):].partition("/")
+        route = ROUTE_BY_EVENT if suffix else ROUTE
+        method = scope["method"]
+        with tracer.start_as_current_span(
+            f"{method} {route}", context=propagate.extract(_headers(scope)), kind=SpanKind.SERVER,
+        ) as span:
+            response = await self._answer(scope, receive, channel, suffix)
+            if span.is_recording():
+                span.set_attribute("http.request.method", method)
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", response.status_code)
+            await response(scope, receive, send)
+        HTTP_REQUESTS.labels(route, method, f"{response.status_code // 100}xx").inc()
+        HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+
+    async def _answer(self, scope: Scope, receive: Receive, channel: str, suffix: str) -> Response:
+        if channel not in CHANNELS:
+            return JSONResponse(error_body("validation_error", f"channel: {_UNKNOWN_CHANNEL}",
+                                           fields=[{"field": "channel", "message": _UNKNOWN_CHANNEL}]), 422)
+        method = scope["method"]
+        if method != "POST" and (method != "GET" or suffix):
+            return JSONResponse(error_body("method_not_allowed", f"{method} is not accepted on this webhook"),
+                                405, headers={"Allow": "POST" if suffix else "GET, POST"})
+        state: GatewayState = scope["app"].state.gateway
+        max_bytes = state.settings.max_body_bytes
+        if declared_too_large(scope, max_bytes):
+            return payload_too_large(max_bytes)
+        address = client_ip(HTTPConnection(scope), state.settings.trusted_proxy_networks)
+        try:
+            await state.limiter.hit(state.limits.webhooks, address)
+            body = await read_body(receive, max_bytes)
+        except RateLimitExceeded as exc:
+            return rate_limited_response(exc)
+        except BodyTooLarge:
+            return payload_too_large(max_bytes)
+        except ClientDisconnected:
+            return Response(status_code=499)  # nobody reads it; nothing was forwarded
+        webhook = pb.WebhookRequest(
+            channel=channel, method=method, body=body,
+            # Straight from the ASGI scope, decoded as Starlette's Headers would (latin-1).
+            headers=[pb.Header(name=k.decode("latin-1"), value=v.decode("latin-1")) for k, v in scope["headers"]],
+            query_string=scope["query_string"].decode("latin-1"), client_ip=address, path_suffix=suffix,
+        )
+        return await self._forward(state, webhook)
+
+    async def _forward(self, state: GatewayState, webhook: pb.WebhookRequest) -> Response:
+        with tracer.start_as_current_span(f"{SERVICE} HandleWebhooks", kind=SpanKind.CLIENT):
+            propagate.inject(webhook.trace_context)
+            try:
+                answer = await state.webhooks.forward(webhook)
+            except ServiceCallFailed as exc:
+                return service_failure_response(exc)
+            except Exception as exc:
+                log.exception("webhook_forward_failed", service=SERVICE)
+                return JSONResponse(error_body("service_error", f"{SERVICE} failed: {exc}", service=SERVICE), 502)
+        return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type or None)
 
 
-@router.get("/{channel}", summary="Platform verification handshake (Instagram hub.challenge)")
-async def verify(channel: WebhookChannel, request: Request) -> Response:
-    return await _forward(channel, request)
+def _headers(scope: Scope) -> dict[str, str]:
+    """The W3C trace headers only: the extractor needs nothing else."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+            if name in (b"traceparent", b"tracestate")}
 
 
-@router.api_route("/{channel}/{suffix:path}", methods=["POST"], include_in_schema=False)
-async def receive_by_event(channel: WebhookChannel, suffix: str, request: Request) -> Response:
-    """Evolution's `webhook.byEvents` appends the event name (e.g. /messages-upsert) to the URL."""
-    return await _forward(channel, request, suffix)
+# --- /docs: the routes above as OpenAPI paths (FastAPI documents only what its own router serves). -------------
+def _channel_parameter() -> dict[str, Any]:
+    return {"name": "channel", "in": "path", "required": True,
+            "schema": {"type": "string", "enum": [c.value for c in WebhookChannel]}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {
+        401: "the platform's signature or secret does not verify", 403: "wrong hub.verify_token",
+        413: "body over the size limit", 415: "not JSON", 422: "unknown channel", 429: "rate limited (Retry-After)",
+        503: "channel-adapter or the event stream is unreachable: the platform should deliver again",
+    }
+    return {str(code): {"description": meaning[code], "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}}}}
+        for code in codes}
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    ROUTE: {
+        "post": {
+            "tags": ["webhooks"], "operationId": "receive_webhook", "summary": "Receive a platform webhook",
+            "description": "Verified by channel-adapter the platform's own way (signature or shared secret over "
+                           "the exact bytes), normalized and published to JetStream; 200 once JetStream acked. "
+                           "A webhook delivered twice is published once. No bearer token.",
+            "parameters": [_channel_parameter()],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "accepted: published, duplicates and ignored counts"},
+                          **_errors(401, 413, 415, 422, 429, 503)},
+        },
+        "get": {
+            "tags": ["webhooks"], "operationId": "verify_webhook",
+            "summary": "Platform verification handshake (Instagram hub.challenge)",
+            "description": "Echoes `hub.challenge` as text/plain when `hub.mode=subscribe` and `hub.verify_token` "
+                           "matches INSTAGRAM_VERIFY_TOKEN (or a registered account's), 403 otherwise.",
+            "parameters": [_channel_parameter(), *({"name": name, "in": "query", "required": False,
+                                                     "schema": {"type": "string"}}
+                                                    for name in ("hub.mode", "hub.verify_token", "hub.challenge"))],
+            "responses": {"200": {"description": "the challenge", "content": {"text/plain": {
+                "schema": {"type": "string"}}}}, **_errors(403, 422, 429)},
+        },
+    },
+    "/seller-bot/webhook/{channel}/{suffix}": {
+        "post": {
+            "tags": ["webhooks"], "operationId": "receive_webhook_by_event",
+            "summary": "Receive a webhook sent per event (Evolution webhook.byEvents)",
+            "description": "Evolution's `webhook.byEvents` appends the event name (e.g. /messages-upsert).",
+            "parameters": [_channel_parameter(),
+                           {"name": "suffix", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "accepted"}, **_errors(401, 413, 415, 422, 429, 503)},
+        },
+    },
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from datetime import UTC, datetime
 import grpc
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as events
@@ -24,6 +27,8 @@ from channel_adapter.domain.accounts import ChannelAccount, require_valid
 from channel_adapter.domain.channels import Platform
 from channel_adapter.intake import WebhookCall, WebhookIntake
 from channel_adapter.settings import ServiceSettings
+
+tracer = trace.get_tracer("sellerbot.channel_adapter")
 
 _STATUS = {
     errors.AccountNotFound: grpc.StatusCode.NOT_FOUND,
@@ -79,11 +84,23 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
         self._bus = bus
 
     async def HandleWebhook(self, request: pb.WebhookRequest, context: grpc.aio.ServicerContext) -> pb.WebhookResponse:
-        answer = await self._intake.handle(WebhookCall(
-            channel=request.channel, method=request.method, body=request.body,
-            headers={h.name.lower(): h.value for h in request.headers}, query_string=request.query_string,
-            client_ip=request.client_ip, path_suffix=request.path_suffix,
-        ))
+        return await self._answer_webhook(request)
+
+    async def HandleWebhooks(self, request: pb.WebhookBatch,
+                             context: grpc.aio.ServicerContext) -> pb.WebhookBatchResponse:
+        """Every webhook of the batch at once: their JetStream acks are awaited together, not one after another."""
+        answers = await asyncio.gather(*(self._answer_webhook(webhook) for webhook in request.webhooks))
+        return pb.WebhookBatchResponse(answers=answers)
+
+    async def _answer_webhook(self, request: pb.WebhookRequest) -> pb.WebhookResponse:
+        # The gateway's span for this webhook is the parent (a batch's call carries no single trace).
+        parent = propagate.extract(request.trace_context) if request.trace_context else None
+        with tracer.start_as_current_span(f"webhook {request.channel}", context=parent, kind=SpanKind.SERVER):
+            answer = await self._intake.handle(WebhookCall(
+                channel=request.channel, method=request.method, body=request.body,
+                headers={h.name.lower(): h.value for h in request.headers}, query_string=request.query_string,
+                client_ip=request.client_ip, path_suffix=request.path_suffix,
+            ))
         return pb.WebhookResponse(status_code=answer.status, content_type=answer.content_type, body=answer.body)
 
     async def SendMessage(self, request: pb.SendMessageRequest,

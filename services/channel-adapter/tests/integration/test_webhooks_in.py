@@ -3,6 +3,7 @@ the platform fakes receive (the chatbot is stood in for by a reply bot on the re
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -139,6 +140,24 @@ async def test_lid_contact_uses_the_phone_from_remote_jid_alt(gateway, tap) -> N
     message = (await inbound.wait_for(1))[0]
     assert message.contact_id == "whatsapp:5511999999999"
     assert message.alternate_contact_id == "whatsapp:123456789012345@lid"
+
+
+async def test_webhooks_sent_together_each_keep_their_own_trace_into_jetstream(gateway, tap) -> None:
+    """The gateway batches concurrent webhooks into one gRPC call; each event still continues its caller's trace."""
+    inbound = tap(Subjects.INBOUND_ALL, events.InboundMessage)
+    trace_ids = {f"TRACE{n:04d}": uuid.uuid4().hex for n in range(12)}
+
+    async def post(message_id: str) -> int:
+        response = await gateway.post(
+            "/seller-bot/webhook/evolution", content=encode(evolution_text(message_id=message_id)),
+            headers={**EVO, "traceparent": f"00-{trace_ids[message_id]}-{uuid.uuid4().hex[:16]}-00"})
+        return response.status_code
+
+    assert await asyncio.gather(*(post(m) for m in trace_ids)) == [200] * len(trace_ids)
+    await inbound.wait_for(len(trace_ids))
+    for message, meta in zip(inbound.received, inbound.metas, strict=True):
+        message_id = message.platform_message_id
+        assert meta.headers["traceparent"].split("-")[1] == trace_ids[message_id], message_id
 
 
 async def test_media_message_carries_type_url_and_caption(gateway, tap) -> None:
