@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uvicorn
+from sellerbot_grpc import freeze_startup_heap
 from sellerbot_telemetry import configure_telemetry
 
 from api_gateway.main import create_app
@@ -13,7 +14,7 @@ def main() -> None:
     settings = GatewaySettings()
     configure_telemetry("gateway", settings)
     uvicorn.run(
-        create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+        create_app(settings, on_started=freeze_startup_heap), host=settings.gateway_host, port=settings.gateway_port,
         log_config=None, proxy_headers=False, ws_ping_interval=20, ws_ping_timeout=20,
     )
 

@@ -2,6 +2,7 @@
 
 from sellerbot_grpc.channel import open_channel
 from sellerbot_grpc.errors import FieldViolation, abort_invalid_argument, field_violations_of
+from sellerbot_grpc.garbage_collection import freeze_startup_heap
 from sellerbot_grpc.server import GrpcServer
 from sellerbot_grpc.termination import until_terminated
 from sellerbot_grpc.user_identity import USER_ID_METADATA_KEY, caller_user_id, user_metadata
@@ -13,6 +14,7 @@ __all__ = [
     "abort_invalid_argument",
     "caller_user_id",
     "field_violations_of",
+    "freeze_startup_heap",
     "open_channel",
     "until_terminated",
     "user_metadata",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import structlog
 from sellerbot.automation.v1 import automation_pb2_grpc
-from sellerbot_grpc import GrpcServer, until_terminated
+from sellerbot_grpc import GrpcServer, freeze_startup_heap, until_terminated
 from sellerbot_messaging import EventBus
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
@@ -88,6 +88,7 @@ async def connect_bus(settings: ServiceSettings, components: Components) -> Even
 
 async def serve(settings: ServiceSettings) -> None:
     app = await AutomationApp.start(settings)
+    freeze_startup_heap()
     await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await app.stop()

@@ -11,7 +11,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sellerbot.notification.v1 import notification_pb2_grpc
-from sellerbot_grpc import GrpcServer, until_terminated
+from sellerbot_grpc import GrpcServer, freeze_startup_heap, until_terminated
 from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import BOT, CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
@@ -107,6 +107,7 @@ def _readers(nc: NatsClient, js: JetStreamContext, bus: EventBus, settings: Serv
 
 async def serve(settings: ServiceSettings) -> None:
     runtime = await NotificationRuntime.start(settings)
+    freeze_startup_heap()
     await until_terminated()
     log.info("service_stopping", service=SERVICE_NAME)
     await runtime.stop()
