@@ -121,3 +121,13 @@ async def test_webhook_requests_are_counted_by_route_template(
     assert 'http_requests_total{handler="/seller-bot/webhook/{channel}",method="POST",service="gateway",' \
            'status="2xx"}' in metrics
     assert "gateway_webhook_batch_size_count" in metrics
+
+
+async def test_a_burst_from_one_ip_is_limited_exactly_although_its_hits_are_counted_together(
+    gateway_factory: Callable[..., Any],
+) -> None:
+    client: httpx.AsyncClient = await gateway_factory(rate_limit_webhooks="5/minute")
+    burst = await asyncio.gather(*(client.post("/seller-bot/webhook/evolution", json={}) for _ in range(12)))
+    statuses = sorted(r.status_code for r in burst)
+    assert statuses == [429] * 7 + [503] * 5  # 5 counted and forwarded (no channel-adapter listens), 7 refused
+    assert (await client.post("/seller-bot/webhook/evolution", json={})).status_code == 429

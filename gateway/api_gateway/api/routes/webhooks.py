@@ -112,15 +112,14 @@ class WebhookIngress:
         return await self._forward(state, webhook)
 
     async def _forward(self, state: GatewayState, webhook: pb.WebhookRequest) -> Response:
-        with tracer.start_as_current_span(f"{SERVICE} HandleWebhooks", kind=SpanKind.CLIENT):
-            propagate.inject(webhook.trace_context)
-            try:
-                answer = await state.webhooks.forward(webhook)
-            except ServiceCallFailed as exc:
-                return service_failure_response(exc)
-            except Exception as exc:
-                log.exception("webhook_forward_failed", service=SERVICE)
-                return JSONResponse(error_body("service_error", f"{SERVICE} failed: {exc}", service=SERVICE), 502)
+        propagate.inject(webhook.trace_context)  # channel-adapter's span for it is a child of this request's
+        try:
+            answer = await state.webhooks.forward(webhook)
+        except ServiceCallFailed as exc:
+            return service_failure_response(exc)
+        except Exception as exc:
+            log.exception("webhook_forward_failed", service=SERVICE)
+            return JSONResponse(error_body("service_error", f"{SERVICE} failed: {exc}", service=SERVICE), 502)
         return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type or None)
 
 
