@@ -119,12 +119,12 @@ class ProfessionalSellerBot:
     async def receive(
         self, user_id: str, contact_id: str, channel: str, event_id: str, text: str, platform_timestamp: datetime,
         account_id: str = "", platform_conversation_id: str = "", contact_name: str = "",
-    ) -> tuple[ConversationRow, str | None]:
+    ) -> tuple[ConversationRow | None, str | None]:
         profile = await self.profiles.get(user_id)
         return await self.repository.receive(
             user_id, contact_id, channel, event_id=event_id, text=text, platform_timestamp=platform_timestamp,
             account_id=account_id, platform_conversation_id=platform_conversation_id, contact_name=contact_name,
-            pick_variant=lambda: assign_variant(profile.settings.prompt_variants, f"{user_id}:{contact_id}"),
+            prompt_variant=assign_variant(profile.settings.prompt_variants, f"{user_id}:{contact_id}"),
         )
 
     async def open_conversation(
@@ -222,17 +222,15 @@ class ProfessionalSellerBot:
         if still_current is not None and not still_current():
             REPLIES_DROPPED.labels(channel, "newer_message").inc()
             return None
-        if await self.repository.handoff_state(conversation.id) != HandoffState.BOT:
-            await self.repository.silence_pending(conversation.id)
-            REPLIES_DROPPED.labels(channel, "human_took_over").inc()
-            fresh = await self.repository.conversation(user_id, conversation.id)
-            return _result(fresh or conversation, "", understanding.primary, dropped="human_took_over")
-
         reply_id = "reply:" + str(uuid.uuid5(REPLY_NAMESPACE, user_id + "|" + ",".join(
             sorted(m.event_id for m in pending))))
         sequence = conversation.reply_sequence + 1
         delivered = False
-        if deliver:
+
+        async def deliver_reply() -> None:
+            nonlocal delivered
+            if not deliver:
+                return
             try:
                 await self._publish_reply(conversation, reply, reply_id, sequence, pending, understanding)
                 delivered = True
@@ -242,18 +240,20 @@ class ProfessionalSellerBot:
                 log.warning("reply_not_delivered", conversation_id=conversation.id, error=str(exc))
 
         latency = (utcnow() - max(m.created_at for m in pending)).total_seconds()
-        await self.repository.complete_turn(TurnRecord(
+        finished = await self.repository.finish_turn(TurnRecord(
             conversation_id=conversation.id, user_id=user_id, channel=channel, inbound_ids=[m.id for m in pending],
             intents=[(m.id, p.intent.value, p.confidence) for m, p in zip(pending, understanding.per_message,
                                                                          strict=True)],
             reply_text=reply, reply_id=reply_id, source=source, prompt_variant=conversation.prompt_variant,
-            response_seconds=max(0.0, latency),
-            changes={
-                "last_intent": understanding.primary.intent.value, "stage": stage.value,
-                "fallback_count": fallbacks, "complaint_count": complaints, "reply_sequence": sequence,
-                "last_message": texts[-1][:1000],
-            },
-        ))
+            response_seconds=max(0.0, latency), last_intent=understanding.primary.intent.value, stage=stage.value,
+            fallback_count=fallbacks, complaint_count=complaints, reply_sequence=sequence,
+            last_message=texts[-1][:1000],
+        ), deliver_reply)
+        if not finished:  # a human took over while the reply was being produced
+            await self.repository.silence_pending(conversation.id)
+            REPLIES_DROPPED.labels(channel, "human_took_over").inc()
+            fresh = await self.repository.conversation(user_id, conversation.id)
+            return _result(fresh or conversation, "", understanding.primary, dropped="human_took_over")
         self._observe(channel, pending, understanding, latency)
         context.update(
             product_id=product.id if product else context.get("product_id", ""),

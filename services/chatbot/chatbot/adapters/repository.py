@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -58,7 +58,12 @@ class TurnRecord:
     source: str
     prompt_variant: str
     response_seconds: float | None
-    changes: dict[str, Any]
+    last_intent: str
+    stage: str
+    fallback_count: int
+    complaint_count: int
+    reply_sequence: int
+    last_message: str
 
 
 def _new_conversation(
@@ -96,10 +101,11 @@ def _inbound_row(
     )
 
 
-# The turn's hot path (receive, load_turn, handoff_state, complete_turn, current_conversation) uses Core
-# statements on a plain connection: the ORM's identity map, unit of work and per-statement ORM compilation
-# cost more CPU than the statements themselves. Conversations come back as transient ConversationRow
-# objects (same attributes, no session), exactly what the ORM paths returned after commit.
+# The turn's hot path (receive, load_turn, finish_turn, current_conversation) uses Core statements on a
+# plain connection: the ORM's identity map, unit of work and per-statement ORM compilation cost more CPU
+# than the statements themselves. Conversations come back as transient ConversationRow objects (same
+# attributes, no session), exactly what the ORM paths returned after commit. Every statement is a round
+# trip and ~0.15 ms of this process's CPU (SQLAlchemy + asyncpg), so a turn uses as few as it can.
 _CONVERSATIONS = cast(Table, ConversationRow.__table__)
 _MESSAGES = cast(Table, MessageRow.__table__)
 _CONVERSATION_COLUMNS = [c.key for c in _CONVERSATIONS.columns]
@@ -110,22 +116,88 @@ _SELECT_CURRENT = (
            _CONVERSATIONS.c.archived.is_(False))
     .order_by(_CONVERSATIONS.c.created_at.desc()).limit(1)
 )
-_SELECT_BY_ID = select(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("p_id"))
 _SELECT_SEEN = select(_MESSAGES.c.id).where(_MESSAGES.c.user_id == bindparam("p_user"),
                                             _MESSAGES.c.event_id == bindparam("p_event"))
-_SELECT_PENDING = (
-    select(_MESSAGES.c.id, _MESSAGES.c.event_id, _MESSAGES.c.text, _MESSAGES.c.platform_timestamp,
-           _MESSAGES.c.created_at)
-    .where(_MESSAGES.c.conversation_id == bindparam("p_id"), _MESSAGES.c.direction == "in",
-           _MESSAGES.c.status == "pending")
-    .order_by(_MESSAGES.c.platform_timestamp, _MESSAGES.c.created_at)
-)
-_SELECT_HANDOFF_STATE = select(_CONVERSATIONS.c.handoff_state).where(_CONVERSATIONS.c.id == bindparam("p_id"))
+_PENDING_COLUMNS = (_MESSAGES.c.id.label("m_id"), _MESSAGES.c.event_id.label("m_event_id"),
+                    _MESSAGES.c.text.label("m_text"), _MESSAGES.c.platform_timestamp.label("m_platform_timestamp"),
+                    _MESSAGES.c.created_at.label("m_created_at"))
+
+
+def _select_turn(conversation_id: Any) -> Any:
+    """A conversation and its pending customer messages (oldest first) in one statement: one row per
+    pending message, or one row with NULL message columns when nothing is pending."""
+    pending = and_(_MESSAGES.c.conversation_id == _CONVERSATIONS.c.id, _MESSAGES.c.direction == "in",
+                   _MESSAGES.c.status == "pending")
+    return (select(_CONVERSATIONS, *_PENDING_COLUMNS)
+            .select_from(_CONVERSATIONS.outerjoin(_MESSAGES, pending))
+            .where(_CONVERSATIONS.c.id == conversation_id, _CONVERSATIONS.c.user_id == bindparam("p_user"))
+            .order_by(_MESSAGES.c.platform_timestamp, _MESSAGES.c.created_at))
+
+
+_SELECT_TURN_BY_ID = _select_turn(bindparam("p_id"))
+_SELECT_TURN_OF_CONTACT = _select_turn(_SELECT_CURRENT.with_only_columns(_CONVERSATIONS.c.id).scalar_subquery())
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _INSERT_MESSAGE = insert(_MESSAGES)
+_ANSWER_CONVERSATION = update(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.id == bindparam("p_id"), _CONVERSATIONS.c.handoff_state == "bot",
+).values(last_intent=bindparam("p_last_intent"), stage=bindparam("p_stage"),
+         fallback_count=bindparam("p_fallback_count"), complaint_count=bindparam("p_complaint_count"),
+         reply_sequence=bindparam("p_reply_sequence"), last_message=bindparam("p_last_message"),
+         updated_at=bindparam("p_now"))
 _MARK_ANSWERED = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("p_id")).values(
     intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
     reply_id=bindparam("p_reply"))
+
+# PostgreSQL stores an inbound message with one statement (data-modifying CTEs, atomic on its own, no
+# BEGIN/COMMIT): find the contact's open conversation or open one, insert the message unless its event id
+# is known (the inbox: a redelivery is recognised here), and count it on the conversation. It returns the
+# conversation row and the new message id (NULL for a redelivery); no row when a redelivered event's
+# conversation has since been archived. SQLite (`make run`) has no data-modifying CTEs: it runs the same
+# steps as separate statements in one transaction (`_receive_in_steps`).
+_RECEIVE_POSTGRES = text("""
+WITH current_conversation AS (
+    SELECT id, channel FROM chatbot_conversations
+    WHERE user_id = :user_id AND contact_id = :contact_id AND archived = false
+    ORDER BY created_at DESC LIMIT 1
+), seen AS (
+    SELECT 1 FROM chatbot_messages WHERE user_id = :user_id AND event_id = :event_id
+), opened AS (
+    INSERT INTO chatbot_conversations (
+        id, user_id, contact_id, channel, account_id, platform_conversation_id, contact_name, handoff_state,
+        handoff_reason, stage, prompt_variant, converted, order_id, order_amount, last_message, last_intent,
+        message_count, fallback_count, complaint_count, reply_sequence, archived, created_at, updated_at)
+    SELECT :conversation_id, :user_id, :contact_id, :channel, :account_id, :platform_conversation_id,
+        :contact_name, 'bot', '', 'new_contact', :prompt_variant, false, '', 0, :last_message, '',
+        1, 0, 0, 0, false, CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    WHERE NOT EXISTS (SELECT 1 FROM current_conversation) AND NOT EXISTS (SELECT 1 FROM seen)
+    RETURNING *
+), target AS (
+    SELECT id, channel FROM current_conversation UNION ALL SELECT id, channel FROM opened
+), stored AS (
+    INSERT INTO chatbot_messages (
+        id, conversation_id, user_id, channel, direction, text, intent, confidence, event_id, status,
+        reply_id, source, prompt_variant, platform_timestamp, created_at)
+    SELECT :message_id, target.id, :user_id, target.channel, 'in', :text, '', 0, :event_id, 'pending',
+        '', '', '', CAST(:platform_timestamp AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    FROM target WHERE NOT EXISTS (SELECT 1 FROM seen)
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING id
+), touched AS (
+    UPDATE chatbot_conversations AS c SET
+        account_id = COALESCE(NULLIF(:account_id, ''), c.account_id),
+        platform_conversation_id = COALESCE(NULLIF(:platform_conversation_id, ''), c.platform_conversation_id),
+        contact_name = COALESCE(NULLIF(:contact_name, ''), c.contact_name),
+        message_count = c.message_count + (SELECT count(*) FROM stored),
+        last_message = CASE WHEN EXISTS (SELECT 1 FROM stored) THEN :last_message ELSE c.last_message END,
+        updated_at = CASE WHEN EXISTS (SELECT 1 FROM stored)
+                          THEN CAST(:now AS TIMESTAMP WITH TIME ZONE) ELSE c.updated_at END
+    FROM current_conversation WHERE c.id = current_conversation.id
+    RETURNING c.*
+)
+SELECT touched.*, (SELECT id FROM stored) AS message_id FROM touched
+UNION ALL
+SELECT opened.*, (SELECT id FROM stored) AS message_id FROM opened
+""")
 
 
 def _conversation_row(mapping: Any) -> ConversationRow:
@@ -143,6 +215,7 @@ class ChatbotRepository:
         # Single-statement reads need no transaction: without one, a read is one round trip instead of
         # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway).
         self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._postgres = self._engine.dialect.name == "postgresql"
 
     @staticmethod
     async def _current_core(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
@@ -237,10 +310,37 @@ class ChatbotRepository:
     async def receive(
         self, user_id: str, contact_id: str, channel: str, *, event_id: str, text: str,
         platform_timestamp: datetime, account_id: str = "", platform_conversation_id: str = "",
-        contact_name: str = "", pick_variant: Callable[[], str],
-    ) -> tuple[ConversationRow, str | None]:
-        """Open the contact's conversation and store the message, in one transaction (the pipeline's hot
-        path). The message id is None when this event id was already stored (a redelivery)."""
+        contact_name: str = "", prompt_variant: str,
+    ) -> tuple[ConversationRow | None, str | None]:
+        """Open the contact's conversation (with `prompt_variant` when new) and store the message once (the
+        pipeline's hot path). The message id is None when this event id was already stored (a redelivery);
+        the conversation is None only for a redelivery whose conversation was archived since."""
+        if self._postgres:
+            return await self._receive_postgres(user_id, contact_id, channel, event_id, text, platform_timestamp,
+                                                account_id, platform_conversation_id, contact_name, prompt_variant)
+        return await self._receive_in_steps(user_id, contact_id, channel, event_id, text, platform_timestamp,
+                                            account_id, platform_conversation_id, contact_name, prompt_variant)
+
+    async def _receive_postgres(
+        self, user_id: str, contact_id: str, channel: str, event_id: str, text: str, platform_timestamp: datetime,
+        account_id: str, platform_conversation_id: str, contact_name: str, prompt_variant: str,
+    ) -> tuple[ConversationRow | None, str | None]:
+        params = {
+            "user_id": user_id, "contact_id": contact_id, "event_id": event_id, "conversation_id": str(uuid.uuid4()),
+            "channel": channel, "account_id": account_id, "platform_conversation_id": platform_conversation_id,
+            "contact_name": contact_name, "prompt_variant": prompt_variant, "last_message": text[:1000],
+            "now": utcnow(), "message_id": str(uuid.uuid4()), "text": text, "platform_timestamp": platform_timestamp,
+        }
+        async with self._reader.connect() as conn:
+            found = (await conn.execute(_RECEIVE_POSTGRES, params)).mappings().first()
+        if found is None:
+            return None, None
+        return _conversation_row(found), found["message_id"]
+
+    async def _receive_in_steps(
+        self, user_id: str, contact_id: str, channel: str, event_id: str, text: str, platform_timestamp: datetime,
+        account_id: str, platform_conversation_id: str, contact_name: str, prompt_variant: str,
+    ) -> tuple[ConversationRow | None, str | None]:
         for _ in range(2):  # a concurrent first message of the same contact may win the race once
             try:
                 async with self._engine.begin() as conn:
@@ -248,7 +348,7 @@ class ChatbotRepository:
                     changes: dict[str, Any] = {}
                     if row is None:
                         row = _new_conversation(user_id, contact_id, channel, account_id,
-                                                platform_conversation_id, contact_name, pick_variant())
+                                                platform_conversation_id, contact_name, prompt_variant)
                         await conn.execute(_INSERT_CONVERSATION, _values(row, _CONVERSATION_COLUMNS))
                     else:
                         before = (row.account_id, row.platform_conversation_id, row.contact_name)
@@ -279,19 +379,15 @@ class ChatbotRepository:
         """The conversation (by id, or the contact's current one) and its pending messages, oldest first."""
         async with self._reader.connect() as conn:
             if conversation_id:
-                found = (await conn.execute(_SELECT_BY_ID, {"p_id": conversation_id})).mappings().first()
+                result = await conn.execute(_SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
             else:
-                found = (await conn.execute(_SELECT_CURRENT, {"p_user": user_id, "p_contact": contact_id})
-                         ).mappings().first()
-            if found is None or found["user_id"] != user_id:
-                return None, []
-            rows = await conn.execute(_SELECT_PENDING, {"p_id": found["id"]})
-            return _conversation_row(found), [
-                PendingMessage(i, e or "", t, aware(p) or utcnow(), aware(c) or utcnow()) for i, e, t, p, c in rows]
-
-    async def handoff_state(self, conversation_id: str) -> str | None:
-        async with self._reader.connect() as conn:
-            return (await conn.execute(_SELECT_HANDOFF_STATE, {"p_id": conversation_id})).scalar_one_or_none()
+                result = await conn.execute(_SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
+            rows = result.mappings().all()
+        if not rows:
+            return None, []
+        return _conversation_row(rows[0]), [
+            PendingMessage(r["m_id"], r["m_event_id"] or "", r["m_text"], aware(r["m_platform_timestamp"]) or utcnow(),
+                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
 
     async def pending(self, conversation_id: str) -> list[PendingMessage]:
         async with self._sessions() as session:
@@ -317,10 +413,24 @@ class ChatbotRepository:
             ).values(status="silenced"))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def complete_turn(self, turn: TurnRecord) -> None:
+    async def finish_turn(self, turn: TurnRecord, deliver: Callable[[], Awaitable[None]]) -> bool:
+        """Record an answered turn and deliver its reply, unless a human took the conversation over meanwhile
+        (False: nothing recorded, nothing delivered).
+
+        One transaction: the conversation is updated only while it is still with the bot (which also locks
+        its row, so a concurrent handoff waits for this turn), then `deliver` publishes the reply and the
+        transaction commits. If `deliver` raises, everything rolls back and the messages stay pending; if the
+        process dies after publishing and before committing, the retried turn publishes the same reply id,
+        which JetStream deduplicates."""
         now = utcnow()
         status = "answered" if turn.reply_text else "silenced"
         async with self._engine.begin() as conn:
+            answered = await conn.execute(_ANSWER_CONVERSATION, {
+                "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
+                "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
+                "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
+            if not answered.rowcount:  # type: ignore[attr-defined]
+                return False
             if turn.intents:
                 await conn.execute(_MARK_ANSWERED, [
                     {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
@@ -333,9 +443,9 @@ class ChatbotRepository:
                     "source": turn.source, "prompt_variant": turn.prompt_variant,
                     "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
                 })
-            changes = {**turn.changes, "updated_at": now}
-            await conn.execute(update(_CONVERSATIONS).where(
-                _CONVERSATIONS.c.id == turn.conversation_id).values(**changes))
+            await deliver()
+        return True
+
 
     async def mark_delivery(self, user_id: str, reply_id: str, delivered: bool) -> None:
         async with self._sessions.begin() as session:

@@ -59,7 +59,7 @@ class InboundPipeline:
         if stored is None:
             DUPLICATE_INBOUND.labels(channel).inc()
             log.info("inbound_duplicate", event_id=event_id, delivery=meta.delivery_count)
-        elif conversation.handoff_state != "bot":
+        elif conversation is not None and conversation.handoff_state != "bot":
             await self._bot.repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc()
             return
