@@ -16,7 +16,6 @@ fake runs in another process (its CPU is not counted, nor is PostgreSQL's, Redis
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import os
@@ -30,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+import uvloop
 
 sys.path.insert(0, os.path.dirname(__file__))
 import redis.asyncio as aioredis
@@ -41,6 +41,7 @@ from run import _context, _drop, _fresh_database
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_devstack.servers import find_or_start, free_port, wait_for_port
+from sellerbot_grpc import freeze_startup_heap
 from sellerbot_messaging import EventMeta
 
 QUESTIONS = ["Qual o preço do produto X?", "tem o produto X no estoque?", "aceita pix?", "oi, tudo bem?",
@@ -73,6 +74,7 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
     )
     wait_for_port("127.0.0.1", fake_port, 30)
     service = await start(settings)
+    freeze_startup_heap()  # as `chatbot.main.serve` does
     results: dict[str, float] = {}
     try:
         results.update(await _turns(service, args))
@@ -173,7 +175,7 @@ def main() -> None:
     parser.add_argument("--contexts", type=int, default=10_000)
     parser.add_argument("--profile", choices=["turn", "listing", ""], default="")
     args = parser.parse_args()
-    results = asyncio.run(measure(args))
+    results = uvloop.run(measure(args))  # the service's event loop (`chatbot.main.run`)
     print(json.dumps(results, indent=1), flush=True)
 
 
