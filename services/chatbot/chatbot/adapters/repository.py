@@ -346,11 +346,7 @@ class ChatbotRepository:
                 async with self._engine.begin() as conn:
                     row = await self._current_core(conn, user_id, contact_id)
                     changes: dict[str, Any] = {}
-                    if row is None:
-                        row = _new_conversation(user_id, contact_id, channel, account_id,
-                                                platform_conversation_id, contact_name, prompt_variant)
-                        await conn.execute(_INSERT_CONVERSATION, _values(row, _CONVERSATION_COLUMNS))
-                    else:
+                    if row is not None:
                         before = (row.account_id, row.platform_conversation_id, row.contact_name)
                         _refresh_contact(row, account_id, platform_conversation_id, contact_name)
                         if (row.account_id, row.platform_conversation_id, row.contact_name) != before:
@@ -358,10 +354,14 @@ class ChatbotRepository:
                                        "platform_conversation_id": row.platform_conversation_id}
                     seen = (await conn.execute(_SELECT_SEEN, {"p_user": user_id, "p_event": event_id})).first()
                     if seen is not None:
-                        if changes:
+                        if row is not None and changes:
                             await conn.execute(update(_CONVERSATIONS).where(
                                 _CONVERSATIONS.c.id == row.id).values(**changes))
                         return row, None
+                    if row is None:
+                        row = _new_conversation(user_id, contact_id, channel, account_id,
+                                                platform_conversation_id, contact_name, prompt_variant)
+                        await conn.execute(_INSERT_CONVERSATION, _values(row, _CONVERSATION_COLUMNS))
                     message_id = str(uuid.uuid4())
                     await conn.execute(_INSERT_MESSAGE, _values(
                         _inbound_row(message_id, row, event_id, text, platform_timestamp), _MESSAGE_COLUMNS))

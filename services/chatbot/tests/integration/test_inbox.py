@@ -1,0 +1,141 @@
+"""The turn's storage on both databases the service runs on: PostgreSQL (one statement per inbound message)
+and SQLite (`make run`, the same steps as separate statements): the inbox stores an event once, a turn
+loads the pending messages in platform order, and a turn is recorded and delivered only while the
+conversation is still with the bot, all or nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from chatbot.adapters.repository import ChatbotRepository, TurnRecord
+from chatbot.adapters.tables import ConversationRow
+from chatbot.main import MIGRATIONS, _engine
+from sellerbot_database import run_migrations, session_factory
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def repository(request: pytest.FixtureRequest, postgres_url: str, tmp_path: Path
+                     ) -> AsyncIterator[ChatbotRepository]:
+    url = postgres_url if request.param == "postgresql" else f"sqlite:///{tmp_path / 'chatbot.db'}"
+    engine = _engine(url)
+    await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
+    yield ChatbotRepository(session_factory(engine))
+    await engine.dispose()
+
+
+async def _receive(repository: ChatbotRepository, user_id: str, contact_id: str, event_id: str, text: str,
+                   at: datetime = T0, **contact: str) -> tuple[ConversationRow | None, str | None]:
+    return await repository.receive(user_id, contact_id, "whatsapp", event_id=event_id, text=text,
+                                    platform_timestamp=at, prompt_variant="b", **contact)
+
+
+def _turn(conversation_id: str, user_id: str, pending: list[str], reply: str = "Custa R$ 49,90.") -> TurnRecord:
+    return TurnRecord(
+        conversation_id=conversation_id, user_id=user_id, channel="whatsapp", inbound_ids=pending,
+        intents=[(message_id, "price", 0.9) for message_id in pending], reply_text=reply, reply_id="reply:1",
+        source="offline", prompt_variant="b", response_seconds=0.01, last_intent="price", stage="price_asked",
+        fallback_count=0, complaint_count=0, reply_sequence=1, last_message="quanto custa?")
+
+
+async def test_an_event_is_stored_once_and_opens_the_conversation_once(repository: ChatbotRepository) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, first = await _receive(repository, user_id, "whatsapp:1", "e1", "oi", contact_name="Maria")
+    assert first is not None and conversation is not None
+    assert (conversation.handoff_state, conversation.stage, conversation.prompt_variant) == ("bot", "new_contact", "b")
+    assert (conversation.message_count, conversation.last_message, conversation.contact_name) == (1, "oi", "Maria")
+
+    again, duplicate = await _receive(repository, user_id, "whatsapp:1", "e1", "oi")
+    assert duplicate is None and again is not None and again.id == conversation.id
+
+    later, second = await _receive(repository, user_id, "whatsapp:1", "e2", "quanto custa?", account_id="inst-9")
+    assert second is not None and later is not None and later.id == conversation.id
+    assert (later.message_count, later.last_message, later.account_id, later.contact_name) == (
+        2, "quanto custa?", "inst-9", "Maria")
+    _, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    assert [m.id for m in pending] == [first, second]
+
+
+async def test_another_seller_with_the_same_event_id_and_contact_is_another_conversation(
+    repository: ChatbotRepository,
+) -> None:
+    mine, theirs = f"u-{uuid.uuid4().hex[:8]}", f"u-{uuid.uuid4().hex[:8]}"
+    conversation, stored = await _receive(repository, mine, "whatsapp:1", "e1", "oi")
+    other, other_stored = await _receive(repository, theirs, "whatsapp:1", "e1", "oi")
+    assert stored and other_stored and conversation and other and conversation.id != other.id
+    assert await repository.load_turn(theirs, conversation.id) == (None, [])
+
+
+async def test_a_redelivered_event_of_an_archived_conversation_opens_nothing(repository: ChatbotRepository) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    await _receive(repository, user_id, "whatsapp:1", "e1", "oi")
+    await repository.archive_conversations(user_id)
+    assert await _receive(repository, user_id, "whatsapp:1", "e1", "oi") == (None, None)
+    assert await repository.current_conversation(user_id, "whatsapp:1") is None
+
+
+async def test_a_turn_loads_pending_messages_in_platform_order(repository: ChatbotRepository) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, late = await _receive(repository, user_id, "whatsapp:1", "e-late", "segunda", T0 + timedelta(1))
+    _, early = await _receive(repository, user_id, "whatsapp:1", "e-early", "primeira", T0)
+    assert conversation is not None
+    by_contact = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    by_id = await repository.load_turn(user_id, conversation.id)
+    for row, pending in (by_contact, by_id):
+        assert row is not None and row.id == conversation.id
+        assert [(m.id, m.text) for m in pending] == [(early, "primeira"), (late, "segunda")]
+
+
+async def test_a_finished_turn_is_recorded_and_delivered_once(repository: ChatbotRepository) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
+    assert conversation is not None and message_id is not None
+    delivered: list[str] = []
+
+    async def deliver() -> None:
+        delivered.append("reply:1")
+
+    assert await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
+    assert delivered == ["reply:1"]
+    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    assert pending == [] and row is not None
+    assert (row.last_intent, row.stage, row.reply_sequence) == ("price", "price_asked", 1)
+    assert await repository.history(row.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90.")]
+
+
+async def test_a_turn_of_a_conversation_a_human_took_over_records_and_delivers_nothing(
+    repository: ChatbotRepository,
+) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
+    assert conversation is not None and message_id is not None
+    await repository.update_conversation(conversation.id, handoff_state="human")
+
+    async def deliver() -> None:
+        raise AssertionError("a reply was delivered to a conversation with a human")
+
+    assert not await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
+    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
+
+
+async def test_a_failed_delivery_leaves_the_messages_pending_and_records_nothing(
+    repository: ChatbotRepository,
+) -> None:
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
+    assert conversation is not None and message_id is not None
+
+    async def deliver() -> None:
+        raise ConnectionError("JetStream unreachable")
+
+    with pytest.raises(ConnectionError):
+        await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
+    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
+    assert await repository.history(row.id) == [("in", "quanto custa?")]
