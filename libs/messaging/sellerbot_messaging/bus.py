@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, Stream
 from nats.js.errors import NotFoundError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from sellerbot_telemetry import span_unless_unsampled
 
 from sellerbot_messaging.metrics import EVENT_HANDLE_SECONDS, EVENTS_CONSUMED, EVENTS_PUBLISHED
 from sellerbot_messaging.settings import MessagingSettings
@@ -119,7 +120,7 @@ class EventBus:
 
         `extra_headers` carry facts that are not part of the event (e.g. a dead letter's error)."""
         full_subject = self.subject(subject)
-        with tracer.start_as_current_span(f"publish {subject}", kind=SpanKind.PRODUCER) as span:
+        with span_unless_unsampled(tracer, f"publish {subject}", kind=SpanKind.PRODUCER) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.destination.name", full_subject)
             span.set_attribute("messaging.message.id", msg_id)
@@ -234,9 +235,7 @@ class EventBus:
         parent = propagate.extract(headers)
         subject = msg.subject.removeprefix(f"{self._namespace}.") if self._namespace else msg.subject
         started = time.perf_counter()
-        with tracer.start_as_current_span(
-            f"process {subject}", context=parent, kind=SpanKind.CONSUMER
-        ) as span:
+        with span_unless_unsampled(tracer, f"process {subject}", context=parent, kind=SpanKind.CONSUMER) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.consumer.group.name", durable)
             meta = EventMeta(

@@ -3,7 +3,7 @@
 from sellerbot_telemetry.bootstrap import configure_telemetry
 from sellerbot_telemetry.settings import TelemetrySettings
 from sellerbot_telemetry.structured_logs import configure_logging
-from sellerbot_telemetry.tracing import configure_tracing, current_trace_id
+from sellerbot_telemetry.tracing import configure_tracing, current_trace_id, span_unless_unsampled
 
 __all__ = [
     "TelemetrySettings",
@@ -11,4 +11,5 @@ __all__ = [
     "configure_telemetry",
     "configure_tracing",
     "current_trace_id",
+    "span_unless_unsampled",
 ]

@@ -19,6 +19,7 @@ import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
+from sellerbot_telemetry import span_unless_unsampled
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -69,9 +70,8 @@ class WebhookIngress:
         channel, _, suffix = scope["path"][len(PREFIX):].partition("/")
         route = ROUTE_BY_EVENT if suffix else ROUTE
         method = scope["method"]
-        with tracer.start_as_current_span(
-            f"{method} {route}", context=propagate.extract(_headers(scope)), kind=SpanKind.SERVER,
-        ) as span:
+        with span_unless_unsampled(tracer, f"{method} {route}", context=propagate.extract(_headers(scope)),
+                                   kind=SpanKind.SERVER) as span:
             response = await self._answer(scope, receive, channel, suffix)
             if span.is_recording():
                 span.set_attribute("http.request.method", method)

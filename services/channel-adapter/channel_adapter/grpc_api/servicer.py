@@ -18,6 +18,7 @@ from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
 from sellerbot_messaging import EventBus, Subjects
+from sellerbot_telemetry import span_unless_unsampled
 
 from channel_adapter.adapters.account_directory import AccountDirectory
 from channel_adapter.adapters.delivery_records import DeadLetter, DeadLetterStatus, DeliveryRecords
@@ -95,7 +96,7 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
     async def _answer_webhook(self, request: pb.WebhookRequest) -> pb.WebhookResponse:
         # The gateway's span for this webhook is the parent (a batch's call carries no single trace).
         parent = propagate.extract(request.trace_context) if request.trace_context else None
-        with tracer.start_as_current_span(f"webhook {request.channel}", context=parent, kind=SpanKind.SERVER):
+        with span_unless_unsampled(tracer, f"webhook {request.channel}", context=parent, kind=SpanKind.SERVER):
             answer = await self._intake.handle(WebhookCall(
                 channel=request.channel, method=request.method, body=request.body,
                 headers={h.name.lower(): h.value for h in request.headers}, query_string=request.query_string,
