@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto')
 PROTO_STAMP := libs/protos/sellerbot/__init__.py
 
-.PHONY: run test test-fast proto lint typecheck bench frontend install clean chromium help
+.PHONY: run test test-fast proto lint typecheck bench frontend install clean chromium wrk help
 
 help:
 	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000}"
@@ -35,6 +35,9 @@ proto: .venv/.synced
 chromium:
 	@command -v /usr/bin/chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
 frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build; fi
 
@@ -57,7 +60,7 @@ TYPED_PACKAGES := gateway/api_gateway $(wildcard libs/*/sellerbot_*) devstack/se
 typecheck: install
 	.venv/bin/mypy $(TYPED_PACKAGES)
 
-bench: install chromium
+bench: install chromium wrk
 	$(PY) -m sellerbot_devstack bench
 
 clean:

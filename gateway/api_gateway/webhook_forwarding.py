@@ -36,7 +36,7 @@ class BatchAnswerMismatch(Exception):
 
 
 class WebhookForwarder:
-    def __init__(self, send_batch: SendBatch, max_in_flight: int = 4, max_batch: int = 64) -> None:
+    def __init__(self, send_batch: SendBatch, max_in_flight: int = 2, max_batch: int = 64) -> None:
         self._send_batch = send_batch
         self._max_in_flight = max_in_flight
         self._max_batch = max_batch

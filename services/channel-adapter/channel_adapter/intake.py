@@ -247,7 +247,9 @@ class WebhookIntake:
             if platform is not Platform.TELEGRAM and outcome.account_key != account.account_key:
                 owner = await self._directory.by_key(platform, outcome.account_key)
             pending.append(self._publish_one(platform, owner, outcome))
-        for ack in await asyncio.gather(*pending):
+        # Most webhooks carry one message: awaited directly, without a task of its own.
+        acks = [await pending[0]] if len(pending) == 1 else await asyncio.gather(*pending)
+        for ack in acks:
             result.duplicates += ack
             result.published += 1 - ack
         return result
