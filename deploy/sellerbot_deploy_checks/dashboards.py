@@ -77,6 +77,10 @@ GATEWAY = Dashboard(
         Panel("Requests refused with 429 by limit", (Query(
             "sum by (scope) (rate(gateway_rate_limited_total[5m]))", "{{scope}}"),), "reqps",
             description="webhooks 100/min per IP, api 30/min per IP, bot_control 5/min per user"),
+        Panel("Webhooks per HandleWebhooks call (mean)", (Query(
+            "sum(rate(gateway_webhook_batch_size_sum[5m])) / sum(rate(gateway_webhook_batch_size_count[5m]))",
+            "webhooks per call"),),
+            description="Webhooks that arrive while both call slots to channel-adapter are busy leave together"),
         Panel("Rate-limit checks served from memory (Redis down)", (Query(
             "sum(increase(gateway_rate_limit_backend_fallback_total[5m]))", "fallbacks"),)),
         Panel("WebSocket connections (/ws/notifications)", (Query("sum(gateway_ws_connections)", "open"),)),
