@@ -26,7 +26,7 @@ from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
-from chatbot.events.inbound import CONSUMER_CONCURRENCY, InboundPipeline
+from chatbot.events.inbound import CONSUMER_BATCH, INBOUND_PULLERS, InboundPipeline
 from chatbot.events.publisher import ConversationEvents
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
@@ -39,6 +39,7 @@ SERVICE_NAME = "chatbot"
 GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
 CONTEXT_STORE_HEALTH = "chatbot.context_store"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+POOL_SIZE = 10
 
 
 @dataclass
@@ -73,15 +74,17 @@ class ChatbotService:
 async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> ChatbotService:
     engine = _engine(settings.url_for(SERVICE_NAME))
     await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
+    await _open_pool(engine)
     repository = ChatbotRepository(session_factory(engine))
     contexts = ContextStore.from_url(settings.redis_url)
     writer = ReplyWriter(settings.llm_timeout_seconds, settings.llm_breaker_failures,
                          settings.llm_breaker_open_seconds)
     bus = await EventBus.connect(settings, SERVICE_NAME)
     await bus.ensure_streams()
+    default_llm = LlmEndpoint(settings.openai_base_url, settings.openai_api_key, settings.openai_model)
+    writer.prepare(default_llm)
     bot = ProfessionalSellerBot(
-        repository, SellerProfiles(repository), contexts, writer, ConversationEvents(bus),
-        LlmEndpoint(settings.openai_base_url, settings.openai_api_key, settings.openai_model),
+        repository, SellerProfiles(repository), contexts, writer, ConversationEvents(bus), default_llm,
         await asyncio.to_thread(default_model),
     )
     pipeline = InboundPipeline(bot)
@@ -92,13 +95,15 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
         signals = ConversationSignals(bot)
-        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
-                    stream=CONVERSATIONS, concurrency=CONSUMER_CONCURRENCY)
+        for _ in range(INBOUND_PULLERS):
+            bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
+                        stream=CONVERSATIONS, batch=CONSUMER_BATCH)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
-                    stream=CONVERSATIONS)
-        bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
+                    stream=CONVERSATIONS, batch=CONSUMER_BATCH)
+        bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS,
+                    batch=CONSUMER_BATCH)
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
-                    stream=CONVERSATIONS)
+                    stream=CONVERSATIONS, batch=CONSUMER_BATCH)
         recovered = await pipeline.recover()
         service.background.append(asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds)))
         log.info("chatbot_started", port=service.port, recovered_contacts=recovered,
@@ -113,7 +118,17 @@ def _engine(url: str) -> AsyncEngine:
     to a fresh one on error."""
     if url.startswith("sqlite"):
         return create_engine(url)
-    return create_async_engine(async_url(url), pool_size=10, max_overflow=10, pool_recycle=300)
+    return create_async_engine(async_url(url), pool_size=POOL_SIZE, max_overflow=10, pool_recycle=300)
+
+
+async def _open_pool(engine: AsyncEngine) -> None:
+    """Open the PostgreSQL pool's connections at start. A connection opened in the middle of a burst (connect,
+    authentication, the dialect's type set-up: tens of ms) delays exactly the turns that already waited."""
+    if engine.dialect.name != "postgresql":
+        return
+    connections = await asyncio.gather(*(engine.connect().start() for _ in range(POOL_SIZE)))
+    for connection in connections:
+        await connection.close()
 
 
 async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 import openai
 import structlog
 from openai import AsyncOpenAI, DefaultAioHttpClient
@@ -51,7 +52,15 @@ class ReplyWriter:
     ) -> None:
         self._timeout = timeout_seconds
         self._clients: dict[tuple[str, str], AsyncOpenAI] = {}
+        # Loading the CA bundle takes ~100 ms of CPU: done once here at start, not on the event loop in the
+        # middle of a turn each time a seller's own endpoint gets its client.
+        self._ssl_context = httpx2.create_ssl_context()
         self._breakers = AsyncCircuitBreakerFactory(default_threshold=failure_threshold, default_ttl=open_seconds)
+
+    def prepare(self, endpoint: LlmEndpoint) -> None:
+        """Build the endpoint's client now (start-up) rather than in the first turn that needs it."""
+        if endpoint.configured:
+            self._client(endpoint)
 
     def _client(self, endpoint: LlmEndpoint) -> AsyncOpenAI:
         key = (endpoint.base_url, endpoint.api_key)
@@ -61,7 +70,7 @@ class ReplyWriter:
             # CPU of the default httpx transport, and one keep-alive pool per endpoint.
             client = AsyncOpenAI(
                 base_url=endpoint.base_url or None, api_key=endpoint.api_key,
-                timeout=self._timeout, max_retries=0, http_client=DefaultAioHttpClient(),
+                timeout=self._timeout, max_retries=0, http_client=DefaultAioHttpClient(verify=self._ssl_context),
             )
             self._clients[key] = client
         return client
