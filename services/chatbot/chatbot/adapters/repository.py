@@ -200,6 +200,37 @@ SELECT opened.*, (SELECT id FROM stored) AS message_id FROM opened
 """)
 
 
+# PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
+# still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
+# answered with their intents, and the reply added to the history; it returns how many conversations were
+# updated (0: a human took over). SQLite runs the same steps as separate statements (`_finish_in_steps`).
+_FINISH_POSTGRES = text("""
+WITH answered AS (
+    UPDATE chatbot_conversations SET
+        last_intent = :last_intent, stage = :stage, fallback_count = :fallback_count,
+        complaint_count = :complaint_count, reply_sequence = :reply_sequence, last_message = :last_message,
+        updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    WHERE id = :conversation_id AND handoff_state = 'bot'
+    RETURNING id
+), marked AS (
+    UPDATE chatbot_messages AS m SET intent = v.intent, confidence = v.confidence, status = :status,
+        reply_id = :reply_id
+    FROM answered, unnest(CAST(:message_ids AS VARCHAR[]), CAST(:intents AS VARCHAR[]),
+                          CAST(:confidences AS DOUBLE PRECISION[])) AS v(id, intent, confidence)
+    WHERE m.id = v.id
+), replied AS (
+    INSERT INTO chatbot_messages (
+        id, conversation_id, user_id, channel, direction, text, intent, confidence, event_id, status,
+        reply_id, source, prompt_variant, response_seconds, platform_timestamp, created_at)
+    SELECT :reply_message_id, answered.id, :user_id, :channel, 'out', :reply_text, '', 0, NULL, 'sent',
+        :reply_id, :source, :prompt_variant, CAST(:response_seconds AS DOUBLE PRECISION),
+        CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    FROM answered WHERE :reply_text <> ''
+)
+SELECT count(*) FROM answered
+""")
+
+
 def _conversation_row(mapping: Any) -> ConversationRow:
     return ConversationRow(**{key: mapping[key] for key in _CONVERSATION_COLUMNS})
 
@@ -422,30 +453,50 @@ class ChatbotRepository:
         transaction commits. If `deliver` raises, everything rolls back and the messages stay pending; if the
         process dies after publishing and before committing, the retried turn publishes the same reply id,
         which JetStream deduplicates."""
-        now = utcnow()
-        status = "answered" if turn.reply_text else "silenced"
         async with self._engine.begin() as conn:
-            answered = await conn.execute(_ANSWER_CONVERSATION, {
-                "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
-                "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
-                "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
-            if not answered.rowcount:  # type: ignore[attr-defined]
+            record = self._record_postgres if self._postgres else self._record_in_steps
+            if not await record(conn, turn):
                 return False
-            if turn.intents:
-                await conn.execute(_MARK_ANSWERED, [
-                    {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
-                     "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
-            if turn.reply_text:
-                await conn.execute(_INSERT_MESSAGE, {
-                    "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
-                    "channel": turn.channel, "direction": "out", "text": turn.reply_text, "intent": "",
-                    "confidence": 0.0, "event_id": None, "status": "sent", "reply_id": turn.reply_id,
-                    "source": turn.source, "prompt_variant": turn.prompt_variant,
-                    "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
-                })
             await deliver()
         return True
 
+    @staticmethod
+    async def _record_postgres(conn: AsyncConnection, turn: TurnRecord) -> bool:
+        answered = (await conn.execute(_FINISH_POSTGRES, {
+            "conversation_id": turn.conversation_id, "last_intent": turn.last_intent, "stage": turn.stage,
+            "fallback_count": turn.fallback_count, "complaint_count": turn.complaint_count,
+            "reply_sequence": turn.reply_sequence, "last_message": turn.last_message, "now": utcnow(),
+            "status": "answered" if turn.reply_text else "silenced", "reply_id": turn.reply_id,
+            "message_ids": [m for m, _, _ in turn.intents], "intents": [i for _, i, _ in turn.intents],
+            "confidences": [c for _, _, c in turn.intents], "reply_message_id": str(uuid.uuid4()),
+            "user_id": turn.user_id, "channel": turn.channel, "reply_text": turn.reply_text, "source": turn.source,
+            "prompt_variant": turn.prompt_variant, "response_seconds": turn.response_seconds,
+        })).scalar_one()
+        return bool(answered)
+
+    @staticmethod
+    async def _record_in_steps(conn: AsyncConnection, turn: TurnRecord) -> bool:
+        now = utcnow()
+        answered = await conn.execute(_ANSWER_CONVERSATION, {
+            "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
+            "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
+            "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
+        if not answered.rowcount:  # type: ignore[attr-defined]
+            return False
+        if turn.intents:
+            status = "answered" if turn.reply_text else "silenced"
+            await conn.execute(_MARK_ANSWERED, [
+                {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
+                 "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
+        if turn.reply_text:
+            await conn.execute(_INSERT_MESSAGE, {
+                "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
+                "channel": turn.channel, "direction": "out", "text": turn.reply_text, "intent": "",
+                "confidence": 0.0, "event_id": None, "status": "sent", "reply_id": turn.reply_id,
+                "source": turn.source, "prompt_variant": turn.prompt_variant,
+                "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
+            })
+        return True
 
     async def mark_delivery(self, user_id: str, reply_id: str, delivered: bool) -> None:
         async with self._sessions.begin() as session:
