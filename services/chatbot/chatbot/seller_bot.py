@@ -211,7 +211,8 @@ class ProfessionalSellerBot:
             reply, source = await self._compose(conversation, profile, facts, joined, session.get("history", []))
 
         recent = list(session.get("recent_replies", []))
-        if trigger is None and sum(fold(r) == fold(reply) for r in recent[-3:]) >= 2:
+        folded_reply = fold(reply)
+        if trigger is None and sum(fold(r) == folded_reply for r in recent[-3:]) >= 2:
             trigger = HandoffReason.ANSWER_LOOP
             reply = handoff_message(trigger)
 

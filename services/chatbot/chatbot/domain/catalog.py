@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from chatbot.domain.text import fold
 
@@ -47,21 +48,29 @@ class Catalog:
         """The product the text names (by name, synonym or SKU), tolerant to typos and missing accents."""
         words = fold(text).split()
         best: ProductMatch | None = None
-        for product in self.products:
-            for phrase in (product.name, *product.synonyms, product.sku):
-                score = _phrase_score(phrase, words)
-                if score > 0 and (best is None or score > best.score):
-                    best = ProductMatch(product, score)
+        for product, terms in self._phrase_terms:
+            score = _phrase_score(terms, words)
+            if score > 0 and (best is None or score > best.score):
+                best = ProductMatch(product, score)
         return best if best and best.score >= 0.6 else None
 
     def by_id(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)
 
+    @cached_property
+    def _phrase_terms(self) -> list[tuple[Product, list[str]]]:
+        """Each product's name, synonyms and SKU as significant folded words, folded once per catalog (a
+        profile keeps its catalog until the catalog changes) instead of on every lookup."""
+        phrases = []
+        for product in self.products:
+            for phrase in (product.name, *product.synonyms, product.sku):
+                all_terms = fold(phrase).split()
+                phrases.append((product, [t for t in all_terms if t not in STOPWORDS] or all_terms))
+        return phrases
 
-def _phrase_score(phrase: str, words: list[str]) -> float:
+
+def _phrase_score(terms: list[str], words: list[str]) -> float:
     """Share of the phrase's significant words present in the text, weighted towards longer names."""
-    all_terms = fold(phrase).split()
-    terms = [t for t in all_terms if t not in STOPWORDS] or all_terms
     if not terms:
         return 0.0
     hits = sum(1 for term in terms if any(_same_word(term, w) for w in words))

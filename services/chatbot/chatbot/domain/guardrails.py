@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from chatbot.domain.catalog import Catalog
 from chatbot.domain.config import BotSettings
@@ -26,11 +27,13 @@ def ungrounded_claims(
 ) -> list[str]:
     """The claims in `reply` that nothing the seller wrote supports (empty list = safe to send)."""
     problems: list[str] = []
+    policy_text = _policy_text(catalog, settings)
+    policy_amounts = amounts_in(policy_text)
     allowed_amounts = {p.price.quantize(Decimal("0.01")) for p in catalog.products} | (known_amounts or set())
-    allowed_amounts |= amounts_in(_policy_text(catalog, settings))
+    allowed_amounts |= policy_amounts
     for amount in sorted(amounts_in(reply) - allowed_amounts):
         problems.append(f"price {amount} is not in the catalog")
-    extra = (known_amounts or set()) | amounts_in(_policy_text(catalog, settings))
+    extra = (known_amounts or set()) | policy_amounts
     for sentence in _SENTENCES.split(reply):
         match = catalog.find(sentence)
         if match is None:
@@ -44,13 +47,18 @@ def ungrounded_claims(
         if int(stock.group(1)) not in allowed_stock:
             problems.append(f"stock {stock.group(1)} is not in the catalog")
     folded_reply = fold(reply)
-    sources = fold(_policy_text(catalog, settings))
+    sources = _fold_policies(policy_text)
     for topic, phrases in _POLICY_TOPICS.items():
         for phrase in phrases:
             if phrase in folded_reply and phrase not in sources and not _topic_configured(topic, catalog, settings):
                 problems.append(f"{topic} policy '{phrase}' is not configured")
                 break
     return problems
+
+
+# The seller's policy text (every product's policies and descriptions) is the same turn after turn until
+# the catalog or config changes; folding it character by character on every reply grew with the catalog.
+_fold_policies = lru_cache(maxsize=256)(fold)
 
 
 def _topic_configured(topic: str, catalog: Catalog, settings: BotSettings) -> bool:

@@ -46,6 +46,8 @@ _MONEY = re.compile(r"r\$\s*")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to decompose (and the per-character loop below is the slow part)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
