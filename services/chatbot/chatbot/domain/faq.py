@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from chatbot.domain.text import normalize
@@ -27,17 +27,28 @@ def _vector(text: str) -> dict[str, float]:
 
 
 class FaqIndex:
+    """Answers indexed by character trigram: a question is scored only against the answers that share a
+    gram with it (the learned answers grow to hundreds; comparing each one on every turn grew with them)."""
+
     def __init__(self, answers: list[FaqAnswer]) -> None:
-        self._entries = [(answer, _vector(answer.question)) for answer in answers]
+        self._answers = answers
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, answer in enumerate(answers):
+            for gram, weight in _vector(answer.question).items():
+                self._postings[gram].append((index, weight))
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._answers)
 
     def best(self, question: str, threshold: float) -> tuple[FaqAnswer, float] | None:
-        query = _vector(question)
+        """The most similar answer (cosine of the gram vectors) at or over `threshold`; the first on a tie."""
+        scores: dict[int, float] = defaultdict(float)
+        for gram, value in _vector(question).items():
+            for index, weight in self._postings.get(gram, ()):
+                scores[index] += value * weight
         best: tuple[FaqAnswer, float] | None = None
-        for answer, vector in self._entries:
-            score = sum(value * vector.get(gram, 0.0) for gram, value in query.items())
+        for index in sorted(scores):
+            score = scores[index]
             if score >= threshold and (best is None or score > best[1]):
-                best = (answer, score)
+                best = (self._answers[index], score)
         return best

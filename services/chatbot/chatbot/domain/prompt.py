@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain, islice
+
 from chatbot.domain.catalog import Catalog, Product
 from chatbot.domain.config import BotSettings
 from chatbot.domain.money import format_brl
@@ -36,8 +38,8 @@ def system_prompt(
     if policies.warranty:
         lines.append(f"- Garantia: {policies.warranty}")
     lines.append("CATÁLOGO:")
-    products = ([focus] if focus else []) + [p for p in catalog.products if p is not focus]
-    for product in products[:MAX_PRODUCTS_IN_PROMPT]:
+    others = (p for p in catalog.products if p is not focus)
+    for product in islice(chain([focus] if focus else [], others), MAX_PRODUCTS_IN_PROMPT):
         lines.append(_product_line(product))
     if not catalog.products:
         lines.append("- (catálogo vazio)")
