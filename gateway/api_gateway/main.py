@@ -79,7 +79,8 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
             bot_control=make_limit("bot_control", settings.rate_limit_bot_control),
         ),
         services=services,
-        webhooks=WebhookForwarder.over_grpc(services.channel_adapter, settings.grpc_timeout_seconds),
+        webhooks=WebhookForwarder.over_grpc(services.channel_adapter, settings.grpc_timeout_seconds,
+                                            settings.webhook_call_slots),
         redis=redis,
         nats=await _connect_nats(settings.nats_url),
     )

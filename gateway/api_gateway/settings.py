@@ -52,6 +52,9 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
         description="name=url pairs scraped and merged into the gateway's /metrics",
     )
     grpc_timeout_seconds: float = 30.0
+    webhook_call_slots: int = Field(
+        default=2, ge=1, le=64,
+        description="HandleWebhooks calls in flight at once; webhooks arriving while all are busy travel together")
     frontend_dist: str = Field(default="frontend/dist", description="Built dashboard served at /")
 
     @model_validator(mode="after")

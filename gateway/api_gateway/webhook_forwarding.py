@@ -45,13 +45,13 @@ class WebhookForwarder:
         self._calls: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def over_grpc(cls, stub: channel_adapter_pb2_grpc.ChannelAdapterServiceStub,
-                  timeout_seconds: float) -> WebhookForwarder:
+    def over_grpc(cls, stub: channel_adapter_pb2_grpc.ChannelAdapterServiceStub, timeout_seconds: float,
+                  call_slots: int) -> WebhookForwarder:
         async def send(batch: pb.WebhookBatch) -> pb.WebhookBatchResponse:
             response: pb.WebhookBatchResponse = await stub.HandleWebhooks(batch, timeout=timeout_seconds)
             return response
 
-        return cls(send)
+        return cls(send, max_in_flight=call_slots)
 
     async def forward(self, webhook: pb.WebhookRequest) -> pb.WebhookResponse:
         """channel-adapter's answer to this webhook; raises ServiceCallFailed when the call fails."""
