@@ -199,7 +199,9 @@ class EventBus:
                             stream=self.stream_name(stream), config=config,
                         )
                     messages = await subscription.fetch(batch, timeout=1)
-                except nats.errors.TimeoutError:
+                except TimeoutError:
+                    # Nothing arrived within the pull. nats-py says so with its own TimeoutError for a one-message
+                    # pull and with asyncio's for a larger one; both are normal idleness, not a failure.
                     continue
                 except asyncio.CancelledError:
                     raise

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+import structlog.testing
+from nats.js import JetStreamContext
 from opentelemetry import trace
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
@@ -75,3 +78,33 @@ async def test_trace_context_crosses_the_nats_hop(bus: EventBus) -> None:
         await bus.publish(Subjects.inbound("api"), events.InboundMessage(event_id="api:1"), "api:1")
     await wait_until(lambda: len(seen) == 1)
     assert seen == [origin]
+
+
+async def test_a_pull_that_ends_in_asyncios_timeout_is_idleness_not_a_failure(
+    bus: EventBus, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nats-py ends some multi-message pulls (a probe that used up the timeout) with asyncio's TimeoutError
+    instead of its own; taking that for a failure dropped the subscription and paused the consumer a second."""
+    real_fetch = JetStreamContext.PullSubscription.fetch
+    pulls = 0
+
+    async def fetch_that_first_times_out(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal pulls
+        pulls += 1
+        if pulls == 1:
+            raise TimeoutError  # what asyncio.TimeoutError is on Python 3.11
+        return await real_fetch(self, *args, **kwargs)
+
+    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", fetch_that_first_times_out)
+    received: list[str] = []
+
+    async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
+        received.append(event.event_id)
+
+    with structlog.testing.capture_logs() as logs:
+        bus.consume(Subjects.INBOUND_ALL, "test-idle", events.InboundMessage, handle, stream=CONVERSATIONS,
+                    batch=64)
+        await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:1"), "wa:1")
+        await wait_until(lambda: received == ["wa:1"])
+    assert pulls >= 2
+    assert [entry for entry in logs if entry["event"] == "consumer_fetch_failed"] == []
