@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -122,17 +123,23 @@ def _concepts_of(word: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=65_536)
+def _word_features(word: str) -> tuple[str, ...]:
+    """The features one word contributes (the word, its topic stems, its character 3-5-grams): pure, and
+    customers reuse the same few thousand words, so each is worked out once per process."""
+    keys = ["w:" + word]
+    keys += ["k:" + concept for concept in _concepts_of(word)]
+    padded = f" {word} "
+    for n in (3, 4, 5):
+        keys += ["c:" + padded[i:i + n] for i in range(max(1, len(padded) - n + 1))]
+    return tuple(keys)
+
+
 def features(text: str) -> Counter[str]:
     words = normalize(text).split()
     found: Counter[str] = Counter()
     for word in words:
-        found["w:" + word] += 1
-        for concept in _concepts_of(word):
-            found["k:" + concept] += 1
-        padded = f" {word} "
-        for n in (3, 4, 5):
-            for i in range(max(1, len(padded) - n + 1)):
-                found["c:" + padded[i:i + n]] += 1
+        found.update(_word_features(word))
     for first, second in pairwise(words):
         found[f"b:{first}_{second}"] += 2
     if not words:
