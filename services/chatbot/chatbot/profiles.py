@@ -3,9 +3,13 @@ invalidated whenever the catalog or config changes (the FAQ cache's learned answ
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
+
+import structlog
 
 from chatbot.adapters.repository import ChatbotRepository, aware, utcnow
 from chatbot.adapters.tables import ConfigVersionRow, ProductRow
@@ -13,6 +17,7 @@ from chatbot.domain.catalog import Catalog, Product
 from chatbot.domain.config import BotSettings, apply_patch
 from chatbot.domain.faq import FaqAnswer, FaqIndex
 
+log = structlog.get_logger(__name__)
 CACHE_SECONDS = 30.0  # bounds staleness when another replica changed the catalog or config
 
 
@@ -42,31 +47,64 @@ def product_from_row(row: ProductRow) -> Product:
 
 
 class SellerProfiles:
+    """Profiles cached per seller. A profile older than CACHE_SECONDS is still served while one reload runs
+    in the background: at 100 turns/s a seller's expiry no longer sends every turn of the next few ms to
+    reload the config and catalog itself, nor makes them wait for it. A change made here (config, catalog,
+    learned answer) drops the cached profile at once, and a reload that started before it is discarded."""
+
     def __init__(self, repository: ChatbotRepository) -> None:
         self._repository = repository
         self._cache: dict[str, SellerProfile] = {}
+        self._loads: dict[str, asyncio.Task[SellerProfile]] = {}
+        self._generation: dict[str, int] = {}
 
     async def get(self, user_id: str) -> SellerProfile:
         cached = self._cache.get(user_id)
-        if cached and time.monotonic() - cached.loaded_at < CACHE_SECONDS:
+        if cached is not None:
+            if time.monotonic() - cached.loaded_at >= CACHE_SECONDS:
+                self._reload(user_id)
             return cached
+        return await asyncio.shield(self._reload(user_id))
+
+    def _reload(self, user_id: str) -> asyncio.Task[SellerProfile]:
+        """The seller's one reload in flight (started if none)."""
+        task = self._loads.get(user_id)
+        if task is None:
+            task = asyncio.create_task(self._load(user_id, self._generation.get(user_id, 0)))
+            self._loads[user_id] = task
+            task.add_done_callback(partial(self._loaded, user_id))
+        return task
+
+    def _loaded(self, user_id: str, task: asyncio.Task[SellerProfile]) -> None:
+        if self._loads.get(user_id) is task:
+            self._loads.pop(user_id)
+        if not task.cancelled() and task.exception() is not None:  # the stale profile stays; retried next turn
+            log.warning("seller_profile_reload_failed", user_id=user_id, error=str(task.exception()))
+
+    async def _load(self, user_id: str, generation: int) -> SellerProfile:
         config = await self._repository.latest_config(user_id)
         settings = BotSettings.model_validate(config.settings) if config else BotSettings()
         products = [product_from_row(r) for r in await self._repository.products(user_id)]
         answers = [FaqAnswer(e.question, e.answer, "curated") for e in settings.faq_cache.entries]
         answers += [FaqAnswer(r.question, r.answer, "learned") for r in await self._repository.learned_answers(user_id)]
         profile = SellerProfile(settings, config.version if config else 0, Catalog(products), FaqIndex(answers))
-        self._cache[user_id] = profile
+        if self._generation.get(user_id, 0) == generation:  # nothing changed here while it loaded
+            self._cache[user_id] = profile
         return profile
+
+    def _forget(self, user_id: str) -> None:
+        self._generation[user_id] = self._generation.get(user_id, 0) + 1
+        self._cache.pop(user_id, None)
+        self._loads.pop(user_id, None)
 
     async def invalidate(self, user_id: str, forget_learned: bool = True) -> None:
         """Catalog or config changed: learned answers may now be wrong, so they go too."""
         if forget_learned:
             await self._repository.forget_learned_answers(user_id)
-        self._cache.pop(user_id, None)
+        self._forget(user_id)
 
     def refresh_faq(self, user_id: str) -> None:
-        self._cache.pop(user_id, None)
+        self._forget(user_id)
 
     async def config(self, user_id: str) -> ConfigView:
         row = await self._repository.latest_config(user_id)
