@@ -41,6 +41,7 @@ from sellerbot_messaging import EventBus, MessagingSettings, Subjects
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = ROOT / "docs" / "benchmarks" / "chatbot.md"
+KEPT_SECTION = "### CPU per turn"  # written by hand from cpu.py runs: a rerun of this script keeps it
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -159,6 +160,7 @@ async def bench_pipeline(settings: ServiceSettings, grpc_port: int, rate: int, s
                  "qto custa o produto x", "vcs entregam em bh?"]
     total = rate * seconds
     contacts = max(total // 2, 1)  # two questions per contact: no answer loop, no handoff
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     for i in range(total):
         due = started + i / rate
@@ -180,7 +182,8 @@ async def bench_pipeline(settings: ServiceSettings, grpc_port: int, rate: int, s
     await nc.drain()
     await bus.close()
     await channel.close()
-    return {"latencies": latencies, "total": total, "send_rate": total / send_seconds}
+    return {"latencies": latencies, "total": total, "send_rate": total / send_seconds,
+            "load": (load_before, os.getloadavg()[0])}
 
 
 async def _wait_ready(port: int, within: float = 120) -> None:
@@ -304,6 +307,7 @@ def write_report(intents: dict[str, float], listing: dict[str, Any], pipeline: d
         f"{args.rate * args.seconds // 2} contacts (two messages each) and the latency is publish → the "
         "`OutboundReply` arriving on a NATS subscriber. "
         f"Every process shares the machine's 2 cores with whatever else runs: load average "
+        f"{pipeline['load'][0]:.1f} when the pipeline phase started and {pipeline['load'][1]:.1f} when it ended, "
         f"{os.getloadavg()[0]:.1f} when the report was written (other teams' tests and benchmarks).",
         "",
         f"Command: `.venv/bin/python services/chatbot/benchmarks/run.py --contexts {args.contexts} "
@@ -311,7 +315,9 @@ def write_report(intents: dict[str, float], listing: dict[str, Any], pipeline: d
         "",
     ]
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text("\n".join(lines))
+    previous = OUTPUT.read_text() if OUTPUT.exists() else ""
+    kept = previous[previous.find(KEPT_SECTION):] if KEPT_SECTION in previous else ""
+    OUTPUT.write_text("\n".join(lines) + kept)
     print("\n".join(lines))
 
 
