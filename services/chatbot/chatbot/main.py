@@ -74,8 +74,8 @@ class ChatbotService:
 async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> ChatbotService:
     engine = _engine(settings.url_for(SERVICE_NAME))
     await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
-    await _open_pool(engine)
     repository = ChatbotRepository(session_factory(engine))
+    await repository.prepare_connections(POOL_SIZE)
     contexts = ContextStore.from_url(settings.redis_url)
     writer = ReplyWriter(settings.llm_timeout_seconds, settings.llm_breaker_failures,
                          settings.llm_breaker_open_seconds)
@@ -119,16 +119,6 @@ def _engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         return create_engine(url)
     return create_async_engine(async_url(url), pool_size=POOL_SIZE, max_overflow=10, pool_recycle=300)
-
-
-async def _open_pool(engine: AsyncEngine) -> None:
-    """Open the PostgreSQL pool's connections at start. A connection opened in the middle of a burst (connect,
-    authentication, the dialect's type set-up: tens of ms) delays exactly the turns that already waited."""
-    if engine.dialect.name != "postgresql":
-        return
-    connections = await asyncio.gather(*(engine.connect().start() for _ in range(POOL_SIZE)))
-    for connection in connections:
-        await connection.close()
 
 
 async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:

@@ -248,6 +248,28 @@ class ChatbotRepository:
         self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._postgres = self._engine.dialect.name == "postgresql"
 
+    async def prepare_connections(self, count: int) -> None:
+        """PostgreSQL: open `count` pooled connections at start, each with the turn's statements prepared and
+        its parameter types known (asyncpg looks array types up in the catalog on first use). A connection
+        opened, or a statement first run, in the middle of a burst costs tens of ms, exactly for the turns
+        that already waited. The statements run in a transaction that is rolled back: nothing is written."""
+        if not self._postgres:
+            return
+        connections = [await self._engine.connect() for _ in range(count)]
+        for conn in connections:
+            async with conn.begin() as transaction:
+                await conn.execute(_RECEIVE_POSTGRES, {
+                    "user_id": "", "contact_id": "", "event_id": "", "conversation_id": "", "channel": "",
+                    "account_id": "", "platform_conversation_id": "", "contact_name": "", "prompt_variant": "",
+                    "last_message": "", "now": utcnow(), "message_id": "", "text": "", "platform_timestamp": utcnow()})
+                await conn.execute(_SELECT_TURN_OF_CONTACT, {"p_user": "", "p_contact": ""})
+                await conn.execute(_SELECT_TURN_BY_ID, {"p_id": "", "p_user": ""})
+                await self._record_postgres(conn, TurnRecord("", "", "", [], [("", "", 0.0)], "", "", "", "", 0.0,
+                                                             "", "", 0, 0, 0, ""))
+                await transaction.rollback()
+        for conn in connections:
+            await conn.close()
+
     @staticmethod
     async def _current_core(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
         found = (await conn.execute(_SELECT_CURRENT, {"p_user": user_id, "p_contact": contact_id})).mappings().first()
