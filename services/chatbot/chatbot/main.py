@@ -26,7 +26,7 @@ from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
-from chatbot.events.inbound import CONSUMER_BATCH, INBOUND_PULLERS, InboundPipeline
+from chatbot.events.inbound import CONSUMER_CONCURRENCY, InboundPipeline
 from chatbot.events.publisher import ConversationEvents
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
@@ -95,15 +95,13 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
         signals = ConversationSignals(bot)
-        for _ in range(INBOUND_PULLERS):
-            bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
-                        stream=CONVERSATIONS, batch=CONSUMER_BATCH)
+        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
+                    stream=CONVERSATIONS, concurrency=CONSUMER_CONCURRENCY)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
-                    stream=CONVERSATIONS, batch=CONSUMER_BATCH)
-        bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS,
-                    batch=CONSUMER_BATCH)
+                    stream=CONVERSATIONS)
+        bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
-                    stream=CONVERSATIONS, batch=CONSUMER_BATCH)
+                    stream=CONVERSATIONS)
         recovered = await pipeline.recover()
         service.background.append(asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds)))
         log.info("chatbot_started", port=service.port, recovered_contacts=recovered,

@@ -26,15 +26,8 @@ from chatbot.seller_bot import ProfessionalSellerBot
 log = structlog.get_logger(__name__)
 ContactKey = tuple[str, str]  # (user id, contact id)
 RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
-# One event per pull, several pulls at once on the one durable consumer. The lib's multi-message pull
-# (nats-py `fetch(n > 1)`) ends an idle pull with a plain TimeoutError, which its consumer loop takes for a
-# failure: it drops the subscription and pauses a second, so the first messages after a quiet second
-# waited up to a second. A single-message pull ends with the timeout the loop expects; and since each loop
-# handles its events one after the other, `INBOUND_PULLERS` loops keep storing messages while the event
-# loop is busy answering others.
-CONSUMER_BATCH = 1
-INBOUND_PULLERS = 8
 RECEIVE_STRIPES = 64
+CONSUMER_CONCURRENCY = 16
 
 
 class InboundPipeline:
@@ -44,8 +37,8 @@ class InboundPipeline:
         self._waiters: dict[ContactKey, asyncio.Task[None]] = {}
         self._locks: dict[ContactKey, tuple[asyncio.Lock, int]] = {}
         self._failures: dict[ContactKey, int] = {}
-        # Several events are stored at once; one contact's one at a time (its first message opens its
-        # conversation, and a second one must find it).
+        # The consumer handles several events at once; one contact's are stored one at a time (its first
+        # message opens its conversation, and a second one must find it).
         self._receive_locks = [asyncio.Lock() for _ in range(RECEIVE_STRIPES)]
         bot.on_silenced = self.cancel
 
