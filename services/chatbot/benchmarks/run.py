@@ -317,7 +317,7 @@ def write_report(intents: dict[str, float], listing: dict[str, Any], pipeline: d
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     previous = OUTPUT.read_text() if OUTPUT.exists() else ""
     kept = previous[previous.find(KEPT_SECTION):] if KEPT_SECTION in previous else ""
-    OUTPUT.write_text("\n".join(lines) + kept)
+    OUTPUT.write_text("\n".join(lines) + ("\n" + kept if kept else ""))
     print("\n".join(lines))
 
 
