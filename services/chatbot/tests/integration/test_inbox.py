@@ -35,6 +35,14 @@ async def _receive(repository: ChatbotRepository, user_id: str, contact_id: str,
                                     platform_timestamp=at, prompt_variant="b", **contact)
 
 
+async def _one_question(repository: ChatbotRepository) -> tuple[str, ConversationRow, str]:
+    """A new seller whose customer asked one question: (user id, conversation, pending message id)."""
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
+    assert conversation is not None and message_id is not None
+    return user_id, conversation, message_id
+
+
 def _turn(conversation_id: str, user_id: str, pending: list[str], reply: str = "Custa R$ 49,90.") -> TurnRecord:
     return TurnRecord(
         conversation_id=conversation_id, user_id=user_id, channel="whatsapp", inbound_ids=pending,
@@ -92,9 +100,7 @@ async def test_a_turn_loads_pending_messages_in_platform_order(repository: Chatb
 
 
 async def test_a_finished_turn_is_recorded_and_delivered_once(repository: ChatbotRepository) -> None:
-    user_id = f"u-{uuid.uuid4().hex[:8]}"
-    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
-    assert conversation is not None and message_id is not None
+    user_id, conversation, message_id = await _one_question(repository)
     delivered: list[str] = []
 
     async def deliver() -> None:
@@ -111,9 +117,7 @@ async def test_a_finished_turn_is_recorded_and_delivered_once(repository: Chatbo
 async def test_a_turn_of_a_conversation_a_human_took_over_records_and_delivers_nothing(
     repository: ChatbotRepository,
 ) -> None:
-    user_id = f"u-{uuid.uuid4().hex[:8]}"
-    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
-    assert conversation is not None and message_id is not None
+    user_id, conversation, message_id = await _one_question(repository)
     await repository.update_conversation(conversation.id, handoff_state="human")
 
     async def deliver() -> None:
@@ -127,9 +131,7 @@ async def test_a_turn_of_a_conversation_a_human_took_over_records_and_delivers_n
 async def test_a_failed_delivery_leaves_the_messages_pending_and_records_nothing(
     repository: ChatbotRepository,
 ) -> None:
-    user_id = f"u-{uuid.uuid4().hex[:8]}"
-    conversation, message_id = await _receive(repository, user_id, "whatsapp:1", "e1", "quanto custa?")
-    assert conversation is not None and message_id is not None
+    user_id, conversation, message_id = await _one_question(repository)
 
     async def deliver() -> None:
         raise ConnectionError("JetStream unreachable")
