@@ -479,6 +479,8 @@ class ProfessionalSellerBot:
     ) -> None:
         if self._events is None:
             raise RuntimeError("no event bus: cannot deliver")
+        if not self._events.connected:  # fail now: the turn's transaction (and its connection) is open meanwhile
+            raise ConnectionError("NATS is not connected: the reply cannot be published")
         await self._events.reply(ev.OutboundReply(
             reply_id=reply_id, user_id=conversation.user_id, channel=channel_enum(conversation.channel),
             account_id=conversation.account_id, contact_id=conversation.contact_id,

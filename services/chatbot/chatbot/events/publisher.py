@@ -35,6 +35,10 @@ class ConversationEvents:
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
 
+    @property
+    def connected(self) -> bool:
+        return self._bus.connected
+
     async def reply(self, reply: ev.OutboundReply, channel: str) -> None:
         await self._bus.publish(Subjects.outbound(channel), reply, reply.reply_id, reply.user_id)
 

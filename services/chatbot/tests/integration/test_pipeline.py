@@ -148,3 +148,26 @@ async def test_an_order_event_converts_the_conversation_in_the_funnel(
         return dict((s.stage, s.count) for s in funnel.stages).get("converted") == 1
 
     await eventually(converted)
+
+
+async def test_while_nats_is_down_a_turn_fails_at_once_and_its_messages_stay_pending(
+    chatbot_factory, own_nats_server
+) -> None:
+    """The reply is published inside the turn's database transaction: with NATS gone the turn must not
+    hold it open waiting for JetStream, and nothing is recorded (the pipeline answers later)."""
+    nats_server = own_nats_server()
+    service: ChatbotService = await chatbot_factory(nats_url=nats_server.url)
+    user, contact = _user(), "whatsapp:5511977770000"
+    _, message_id = await service.bot.receive(user, contact, "whatsapp", "e-down", "qual o preço?", datetime.now(UTC))
+    nats_server.stop()
+    await eventually(lambda: not service.bus.connected)
+
+    try:
+        await service.bot.answer(user, "", deliver=True, contact_id=contact)
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the turn claimed success without NATS")
+    conversation, pending = await service.bot.repository.load_turn(user, contact_id=contact)
+    assert conversation is not None and [m.id for m in pending] == [message_id]
+    assert await service.bot.repository.history(conversation.id) == [("in", "qual o preço?")]
