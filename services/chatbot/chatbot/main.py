@@ -39,7 +39,10 @@ SERVICE_NAME = "chatbot"
 GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
 CONTEXT_STORE_HEALTH = "chatbot.context_store"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-POOL_SIZE = 10
+# Kept open (and prepared at start): the inbound consumer stores 16 events at once while answers load and
+# record turns; connections beyond the pool are opened for a burst and closed after it, which turned one
+# slow commit into dozens of connects.
+POOL_SIZE = 20
 
 
 @dataclass
