@@ -269,6 +269,10 @@ class ChatbotRepository:
                 await transaction.rollback()
         for conn in connections:
             await conn.close()
+        # A seller's first turn also loads its profile: compile those ORM statements now, not in that turn.
+        await self.latest_config("")
+        await self.products("")
+        await self.learned_answers("")
 
     @staticmethod
     async def _current_core(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
