@@ -16,6 +16,7 @@ import contextlib
 import heapq
 import json
 import time
+from itertools import chain
 from typing import Any
 
 import hiredis
@@ -51,11 +52,14 @@ class _HiredisPackedConnection(Connection):
     hiredis (already the reply parser) packs a command of str/bytes arguments in C, byte for byte the same."""
 
     def pack_command(self, *args: Any) -> list[bytes]:
-        if len(args) > 8 and all(type(a) is bytes or type(a) is str for a in args):
+        if len(args) > 8 and set(map(type, args)) <= _PACKABLE:
             if isinstance(args[0], str):
                 args = tuple(args[0].encode().split()) + args[1:]
             return [hiredis.pack_command(args)]
         return super().pack_command(*args)  # type: ignore[no-any-return]
+
+
+_PACKABLE = {bytes, str}
 
 
 def _key_str(key: Key) -> str:
@@ -248,16 +252,20 @@ class ContextStore:
         return [(k, v) for k, (exp, v) in list(self._memory.items()) if k.startswith(prefix) and exp > now]
 
     async def _redis_scan_values(self, prefix: str) -> list[tuple[Key, Raw]]:
-        keys: list[bytes] = []
-        async for key in self._redis.scan_iter(match=_glob_escape(prefix) + "*", count=SCAN_COUNT):
-            keys.append(key)
+        keys: list[Key] = []
+        match, cursor = _glob_escape(prefix) + "*", 0
+        while True:  # whole SCAN pages: `scan_iter` yields (and awaits) once per key
+            cursor, page = await self._redis.scan(cursor, match=match, count=SCAN_COUNT)
+            keys += page
+            if not cursor:
+                break
         if not keys:
             return []
         async with self._redis.pipeline(transaction=False) as pipe:
             for start in range(0, len(keys), MGET_CHUNK):
                 pipe.mget(keys[start:start + MGET_CHUNK])
             chunks = await pipe.execute()
-        values = (v for chunk in chunks for v in chunk)
+        values = chain.from_iterable(chunks)
         # Expired between SCAN and MGET: skipped. Keys and values stay bytes (json.loads takes them; keys are
         # decoded only for the contexts returned).
         return [(key, raw) for key, raw in zip(keys, values, strict=True) if raw is not None]
