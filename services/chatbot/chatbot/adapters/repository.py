@@ -203,7 +203,7 @@ SELECT opened.*, (SELECT id FROM stored) AS message_id FROM opened
 # PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
 # still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
 # answered with their intents, and the reply added to the history; it returns how many conversations were
-# updated (0: a human took over). SQLite runs the same steps as separate statements (`_finish_in_steps`).
+# updated (0: a human took over). SQLite runs the same steps as separate statements (`_record_in_steps`).
 _FINISH_POSTGRES = text("""
 WITH answered AS (
     UPDATE chatbot_conversations SET
