@@ -8,6 +8,7 @@ isolates this session's streams and subjects on a shared NATS.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +19,8 @@ import pytest
 
 from sellerbot_devstack.servers import OwnServer, Servers, find_or_start, start_nats
 
-TEST_REDIS_DB = 11
+# Two test sessions on one machine (two checkouts, two developers) each take their own database.
+TEST_REDIS_DB = int(os.environ.get("SELLERBOT_TEST_REDIS_DB", "11"))
 
 
 @pytest.fixture(scope="session")
