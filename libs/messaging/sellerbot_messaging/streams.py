@@ -40,7 +40,15 @@ DEAD_LETTERS = StreamSpec(
     max_bytes=256 * 1024**2,
     description="Replies that could not be delivered after every retry",
 )
-ALL_STREAMS: tuple[StreamSpec, ...] = (CONVERSATIONS, BOT, DEAD_LETTERS)
+SHOP = StreamSpec(
+    name="SHOP",
+    subjects=("catalog.>", "orders.>"),
+    max_age=timedelta(days=30),
+    duplicate_window=timedelta(minutes=10),
+    max_bytes=2 * 1024**3,
+    description="The shop's catalog and orders as automation syncs them (read models are built from these)",
+)
+ALL_STREAMS: tuple[StreamSpec, ...] = (CONVERSATIONS, BOT, DEAD_LETTERS, SHOP)
 
 
 class Subjects:
@@ -57,6 +65,9 @@ class Subjects:
     BOT_ALL = "bot.>"
     PROFILE_LOGIN_STATE = "bot.profile.login_state"
     DEAD_LETTER_ALL = "deadletters.>"
+    PRODUCT_UPSERTED = "catalog.product_upserted"
+    PRODUCT_DEACTIVATED = "catalog.product_deactivated"
+    ORDER_UPDATED = "orders.order_updated"
 
     @staticmethod
     def inbound(channel: str) -> str:
