@@ -1,0 +1,54 @@
+"""The chatbot's stores share this: the session factory and engine, the tables' Core handles, UTC helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chatbot.adapters.tables import ConversationRow, MessageRow
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: they are UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# The turn's hot path (receive, load_turn, finish_turn, current_conversation) uses Core statements on a
+# plain connection: the ORM's identity map, unit of work and per-statement ORM compilation cost more CPU
+# than the statements themselves. Conversations come back as transient ConversationRow objects (same
+# attributes, no session), exactly what the ORM paths returned after commit. Every statement is a round
+# trip and ~0.15 ms of this process's CPU (SQLAlchemy + asyncpg), so a turn uses as few as it can.
+CONVERSATIONS = cast(Table, ConversationRow.__table__)
+MESSAGES = cast(Table, MessageRow.__table__)
+CONVERSATION_COLUMNS = [c.key for c in CONVERSATIONS.columns]
+MESSAGE_COLUMNS = [c.key for c in MESSAGES.columns]
+INSERT_MESSAGE = insert(MESSAGES)
+
+
+def conversation_row(mapping: Any) -> ConversationRow:
+    return ConversationRow(**{key: mapping[key] for key in CONVERSATION_COLUMNS})
+
+
+def values(row: Any, columns: list[str]) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in columns}
+
+
+class Store:
+    """What every aggregate's store shares: the session factory, the engine and its autocommit reader."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
+        # Single-statement reads need no transaction: without one, a read is one round trip instead of
+        # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway).
+        self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._postgres = self._engine.dialect.name == "postgresql"

@@ -1,0 +1,177 @@
+"""A turn: the conversation with its pending messages loaded, then the answer recorded in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chatbot.adapters.repository.base import (
+    CONVERSATIONS,
+    INSERT_MESSAGE,
+    MESSAGES,
+    Store,
+    aware,
+    conversation_row,
+    utcnow,
+)
+from chatbot.adapters.repository.conversations import SELECT_CURRENT
+from chatbot.adapters.repository.inbox import PendingMessage
+from chatbot.adapters.tables import ConversationRow
+
+
+@dataclass
+class TurnRecord:
+    """Everything one answered turn changes, written in one transaction."""
+
+    conversation_id: str
+    user_id: str
+    channel: str
+    inbound_ids: list[str]
+    intents: list[tuple[str, str, float]]  # (message id, intent, confidence)
+    reply_text: str
+    reply_id: str
+    source: str
+    prompt_variant: str
+    response_seconds: float | None
+    last_intent: str
+    stage: str
+    fallback_count: int
+    complaint_count: int
+    reply_sequence: int
+    last_message: str
+
+
+PENDING_COLUMNS = (MESSAGES.c.id.label("m_id"), MESSAGES.c.event_id.label("m_event_id"),
+                    MESSAGES.c.text.label("m_text"), MESSAGES.c.platform_timestamp.label("m_platform_timestamp"),
+                    MESSAGES.c.created_at.label("m_created_at"))
+
+
+def select_turn(conversation_id: Any) -> Any:
+    """A conversation and its pending customer messages (oldest first) in one statement: one row per
+    pending message, or one row with NULL message columns when nothing is pending."""
+    pending = and_(MESSAGES.c.conversation_id == CONVERSATIONS.c.id, MESSAGES.c.direction == "in",
+                   MESSAGES.c.status == "pending")
+    return (select(CONVERSATIONS, *PENDING_COLUMNS)
+            .select_from(CONVERSATIONS.outerjoin(MESSAGES, pending))
+            .where(CONVERSATIONS.c.id == conversation_id, CONVERSATIONS.c.user_id == bindparam("p_user"))
+            .order_by(MESSAGES.c.platform_timestamp, MESSAGES.c.created_at))
+
+
+SELECT_TURN_BY_ID = select_turn(bindparam("p_id"))
+SELECT_TURN_OF_CONTACT = select_turn(SELECT_CURRENT.with_only_columns(CONVERSATIONS.c.id).scalar_subquery())
+ANSWER_CONVERSATION = update(CONVERSATIONS).where(
+    CONVERSATIONS.c.id == bindparam("p_id"), CONVERSATIONS.c.handoff_state == "bot",
+).values(last_intent=bindparam("p_last_intent"), stage=bindparam("p_stage"),
+         fallback_count=bindparam("p_fallback_count"), complaint_count=bindparam("p_complaint_count"),
+         reply_sequence=bindparam("p_reply_sequence"), last_message=bindparam("p_last_message"),
+         updated_at=bindparam("p_now"))
+MARK_ANSWERED = update(MESSAGES).where(MESSAGES.c.id == bindparam("p_id")).values(
+    intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
+    reply_id=bindparam("p_reply"))
+
+# PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
+# still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
+# answered with their intents, and the reply added to the history; it returns how many conversations were
+# updated (0: a human took over). SQLite runs the same steps as separate statements (`_record_in_steps`).
+FINISH_POSTGRES = text("""
+WITH answered AS (
+    UPDATE chatbot_conversations SET
+        last_intent = :last_intent, stage = :stage, fallback_count = :fallback_count,
+        complaint_count = :complaint_count, reply_sequence = :reply_sequence, last_message = :last_message,
+        updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    WHERE id = :conversation_id AND handoff_state = 'bot'
+    RETURNING id
+), marked AS (
+    UPDATE chatbot_messages AS m SET intent = v.intent, confidence = v.confidence, status = :status,
+        reply_id = :reply_id
+    FROM answered, unnest(CAST(:message_ids AS VARCHAR[]), CAST(:intents AS VARCHAR[]),
+                          CAST(:confidences AS DOUBLE PRECISION[])) AS v(id, intent, confidence)
+    WHERE m.id = v.id
+), replied AS (
+    INSERT INTO chatbot_messages (
+        id, conversation_id, user_id, channel, direction, text, intent, confidence, event_id, status,
+        reply_id, source, prompt_variant, response_seconds, platform_timestamp, created_at)
+    SELECT :reply_message_id, answered.id, :user_id, :channel, 'out', :reply_text, '', 0, NULL, 'sent',
+        :reply_id, :source, :prompt_variant, CAST(:response_seconds AS DOUBLE PRECISION),
+        CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    FROM answered WHERE :reply_text <> ''
+)
+SELECT count(*) FROM answered
+""")
+
+
+class TurnStore(Store):
+    async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> tuple[
+            ConversationRow | None, list[PendingMessage]]:
+        """The conversation (by id, or the contact's current one) and its pending messages, oldest first."""
+        async with self._reader.connect() as conn:
+            if conversation_id:
+                result = await conn.execute(SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
+            else:
+                result = await conn.execute(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
+            rows = result.mappings().all()
+        if not rows:
+            return None, []
+        return conversation_row(rows[0]), [
+            PendingMessage(r["m_id"], r["m_event_id"] or "", r["m_text"], aware(r["m_platform_timestamp"]) or utcnow(),
+                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
+
+    async def finish_turn(self, turn: TurnRecord, deliver: Callable[[], Awaitable[None]]) -> bool:
+        """Record an answered turn and deliver its reply, unless a human took the conversation over meanwhile
+        (False: nothing recorded, nothing delivered).
+
+        One transaction: the conversation is updated only while it is still with the bot (which also locks
+        its row, so a concurrent handoff waits for this turn), then `deliver` publishes the reply and the
+        transaction commits. If `deliver` raises, everything rolls back and the messages stay pending; if the
+        process dies after publishing and before committing, the retried turn publishes the same reply id,
+        which JetStream deduplicates."""
+        async with self._engine.begin() as conn:
+            record = self._record_postgres if self._postgres else self._record_in_steps
+            if not await record(conn, turn):
+                return False
+            await deliver()
+        return True
+
+    @staticmethod
+    async def _record_postgres(conn: AsyncConnection, turn: TurnRecord) -> bool:
+        answered = (await conn.execute(FINISH_POSTGRES, {
+            "conversation_id": turn.conversation_id, "last_intent": turn.last_intent, "stage": turn.stage,
+            "fallback_count": turn.fallback_count, "complaint_count": turn.complaint_count,
+            "reply_sequence": turn.reply_sequence, "last_message": turn.last_message, "now": utcnow(),
+            "status": "answered" if turn.reply_text else "silenced", "reply_id": turn.reply_id,
+            "message_ids": [m for m, _, _ in turn.intents], "intents": [i for _, i, _ in turn.intents],
+            "confidences": [c for _, _, c in turn.intents], "reply_message_id": str(uuid.uuid4()),
+            "user_id": turn.user_id, "channel": turn.channel, "reply_text": turn.reply_text, "source": turn.source,
+            "prompt_variant": turn.prompt_variant, "response_seconds": turn.response_seconds,
+        })).scalar_one()
+        return bool(answered)
+
+    @staticmethod
+    async def _record_in_steps(conn: AsyncConnection, turn: TurnRecord) -> bool:
+        now = utcnow()
+        answered = await conn.execute(ANSWER_CONVERSATION, {
+            "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
+            "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
+            "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
+        if not answered.rowcount:  # type: ignore[attr-defined]
+            return False
+        if turn.intents:
+            status = "answered" if turn.reply_text else "silenced"
+            await conn.execute(MARK_ANSWERED, [
+                {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
+                 "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
+        if turn.reply_text:
+            await conn.execute(INSERT_MESSAGE, {
+                "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
+                "channel": turn.channel, "direction": "out", "text": turn.reply_text, "intent": "",
+                "confidence": 0.0, "event_id": None, "status": "sent", "reply_id": turn.reply_id,
+                "source": turn.source, "prompt_variant": turn.prompt_variant,
+                "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
+            })
+        return True
+
