@@ -110,15 +110,16 @@ class SellerProfiles:
         row = await self._repository.latest_config(user_id)
         return _view(row)
 
-    async def update_config(self, user_id: str, patch: dict[str, object]) -> ConfigView:
-        """Validate and append a new version (raises ConfigInvalid naming the bad fields)."""
+    async def update_config(self, user_id: str, patch: dict[str, object], by: str = "") -> ConfigView:
+        """Validate and append a new version recording `by` (the member who changed it; default the tenant)
+        (raises ConfigInvalid naming the bad fields)."""
         row = await self._repository.latest_config(user_id)
         current = BotSettings.model_validate(row.settings) if row else BotSettings()
         updated, changed = apply_patch(current, patch)
         if not changed and row is not None:
             return _view(row)
         saved = await self._repository.save_config(
-            user_id, row.version if row else 0, updated.model_dump(mode="json"), changed, user_id)
+            user_id, row.version if row else 0, updated.model_dump(mode="json"), changed, by or user_id)
         await self.invalidate(user_id)
         return _view(saved)
 

@@ -10,7 +10,7 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
-from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
+from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_actor_id, caller_user_id
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.adapters.repository import aware
@@ -166,7 +166,7 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
         user_id = await caller_user_id(context)
         patch = json_format.MessageToDict(request.patch)
         try:
-            view = await self._bot.profiles.update_config(user_id, patch)
+            view = await self._bot.profiles.update_config(user_id, patch, by=caller_actor_id(context))
         except ConfigInvalid as exc:
             await abort_invalid_argument(context, "invalid configuration",
                                          [FieldViolation(f, d) for f, d in exc.violations])
