@@ -28,6 +28,7 @@ from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.state import GatewayState, RateLimits
 from api_gateway.users.repository import UserRepository
+from api_gateway.users.team import TeamRepository
 from api_gateway.webhook_forwarding import WebhookForwarder
 
 log = structlog.get_logger(__name__)
@@ -59,7 +60,8 @@ async def _connect_nats(url: str) -> nats.NATS | None:
 async def build_state(settings: GatewaySettings) -> GatewayState:
     engine = create_engine(settings.url_for("gateway"))
     await run_migrations(engine, MIGRATIONS, "alembic_version_gateway")
-    users = UserRepository(session_factory(engine))
+    sessions = session_factory(engine)
+    users = UserRepository(sessions)
     await users.ensure_admin(settings.admin_email, settings.effective_admin_password)
     redis = await _connect_redis(settings.redis_url)
     services = ServiceClients.connect(settings)
@@ -67,6 +69,7 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
         settings=settings,
         engine=engine,
         users=users,
+        team=TeamRepository(sessions),
         tokens=TokenIssuer(
             secret=settings.effective_jwt_secret,
             access_ttl=timedelta(minutes=settings.access_token_minutes),

@@ -30,6 +30,7 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
     jwt_secret: str = ""
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=7, ge=1, le=90)
+    invitation_ttl_hours: int = Field(default=72, ge=1, le=30 * 24, description="How long a team invitation works")
     admin_email: str = "admin@sellerbot.local"
     admin_password: str = ""
 

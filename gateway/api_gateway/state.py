@@ -12,6 +12,7 @@ from api_gateway.rate_limits import Limit, RateLimiter
 from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.users.repository import UserRepository
+from api_gateway.users.team import TeamRepository
 from api_gateway.webhook_forwarding import WebhookForwarder
 
 
@@ -27,6 +28,7 @@ class GatewayState:
     settings: GatewaySettings
     engine: AsyncEngine
     users: UserRepository
+    team: TeamRepository
     tokens: TokenIssuer
     limiter: RateLimiter
     limits: RateLimits

@@ -1,15 +1,16 @@
-"""/auth: login, token refresh, the current user, and seller accounts created by an admin."""
+"""/auth: login, token refresh, the current user with their shop and role, and sellers created by a platform admin."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api_gateway.api.deps import State, User, api_rate_limit, unauthorized
+from api_gateway.api.deps import PlatformAdmin, State, User, api_rate_limit, unauthorized
 from api_gateway.api.errors import error_body
 from api_gateway.auth.passwords import verify_password
+from api_gateway.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from api_gateway.auth.tokens import InvalidToken, TokenKind
-from api_gateway.users.repository import EmailAlreadyRegistered
+from api_gateway.users.repository import EmailAlreadyRegistered, Member
 
 router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(api_rate_limit)])
 
@@ -36,7 +37,15 @@ class TokenPair(BaseModel):
 class UserOut(BaseModel):
     id: str
     email: str
-    is_admin: bool = False
+    is_admin: bool = Field(default=False, description="Platform admin (creates sellers); not a shop role")
+    shop_id: str = Field(description="The shop (tenant) the user belongs to")
+    role: Role = Field(description="The user's role in that shop (see the permission matrix)")
+    permissions: list[Permission] = Field(description="What that role may do (the dashboard hides the rest)")
+
+    @classmethod
+    def of(cls, member: Member) -> UserOut:
+        return cls(id=member.user_id, email=member.email, is_admin=member.is_admin, shop_id=member.shop_id,
+                   role=member.role, permissions=sorted(ROLE_PERMISSIONS[member.role]))
 
 
 class CreateUserRequest(BaseModel):
@@ -71,17 +80,16 @@ async def refresh(body: RefreshRequest, state: State) -> TokenPair:
     return _pair(state, claims.user_id)
 
 
-@router.get("/me", response_model=UserOut, summary="The authenticated user")
+@router.get("/me", response_model=UserOut, summary="The authenticated user, their shop, role and permissions")
 async def me(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, is_admin=user.is_admin)
+    return UserOut.of(user)
 
 
-@router.post("/users", response_model=UserOut, status_code=201, summary="Create a seller account (admin only)")
-async def create_user(body: CreateUserRequest, state: State, user: User) -> UserOut:
-    if not user.is_admin:
-        raise HTTPException(403, error_body("forbidden", "only an admin can create users"))
+@router.post("/users", response_model=UserOut, status_code=201,
+             summary="Create a seller: a new user who owns a new shop (platform admin only)")
+async def create_user(body: CreateUserRequest, state: State, _: PlatformAdmin) -> UserOut:
     try:
-        created = await state.users.create(body.email, body.password)
+        created = await state.users.create_seller(body.email, body.password)
     except EmailAlreadyRegistered as exc:
         raise HTTPException(409, error_body("conflict", f"{body.email} is already registered")) from exc
-    return UserOut(id=created.id, email=created.email, is_admin=created.is_admin)
+    return UserOut.of(created)

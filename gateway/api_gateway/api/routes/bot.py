@@ -12,7 +12,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sellerbot.automation.v1 import automation_pb2 as pb
 
-from api_gateway.api.deps import State, User, api_rate_limit, bot_control_rate_limit, call_service
+from api_gateway.api.deps import (
+    CanControlBot,
+    CanEditProfiles,
+    CanEditTasks,
+    CanReadStats,
+    CanReadTasks,
+    State,
+    api_rate_limit,
+    bot_control_rate_limit,
+    call_service,
+)
 from api_gateway.api.errors import ServiceCallFailed, error_body
 from api_gateway.api.proto_json import dict_from, enum_label, enum_name, struct_from, time_from
 
@@ -159,42 +169,42 @@ class BotStatsOut(BaseModel):
 
 
 @router.post("/tasks", response_model=TaskOut, status_code=201, summary="Create an automation task")
-async def create_task(body: TaskCreate, state: State, user: User) -> TaskOut:
+async def create_task(body: TaskCreate, state: State, user: CanEditTasks) -> TaskOut:
     request = pb.CreateTaskRequest(
         task_type=enum_name(body.task_type.value, "TASK_TYPE_"),
         profile_id=body.profile_id, config=struct_from(body.config),
     )
-    return TaskOut.of(await call_service(state, SERVICE, state.services.automation.CreateTask, request, user.id))
+    return TaskOut.of(await call_service(state, SERVICE, state.services.automation.CreateTask, request, user))
 
 
 @router.get("/tasks", response_model=list[TaskOut], summary="List the user's tasks")
-async def list_tasks(state: State, user: User, profile_id: str = "", limit: int = 200,
+async def list_tasks(state: State, user: CanReadTasks, profile_id: str = "", limit: int = 200,
                      status: TaskState | None = None) -> list[TaskOut]:
     request = pb.ListTasksRequest(
         profile_id=profile_id, limit=max(1, min(limit, 1000)),
         status=enum_name(status.value, "TASK_STATUS_") if status else "TASK_STATUS_UNSPECIFIED",
     )
-    response = await call_service(state, SERVICE, state.services.automation.ListTasks, request, user.id)
+    response = await call_service(state, SERVICE, state.services.automation.ListTasks, request, user)
     return [TaskOut.of(t) for t in response.tasks]
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, summary="One task")
-async def get_task(task_id: str, state: State, user: User) -> TaskOut:
+async def get_task(task_id: str, state: State, user: CanReadTasks) -> TaskOut:
     request = pb.GetTaskRequest(id=task_id)
-    return TaskOut.of(await call_service(state, SERVICE, state.services.automation.GetTask, request, user.id))
+    return TaskOut.of(await call_service(state, SERVICE, state.services.automation.GetTask, request, user))
 
 
 @router.delete("/tasks/{task_id}", summary="Delete a task (a running task is cancelled first)")
-async def delete_task(task_id: str, state: State, user: User) -> dict[str, Any]:
+async def delete_task(task_id: str, state: State, user: CanEditTasks) -> dict[str, Any]:
     request = pb.DeleteTaskRequest(id=task_id)
-    response = await call_service(state, SERVICE, state.services.automation.DeleteTask, request, user.id)
+    response = await call_service(state, SERVICE, state.services.automation.DeleteTask, request, user)
     return {"id": response.id, "cancelled": response.cancelled, "deleted": response.deleted}
 
 
 @router.get("/tasks/{task_id}/artifacts/{name}", summary="Download a failed task's screenshot or trace")
-async def get_task_artifact(task_id: str, name: str, state: State, user: User) -> Response:
+async def get_task_artifact(task_id: str, name: str, state: State, user: CanReadTasks) -> Response:
     request = pb.GetTaskArtifactRequest(task_id=task_id, name=name)
-    artifact = await call_service(state, SERVICE, state.services.automation.GetTaskArtifact, request, user.id)
+    artifact = await call_service(state, SERVICE, state.services.automation.GetTaskArtifact, request, user)
     return Response(
         artifact.content, media_type=artifact.content_type or "application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{artifact.name}"'},
@@ -202,8 +212,8 @@ async def get_task_artifact(task_id: str, name: str, state: State, user: User) -
 
 
 @router.get("/stats", response_model=BotStatsOut, summary="Task and profile statistics")
-async def stats(state: State, user: User) -> BotStatsOut:
-    s = await call_service(state, SERVICE, state.services.automation.GetStats, pb.GetStatsRequest(), user.id)
+async def stats(state: State, user: CanReadStats) -> BotStatsOut:
+    s = await call_service(state, SERVICE, state.services.automation.GetStats, pb.GetStatsRequest(), user)
     return BotStatsOut(
         total_tasks=s.total_tasks, by_status={c.key: c.count for c in s.by_status},
         by_type={c.key: c.count for c in s.by_type}, success_rate=s.success_rate,
@@ -213,50 +223,50 @@ async def stats(state: State, user: User) -> BotStatsOut:
 
 
 @router.post("/profiles", response_model=ProfileOut, status_code=201, summary="Create a Seller Center profile")
-async def create_profile(body: ProfileCreate, state: State, user: User) -> ProfileOut:
+async def create_profile(body: ProfileCreate, state: State, user: CanEditProfiles) -> ProfileOut:
     request = pb.CreateProfileRequest(
         name=body.name, region=body.region, seller_center_url=body.seller_center_url, login=body.login,
         password=body.password, proxy=body.proxy, timezone=body.timezone, active_hours=body.active_hours,
         locale=body.locale,
         daily_caps=struct_from(dict(body.daily_caps)),
     )
-    return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.CreateProfile, request, user.id))
+    return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.CreateProfile, request, user))
 
 
 @router.get("/profiles", response_model=list[ProfileOut], summary="List the user's profiles")
-async def list_profiles(state: State, user: User) -> list[ProfileOut]:
+async def list_profiles(state: State, user: CanReadTasks) -> list[ProfileOut]:
     response = await call_service(
-        state, SERVICE, state.services.automation.ListProfiles, pb.ListProfilesRequest(), user.id)
+        state, SERVICE, state.services.automation.ListProfiles, pb.ListProfilesRequest(), user)
     return [ProfileOut.of(p) for p in response.profiles]
 
 
 @router.delete("/profiles/{profile_id}", summary="Delete a profile")
-async def delete_profile(profile_id: str, state: State, user: User) -> dict[str, str]:
+async def delete_profile(profile_id: str, state: State, user: CanEditProfiles) -> dict[str, str]:
     request = pb.DeleteProfileRequest(id=profile_id)
-    response = await call_service(state, SERVICE, state.services.automation.DeleteProfile, request, user.id)
+    response = await call_service(state, SERVICE, state.services.automation.DeleteProfile, request, user)
     return {"id": response.id}
 
 
 @router.post("/profiles/{profile_id}/verify", response_model=ProfileOut, summary="Verify the login (2FA code)")
 async def verify_profile(
-    profile_id: str, state: State, user: User, body: VerifyRequest | None = None
+    profile_id: str, state: State, user: CanEditProfiles, body: VerifyRequest | None = None
 ) -> ProfileOut:
     request = pb.VerifyProfileRequest(id=profile_id, code=body.code if body else "")
-    return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.VerifyProfile, request, user.id))
+    return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.VerifyProfile, request, user))
 
 
 @router.post("/start", response_model=WorkerStatusOut, summary="Start the worker (409 when already running)",
              dependencies=[Depends(bot_control_rate_limit)],
              responses={409: {"description": "Already running; the body carries the current `worker` status"}})
-async def start(state: State, user: User, body: StartRequest | None = None) -> Any:
+async def start(state: State, user: CanControlBot, body: StartRequest | None = None) -> Any:
     request = pb.StartWorkerRequest(max_parallel_profiles=body.max_parallel_profiles if body else 0)
     try:
-        status = await call_service(state, SERVICE, state.services.automation.StartWorker, request, user.id)
+        status = await call_service(state, SERVICE, state.services.automation.StartWorker, request, user)
     except ServiceCallFailed as exc:
         if exc.error.code() is not grpc.StatusCode.ALREADY_EXISTS:
             raise
         current = await call_service(state, SERVICE, state.services.automation.GetWorkerStatus,
-                                     pb.GetWorkerStatusRequest(), user.id)
+                                     pb.GetWorkerStatusRequest(), user)
         return JSONResponse(error_body("conflict", exc.error.details() or "worker already running",
                                        service=SERVICE, worker=WorkerStatusOut.of(current).model_dump(mode="json")),
                             status_code=409)
@@ -265,14 +275,14 @@ async def start(state: State, user: User, body: StartRequest | None = None) -> A
 
 @router.post("/stop", response_model=WorkerStatusOut, summary="Stop the worker",
              dependencies=[Depends(bot_control_rate_limit)])
-async def stop(state: State, user: User, body: StopRequest | None = None) -> WorkerStatusOut:
+async def stop(state: State, user: CanControlBot, body: StopRequest | None = None) -> WorkerStatusOut:
     request = pb.StopWorkerRequest(reason=body.reason if body else "stopped by user")
-    status = await call_service(state, SERVICE, state.services.automation.StopWorker, request, user.id)
+    status = await call_service(state, SERVICE, state.services.automation.StopWorker, request, user)
     return WorkerStatusOut.of(status)
 
 
 @router.get("/worker-status", response_model=WorkerStatusOut, summary="Worker status")
-async def worker_status(state: State, user: User) -> WorkerStatusOut:
+async def worker_status(state: State, user: CanReadTasks) -> WorkerStatusOut:
     status = await call_service(
-        state, SERVICE, state.services.automation.GetWorkerStatus, pb.GetWorkerStatusRequest(), user.id)
+        state, SERVICE, state.services.automation.GetWorkerStatus, pb.GetWorkerStatusRequest(), user)
     return WorkerStatusOut.of(status)

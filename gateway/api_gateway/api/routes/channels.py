@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 
-from api_gateway.api.deps import State, User, api_rate_limit, call_service
+from api_gateway.api.deps import (
+    CanEditChannels,
+    CanReadChannels,
+    State,
+    api_rate_limit,
+    call_service,
+)
 from api_gateway.api.proto_json import message_dict, struct_from
 
 router = APIRouter(prefix="/seller-bot", tags=["seller-bot (channels)"], dependencies=[Depends(api_rate_limit)])
@@ -25,37 +31,37 @@ class ChannelAccountIn(BaseModel):
 
 
 @router.get("/channels", summary="The user's channel accounts (secrets are never returned)")
-async def list_accounts(state: State, user: User) -> list[dict[str, Any]]:
+async def list_accounts(state: State, user: CanReadChannels) -> list[dict[str, Any]]:
     r = await call_service(state, SERVICE, state.services.channel_adapter.ListChannelAccounts,
-                           pb.ListChannelAccountsRequest(), user.id)
+                           pb.ListChannelAccountsRequest(), user)
     return [message_dict(a) for a in r.accounts]
 
 
 @router.post("/channels", status_code=201, summary="Register a channel account")
-async def register_account(body: ChannelAccountIn, state: State, user: User) -> dict[str, Any]:
+async def register_account(body: ChannelAccountIn, state: State, user: CanEditChannels) -> dict[str, Any]:
     request = pb.RegisterChannelAccountRequest(
         channel=body.channel, account_key=body.account_key, display_name=body.display_name,
         settings=struct_from(body.settings), secrets=body.secrets,
     )
     return message_dict(await call_service(
-        state, SERVICE, state.services.channel_adapter.RegisterChannelAccount, request, user.id))
+        state, SERVICE, state.services.channel_adapter.RegisterChannelAccount, request, user))
 
 
 @router.delete("/channels/{account_id}", summary="Remove a channel account")
-async def delete_account(account_id: str, state: State, user: User) -> dict[str, str]:
+async def delete_account(account_id: str, state: State, user: CanEditChannels) -> dict[str, str]:
     r = await call_service(state, SERVICE, state.services.channel_adapter.DeleteChannelAccount,
-                           pb.DeleteChannelAccountRequest(id=account_id), user.id)
+                           pb.DeleteChannelAccountRequest(id=account_id), user)
     return {"id": r.id}
 
 
 @router.get("/dead-letters", summary="Replies that could not be delivered")
-async def list_dead_letters(state: State, user: User, limit: int = 100) -> list[dict[str, Any]]:
+async def list_dead_letters(state: State, user: CanReadChannels, limit: int = 100) -> list[dict[str, Any]]:
     r = await call_service(state, SERVICE, state.services.channel_adapter.ListDeadLetters,
-                           pb.ListDeadLettersRequest(limit=max(1, min(limit, 1000))), user.id)
+                           pb.ListDeadLettersRequest(limit=max(1, min(limit, 1000))), user)
     return [message_dict(d) for d in r.dead_letters]
 
 
 @router.post("/dead-letters/{dead_letter_id}/retry", summary="Send a dead letter again")
-async def retry_dead_letter(dead_letter_id: str, state: State, user: User) -> dict[str, Any]:
+async def retry_dead_letter(dead_letter_id: str, state: State, user: CanEditChannels) -> dict[str, Any]:
     return message_dict(await call_service(state, SERVICE, state.services.channel_adapter.RetryDeadLetter,
-                                           pb.RetryDeadLetterRequest(id=dead_letter_id), user.id))
+                                           pb.RetryDeadLetterRequest(id=dead_letter_id), user))

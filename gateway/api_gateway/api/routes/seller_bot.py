@@ -10,7 +10,20 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 
-from api_gateway.api.deps import State, User, api_rate_limit, call_service
+from api_gateway.api.deps import (
+    CanDeleteConversations,
+    CanEditConfig,
+    CanEditProducts,
+    CanReadConfig,
+    CanReadConversations,
+    CanReadProducts,
+    CanReadStats,
+    CanSendMessages,
+    CanTakeOverConversations,
+    State,
+    api_rate_limit,
+    call_service,
+)
 from api_gateway.api.errors import error_body
 from api_gateway.api.proto_json import dict_from, struct_from, time_from
 
@@ -190,12 +203,12 @@ def _stages(stages: Any) -> list[FunnelStageOut]:
 
 
 @router.post("/message", response_model=MessageResponse, summary="Run the bot on one message")
-async def process_message(body: MessageRequest, state: State, user: User) -> MessageResponse:
+async def process_message(body: MessageRequest, state: State, user: CanSendMessages) -> MessageResponse:
     request = pb.ProcessMessageRequest(
         contact_id=body.contact_id, message=body.message, channel=body.channel.value, deliver=body.deliver,
         contact_name=body.contact_name,
     )
-    r = await call_service(state, SERVICE, state.services.chatbot.ProcessMessage, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.ProcessMessage, request, user)
     return MessageResponse(
         reply=r.reply, intent=r.intent, confidence=r.confidence, conversation_id=r.conversation_id,
         handoff_state=r.handoff_state, stage=r.stage, delivered=r.delivered,
@@ -204,53 +217,53 @@ async def process_message(body: MessageRequest, state: State, user: User) -> Mes
 
 @router.get("/conversations", response_model=list[ConversationOut], summary="Active conversations")
 async def list_conversations(
-    state: State, user: User, channel: str = "", limit: int = 200
+    state: State, user: CanReadConversations, channel: str = "", limit: int = 200
 ) -> list[ConversationOut]:
     request = pb.ListConversationsRequest(channel=channel, limit=max(1, min(limit, 1000)))
-    r = await call_service(state, SERVICE, state.services.chatbot.ListConversations, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.ListConversations, request, user)
     return [_conversation(c) for c in r.conversations]
 
 
 @router.delete("/conversations", response_model=ClearedOut, summary="Clear the user's conversations")
-async def clear_conversations(state: State, user: User) -> ClearedOut:
+async def clear_conversations(state: State, user: CanDeleteConversations) -> ClearedOut:
     r = await call_service(
-        state, SERVICE, state.services.chatbot.ClearConversations, pb.ClearConversationsRequest(), user.id)
+        state, SERVICE, state.services.chatbot.ClearConversations, pb.ClearConversationsRequest(), user)
     return ClearedOut(cleared=r.cleared)
 
 
 @router.post("/conversations/{conversation_id}/handoff", response_model=ConversationOut,
              summary="Hand the conversation to a human")
 async def handoff(
-    conversation_id: str, state: State, user: User, body: HandoffRequest | None = None
+    conversation_id: str, state: State, user: CanTakeOverConversations, body: HandoffRequest | None = None
 ) -> ConversationOut:
     request = pb.HandoffConversationRequest(id=conversation_id, reason=body.reason if body else "")
     return _conversation(
-        await call_service(state, SERVICE, state.services.chatbot.HandoffConversation, request, user.id))
+        await call_service(state, SERVICE, state.services.chatbot.HandoffConversation, request, user))
 
 
 @router.post("/conversations/{conversation_id}/release", response_model=ConversationOut,
              summary="Give the conversation back to the bot")
-async def release(conversation_id: str, state: State, user: User) -> ConversationOut:
+async def release(conversation_id: str, state: State, user: CanTakeOverConversations) -> ConversationOut:
     request = pb.ReleaseConversationRequest(id=conversation_id)
     return _conversation(
-        await call_service(state, SERVICE, state.services.chatbot.ReleaseConversation, request, user.id))
+        await call_service(state, SERVICE, state.services.chatbot.ReleaseConversation, request, user))
 
 
 @router.post("/conversations/{conversation_id}/convert", response_model=ConversationOut,
              summary="Mark the conversation as converted (a sale)")
 async def convert(
-    conversation_id: str, state: State, user: User, body: ConvertRequest | None = None
+    conversation_id: str, state: State, user: CanTakeOverConversations, body: ConvertRequest | None = None
 ) -> ConversationOut:
     body = body or ConvertRequest()
     request = pb.ConvertConversationRequest(id=conversation_id, order_id=body.order_id, amount=body.amount)
     return _conversation(
-        await call_service(state, SERVICE, state.services.chatbot.ConvertConversation, request, user.id))
+        await call_service(state, SERVICE, state.services.chatbot.ConvertConversation, request, user))
 
 
 @router.get("/stats", response_model=StatsOut, summary="Messages, conversations, handoffs and response time")
-async def stats(state: State, user: User, period: str = "7d") -> StatsOut:
+async def stats(state: State, user: CanReadStats, period: str = "7d") -> StatsOut:
     request = pb.GetStatsRequest(period=period)
-    r = await call_service(state, SERVICE, state.services.chatbot.GetStats, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.GetStats, request, user)
     return StatsOut(
         period=r.period, messages_in=r.messages_in, messages_out=r.messages_out,
         active_conversations=r.active_conversations, handoffs=r.handoffs,
@@ -262,19 +275,19 @@ async def stats(state: State, user: User, period: str = "7d") -> StatsOut:
 
 
 @router.get("/stats/intents", response_model=IntentStatsOut, summary="Counts and share per intent")
-async def intent_stats(state: State, user: User, period: str = "7d", channel: str = "") -> IntentStatsOut:
+async def intent_stats(state: State, user: CanReadStats, period: str = "7d", channel: str = "") -> IntentStatsOut:
     request = pb.GetIntentStatsRequest(period=period, channel=channel)
-    r = await call_service(state, SERVICE, state.services.chatbot.GetIntentStats, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.GetIntentStats, request, user)
     return IntentStatsOut(period=r.period, total=r.total, intents=[
         IntentCountOut(intent=i.intent, count=i.count, share=i.share) for i in r.intents])
 
 
 @router.get("/stats/funnel", response_model=FunnelOut, summary="Sales funnel per channel and prompt variant")
 async def funnel(
-    state: State, user: User, period: str = "30d", channel: str = "", prompt_variant: str = ""
+    state: State, user: CanReadStats, period: str = "30d", channel: str = "", prompt_variant: str = ""
 ) -> FunnelOut:
     request = pb.GetFunnelRequest(period=period, channel=channel, prompt_variant=prompt_variant)
-    r = await call_service(state, SERVICE, state.services.chatbot.GetFunnel, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.GetFunnel, request, user)
     return FunnelOut(
         period=r.period, stages=_stages(r.stages),
         per_channel=[FunnelBreakdownOut(key=b.key, stages=_stages(b.stages)) for b in r.per_channel],
@@ -287,44 +300,44 @@ def _config_out(config: pb.BotConfig) -> ConfigOut:
 
 
 @router.get("/config", response_model=ConfigOut, summary="The bot's configuration")
-async def get_config(state: State, user: User) -> ConfigOut:
+async def get_config(state: State, user: CanReadConfig) -> ConfigOut:
     request = pb.GetConfigRequest()
-    return _config_out(await call_service(state, SERVICE, state.services.chatbot.GetConfig, request, user.id))
+    return _config_out(await call_service(state, SERVICE, state.services.chatbot.GetConfig, request, user))
 
 
 @router.patch("/config", response_model=ConfigOut, summary="Change part of the configuration (validated, versioned)")
-async def update_config(patch: dict[str, Any], state: State, user: User) -> ConfigOut:
+async def update_config(patch: dict[str, Any], state: State, user: CanEditConfig) -> ConfigOut:
     request = pb.UpdateConfigRequest(patch=struct_from(patch))
-    return _config_out(await call_service(state, SERVICE, state.services.chatbot.UpdateConfig, request, user.id))
+    return _config_out(await call_service(state, SERVICE, state.services.chatbot.UpdateConfig, request, user))
 
 
 @router.get("/products", response_model=list[ProductOut], summary="The seller's product catalog")
-async def list_products(state: State, user: User, q: str = "") -> list[ProductOut]:
+async def list_products(state: State, user: CanReadProducts, q: str = "") -> list[ProductOut]:
     request = pb.ListProductsRequest(query=q)
-    r = await call_service(state, SERVICE, state.services.chatbot.ListProducts, request, user.id)
+    r = await call_service(state, SERVICE, state.services.chatbot.ListProducts, request, user)
     return [_product(p) for p in r.products]
 
 
 @router.post("/products", status_code=201, response_model=ProductOut, summary="Create or update a product")
-async def upsert_product(body: ProductIn, state: State, user: User) -> ProductOut:
+async def upsert_product(body: ProductIn, state: State, user: CanEditProducts) -> ProductOut:
     request = pb.UpsertProductRequest(product=pb.Product(**body.model_dump()))
-    return _product(await call_service(state, SERVICE, state.services.chatbot.UpsertProduct, request, user.id))
+    return _product(await call_service(state, SERVICE, state.services.chatbot.UpsertProduct, request, user))
 
 
 @router.delete("/products/{product_id}", response_model=DeletedOut, summary="Delete a product")
-async def delete_product(product_id: str, state: State, user: User) -> DeletedOut:
+async def delete_product(product_id: str, state: State, user: CanEditProducts) -> DeletedOut:
     r = await call_service(
-        state, SERVICE, state.services.chatbot.DeleteProduct, pb.DeleteProductRequest(id=product_id), user.id)
+        state, SERVICE, state.services.chatbot.DeleteProduct, pb.DeleteProductRequest(id=product_id), user)
     return DeletedOut(id=r.id)
 
 
 @router.post("/products/import", response_model=ImportOut,
              summary="Import products from CSV (text/csv body; columns sku,name,price[,stock,description,"
              "synonyms,variants,shipping_policy,return_policy,currency])")
-async def import_products(request: Request, state: State, user: User) -> ImportOut:
+async def import_products(request: Request, state: State, user: CanEditProducts) -> ImportOut:
     if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain", "application/csv")):
         raise HTTPException(415, error_body("unsupported_media_type", "send the CSV as text/csv"))
     body = await request.body()
     r = await call_service(
-        state, SERVICE, state.services.chatbot.ImportProducts, pb.ImportProductsRequest(csv=body), user.id)
+        state, SERVICE, state.services.chatbot.ImportProducts, pb.ImportProductsRequest(csv=body), user)
     return ImportOut(imported=r.imported, updated=r.updated, errors=list(r.errors))

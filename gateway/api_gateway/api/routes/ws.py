@@ -5,12 +5,15 @@ query parameter or an `Authorization: Bearer` header; `types` (comma-separated) 
 `last_event_id` resumes after that id. Control frames have `"id": null`: `subscribed`, `heartbeat`, `resync`,
 and `pong` (the answer to a client's `{"type": "ping"}`).
 
-Close codes: 4401 missing/forged/expired token, also when the token expires while connected (refresh and
-reconnect); 4400 bad subscription (unknown type, malformed last_event_id); 4429 slow client (too many frames
-waiting); 1013 notification service unavailable (reconnect later with last_event_id). When the service's
-stream breaks (a replica restarts) the gateway resubscribes from the last relayed id without closing.
+Close codes: 4401 missing/forged/expired token (or its user was removed), also when the token expires while
+connected (refresh and reconnect); 4403 the member's role lacks `watch_live_events`; 4400 bad subscription
+(unknown type, malformed last_event_id); 4429 slow client (too many frames waiting); 1013 notification service
+unavailable (reconnect later with last_event_id). When the service's stream breaks (a replica restarts) the
+gateway resubscribes from the last relayed id without closing.
 
-A user's tabs on this gateway share one upstream stream (`UserFeed`); each socket keeps its own bounded outbox.
+The socket carries the member's shop's notifications (the shop id is the tenant the services publish for), so
+every member of a shop sees its live events and nobody else does. The sockets of a shop's members on this gateway
+share one upstream stream (`UserFeed`); each socket keeps its own bounded outbox.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sellerbot.notification.v1 import notification_pb2 as pb
 from sellerbot_grpc import user_metadata
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from api_gateway.auth.permissions import Permission, allows
 from api_gateway.auth.tokens import InvalidToken, TokenClaims, TokenKind
 from api_gateway.state import GatewayState
 
@@ -41,6 +45,7 @@ log = structlog.get_logger(__name__)
 
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
 CLOSE_SLOW_CLIENT = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
 DEFAULT_MAX_PENDING = 1000       # until the service's `subscribed` frame says otherwise
@@ -179,20 +184,21 @@ class UserFeed:
                 call.cancel()
 
 
-def _feed_for(websocket: WebSocket, state: GatewayState, claims: TokenClaims) -> UserFeed:
+def _feed_for(websocket: WebSocket, state: GatewayState, shop_id: str) -> UserFeed:
+    """The shop's feed: every member's sockets on this gateway share the shop's notifications."""
     params = websocket.query_params
     types = sorted({t.strip() for t in params.get("types", "").split(",") if t.strip()})
     last_id = params.get("last_event_id", "")
-    key = (claims.user_id, ",".join(types))
+    key = (shop_id, ",".join(types))
     if last_id:
-        return UserFeed(state, claims.user_id, types, last_id, None, key)
+        return UserFeed(state, shop_id, types, last_id, None, key)
     registry: dict[tuple[str, str], UserFeed] | None = getattr(websocket.app.state, "notification_feeds", None)
     if registry is None:
         registry = {}
         websocket.app.state.notification_feeds = registry
     feed = registry.get(key)
     if feed is None:
-        feed = registry[key] = UserFeed(state, claims.user_id, types, "", registry, key)
+        feed = registry[key] = UserFeed(state, shop_id, types, "", registry, key)
     return feed
 
 
@@ -316,8 +322,14 @@ async def notifications(websocket: WebSocket) -> None:
         reason = "missing token" if not _token_of(websocket) else str(exc)
         await _close(websocket, CLOSE_UNAUTHORIZED, reason)
         return
+    member = await state.users.member(claims.user_id)
+    if member is None or not allows(member.role, Permission.WATCH_LIVE_EVENTS):
+        WS_CLOSED.labels("unauthorized").inc()
+        reason = "user no longer exists" if member is None else f"the {member.role} role cannot watch live events"
+        await _close(websocket, CLOSE_UNAUTHORIZED if member is None else CLOSE_FORBIDDEN, reason)
+        return
     WS_CONNECTIONS.inc()
     try:
-        await NotificationSession(websocket, claims).run(_feed_for(websocket, state, claims))
+        await NotificationSession(websocket, claims).run(_feed_for(websocket, state, member.shop_id))
     finally:
         WS_CONNECTIONS.dec()
