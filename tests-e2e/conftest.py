@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTAGRAM_APP_SECRET = "ig-app-secret-e2e"
 TELEGRAM_BOT_TOKEN = "7000001:AAE2eTelegramToken"
 TELEGRAM_SECRET_TOKEN = "tg-secret-e2e"
+METRICS_TOKEN = "e2e-metrics-token-0123456789"
 
 
 @dataclass
@@ -76,8 +77,9 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
     data_dir = tmp_path_factory.mktemp("stack")
     log = data_dir / "stack.log"
     ports = {name: free_port() for name in ("gateway", "automation", "chatbot", "channel_adapter", "notification",
-                                             "m_automation", "m_chatbot", "m_channel_adapter", "m_notification",
-                                             "evolution", "seller_center", "chatwoot", "graph", "telegram")}
+                                             "m_gateway", "m_automation", "m_chatbot", "m_channel_adapter",
+                                             "m_notification", "evolution", "seller_center", "chatwoot", "graph",
+                                             "telegram")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
     admin_email = f"e2e-{uuid.uuid4().hex[:8]}@sellerbot.test"
     namespace = f"e2e{uuid.uuid4().hex[:10]}"
@@ -108,6 +110,8 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
         "RATE_LIMIT_API": "10000/minute",
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "GATEWAY_METRICS_PORT": str(ports["m_gateway"]),
         "RATE_LIMIT_BOT_CONTROL": "100/minute",
         "SERVICE_METRICS_URLS": ",".join(
             f"{name.replace('_', '-')}=http://127.0.0.1:{ports['m_' + name]}/metrics"

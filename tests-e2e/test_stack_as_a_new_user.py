@@ -27,7 +27,11 @@ def auth(token: str) -> dict[str, str]:
 
 
 def test_health_lists_every_dependency_and_all_are_up(stack: RunningStack) -> None:
-    report = httpx.get(f"{stack.url}/seller-bot/health").json()
+    assert httpx.get(f"{stack.url}/readyz").json() == {"status": "ready"}
+    public = httpx.get(f"{stack.url}/seller-bot/health").json()
+    assert public == {"status": "ok", "checks": {"database": "up", "cache": "up", "event-bus": "up",
+                                                 "service": "up"}}, stack.logs()
+    report = httpx.get(f"{stack.url}/seller-bot/health", headers=auth(stack.token())).json()
     names = {d["name"]: d["status"] for d in report["dependencies"]}
     assert names == {"database": "ok", "redis": "ok", "nats": "ok", "automation": "ok", "chatbot": "ok",
                      "channel-adapter": "ok", "notification": "ok"}, stack.logs()

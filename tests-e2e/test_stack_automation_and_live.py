@@ -12,7 +12,7 @@ import httpx
 import pytest
 import websockets
 
-from .conftest import RunningStack
+from .conftest import METRICS_TOKEN, RunningStack
 from .test_stack_as_a_new_user import auth, poll
 
 
@@ -88,7 +88,7 @@ async def test_reply_comments_runs_on_the_replica_and_the_dashboard_hears_it(sta
         assert completed["payload"]["task_id"] == task_id
         # The other seller's socket got its connection greeting and no event of ours.
         assert [m for m in theirs if m.get("id")] == [], theirs
-        metrics = httpx.get(f"{stack.url}/metrics").text
+        metrics = httpx.get(f"{stack.url}/metrics", headers=auth(METRICS_TOKEN)).text
         assert any(line.startswith("bot_task_created_total{") for line in metrics.splitlines())
         assert any(line.startswith("bot_started_total") for line in metrics.splitlines())
     finally:

@@ -194,7 +194,7 @@ class Stack:
 
     def wait_healthy(self, deadline_seconds: float = 90) -> bool:
         """Until the gateway reports every dependency up; crashed processes are restarted meanwhile."""
-        url = f"http://127.0.0.1:{self.env.get('GATEWAY_PORT', '8000')}/seller-bot/health"
+        url = f"http://127.0.0.1:{self.env.get('GATEWAY_PORT', '8000')}/readyz"
         deadline = time.monotonic() + deadline_seconds
         last = ""
         while time.monotonic() < deadline:
@@ -204,12 +204,10 @@ class Stack:
                       f"see {self.data_dir}/logs/")
                 return False
             try:
-                report = httpx.get(url, timeout=3).json()
-                down = [d["name"] for d in report["dependencies"] if d["status"] == "down"]
-                if not down:
+                if httpx.get(url, timeout=3).status_code == 200:
                     return True
-                last = f"waiting for: {', '.join(down)}"
-            except (httpx.HTTPError, ValueError, KeyError):
+                last = "waiting for the database, NATS or a service (GET /seller-bot/health with an admin token)"
+            except httpx.HTTPError:
                 last = "waiting for the gateway"
             time.sleep(0.5)
         print(f"\nstack not healthy after {deadline_seconds}s ({last})")

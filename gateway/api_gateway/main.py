@@ -22,6 +22,8 @@ from api_gateway.api.main import api_router
 from api_gateway.api.routes.webhooks import OPENAPI_PATHS, WebhookIngress
 from api_gateway.auth.tokens import TokenIssuer
 from api_gateway.body_limit import BodySizeLimitMiddleware
+from api_gateway.dependency_health import RecentHealth, without_credentials
+from api_gateway.internal_metrics import InternalMetricsServer
 from api_gateway.rate_limits import RateLimiter, make_limit
 from api_gateway.request_metrics import RequestMetricsMiddleware
 from api_gateway.service_clients import ServiceClients
@@ -43,7 +45,7 @@ async def _connect_redis(url: str) -> redis_async.Redis | None:
         await client.ping()
         return client
     except Exception as exc:
-        log.warning("redis_unavailable", url=url, error=str(exc))
+        log.warning("redis_unavailable", url=without_credentials(url), error=without_credentials(str(exc)))
         await client.aclose()
         return None
 
@@ -53,7 +55,7 @@ async def _connect_nats(url: str) -> nats.NATS | None:
         return await nats.connect(url, name="gateway-health", connect_timeout=2, max_reconnect_attempts=-1,
                                   allow_reconnect=True)
     except Exception as exc:
-        log.warning("nats_unavailable", url=url, error=str(exc))
+        log.warning("nats_unavailable", url=without_credentials(url), error=without_credentials(str(exc)))
         return None
 
 
@@ -107,12 +109,18 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gateway = await build_state(settings)
+        internal_metrics = None
+        if settings.gateway_metrics_port:
+            internal_metrics = await InternalMetricsServer.start(
+                settings.metrics_host, settings.gateway_metrics_port, settings.metrics_targets)
         if on_started is not None:
             on_started()
         log.info("gateway_started", port=settings.gateway_port, environment=settings.environment.value)
         try:
             yield
         finally:
+            if internal_metrics is not None:
+                await internal_metrics.stop()
             await close_state(app.state.gateway)
 
     app = FastAPI(
@@ -125,6 +133,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         # telemetry would stay in pass-through mode beside it and only add a layer to every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    app.state.recent_health = RecentHealth()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
@@ -136,7 +145,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
     # The instrumentation wraps the whole middleware stack; webhooks are excluded because WebhookIngress opens
     # their span itself, without the instrumentation's per-request route lookup.
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="metrics,seller-bot/health,ws/notifications,seller-bot/webhook/",
+        app, excluded_urls="metrics,livez,readyz,seller-bot/health,ws/notifications,seller-bot/webhook/",
         exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(WebhookIngress)  # outermost of the middlewares: webhooks skip the ones added before

@@ -52,6 +52,12 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
         "channel-adapter=http://127.0.0.1:9103/metrics,notification=http://127.0.0.1:9104/metrics",
         description="name=url pairs scraped and merged into the gateway's /metrics",
     )
+    metrics_token: str = Field(
+        default="", description="Bearer token that unlocks /metrics on the public port; empty = not served there")
+    gateway_metrics_port: int = Field(
+        default=9100, ge=0, le=65535,
+        description="Internal port serving /metrics without a token (0 = off); binds METRICS_HOST")
+    metrics_host: str = Field(default="127.0.0.1", description="Interface of GATEWAY_METRICS_PORT")
     grpc_timeout_seconds: float = 30.0
     webhook_call_slots: int = Field(
         default=2, ge=1, le=64,
@@ -65,6 +71,8 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
                 raise ValueError("JWT_SECRET must be set to at least 32 random characters in production")
             if not self.admin_password or self.admin_password == DEV_ADMIN_PASSWORD:
                 raise ValueError("ADMIN_PASSWORD must be set to a non-default value in production")
+            if self.metrics_token and len(self.metrics_token) < 16:
+                raise ValueError("METRICS_TOKEN must be at least 16 characters in production (or empty)")
         return self
 
     @property

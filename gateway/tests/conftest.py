@@ -14,6 +14,8 @@ from sellerbot_devstack.servers import free_port
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "admin-password-123"
+METRICS_TOKEN = "metrics-token-for-tests-0123456789"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture
@@ -32,6 +34,8 @@ def gateway_settings(postgres_url: str, redis_url: str, nats_url: str) -> Callab
             "channel_adapter_grpc_addr": f"127.0.0.1:{free_port()}",
             "notification_grpc_addr": f"127.0.0.1:{free_port()}",
             "service_metrics_urls": "",
+            "metrics_token": METRICS_TOKEN,
+            "gateway_metrics_port": 0,  # the internal metrics port is tested on its own (test_operational_routes)
             "grpc_timeout_seconds": 2.0,
             # Unique rate-limit scope per test: shared Redis must not leak counts between tests.
             "rate_limit_api": "1000/minute",

@@ -33,9 +33,9 @@ async def test_sqlite_is_used_when_no_database_url_is_set(
     gateway_factory: Callable[..., Any], tmp_path: Path
 ) -> None:
     client: httpx.AsyncClient = await gateway_factory(database_url="", data_dir=tmp_path)
-    await login(client)
+    token = await login(client)
     assert (tmp_path / "gateway.db").exists()
-    health = (await client.get("/seller-bot/health")).json()
+    health = (await client.get("/seller-bot/health", headers={"Authorization": f"Bearer {token}"})).json()
     assert {"name": "database", "detail": "sqlite"}.items() <= next(
         d for d in health["dependencies"] if d["name"] == "database").items()
 
@@ -58,5 +58,5 @@ async def test_without_redis_limits_still_apply_in_memory(gateway_factory: Calla
     assert (await client.get("/bot/tasks")).status_code == 401
     assert (await client.get("/bot/tasks")).status_code == 429
     health = (await client.get("/seller-bot/health")).json()
-    redis = next(d for d in health["dependencies"] if d["name"] == "redis")
-    assert redis["status"] == "degraded"
+    assert health["checks"]["cache"] == "down"
+    assert health["status"] == "down"  # no service listens in this test; Redis alone would be "degraded"

@@ -13,6 +13,8 @@ import pytest
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 
+from .conftest import METRICS_AUTH
+
 
 class EchoingChannelAdapter(channel_adapter_pb2_grpc.ChannelAdapterServiceServicer):
     """A real gRPC ChannelAdapterService that answers each webhook with its own body and records what came."""
@@ -117,7 +119,7 @@ async def test_webhook_requests_are_counted_by_route_template(
     _, port = echoing_adapter
     client: httpx.AsyncClient = await gateway_factory(channel_adapter_grpc_addr=f"127.0.0.1:{port}")
     await client.post("/seller-bot/webhook/chatwoot", json={"event": "message_created"})
-    metrics = (await client.get("/metrics")).text
+    metrics = (await client.get("/metrics", headers=METRICS_AUTH)).text
     assert 'http_requests_total{handler="/seller-bot/webhook/{channel}",method="POST",service="gateway",' \
            'status="2xx"}' in metrics
     assert "gateway_webhook_batch_size_count" in metrics
