@@ -99,9 +99,25 @@ def replica_counts(env: dict[str, str], requested: list[str]) -> dict[str, int]:
     return counts
 
 
-def plan_replicas(counts: dict[str, int]) -> list[Replica]:
+def _port_of(address: str | None) -> int | None:
+    """The port of a plain `host:port` (not a multi-address target), else None."""
+    if not address or "," in address or ":" not in address:
+        return None
+    port = address.rsplit(":", 1)[1]
+    return int(port) if port.isdigit() else None
+
+
+def services_from_env(env: dict[str, str]) -> list[Service]:
+    """Base ports from <SERVICE>_GRPC_ADDR / <SERVICE>_METRICS_PORT when set, so two stacks can run side by side."""
+    return [Service(s.name, s.module,
+                    _port_of(env.get(f"{s.env_prefix}_GRPC_ADDR")) or s.grpc_port,
+                    int(env.get(f"{s.env_prefix}_METRICS_PORT") or s.metrics_port))
+            for s in SERVICES]
+
+
+def plan_replicas(counts: dict[str, int], services: list[Service] | None = None) -> list[Replica]:
     return [Replica(service, number, counts[service.name])
-            for service in SERVICES for number in range(1, counts[service.name] + 1)]
+            for service in services or SERVICES for number in range(1, counts[service.name] + 1)]
 
 
 def dial_env(replicas: list[Replica]) -> dict[str, str]:
@@ -110,7 +126,7 @@ def dial_env(replicas: list[Replica]) -> dict[str, str]:
     sellerbot_grpc.open_channel spreads calls over. Plus the gateway's metrics scrape list, one entry per replica."""
     env: dict[str, str] = {}
     metrics: list[str] = []
-    for service in SERVICES:
+    for service in dict.fromkeys(r.service for r in replicas):
         own = [r for r in replicas if r.service == service]
         addresses = [f"127.0.0.1:{r.grpc_port}" for r in own]
         env[f"{service.env_prefix}_GRPC_ADDR"] = addresses[0] if len(own) == 1 else "ipv4:" + ",".join(addresses)
@@ -144,7 +160,8 @@ class Stack:
         self.data_dir = Path(self.env.get("DATA_DIR", str(root / ".data"))).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
-        self.replicas = plan_replicas(replicas or {service.name: 1 for service in SERVICES})
+        self.replicas = plan_replicas(replicas or {service.name: 1 for service in SERVICES},
+                                      services_from_env(self.env))
         self.supervisor = Supervisor(root, policy)
         self.own: list[OwnServer] = []
 
@@ -193,10 +210,10 @@ class Stack:
             print("replicas: " + ", ".join(f"{name} x{count}" for name, count in counts.items()))
 
     def wait_healthy(self, deadline_seconds: float = 90) -> bool:
-        """Until the gateway reports every dependency up; crashed processes are restarted meanwhile."""
-        url = f"http://127.0.0.1:{self.env.get('GATEWAY_PORT', '8000')}/readyz"
+        """Until the gateway's /readyz says every dependency is ready; crashed processes are restarted meanwhile."""
+        base = f"http://127.0.0.1:{self.env.get('GATEWAY_PORT', '8000')}"
         deadline = time.monotonic() + deadline_seconds
-        last = ""
+        last = "waiting for the gateway"
         while time.monotonic() < deadline:
             self.supervisor.tick()
             if given_up := self.supervisor.given_up():
@@ -204,10 +221,11 @@ class Stack:
                       f"see {self.data_dir}/logs/")
                 return False
             try:
-                if httpx.get(url, timeout=3).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=3).status_code == 200:
                     return True
-                last = "waiting for the database, NATS or a service (GET /seller-bot/health with an admin token)"
-            except httpx.HTTPError:
+                checks = httpx.get(f"{base}/seller-bot/health", timeout=3).json().get("checks", {})
+                last = "waiting for: " + ", ".join(kind for kind, status in checks.items() if status != "up")
+            except (httpx.HTTPError, ValueError, AttributeError):
                 last = "waiting for the gateway"
             time.sleep(0.5)
         print(f"\nstack not healthy after {deadline_seconds}s ({last})")
@@ -237,7 +255,7 @@ def run(root: Path, replicas: list[str] | None = None) -> int:
         print(
             "\n" + "=" * 72 + f"\nSeller Bot is running: http://127.0.0.1:{port}\n"
             f"  API docs:  http://127.0.0.1:{port}/docs\n"
-            f"  health:    http://127.0.0.1:{port}/seller-bot/health\n"
+            f"  health:    http://127.0.0.1:{port}/seller-bot/health (/livez, /readyz)\n"
             f"  dev login: {stack.env['ADMIN_EMAIL']} / {stack.env['ADMIN_PASSWORD']}\n"
             f"  Seller Center replica: {stack.env.get('SELLER_CENTER_URL', '-')} "
             "(seller@example.com / seller123, code 123456)\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sellerbot_devstack.stack import dial_env, plan_replicas, replica_counts
+from sellerbot_devstack.stack import dial_env, plan_replicas, replica_counts, services_from_env
 from sellerbot_devstack.supervisor import ProcessState, RestartPolicy, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(600)"]
@@ -106,3 +106,11 @@ def test_replicas_get_distinct_ports_and_every_process_dials_all_of_them() -> No
 def test_replica_requests_that_make_no_sense_are_refused_with_the_reason(bad: str) -> None:
     with pytest.raises(ValueError, match="replicas"):
         replica_counts({}, [bad])
+
+
+def test_base_ports_follow_the_services_own_settings_so_two_stacks_can_run_side_by_side() -> None:
+    services = services_from_env({"CHATBOT_GRPC_ADDR": "127.0.0.1:51052", "CHATBOT_METRICS_PORT": "9202"})
+    replicas = plan_replicas({"automation": 1, "chatbot": 2, "channel-adapter": 1, "notification": 1}, services)
+    assert [(r.grpc_port, r.metrics_port) for r in replicas if r.service.name == "chatbot"] == [
+        (51052, 9202), (51062, 9212)]
+    assert dial_env(replicas)["CHATBOT_GRPC_ADDR"] == "ipv4:127.0.0.1:51052,127.0.0.1:51062"
