@@ -100,7 +100,7 @@ def test_every_process_gets_a_deployment_and_a_service(default: Manifests) -> No
     assert {kind for kind, _ in default} == {"Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount",
                                              "PersistentVolumeClaim", "PodDisruptionBudget"}
     budgets = {name: doc["spec"] for (kind, name), doc in default.items() if kind == "PodDisruptionBudget"}
-    assert set(budgets) == {f"{PREFIX}-{name}" for name in ("gateway", "channel-adapter", "notification")}
+    assert set(budgets) == {f"{PREFIX}-{name}" for name in ("gateway", "chatbot", "channel-adapter", "notification")}
     assert budgets[f"{PREFIX}-gateway"] == {
         "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "gateway",
                                                           "app.kubernetes.io/instance": RELEASE}}}
@@ -117,12 +117,16 @@ def test_services_use_grpc_health_probes_on_their_grpc_port(default: Manifests, 
     assert service_ports == ports
 
 
-def test_the_gateway_uses_http_probes_on_its_health_route(default: Manifests) -> None:
+def test_the_gateway_probes_livez_and_readyz_and_exposes_its_internal_metrics_port(default: Manifests) -> None:
     spec = container(default, GATEWAY)
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-        assert spec[probe]["httpGet"] == {"path": "/seller-bot/health", "port": "http"}, probe
+    assert spec["startupProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
+    assert spec["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
+    assert spec["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert env_of(default, GATEWAY)["GATEWAY_METRICS_PORT"] == "9100"
     service = default[("Service", f"{PREFIX}-gateway")]["spec"]
-    assert service["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    assert "clusterIP" not in service  # the public API keeps its virtual IP
+    assert service["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+                                {"name": "metrics", "port": 9100, "targetPort": "metrics", "protocol": "TCP"}]
 
 
 @pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
@@ -138,7 +142,7 @@ def test_processes_listen_on_all_interfaces_and_dial_services_by_their_kubernete
     config = default[("ConfigMap", f"{PREFIX}-config")]["data"]
     assert container(default, process)["envFrom"] == [{"configMapRef": {"name": f"{PREFIX}-config"}}]
     for service in SERVICES:
-        assert config[f"{service.env_prefix}_GRPC_ADDR"] == f"{PREFIX}-{service.name}:{service.port}"
+        assert config[f"{service.env_prefix}_GRPC_ADDR"] == f"dns:///{PREFIX}-{service.name}:{service.port}"
         assert ("Service", f"{PREFIX}-{service.name}") in default
     assert config["METRICS_HOST"] == "0.0.0.0"
     assert config["ENVIRONMENT"] == "production"
@@ -230,7 +234,7 @@ def test_autoscaling_adds_an_hpa_and_leaves_replicas_to_it(chart: helm_python.Ch
     manifests = render(chart, base_values(chatbot={"autoscaling": {"enabled": True, "maxReplicas": 5}}))
     hpa = manifests[("HorizontalPodAutoscaler", f"{PREFIX}-chatbot")]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{PREFIX}-chatbot"}
-    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (1, 5)
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 5)
     assert "replicas" not in manifests[("Deployment", f"{PREFIX}-chatbot")]["spec"]
     assert [name for kind, name in manifests if kind == "HorizontalPodAutoscaler"] == [f"{PREFIX}-chatbot"]
 
@@ -245,7 +249,7 @@ def test_service_monitors_scrape_every_process_under_its_compose_job_name(chart:
         service = manifests[("Service", f"{PREFIX}-{process.name}")]
         assert service["metadata"]["labels"]["sellerbot.io/job"] == process.name
         (endpoint,) = monitor["endpoints"]
-        assert endpoint["port"] == ("metrics" if process.is_grpc else "http")
+        assert endpoint["port"] == "metrics"  # the gateway's internal port: /metrics there needs no token
     (keep, _) = monitors[f"{PREFIX}-gateway"]["endpoints"][0]["metricRelabelings"]
     assert keep == {"sourceLabels": ["service"], "regex": "gateway", "action": "keep"}
 
@@ -266,7 +270,12 @@ def test_the_gateway_ingress_is_optional(chart: helm_python.Chart, default: Mani
     ({"gateway": {"create": "yes"}}, "/gateway/create"),
     ({"automation": {"replicas": 2}}, "/automation/replicas"),
     ({"notification": {"grpcPort": 70000}}, "/notification/grpcPort"),
-], ids=["secret-key-typo", "create-not-boolean", "two-automation-workers", "port-out-of-range"])
+    ({"gateway": {"bogus": 1}}, "bogus"),
+    ({"chatbot": {"autoscaling": {"enabeld": True}}}, "enabeld"),
+    ({"tracing": {"enabled": True, "jaegr": {}}}, "jaegr"),
+    ({"images": {"repository": "r", "digests": {"chatbot": "sha256:abc"}}}, "/images/digests/chatbot"),
+], ids=["secret-key-typo", "create-not-boolean", "two-automation-workers", "port-out-of-range", "unknown-key",
+        "unknown-nested-key", "unknown-tracing-key", "short-digest"])
 def test_the_values_schema_refuses_mistakes_before_anything_renders(
     chart: helm_python.Chart, override: dict[str, Any], message: str,
 ) -> None:
@@ -279,3 +288,62 @@ def test_the_values_schema_knows_exactly_the_secret_keys_of_values_yaml(chart: h
     assert schema is not None
     assert set(schema["definitions"]["secretKey"]["enum"]) == set(chart.values["secrets"]["values"])
     assert set(REQUIRED_SECRETS) | CHANNEL_SECRETS | {"OPENAI_API_KEY"} == set(chart.values["secrets"]["values"])
+
+
+@pytest.mark.parametrize("process", SERVICES, ids=lambda p: p.name)
+def test_grpc_services_are_headless_so_round_robin_clients_reach_every_pod(
+    default: Manifests, process: Process,
+) -> None:
+    service = default[("Service", f"{PREFIX}-{process.name}")]["spec"]
+    assert service["clusterIP"] == "None"
+    assert service["selector"] == {"app.kubernetes.io/name": process.name, "app.kubernetes.io/instance": RELEASE}
+
+
+def test_every_scalable_process_may_autoscale_and_the_automation_worker_may_not(chart: helm_python.Chart) -> None:
+    scalable = ("gateway", "chatbot", "channelAdapter", "notification")
+    manifests = render(chart, base_values(**{key: {"autoscaling": {"enabled": True}} for key in scalable}))
+    hpas = {name for kind, name in manifests if kind == "HorizontalPodAutoscaler"}
+    assert hpas == {f"{PREFIX}-{name}" for name in ("gateway", "chatbot", "channel-adapter", "notification")}
+    with pytest.raises(helm_python.HelmValuesError, match="/automation"):
+        render(chart, base_values(automation={"autoscaling": {"enabled": True}}))
+
+
+def test_pod_annotations_stay_strings(chart: helm_python.Chart) -> None:
+    manifests = render(chart, base_values(podAnnotations={"x": "y", "sidecar.istio.io/inject": "false"}))
+    for process in PROCESSES:
+        annotations = manifests[("Deployment", f"{PREFIX}-{process.name}")]["spec"]["template"]["metadata"][
+            "annotations"]
+        assert annotations["x"] == "y" and annotations["sidecar.istio.io/inject"] == "false"
+
+
+def test_images_pinned_by_digest_win_over_the_tag(chart: helm_python.Chart) -> None:
+    digest = "sha256:" + "ab" * 32
+    manifests = render(chart, base_values(images={"repository": "registry.example/sb", "digests": {"chatbot": digest}}))
+    assert container(manifests, SERVICES[1])["image"] == f"registry.example/sb/chatbot@{digest}"
+    assert container(manifests, GATEWAY)["image"] == "registry.example/sb/gateway:0.1.0"
+
+
+def test_the_production_values_example_pins_every_image_by_a_placeholder_digest(chart: helm_python.Chart) -> None:
+    production = yaml.safe_load((CHART_DIR / "values-production.yaml").read_text())
+    assert set(production["images"]["digests"]) == {p.name for p in PROCESSES}
+    manifests = render(chart, {**production, "secrets": {"values": REQUIRED_SECRETS}})
+    for process in PROCESSES:
+        assert "@sha256:" in container(manifests, process)["image"]
+
+
+def test_tracing_adds_a_collector_and_jaeger_and_points_every_process_at_the_collector(
+    chart: helm_python.Chart,
+) -> None:
+    manifests = render(chart, base_values(tracing={"enabled": True}))
+    config = manifests[("ConfigMap", f"{PREFIX}-config")]["data"]
+    assert config["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert config["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://{PREFIX}-otel-collector:4317"
+    for name in ("otel-collector", "jaeger"):
+        assert ("Deployment", f"{PREFIX}-{name}") in manifests and ("Service", f"{PREFIX}-{name}") in manifests
+    collector = yaml.safe_load(manifests[("ConfigMap", f"{PREFIX}-otel-collector")]["data"]["config.yaml"])
+    assert collector["exporters"]["otlp"]["endpoint"] == f"{PREFIX}-jaeger:4317"
+    for manifest in manifests.values():
+        if manifest["kind"] in ("Deployment", "Service", "ConfigMap"):
+            kubernetes_validate.validate(manifest, kubernetes_validate.latest_version(), strict=True)
+    default = render(chart, base_values())
+    assert not [name for _, name in default if "otel" in name or "jaeger" in name]

@@ -42,17 +42,32 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 DATABASE_URL REDIS_URL NATS_URL JWT_SECRET ADMIN_PASSWORD SECRETS_KEY
 {{- end -}}
 
-{{/* The address other processes dial: "<fullname>-<service>:<grpcPort>". dict "root" . "name" "chatbot" "values" .Values.chatbot */}}
+{{/*
+The target other processes dial: "dns:///<fullname>-<service>:<grpcPort>". The Service is headless, so the name
+resolves to one address per ready pod and the clients' round_robin policy spreads calls over every replica (a
+ClusterIP's single virtual IP would pin each client's HTTP/2 connection to one pod).
+  dict "root" . "name" "chatbot" "values" .Values.chatbot
+*/}}
 {{- define "sellerbot.grpcTarget" -}}
-{{- printf "%s-%s:%v" (include "sellerbot.fullname" .root) .name .values.grpcPort -}}
+{{- printf "dns:///%s-%s:%v" (include "sellerbot.fullname" .root) .name .values.grpcPort -}}
+{{- end -}}
+
+{{/* Annotations with every value quoted, so `x: y` or `enabled: true` stay strings. Takes a dict. */}}
+{{- define "sellerbot.annotations" -}}
+{{- $lines := list -}}
+{{- range $key, $value := . -}}
+{{- $lines = append $lines (printf "%s: %s" ($key | quote) ($value | toString | quote)) -}}
+{{- end -}}
+{{- join "\n" $lines -}}
 {{- end -}}
 
 {{/*
 A Deployment + Service for one process.
   dict "root" $ "name" "chatbot" "values" .Values.chatbot "envPrefix" "CHATBOT"
        "http" false (true for the gateway) "recreate" false "shm" false
-gRPC processes get `grpc:` probes on their gRPC port (grpc.health.v1) and a metrics port; the gateway gets
-HTTP probes on /seller-bot/health. Each process receives the shared ConfigMap, its own listen address,
+gRPC processes get `grpc:` probes on their gRPC port (grpc.health.v1), a metrics port and a headless Service;
+the gateway gets HTTP probes (startup and liveness on /livez, readiness on /readyz, 503 until its dependencies
+are ready) and its internal metrics port. Each process receives the shared ConfigMap, its own listen address,
 and only the Secret keys named in its `secretEnv`.
 */}}
 {{- define "sellerbot.workload" -}}
@@ -66,7 +81,6 @@ and only the Secret keys named in its `secretEnv`.
 {{- if .http -}}
 {{- $port = $v.port -}}
 {{- $portName = "http" -}}
-{{- $metricsPort = $v.port -}}
 {{- end -}}
 {{- $required := splitList " " (include "sellerbot.requiredSecretKeys" $root) -}}
 apiVersion: apps/v1
@@ -100,7 +114,7 @@ spec:
         prometheus.io/port: {{ $metricsPort | quote }}
         prometheus.io/path: /metrics
         {{- with $root.Values.podAnnotations }}
-        {{- toYaml . | nindent 8 }}
+        {{- include "sellerbot.annotations" . | nindent 8 }}
         {{- end }}
     spec:
       serviceAccountName: {{ include "sellerbot.serviceAccountName" $root }}
@@ -114,17 +128,20 @@ spec:
       terminationGracePeriodSeconds: 30
       containers:
         - name: {{ $name }}
+          {{- $digest := dig $name "" ($root.Values.images.digests | default dict) }}
+          {{- if $digest }}
+          image: {{ printf "%s/%s@%s" $root.Values.images.repository $name $digest }}
+          {{- else }}
           image: {{ printf "%s/%s:%s" $root.Values.images.repository $name ($root.Values.images.tag | default $root.Chart.AppVersion) }}
+          {{- end }}
           imagePullPolicy: {{ $root.Values.images.pullPolicy }}
           ports:
             - name: {{ $portName }}
               containerPort: {{ $port }}
               protocol: TCP
-            {{- if not .http }}
             - name: metrics
               containerPort: {{ $metricsPort }}
               protocol: TCP
-            {{- end }}
           envFrom:
             - configMapRef:
                 name: {{ include "sellerbot.fullname" $root }}-config
@@ -134,6 +151,9 @@ spec:
               value: "0.0.0.0"
             - name: GATEWAY_PORT
               value: {{ $port | quote }}
+            # /metrics of the gateway and every service, without a token, on a port only the cluster reaches.
+            - name: GATEWAY_METRICS_PORT
+              value: {{ $metricsPort | quote }}
             {{- else }}
             - name: {{ .envPrefix }}_GRPC_ADDR
               value: {{ printf "0.0.0.0:%v" $port | quote }}
@@ -155,20 +175,20 @@ spec:
           {{- if .http }}
           startupProbe:
             httpGet:
-              path: /seller-bot/health
+              path: /livez
               port: http
             periodSeconds: 2
             failureThreshold: 60
           livenessProbe:
             httpGet:
-              path: /seller-bot/health
+              path: /livez
               port: http
             periodSeconds: 10
             timeoutSeconds: 5
             failureThreshold: 3
           readinessProbe:
             httpGet:
-              path: /seller-bot/health
+              path: /readyz
               port: http
             periodSeconds: 5
             timeoutSeconds: 5
@@ -258,7 +278,12 @@ metadata:
     {{- include "sellerbot.selectorLabels" (dict "root" $root "name" $name) | nindent 4 }}
     sellerbot.io/job: {{ $name }}
 spec:
+  {{- if .http }}
   type: {{ dig "service" "type" "ClusterIP" $v }}
+  {{- else }}
+  # Headless: the DNS name returns every ready pod, for the clients' round_robin (see sellerbot.grpcTarget).
+  clusterIP: None
+  {{- end }}
   selector:
     {{- include "sellerbot.selectorLabels" (dict "root" $root "name" $name) | nindent 4 }}
   ports:
@@ -266,6 +291,10 @@ spec:
     - name: http
       port: {{ dig "service" "port" $port $v }}
       targetPort: http
+      protocol: TCP
+    - name: metrics
+      port: {{ $metricsPort }}
+      targetPort: metrics
       protocol: TCP
     {{- else }}
     - name: grpc
