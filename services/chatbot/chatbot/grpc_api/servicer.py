@@ -25,6 +25,10 @@ from chatbot.seller_bot import ProfessionalSellerBot
 
 CHANNELS = {c.value for c in Channel}
 MAX_MESSAGE = 4096
+# The tables' Numeric(12, 2) holds up to 10^10; the bounds stay well inside so sums and Decimals never overflow.
+MAX_PRICE = 10_000_000
+MAX_ORDER_AMOUNT = 1_000_000_000
+MAX_STOCK = 1_000_000_000
 
 
 class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
@@ -100,8 +104,9 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
         return conversation_message(row)
 
     async def ConvertConversation(self, request: pb.ConvertConversationRequest, context: Any) -> pb.Conversation:
-        if request.amount < 0:
-            await abort_invalid_argument(context, "invalid amount", [FieldViolation("amount", "must be >= 0")])
+        if not 0 <= request.amount <= MAX_ORDER_AMOUNT:  # also false for NaN
+            await abort_invalid_argument(context, "invalid amount", [
+                FieldViolation("amount", f"must be between 0 and {MAX_ORDER_AMOUNT:,}")])
         row = await self._conversation(request.id, context)
         return conversation_message(await self._bot.convert(row, request.order_id, request.amount))
 
@@ -229,10 +234,10 @@ def _product_violations(p: pb.Product) -> list[FieldViolation]:
         violations.append(FieldViolation("sku", "required, at most 64 characters"))
     if not p.name.strip() or len(p.name) > 200:
         violations.append(FieldViolation("name", "required, at most 200 characters"))
-    if p.price < 0 or p.price > 10_000_000:
-        violations.append(FieldViolation("price", "must be between 0 and 10,000,000"))
-    if p.stock < 0:
-        violations.append(FieldViolation("stock", "must be >= 0"))
+    if not 0 <= p.price <= MAX_PRICE:  # also false for NaN
+        violations.append(FieldViolation("price", f"must be between 0 and {MAX_PRICE:,}"))
+    if not 0 <= p.stock <= MAX_STOCK:
+        violations.append(FieldViolation("stock", f"must be between 0 and {MAX_STOCK:,}"))
     if p.currency and len(p.currency) != 3:
         violations.append(FieldViolation("currency", "ISO 4217 code, e.g. BRL"))
     return violations
