@@ -17,7 +17,7 @@ class Process:
     module: str  # `python -m <module>`
     source_dir: str  # workspace member folder, relative to the repository root
     port: int  # gRPC port, or the gateway's HTTP port
-    metrics_port: int  # where Prometheus scrapes /metrics (the gateway serves it on its HTTP port)
+    metrics_port: int  # where Prometheus scrapes /metrics (the gateway: its internal GATEWAY_METRICS_PORT)
     settings_path: str  # "module:Class"
     helm_key: str  # key in helm/seller-bot/values.yaml
 
@@ -48,7 +48,7 @@ class Process:
         return names
 
 
-GATEWAY = Process("gateway", "api_gateway", "gateway", 8000, 8000, "api_gateway.settings:GatewaySettings", "gateway")
+GATEWAY = Process("gateway", "api_gateway", "gateway", 8000, 9100, "api_gateway.settings:GatewaySettings", "gateway")
 SERVICES = (
     Process("automation", "automation", "services/automation", 50051, 9101,
             "automation.settings:ServiceSettings", "automation"),

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 from sellerbot_deploy_checks.compose import (
     COMPOSE_FILE,
     MissingVariable,
@@ -19,6 +20,7 @@ from sellerbot_deploy_checks.processes import BRIEF_CONFIG_NAMES, GATEWAY, PROCE
 
 INFRASTRUCTURE = {"postgres", "redis", "nats"}
 MONITORING = {"prometheus", "grafana"}
+TRACING = {"otel-collector", "jaeger"}
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +33,14 @@ def services(compose: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_stack_runs_the_infrastructure_every_process_and_monitoring(compose: dict[str, Any]) -> None:
-    assert set(services(compose)) == INFRASTRUCTURE | MONITORING | {p.name for p in PROCESSES}
+    assert set(services(compose)) == INFRASTRUCTURE | MONITORING | TRACING | {p.name for p in PROCESSES}
     assert "-js" in services(compose)["nats"]["command"]
 
 
 def test_every_container_has_a_healthcheck(compose: dict[str, Any]) -> None:
     for name, service in services(compose).items():
+        if name in TRACING:
+            continue  # images without a shell or an HTTP client; nothing waits on them (see the compose comment)
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
 
@@ -57,7 +61,7 @@ def test_each_process_builds_from_its_dockerfile_and_probes_its_own_port(
     assert service["build"]["dockerfile"] == f"deploy/docker/Dockerfile.{process.name}"
     assert (REPO_ROOT / service["build"]["dockerfile"]).is_file()
     probe = service["healthcheck"]["test"]
-    target = f"127.0.0.1:{process.port}" if process.is_grpc else f"http://127.0.0.1:{process.port}/seller-bot/health"
+    target = f"127.0.0.1:{process.port}" if process.is_grpc else f"http://127.0.0.1:{process.port}/readyz"
     assert probe[:3] == ["CMD", "python", "/usr/local/bin/sellerbot-healthcheck"] and probe[-1] == target
 
 
@@ -72,6 +76,7 @@ def test_processes_listen_on_all_interfaces_and_dial_each_other_by_service_name(
     assert re.fullmatch(r"postgresql://sellerbot:[^@]+@postgres:5432/sellerbot", env["DATABASE_URL"])
     assert (env["REDIS_URL"], env["NATS_URL"]) == ("redis://redis:6379/0", "nats://nats:4222")
     assert env["ENVIRONMENT"] == "production"
+    assert (env["OTEL_TRACES_EXPORTER"], env["OTEL_EXPORTER_OTLP_ENDPOINT"]) == ("otlp", "http://otel-collector:4317")
     if process.is_grpc:
         assert env[f"{process.env_prefix}_METRICS_PORT"] == str(process.metrics_port)
         assert env["METRICS_HOST"] == "0.0.0.0"
@@ -123,6 +128,36 @@ def test_monitoring_mounts_the_repository_configuration(compose: dict[str, Any])
     assert (REPO_ROOT / "deploy/grafana/dashboards" / home.rsplit("/", 1)[1]).is_file()
 
 
-def test_only_the_gateway_and_the_monitoring_uis_publish_ports(compose: dict[str, Any]) -> None:
-    published = {name for name, service in services(compose).items() if service.get("ports")}
-    assert published == {"gateway", "prometheus", "grafana"}
+def test_only_the_gateway_is_public_and_the_uis_without_auth_stay_on_the_host_loopback(
+    compose: dict[str, Any],
+) -> None:
+    published = {name: service["ports"] for name, service in services(compose).items() if service.get("ports")}
+    assert set(published) == {"gateway", "prometheus", "grafana", "jaeger"}
+    for name in ("prometheus", "grafana", "jaeger"):
+        assert all(port.startswith("127.0.0.1:") for port in published[name]), name
+    assert "--web.enable-lifecycle" not in services(compose)["prometheus"]["command"]
+
+
+def test_grafana_has_no_default_admin_password() -> None:
+    raw = load()["services"]["grafana"]["environment"]
+    assert raw["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD:?")
+    assert raw["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+
+
+def test_prometheus_scrapes_the_gateway_on_its_internal_metrics_port(compose: dict[str, Any]) -> None:
+    gateway = services(compose)["gateway"]
+    assert gateway["environment"]["GATEWAY_METRICS_PORT"] == str(GATEWAY.metrics_port)
+    assert not any(str(GATEWAY.metrics_port) in port for port in gateway["ports"])  # never published
+
+
+def test_the_collector_forwards_the_services_spans_to_jaeger(compose: dict[str, Any]) -> None:
+    collector = services(compose)["otel-collector"]
+    mount = next(v for v in collector["volumes"] if v.startswith("./deploy/otel-collector/"))
+    source, target = mount.split(":")[:2]
+    assert collector["command"] == [f"--config={target}"]
+    config = yaml.safe_load((REPO_ROOT / source).read_text())
+    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
+    assert config["exporters"]["otlp"]["endpoint"] == "jaeger:4317"
+    assert config["service"]["pipelines"]["traces"] == {
+        "receivers": ["otlp"], "processors": ["batch"], "exporters": ["otlp"]}
+    assert services(compose)["jaeger"]["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"

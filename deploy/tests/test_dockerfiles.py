@@ -146,7 +146,7 @@ def test_the_health_probe_checks_the_process_port(image: tuple[Process, ParsedDo
     if process.is_grpc:
         assert probe[2:] == ["grpc", f"127.0.0.1:{process.port}"]
     else:
-        assert probe[2:] == ["http", f"http://127.0.0.1:{process.port}/seller-bot/health"]
+        assert probe[2:] == ["http", f"http://127.0.0.1:{process.port}/livez"]
 
 
 def test_the_image_listens_on_all_interfaces_with_names_its_settings_read(
@@ -162,7 +162,8 @@ def test_the_image_listens_on_all_interfaces_with_names_its_settings_read(
         assert exposed == {process.port, process.metrics_port}
     else:
         assert (env["GATEWAY_HOST"], env["GATEWAY_PORT"]) == ("0.0.0.0", str(process.port))
-        assert exposed == {process.port}
+        assert (env["METRICS_HOST"], env["GATEWAY_METRICS_PORT"]) == ("0.0.0.0", str(process.metrics_port))
+        assert exposed == {process.port, process.metrics_port}
     for key, value in env.items():
         if key not in {"PATH", "HOME", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}:
             monkeypatch.setenv(key, value)
@@ -176,6 +177,7 @@ def test_the_image_listens_on_all_interfaces_with_names_its_settings_read(
         assert settings.metrics_host == "0.0.0.0"  # type: ignore[attr-defined]
     else:
         assert (settings.gateway_host, settings.gateway_port) == ("0.0.0.0", process.port)  # type: ignore[attr-defined]
+        assert settings.gateway_metrics_port == process.metrics_port  # type: ignore[attr-defined]
 
 
 def test_the_automation_image_carries_debian_chromium() -> None:
@@ -199,3 +201,8 @@ def test_build_contexts_leave_out_local_state(image: tuple[Process, ParsedDocker
     for path in (".venv", "frontend/node_modules", "libs/protos/sellerbot", ".data", "gateway/tests", ".git"):
         assert _ignored(path, patterns), f"{path} would be sent to the {process.name} build"
     assert Path(DOCKER_DIR / "healthcheck.py").is_file()
+
+
+def test_the_dashboard_is_built_with_node_22_lts() -> None:
+    parsed = parse(DOCKER_DIR / "Dockerfile.gateway")
+    assert parsed.resolve(parsed.stage("frontend").base).startswith("node:22-")
