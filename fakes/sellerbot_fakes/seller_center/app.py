@@ -13,6 +13,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from sellerbot_fakes.seller_center import catalog as shop_catalog
 from sellerbot_fakes.seller_center.i18n import pick_language
 from sellerbot_fakes.seller_center.pages import Renderer
 from sellerbot_fakes.seller_center.state import CATEGORIES, DEMO_EMAIL, ReplicaError, ReplicaState, Session
@@ -55,6 +56,16 @@ class FaultsBody(BaseModel):
     seller: str | None = Field(default=None, description="limit expire_sessions to this seller")
 
 
+class CatalogBody(BaseModel):
+    seller: str = DEMO_EMAIL
+    products: int = Field(default=0, ge=0, le=5000)
+    orders: int = Field(default=0, ge=0, le=5000)
+    reset: bool = False
+    touch: int = Field(default=0, ge=0, description="products changed now (price + 1)")
+    status: str = Field(default="", description="status the touched products get, e.g. SELLER_DEACTIVATED")
+    remove: int = Field(default=0, ge=0, description="products removed from the shop")
+
+
 class BuyerMessageBody(BaseModel):
     seller: str = DEMO_EMAIL
     conversation_id: str
@@ -73,6 +84,7 @@ def create_app(state: ReplicaState | None = None) -> FastAPI:
     replica = state or ReplicaState()
     app = FastAPI(title="Seller Center replica", docs_url=None, redoc_url=None)
     app.state.replica = replica
+    catalogs: dict[str, shop_catalog.ShopCatalog] = {}  # products and orders per seller
 
     def renderer(request: Request) -> Renderer:
         lang = pick_language(request.query_params.get("lang"), request.cookies.get("lang"),
@@ -181,6 +193,35 @@ def create_app(state: ReplicaState | None = None) -> FastAPI:
     async def creator_search(request: Request) -> Response:
         return shop_page(request, lambda r, shop: r.creators(shop, CATEGORIES))
 
+    def catalog_of(request: Request) -> shop_catalog.ShopCatalog:
+        session = current(request)
+        return catalogs.setdefault(session.email if session else "", shop_catalog.ShopCatalog())
+
+    @app.get("/product/manage", response_class=HTMLResponse)
+    async def products(request: Request, page: int = 1) -> Response:
+        found = catalog_of(request)
+        return shop_page(request, lambda r, shop: shop_catalog.product_list(r, shop, found, page))
+
+    @app.get("/product/detail", response_class=HTMLResponse)
+    async def product(request: Request, product_id: str = "") -> Response:
+        found = catalog_of(request).products.get(product_id)
+        if found is None and current(request) is not None:
+            return HTMLResponse("product not found", status_code=404)
+        return shop_page(request, lambda r, shop: shop_catalog.product_detail(r, shop, found or {}))
+
+    @app.get("/order", response_class=HTMLResponse)
+    async def orders(request: Request, page: int = 1) -> Response:
+        found = catalog_of(request)
+        return shop_page(request, lambda r, shop: shop_catalog.order_list(r, shop, found, page))
+
+    @app.get("/order/detail", response_class=HTMLResponse)
+    async def order(request: Request, order_no: str = "") -> Response:
+        found = catalog_of(request)
+        if order_no not in found.orders and current(request) is not None:
+            return HTMLResponse("order not found", status_code=404)
+        return shop_page(request, lambda r, shop: shop_catalog.order_detail(
+            r, shop, found.orders[order_no], found.tracking.get(order_no)))
+
     # ----- JSON API used by the pages ----------------------------------------------------------------
     def api_session(request: Request) -> Session:
         session = current(request)
@@ -258,6 +299,7 @@ def create_app(state: ReplicaState | None = None) -> FastAPI:
     @app.post("/__test__/reset")
     async def test_reset() -> dict[str, str]:
         replica.reset()
+        catalogs.clear()
         return {"status": "reset"}
 
     @app.post("/__test__/seed")
@@ -293,6 +335,15 @@ def create_app(state: ReplicaState | None = None) -> FastAPI:
             f.quota = None
         expired = replica.expire_sessions(body.seller) if body.expire_sessions else 0
         return {"faults": f.describe(), "expired_sessions": expired}
+
+    @app.post("/__test__/catalog")
+    async def test_catalog(body: CatalogBody) -> dict[str, Any]:
+        if body.reset:
+            catalogs.pop(body.seller, None)
+        found = catalogs.setdefault(body.seller, shop_catalog.ShopCatalog())
+        found.generate(body.products, body.orders)
+        changes = found.touch(body.touch, body.status, body.remove)
+        return {"products": len(found.products), "orders": len(found.orders), **changes}
 
     @app.post("/__test__/buyer_message")
     async def test_buyer_message(body: BuyerMessageBody) -> dict[str, Any]:

@@ -19,9 +19,13 @@ from automation.adapters.repository import (
     TaskRepository,
     WorkerRepository,
 )
+from automation.adapters.schedule_store import ScheduleRepository
 from automation.adapters.secrets import SecretBox
+from automation.adapters.shop_store import ShopConnectionRepository, SyncStateRepository
 from automation.adapters.status_store import StatusStore
+from automation.adapters.tiktok_shop.client import TikTokShopApp
 from automation.events.publisher import BotEventPublisher
+from automation.events.shop_publisher import ShopEventPublisher
 from automation.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -42,6 +46,11 @@ class Components:
     browser: SharedBrowser
     chatbot: ChatbotClient
     artifacts: ArtifactStore
+    shop_app: TikTokShopApp
+    shop_connections: ShopConnectionRepository
+    sync_state: SyncStateRepository
+    shop_events: ShopEventPublisher
+    schedules: ScheduleRepository
     process_id: str = field(default_factory=lambda: f"p-{uuid.uuid4().hex[:12]}")
 
     @classmethod
@@ -58,10 +67,18 @@ class Components:
                                   settings.browser_recycle_after_tasks),
             chatbot=ChatbotClient(settings.chatbot_grpc_addr),
             artifacts=ArtifactStore(settings.data_dir / "automation-artifacts", settings.artifacts_keep),
+            shop_app=TikTokShopApp(
+                settings.tiktok_shop_app_key, settings.tiktok_shop_app_secret, settings.tiktok_shop_api_url,
+                settings.tiktok_shop_auth_url, retry_attempts=settings.tiktok_shop_retry_attempts,
+                backoff_seconds=settings.tiktok_shop_backoff_seconds,
+                refresh_margin_seconds=settings.tiktok_shop_refresh_margin_seconds),
+            shop_connections=ShopConnectionRepository(sessions), sync_state=SyncStateRepository(sessions),
+            shop_events=ShopEventPublisher(bus), schedules=ScheduleRepository(sessions),
         )
 
     async def close(self) -> None:
         await self.browser.close()
+        await self.shop_app.close()
         await self.chatbot.close()
         await self.status.close()
         await self.engine.dispose()

@@ -18,7 +18,10 @@ from automation.components import SERVICE_NAME, Components
 from automation.grpc_api.servicer import AutomationServicer
 from automation.settings import ServiceSettings
 from automation.usecases.profiles import ProfileService
+from automation.usecases.schedules import ScheduleService
+from automation.usecases.shop_connections import ShopConnectionService
 from automation.usecases.tasks import TaskService
+from automation.worker.scheduler import Scheduler
 from automation.worker.supervisor import WorkerSupervisor
 
 log = structlog.get_logger(__name__)
@@ -31,6 +34,7 @@ class AutomationApp:
     supervisor: WorkerSupervisor
     profiles: ProfileService
     tasks: TaskService
+    scheduler: Scheduler
     server: GrpcServer
     bus_connect: asyncio.Task[EventBus | None]
     port: int = 0
@@ -47,18 +51,22 @@ class AutomationApp:
         supervisor = WorkerSupervisor(components)
         profiles = ProfileService(components)
         tasks = TaskService(components, supervisor)
-        servicer = AutomationServicer(profiles, tasks, supervisor)
+        scheduler = Scheduler(components, tasks)
+        servicer = AutomationServicer(profiles, tasks, supervisor, ScheduleService(components),
+                                      ShopConnectionService(components))
         server = GrpcServer([GRPC_SERVICE], registrations=[
             lambda s: automation_pb2_grpc.add_AutomationServiceServicer_to_server(servicer, s)])
-        app = cls(components, supervisor, profiles, tasks, server, bus_connect)
+        app = cls(components, supervisor, profiles, tasks, scheduler, server, bus_connect)
         app.port = await server.start(settings.automation_grpc_addr)
         await supervisor.start()
+        scheduler.start()
         log.info("automation_started", grpc_port=app.port, process_id=components.process_id,
                  status_store=components.status.backend)
         return app
 
     async def stop(self) -> None:
         await self.server.stop(grace_seconds=2)
+        await self.scheduler.stop()
         await self.supervisor.shutdown()
         await self.profiles.close()
         await self.components.close()
@@ -82,6 +90,7 @@ async def connect_bus(settings: ServiceSettings, components: Components) -> Even
     except Exception as exc:  # e.g. JetStream out of storage: publishing may still work on existing streams
         log.warning("nats_streams_not_ensured", nats_url=settings.nats_url, error=str(exc))
     components.events.bus = bus
+    components.shop_events.bus = bus
     log.info("nats_connected_events_enabled", nats_url=settings.nats_url)
     return bus
 

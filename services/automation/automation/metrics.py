@@ -17,6 +17,11 @@ TASK_DURATION = Histogram("bot_task_duration_seconds", "Duration of finished aut
 ACTIVE_TASKS = Gauge("bot_active_tasks", "Tasks running in this worker process")
 ACTIVE_PROFILES = Gauge("bot_active_profiles", "Verified (usable) Seller Center profiles")
 WORKER_STATUS = Gauge("bot_worker_status", "1 when at least one worker runs in this process, else 0")
+SHOP_API_REQUESTS = Counter("bot_shop_api_requests_total", "TikTok Shop Open API calls by outcome",
+                            ["endpoint", "outcome"])  # ok | rate_limited | server_error | token_refreshed | error
+SHOP_ITEMS_SYNCED = Counter("bot_shop_items_synced_total", "Products and orders published by the shop sync",
+                            ["kind", "change"])  # kind: product | order; change: upserted | deactivated | unchanged
+SCHEDULE_RUNS = Counter("bot_schedule_runs_total", "Recurring schedules that came due", ["task_type", "outcome"])
 
 
 def expose_known_series() -> None:

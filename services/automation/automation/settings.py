@@ -44,6 +44,16 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     pending_2fa_seconds: float = Field(default=300.0, gt=0, description="How long a login waits for its code")
     artifacts_keep: int = Field(default=200, ge=1, description="Failed tasks whose artifacts are kept")
 
+    tiktok_shop_app_key: str = Field(default="", description="TikTok Shop partner app key (empty: API sync off)")
+    tiktok_shop_app_secret: str = Field(default="", description="Its app secret: signs every Open API call")
+    tiktok_shop_api_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_shop_auth_url: str = "https://auth.tiktok-shops.com"
+    tiktok_shop_retry_attempts: int = Field(default=5, ge=1, description="Tries per call on 429/5xx/network")
+    tiktok_shop_backoff_seconds: float = Field(default=1.0, ge=0, description="First backoff; doubles per try")
+    tiktok_shop_refresh_margin_seconds: int = Field(default=3600, ge=0,
+                                                    description="Refresh the access token this long before expiry")
+    schedule_poll_seconds: float = Field(default=15.0, gt=0, description="How often due schedules are looked for")
+
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> ServiceSettings:
         if self.environment is Environment.PRODUCTION and (

@@ -25,6 +25,8 @@ from automation.settings import ServiceSettings
 from sellerbot.chatbot.v1 import chatbot_pb2, chatbot_pb2_grpc
 from sellerbot_devstack.servers import free_port, wait_for_port
 from sellerbot_fakes.seller_center import create_app as create_replica
+from sellerbot_fakes.tiktok_shop import create_app as create_shop_api
+from sellerbot_fakes.tiktok_shop.app import DEMO_APP_KEY, DEMO_APP_SECRET
 from sellerbot_grpc import GrpcServer
 
 ADMIN_EMAIL = "admin@automation.test"
@@ -75,6 +77,40 @@ def fresh_replica(replica: Replica) -> Iterator[Replica]:
     replica.clear_faults()
 
 
+# ----- the fake TikTok Shop Open API ----------------------------------------------------------------------
+@dataclass
+class ShopApi:
+    url: str
+    http: httpx.Client
+
+    def seed(self, shop_id: str, **data: Any) -> dict[str, Any]:
+        response = self.http.post("/__test__/seed", json={"shop_id": shop_id, **data})
+        response.raise_for_status()
+        return dict(response.json())
+
+    def post(self, path: str, **body: Any) -> dict[str, Any]:
+        response = self.http.post(path, json=body)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.http.get("/__test__/stats").json())
+
+
+@pytest.fixture(scope="session")
+def shop_api() -> Iterator[ShopApi]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_shop_api(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port("127.0.0.1", port, 15)
+    url = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=url, timeout=10) as client:
+        yield ShopApi(url, client)
+    server.should_exit = True
+    thread.join(10)
+
+
 # ----- a canned ChatbotService (real gRPC) ---------------------------------------------------------------
 @dataclass
 class CannedChatbot(chatbot_pb2_grpc.ChatbotServiceServicer):
@@ -104,7 +140,7 @@ async def chatbot() -> AsyncIterator[tuple[CannedChatbot, int]]:
 
 # ----- the automation service and the gateway ------------------------------------------------------------
 def automation_settings(postgres_url: str, redis_url: str, nats_url: str, data_dir: Path, chatbot_port: int,
-                        replica_url: str, **overrides: Any) -> ServiceSettings:
+                        replica_url: str, shop_api_url: str = "", **overrides: Any) -> ServiceSettings:
     values: dict[str, Any] = {
         "database_url": postgres_url, "redis_url": redis_url, "nats_url": nats_url,
         "nats_namespace": f"auto{uuid.uuid4().hex[:8]}", "data_dir": data_dir,
@@ -112,16 +148,19 @@ def automation_settings(postgres_url: str, redis_url: str, nats_url: str, data_d
         "chatbot_grpc_addr": f"127.0.0.1:{chatbot_port}", "seller_center_url": replica_url,
         "secrets_key": "test-secrets-key-" + "k" * 20, "worker_autostart": False, "worker_poll_seconds": 1.0,
         "step_timeout_seconds": 6.0, "step_retry_backoff_seconds": 0.1, "verify_timeout_seconds": 20.0,
-        "log_format": "console", **overrides,
+        "log_format": "console", "tiktok_shop_app_key": DEMO_APP_KEY, "tiktok_shop_app_secret": DEMO_APP_SECRET,
+        "tiktok_shop_api_url": shop_api_url or "http://127.0.0.1:9", "tiktok_shop_auth_url": shop_api_url or
+        "http://127.0.0.1:9", "tiktok_shop_backoff_seconds": 0.05, "schedule_poll_seconds": 0.3, **overrides,
     }
     return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
 async def automation(postgres_url: str, redis_url: str, nats_url: str, chatbot: tuple[CannedChatbot, int],
-                     replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AutomationApp]:
+                     replica: Replica, shop_api: ShopApi,
+                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AutomationApp]:
     settings = automation_settings(postgres_url, redis_url, nats_url, tmp_path_factory.mktemp("automation"),
-                                   chatbot[1], replica.url)
+                                   chatbot[1], replica.url, shop_api.url)
     app = await AutomationApp.start(settings)
     yield app
     await app.stop()

@@ -35,6 +35,8 @@ class TaskType(StrEnum):
     REPLY_REVIEWS = "reply_reviews"
     REPLY_MESSAGES = "reply_messages"
     INVITE_CREATORS = "invite_creators"
+    SYNC_CATALOG = "sync_catalog"
+    SYNC_ORDERS = "sync_orders"
 
 
 class TaskState(StrEnum):
@@ -286,3 +288,117 @@ async def worker_status(state: State, user: CanReadTasks) -> WorkerStatusOut:
     status = await call_service(
         state, SERVICE, state.services.automation.GetWorkerStatus, pb.GetWorkerStatusRequest(), user)
     return WorkerStatusOut.of(status)
+
+# ----- recurring schedules and the TikTok Shop API authorisation (shop sync) ----------------------------------
+class ScheduleCreate(BaseModel):
+    task_type: TaskType
+    profile_id: str = Field(..., min_length=1, max_length=64)
+    every_minutes: int = Field(..., ge=1, le=10080, description="Interval; runs only within the profile's active hours")
+    config: dict[str, Any] = Field(default_factory=dict, description="The task's config, validated by the service")
+    paused: bool = False
+
+
+class ScheduleOut(BaseModel):
+    id: str
+    task_type: str
+    profile_id: str
+    config: dict[str, Any]
+    every_minutes: int
+    paused: bool
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    last_task_id: str
+    last_outcome: str = Field(description="enqueued | outside_active_hours | previous_run_pending | refused | "
+                                          "profile_missing")
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, s: pb.Schedule) -> ScheduleOut:
+        return cls(
+            id=s.id, task_type=enum_label(pb.TaskType.Name(s.task_type), "TASK_TYPE_"), profile_id=s.profile_id,
+            config=dict_from(s.config), every_minutes=s.every_minutes, paused=s.paused,
+            next_run_at=time_from(s.next_run_at), last_run_at=time_from(s.last_run_at),
+            last_task_id=s.last_task_id, last_outcome=s.last_outcome, created_at=time_from(s.created_at),
+        )
+
+
+class ShopAuthorizationIn(BaseModel):
+    auth_code: str = Field(..., min_length=1, max_length=512, description="From TikTok Shop's authorisation redirect")
+    shop_id: str = Field(default="", max_length=64, description="Which authorised shop (default: the first)")
+
+
+class ShopAuthorizationOut(BaseModel):
+    profile_id: str
+    connected: bool
+    shop_id: str
+    shop_name: str
+    region: str
+    connected_at: datetime | None
+    access_expires_at: datetime | None
+
+    @classmethod
+    def of(cls, c: pb.ShopConnection) -> ShopAuthorizationOut:
+        return cls(profile_id=c.profile_id, connected=c.connected, shop_id=c.shop_id, shop_name=c.shop_name,
+                   region=c.region, connected_at=time_from(c.connected_at),
+                   access_expires_at=time_from(c.access_expires_at))
+
+
+@router.post("/schedules", response_model=ScheduleOut, status_code=201, summary="Create a recurring task")
+async def create_schedule(body: ScheduleCreate, state: State, user: CanEditTasks) -> ScheduleOut:
+    request = pb.CreateScheduleRequest(
+        task_type=enum_name(body.task_type.value, "TASK_TYPE_"), profile_id=body.profile_id,
+        config=struct_from(body.config), every_minutes=body.every_minutes, paused=body.paused,
+    )
+    return ScheduleOut.of(await call_service(state, SERVICE, state.services.automation.CreateSchedule, request, user))
+
+
+@router.get("/schedules", response_model=list[ScheduleOut], summary="List recurring tasks (last and next run)")
+async def list_schedules(state: State, user: CanReadTasks, profile_id: str = "") -> list[ScheduleOut]:
+    request = pb.ListSchedulesRequest(profile_id=profile_id)
+    response = await call_service(state, SERVICE, state.services.automation.ListSchedules, request, user)
+    return [ScheduleOut.of(s) for s in response.schedules]
+
+
+@router.post("/schedules/{schedule_id}/pause", response_model=ScheduleOut, summary="Pause a recurring task")
+async def pause_schedule(schedule_id: str, state: State, user: CanEditTasks) -> ScheduleOut:
+    request = pb.ScheduleRequest(id=schedule_id)
+    return ScheduleOut.of(await call_service(state, SERVICE, state.services.automation.PauseSchedule, request, user))
+
+
+@router.post("/schedules/{schedule_id}/resume", response_model=ScheduleOut,
+             summary="Resume a recurring task (next run one interval from now)")
+async def resume_schedule(schedule_id: str, state: State, user: CanEditTasks) -> ScheduleOut:
+    request = pb.ScheduleRequest(id=schedule_id)
+    return ScheduleOut.of(await call_service(state, SERVICE, state.services.automation.ResumeSchedule, request, user))
+
+
+@router.delete("/schedules/{schedule_id}", summary="Delete a recurring task")
+async def delete_schedule(schedule_id: str, state: State, user: CanEditTasks) -> dict[str, str]:
+    request = pb.ScheduleRequest(id=schedule_id)
+    response = await call_service(state, SERVICE, state.services.automation.DeleteSchedule, request, user)
+    return {"id": response.id}
+
+
+@router.post("/profiles/{profile_id}/shop-authorization", response_model=ShopAuthorizationOut,
+             summary="Authorise the TikTok Shop Open API for a profile (shop sync uses it instead of the browser)")
+async def connect_shop(profile_id: str, body: ShopAuthorizationIn, state: State,
+                       user: CanEditProfiles) -> ShopAuthorizationOut:
+    request = pb.ConnectShopRequest(profile_id=profile_id, auth_code=body.auth_code, shop_id=body.shop_id)
+    return ShopAuthorizationOut.of(
+        await call_service(state, SERVICE, state.services.automation.ConnectShop, request, user))
+
+
+@router.get("/profiles/{profile_id}/shop-authorization", response_model=ShopAuthorizationOut,
+            summary="The profile's TikTok Shop Open API authorisation")
+async def get_shop_authorization(profile_id: str, state: State, user: CanReadTasks) -> ShopAuthorizationOut:
+    request = pb.ShopConnectionRequest(profile_id=profile_id)
+    return ShopAuthorizationOut.of(
+        await call_service(state, SERVICE, state.services.automation.GetShopConnection, request, user))
+
+
+@router.delete("/profiles/{profile_id}/shop-authorization", response_model=ShopAuthorizationOut,
+               summary="Forget the profile's TikTok Shop API tokens (the sync falls back to the browser)")
+async def disconnect_shop(profile_id: str, state: State, user: CanEditProfiles) -> ShopAuthorizationOut:
+    request = pb.ShopConnectionRequest(profile_id=profile_id)
+    return ShopAuthorizationOut.of(
+        await call_service(state, SERVICE, state.services.automation.DisconnectShop, request, user))

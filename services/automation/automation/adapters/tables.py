@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -89,3 +89,65 @@ class WorkerRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
     stopped_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ShopConnectionRow(Base):
+    """A profile's TikTok Shop Open API authorisation: with it the shop sync uses the API, not the pages."""
+
+    __tablename__ = "automation_shop_connections"
+
+    profile_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    shop_id: Mapped[str] = mapped_column(String(64))
+    shop_name: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(8), default="")
+    shop_cipher: Mapped[str] = mapped_column(String(200))
+    tokens_enc: Mapped[str] = mapped_column(Text)  # Fernet(SECRETS_KEY) of the access and refresh tokens
+    access_expires_at: Mapped[datetime]
+    connected_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SyncCursorRow(Base):
+    """Where the last sync of a profile's products or orders stopped (newest update_time seen)."""
+
+    __tablename__ = "automation_sync_cursors"
+
+    profile_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # product | order
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class ShopItemRow(Base):
+    """What the sync last published per product/order: skips unchanged items and finds products gone."""
+
+    __tablename__ = "automation_shop_items"
+
+    profile_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    update_time: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seen_at: Mapped[datetime]
+
+
+class ScheduleRow(Base):
+    """A recurring task: every N minutes, within the profile's active hours; next_run_at is claimed atomically."""
+
+    __tablename__ = "automation_schedules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    profile_id: Mapped[str] = mapped_column(String(36), index=True)
+    task_type: Mapped[str] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    every_minutes: Mapped[int] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_run_at: Mapped[datetime] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_task_id: Mapped[str] = mapped_column(String(36), default="")
+    last_outcome: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

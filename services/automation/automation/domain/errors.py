@@ -34,8 +34,8 @@ class InvalidInput(DomainError):
 class RunError(Exception):
     """Raised while driving Seller Center. `kind` is a low-cardinality label (metrics, events)."""
 
-    kind = "error"
-    retryable = False
+    kind: str = "error"
+    retryable: bool = False
 
 
 class NeedsAttention(RunError):

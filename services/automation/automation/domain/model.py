@@ -13,6 +13,13 @@ class TaskType(StrEnum):
     REPLY_REVIEWS = "reply_reviews"
     REPLY_MESSAGES = "reply_messages"
     INVITE_CREATORS = "invite_creators"
+    SYNC_CATALOG = "sync_catalog"
+    SYNC_ORDERS = "sync_orders"
+
+    @property
+    def is_shop_sync(self) -> bool:
+        """Reads the shop (products, orders) through the Open API when authorised, else Seller Center pages."""
+        return self in (TaskType.SYNC_CATALOG, TaskType.SYNC_ORDERS)
 
 
 class TaskStatus(StrEnum):

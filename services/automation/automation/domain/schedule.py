@@ -15,6 +15,9 @@ DEFAULT_DAILY_CAPS: dict[str, int] = {
     TaskType.REPLY_REVIEWS.value: 300,
     TaskType.REPLY_MESSAGES.value: 500,
     TaskType.INVITE_CREATORS.value: 200,
+    # A sync publishes what changed; it answers nobody, so no platform quota applies: the cap is only a bound.
+    TaskType.SYNC_CATALOG.value: 1_000_000,
+    TaskType.SYNC_ORDERS.value: 1_000_000,
 }
 
 

@@ -92,11 +92,30 @@ class InviteCreatorsConfig(TaskConfig):
         return self.max_invites
 
 
+class ShopSyncConfig(TaskConfig):
+    """`sync_catalog` / `sync_orders`: incremental from the last cursor; `full` re-reads and re-publishes all."""
+
+    delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Pause between pages (browser only)")
+    full: bool = Field(default=False, description="Ignore the cursor: re-publish everything, find removed items")
+    page_size: int = Field(default=100, ge=1, le=100)
+    max_pages: int = Field(default=100_000, ge=1, description="Bound on pages read in one run")
+
+    @property
+    def max_actions(self) -> int:
+        return 1_000_000
+
+
+class SyncOrdersConfig(ShopSyncConfig):
+    fetch_tracking: bool = Field(default=True, description="Read the last tracking event of shipped packages")
+
+
 CONFIG_MODELS: dict[TaskType, type[TaskConfig]] = {
     TaskType.REPLY_COMMENTS: ReplyCommentsConfig,
     TaskType.REPLY_REVIEWS: ReplyReviewsConfig,
     TaskType.REPLY_MESSAGES: ReplyMessagesConfig,
     TaskType.INVITE_CREATORS: InviteCreatorsConfig,
+    TaskType.SYNC_CATALOG: ShopSyncConfig,
+    TaskType.SYNC_ORDERS: SyncOrdersConfig,
 }
 
 

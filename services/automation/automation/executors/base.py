@@ -20,6 +20,7 @@ from automation.domain.errors import RunError, TaskCancelled, TransientPageError
 from automation.domain.model import Profile, Task, TaskOutcome
 from automation.domain.pacing import human_delay
 from automation.domain.task_configs import TaskConfig
+from automation.executors.shop_sync import ShopSync
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -42,10 +43,16 @@ class ExecutionContext:
     retry_backoff_seconds: float = 2.0
     rng: random.Random = field(default_factory=random.Random)
     step_retries: int = 0
+    shop: ShopSync | None = None  # sync_catalog / sync_orders: where to record and publish what was read
 
     @property
     def base_url(self) -> str:
         return self.profile.seller_center_url
+
+    @property
+    def shop_sync(self) -> ShopSync:
+        assert self.shop is not None, "this executor syncs a shop"
+        return self.shop
 
     @property
     def browser_page(self) -> Page:

@@ -15,9 +15,13 @@ from sellerbot.automation.v1 import automation_pb2 as pb
 from sellerbot.automation.v1 import automation_pb2_grpc
 from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
 
-from automation.domain.errors import Conflict, InvalidInput, NotFound
+from automation.adapters.schedule_store import Schedule
+from automation.adapters.shop_store import ShopConnection
+from automation.domain.errors import Conflict, InvalidInput, NotFound, RunError
 from automation.domain.model import Profile, Task, TaskStatus, TaskType
 from automation.usecases.profiles import ProfileService
+from automation.usecases.schedules import ScheduleService
+from automation.usecases.shop_connections import ShopConnectionService
 from automation.usecases.tasks import TaskService
 from automation.worker.supervisor import WorkerSupervisor, WorkerView
 
@@ -69,6 +73,27 @@ def worker_message(v: WorkerView) -> pb.WorkerStatus:
     )
 
 
+def _task_type(value: int) -> str:
+    return "" if value == pb.TASK_TYPE_UNSPECIFIED else pb.TaskType.Name(value).removeprefix("TASK_TYPE_").lower()
+
+
+def schedule_message(s: Schedule) -> pb.Schedule:
+    return pb.Schedule(
+        id=s.id, task_type=pb.TaskType.Value(f"TASK_TYPE_{s.task_type.value.upper()}"),  # type: ignore[arg-type]
+        profile_id=s.profile_id, config=_struct(s.config), every_minutes=s.every_minutes, paused=s.paused,
+        next_run_at=_ts(s.next_run_at), last_run_at=_ts(s.last_run_at), last_task_id=s.last_task_id,
+        last_outcome=s.last_outcome, created_at=_ts(s.created_at),
+    )
+
+
+def shop_connection_message(profile_id: str, c: ShopConnection | None) -> pb.ShopConnection:
+    if c is None:
+        return pb.ShopConnection(profile_id=profile_id, connected=False)
+    return pb.ShopConnection(profile_id=profile_id, connected=True, shop_id=c.shop_id, shop_name=c.shop_name,
+                             region=c.region, connected_at=_ts(c.connected_at),
+                             access_expires_at=_ts(c.access_expires_at))
+
+
 def _rpc(method: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
     """Resolve the caller and map domain errors to status codes, in this one place."""
 
@@ -84,16 +109,21 @@ def _rpc(method: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
         except Conflict as exc:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
+        except RunError as exc:  # a platform the call needed (TikTok Shop's API) failed after its retries
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         raise AssertionError("unreachable")  # context.abort raises
 
     return handler
 
 
 class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
-    def __init__(self, profiles: ProfileService, tasks: TaskService, supervisor: WorkerSupervisor) -> None:
+    def __init__(self, profiles: ProfileService, tasks: TaskService, supervisor: WorkerSupervisor,
+                 schedules: ScheduleService, shops: ShopConnectionService) -> None:
         self.profiles = profiles
         self.tasks = tasks
         self.supervisor = supervisor
+        self.schedules = schedules
+        self.shops = shops
 
     @_rpc
     async def CreateTask(self, request: pb.CreateTaskRequest, user_id: str) -> pb.Task:
@@ -167,6 +197,45 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
     @_rpc
     async def GetWorkerStatus(self, request: pb.GetWorkerStatusRequest, user_id: str) -> pb.WorkerStatus:
         return worker_message(await self.supervisor.view(user_id))
+
+    @_rpc
+    async def CreateSchedule(self, request: pb.CreateScheduleRequest, user_id: str) -> pb.Schedule:
+        config = MessageToDict(request.config) if request.HasField("config") else {}
+        return schedule_message(await self.schedules.create(
+            user_id, _task_type(request.task_type), request.profile_id, request.every_minutes, config,
+            request.paused))
+
+    @_rpc
+    async def ListSchedules(self, request: pb.ListSchedulesRequest, user_id: str) -> pb.ListSchedulesResponse:
+        found = await self.schedules.list_for(user_id, request.profile_id)
+        return pb.ListSchedulesResponse(schedules=[schedule_message(s) for s in found])
+
+    @_rpc
+    async def PauseSchedule(self, request: pb.ScheduleRequest, user_id: str) -> pb.Schedule:
+        return schedule_message(await self.schedules.pause(user_id, request.id))
+
+    @_rpc
+    async def ResumeSchedule(self, request: pb.ScheduleRequest, user_id: str) -> pb.Schedule:
+        return schedule_message(await self.schedules.resume(user_id, request.id))
+
+    @_rpc
+    async def DeleteSchedule(self, request: pb.ScheduleRequest, user_id: str) -> pb.DeleteScheduleResponse:
+        await self.schedules.delete(user_id, request.id)
+        return pb.DeleteScheduleResponse(id=request.id)
+
+    @_rpc
+    async def ConnectShop(self, request: pb.ConnectShopRequest, user_id: str) -> pb.ShopConnection:
+        connection = await self.shops.connect(user_id, request.profile_id, request.auth_code, request.shop_id)
+        return shop_connection_message(request.profile_id, connection)
+
+    @_rpc
+    async def GetShopConnection(self, request: pb.ShopConnectionRequest, user_id: str) -> pb.ShopConnection:
+        return shop_connection_message(request.profile_id, await self.shops.get(user_id, request.profile_id))
+
+    @_rpc
+    async def DisconnectShop(self, request: pb.ShopConnectionRequest, user_id: str) -> pb.ShopConnection:
+        await self.shops.disconnect(user_id, request.profile_id)
+        return shop_connection_message(request.profile_id, None)
 
 
 __all__ = ["AutomationServicer", "TaskStatus", "TaskType"]

@@ -123,6 +123,9 @@ class ProfileService:
             raise Conflict("a task of this profile is running: cancel it first")
         await self._drop_pending(profile_id)
         await self.c.profiles.delete(user_id, profile_id)
+        await self.c.shop_connections.delete(profile_id)  # its API tokens, schedules and sync state go with it
+        await self.c.schedules.delete_for_profile(profile_id)
+        await self.c.sync_state.forget_profile(profile_id)
         ACTIVE_PROFILES.set(await self.c.profiles.count_verified())
 
     async def verify(self, user_id: str, profile_id: str, code: str) -> Profile:

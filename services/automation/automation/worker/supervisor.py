@@ -89,11 +89,19 @@ class SellerWorker:
                 await asyncio.wait_for(self.wake.wait(), timeout=self.c.settings.worker_poll_seconds)
 
     async def _eligible(self, task: Task, profile: Profile | None, busy: set[str]) -> bool:
-        if profile is None or profile.status is not ProfileStatus.VERIFIED or task.profile_id in busy:
+        if profile is None or task.profile_id in busy:
+            return False
+        if profile.status is not ProfileStatus.VERIFIED and not await self._api_sync(task, profile):
             return False  # paused profiles (captcha, expired, 2FA) keep their tasks queued until verified
         if not within_active_hours(profile.active_hours, profile.fingerprint.timezone, datetime.now(UTC)):
             return False
         return await remaining_today(self.c, profile, task) > 0
+
+    async def _api_sync(self, task: Task, profile: Profile) -> bool:
+        """A shop sync over the Open API needs no Seller Center login."""
+        if not task.task_type.is_shop_sync or not self.c.shop_app.configured:
+            return False
+        return await self.c.shop_connections.get(profile.id) is not None
 
     async def _fill(self) -> None:
         free = self.max_parallel - len(self.running)

@@ -14,13 +14,16 @@ import structlog
 from playwright.async_api import BrowserContext, Page
 
 from automation.adapters.browser.names import names_for
+from automation.adapters.shop_store import ShopConnection
+from automation.adapters.tiktok_shop.client import ShopSession, ShopTokens
 from automation.components import Components
 from automation.domain.errors import NeedsAttention, RunError, TaskCancelled
 from automation.domain.model import Profile, ProfileStatus, Task, TaskOutcome, TaskStatus
 from automation.domain.schedule import daily_cap, local_day_start
 from automation.domain.task_configs import TaskConfig, parse_config
 from automation.executors.base import ExecutionContext
-from automation.executors.registry import EXECUTORS
+from automation.executors.registry import executor_for
+from automation.executors.shop_sync import ShopSync
 from automation.metrics import ACTIVE_TASKS, TASK_COMPLETED, TASK_DURATION, TASK_FAILED
 
 log = structlog.get_logger(__name__)
@@ -90,7 +93,8 @@ class TaskRunner:
     async def _execute(self, task: Task, profile: Profile, config: TaskConfig, limit: int,
                        stopper: Stopper) -> tuple[TaskOutcome, list[str]]:
         c = self.c
-        executor = EXECUTORS[task.task_type]
+        connection = await c.shop_connections.get(profile.id) if task.task_type.is_shop_sync else None
+        executor = executor_for(task.task_type, connection is not None and c.shop_app.configured)
         ctx = ExecutionContext(
             task=task, profile=profile, config=config, page=None, names=names_for(profile.fingerprint.locale),
             timeout_ms=c.settings.step_timeout_seconds * 1000, limit=limit, handled=c.handled, chatbot=c.chatbot,
@@ -98,6 +102,8 @@ class TaskRunner:
             retry_attempts=c.settings.step_retry_attempts, retry_backoff_seconds=c.settings.step_retry_backoff_seconds,
             rng=random.Random(),  # noqa: S311 - pacing jitter, not security
         )
+        if task.task_type.is_shop_sync:
+            ctx.shop = self._shop_sync(task, profile, connection if not executor.needs_browser else None)
         if limit <= 0:
             return TaskOutcome(0, 0, {"skipped": "daily cap reached"}), []
         if not executor.needs_browser:
@@ -116,6 +122,22 @@ class TaskRunner:
             await c.profiles.save_session(profile.id, c.secrets.seal(dict(await context.storage_state())))
         outcome.summary["step_retries"] = ctx.step_retries
         return outcome, []
+
+    def _shop_sync(self, task: Task, profile: Profile, connection: ShopConnection | None) -> ShopSync:
+        """Where a shop sync records and publishes; with an API authorisation, a session on its tokens."""
+        c = self.c
+        sync = ShopSync(c.sync_state, c.shop_events, task.user_id, profile.id,
+                        connection.shop_id if connection else f"seller-center:{profile.id}")
+        if connection is None:
+            return sync
+
+        async def save_tokens(tokens: ShopTokens) -> None:
+            await c.shop_connections.save_tokens(profile.id, c.secrets.seal(tokens.as_dict()),
+                                                 datetime.fromtimestamp(tokens.access_expires_at, UTC))
+
+        tokens = ShopTokens(**c.secrets.open(connection.tokens_enc))
+        sync.session = ShopSession(c.shop_app, tokens, connection.shop_cipher, save_tokens)
+        return sync
 
     async def _guard(self, run: Any, ctx: ExecutionContext, context: BrowserContext | None,
                      page: Page | None) -> TaskOutcome:

@@ -27,6 +27,11 @@ NAMES: Final[dict[str, dict[str, str]]] = {
         "invited": "Invited", "invite_dialog": "Invite creator", "invitation_name": "Invitation name",
         "message": "Message", "commission_rate": "Commission rate (%)", "send_invitation": "Send invitation",
         "quota_exhausted": "You've reached your weekly limit", "already_invited": "already invited",
+        "products_table": "Products", "variants_table": "Variants", "description": "Description",
+        "attributes": "Attributes", "f_status": "Status", "f_created": "Created", "f_updated": "Updated",
+        "orders_table": "Orders", "items_table": "Items", "f_buyer": "Buyer", "f_phone": "Phone",
+        "f_handle": "Buyer username", "f_total": "Total", "f_carrier": "Carrier", "f_tracking": "Tracking number",
+        "f_last_event": "Latest tracking event",
     },
     "pt-BR": {
         "login_field": "E-mail ou telefone", "password": "Senha", "login_button": "Entrar",
@@ -48,6 +53,11 @@ NAMES: Final[dict[str, dict[str, str]]] = {
         "invite_dialog": "Convidar criador", "invitation_name": "Nome do convite", "message": "Mensagem",
         "commission_rate": "Taxa de comissão (%)", "send_invitation": "Enviar convite",
         "quota_exhausted": "Você atingiu seu limite semanal", "already_invited": "já foi convidado",
+        "products_table": "Produtos", "variants_table": "Variações", "description": "Descrição",
+        "attributes": "Atributos", "f_status": "Status", "f_created": "Criado em", "f_updated": "Atualizado em",
+        "orders_table": "Pedidos", "items_table": "Itens", "f_buyer": "Comprador", "f_phone": "Telefone",
+        "f_handle": "Usuário do comprador", "f_total": "Total", "f_carrier": "Transportadora",
+        "f_tracking": "Código de rastreio", "f_last_event": "Último evento de rastreio",
     },
 }
 
@@ -58,8 +68,31 @@ PATHS: Final[dict[str, str]] = {
     "comments": "/content/comments",
     "inbox": "/chat",
     "creators": "/connection/creator",
+    "products": "/product/manage",
+    "product": "/product/detail",
+    "orders": "/order",
+    "order": "/order/detail",
+}
+
+# Status labels Seller Center shows on the products and orders pages → the Open API's status codes.
+STATUS_CODES: Final[dict[str, dict[str, str]]] = {
+    "en": {"Live": "ACTIVATE", "Deactivated": "SELLER_DEACTIVATED", "Suspended": "PLATFORM_DEACTIVATED",
+           "Deleted": "DELETED", "Frozen": "FREEZE", "Draft": "DRAFT", "Unpaid": "UNPAID",
+           "To ship": "AWAITING_SHIPMENT", "Awaiting collection": "AWAITING_COLLECTION", "In transit": "IN_TRANSIT",
+           "Delivered": "DELIVERED", "Completed": "COMPLETED", "Cancelled": "CANCELLED"},
+    "pt-BR": {"Ativo": "ACTIVATE", "Desativado": "SELLER_DEACTIVATED", "Suspenso": "PLATFORM_DEACTIVATED",
+              "Excluído": "DELETED", "Congelado": "FREEZE", "Rascunho": "DRAFT", "Não pago": "UNPAID",
+              "A enviar": "AWAITING_SHIPMENT", "Aguardando coleta": "AWAITING_COLLECTION",
+              "Em trânsito": "IN_TRANSIT", "Entregue": "DELIVERED", "Concluído": "COMPLETED",
+              "Cancelado": "CANCELLED"},
 }
 
 
 def names_for(locale: str) -> dict[str, str]:
     return NAMES.get(locale, NAMES["pt-BR"])
+
+
+def status_code(names: dict[str, str], label: str) -> str:
+    """The platform status code of a label shown in the UI of `names`' locale (unknown labels pass through)."""
+    locale = next((k for k, v in NAMES.items() if v is names), "pt-BR")
+    return STATUS_CODES[locale].get(label.strip(), label.strip())
