@@ -2,6 +2,9 @@
 
 from sellerbot_messaging.bus import EventBus, EventMeta
 from sellerbot_messaging.settings import MessagingSettings
-from sellerbot_messaging.streams import ALL_STREAMS, StreamSpec, Subjects
+from sellerbot_messaging.streams import ALL_STREAMS, INBOUND_PARTITIONS, StreamSpec, Subjects, inbound_partition
 
-__all__ = ["ALL_STREAMS", "EventBus", "EventMeta", "MessagingSettings", "StreamSpec", "Subjects"]
+__all__ = [
+    "ALL_STREAMS", "INBOUND_PARTITIONS", "EventBus", "EventMeta", "MessagingSettings", "StreamSpec", "Subjects",
+    "inbound_partition",
+]

@@ -19,8 +19,9 @@ from google.protobuf.message import DecodeError, Message
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, KeyValueConfig, PubAck, StreamConfig
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot_telemetry import span_unless_unsampled
@@ -111,6 +112,33 @@ class EventBus:
                 await self._js.update_stream(config)
             except NotFoundError:
                 await self._js.add_stream(config)
+
+    async def key_value(self, bucket: str, ttl_seconds: float) -> KeyValue:
+        """A JetStream key-value bucket (this namespace's), created if missing; entries expire after the TTL."""
+        name = f"{self._namespace}_{bucket}" if self._namespace else bucket
+        try:
+            return await self._js.key_value(name)
+        except BucketNotFoundError:
+            return await self._js.create_key_value(KeyValueConfig(bucket=name, ttl=ttl_seconds, history=1))
+
+    async def replay_unacked(self, durable: str, stream: StreamSpec) -> int:
+        """Make a durable consumer deliver again, in stream order, everything after its ack floor; returns how
+        many deliveries were unacked. A consumer taken over from a dead process otherwise redelivers those
+        only after their ack wait, behind newer messages (out of order). The consumer is recreated from the
+        first unacked sequence with its configuration; nothing is done when nothing is unacked."""
+        stream_name = self.stream_name(stream)
+        try:
+            info = await self._js.consumer_info(stream_name, durable)
+        except NotFoundError:
+            return 0
+        if not info.num_ack_pending:
+            return 0
+        config = info.config
+        config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+        config.opt_start_seq = (info.ack_floor.stream_seq if info.ack_floor else 0) + 1
+        await self._js.delete_consumer(stream_name, durable)
+        await self._js.add_consumer(stream_name, config)
+        return int(info.num_ack_pending or 0)
 
     async def publish(
         self, subject: str, event: Message, msg_id: str, user_id: str = "",

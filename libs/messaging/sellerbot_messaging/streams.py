@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
+
+# Customer messages are published per partition of (seller, contact): one chatbot replica leases each
+# partition, so one process sees all of a contact's messages (its debounce and order live there). Fixed
+# for the life of a stream: changing it moves contacts between partitions.
+INBOUND_PARTITIONS = 16
+
+
+def inbound_partition(user_id: str, contact_id: str) -> int:
+    """The stable partition of a seller's contact (CRC-32: the same in every process and language)."""
+    return zlib.crc32(f"{user_id}\x1f{contact_id}".encode()) % INBOUND_PARTITIONS
 
 
 @dataclass(frozen=True)
@@ -70,8 +81,14 @@ class Subjects:
     ORDER_UPDATED = "orders.order_updated"
 
     @staticmethod
-    def inbound(channel: str) -> str:
-        return f"conversations.inbound.{channel}"
+    def inbound(channel: str, user_id: str = "", contact_id: str = "") -> str:
+        """conversations.inbound.<channel>.<partition of the seller's contact>"""
+        return f"conversations.inbound.{channel}.{inbound_partition(user_id, contact_id)}"
+
+    @staticmethod
+    def inbound_partition(partition: int) -> str:
+        """Every channel's messages of one partition."""
+        return f"conversations.inbound.*.{partition}"
 
     @staticmethod
     def outbound(channel: str) -> str:

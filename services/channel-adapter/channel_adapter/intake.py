@@ -278,7 +278,8 @@ class WebhookIntake:
             platform_timestamp=_timestamp(outcome.platform_timestamp), received_at=_now(),
             alternate_contact_id=outcome.alternate_contact_id,
         )
-        ack = await self._bus.publish(Subjects.inbound(channel), message, message.event_id, owner.user_id)
+        subject = Subjects.inbound(channel, owner.user_id, outcome.contact_id)
+        ack = await self._bus.publish(subject, message, message.event_id, owner.user_id)
         MESSAGES_PUBLISHED.labels(channel, "duplicate" if ack.duplicate else "stored").inc()
         if platform is Platform.INSTAGRAM:
             await self._remember_instagram_contact(outcome)

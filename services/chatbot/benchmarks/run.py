@@ -178,7 +178,7 @@ async def bench_pipeline(settings: ServiceSettings, grpc_port: int, rate: int, s
                                       text=questions[i % len(questions)], platform_timestamp=ts)
             if measured:
                 sent[event_id] = time.perf_counter()
-            await bus.publish(Subjects.inbound("whatsapp"), event, event_id, user_id)
+            await bus.publish(Subjects.inbound("whatsapp", user_id, event.contact_id), event, event_id, user_id)
         return time.perf_counter() - started
 
     # Warm-up, not measured: other contacts, at the same rate, so connections (LLM, database pool) and caches

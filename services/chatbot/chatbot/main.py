@@ -1,10 +1,14 @@
 """Start-up of the chatbot service: database migrations, Redis contexts, the intent model, the gRPC
-server (with health), the JetStream consumers, the idle-handoff sweeper and the metrics port."""
+server (with health), the JetStream consumers (inbound ones per leased partition), the idle-handoff sweeper
+and the metrics port."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +30,9 @@ from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
-from chatbot.events.inbound import CONSUMER_CONCURRENCY, InboundPipeline
+from chatbot.events.inbound import InboundPipeline
+from chatbot.events.inbound_consumers import InboundConsumers
+from chatbot.events.partitions import PartitionLeases
 from chatbot.events.publisher import ConversationEvents
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
@@ -58,8 +64,12 @@ class ChatbotService:
     writer: ReplyWriter
     background: list[asyncio.Task[None]] = field(default_factory=list)
     port: int = 0
+    leases: PartitionLeases | None = None
 
     async def stop(self) -> None:
+        if self.leases is not None:  # first: the other replicas take this one's partitions at once
+            with contextlib.suppress(Exception):
+                await self.leases.stop()
         for task in self.background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -98,19 +108,26 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
         signals = ConversationSignals(bot)
-        bus.consume(Subjects.INBOUND_ALL, "chatbot-inbound", ev.InboundMessage, pipeline.handle,
-                    stream=CONVERSATIONS, concurrency=CONSUMER_CONCURRENCY)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
                     stream=CONVERSATIONS)
         bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
                     stream=CONVERSATIONS)
-        recovered = await pipeline.recover()
+        consumers = InboundConsumers(bus, pipeline, recheck_after=settings.chatbot_partition_lease_seconds * 2)
+        service.leases = PartitionLeases(
+            bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,
+            lease_seconds=settings.chatbot_partition_lease_seconds)
+        await service.leases.start()
         service.background.append(asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds)))
-        log.info("chatbot_started", port=service.port, recovered_contacts=recovered,
-                 llm="configured" if settings.openai_api_key else "offline")
+        log.info("chatbot_started", port=service.port, replica=service.leases.replica_id,
+                 partitions=sorted(service.leases.owned), llm="configured" if settings.openai_api_key else "offline")
     service.background.append(asyncio.create_task(_report_context_store(server, contexts)))
     return service
+
+
+def _replica_id() -> str:
+    """Unique per process: a restarted replica is a new member (its old leases expire, never reused)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}".replace(".", "-")
 
 
 def _engine(url: str) -> AsyncEngine:

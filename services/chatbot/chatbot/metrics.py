@@ -38,3 +38,15 @@ CONTEXT_STORE_FALLBACKS = Counter(
 CONTEXT_SYNCED_BACK = Counter(
     "chatbot_context_synced_back_total", "Contexts written back to Redis after an outage"
 )
+PARTITIONS_OWNED = Gauge(
+    "chatbot_inbound_partitions_owned", "Inbound partitions this replica holds the lease of (and consumes)"
+)
+PARTITION_HANDOVERS = Counter(
+    "chatbot_inbound_partition_handovers_total", "Inbound partitions taken or given up by this replica",
+    ["direction"],
+)
+LLM_REPLIES_REJECTED = Counter(
+    "chatbot_llm_replies_rejected_total",
+    "LLM replies replaced by the offline wording because they stated a fact not in the planned facts",
+    ["channel", "claim"],
+)

@@ -20,3 +20,8 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     llm_breaker_failures: int = Field(default=3, ge=1, description="Failures in a row that open the circuit")
     llm_breaker_open_seconds: float = Field(default=30.0, gt=0, description="How long an open circuit skips the LLM")
     chatbot_idle_sweep_seconds: float = Field(default=30.0, gt=0, description="Idle handoff release check period")
+    chatbot_replica_id: str = Field(
+        default="", description="This replica's name in the partition leases; empty = host-pid-random")
+    chatbot_partition_lease_seconds: float = Field(
+        default=6.0, ge=1, le=120,
+        description="How long a dead replica's inbound partitions stay unconsumed before another takes them")

@@ -13,6 +13,7 @@ from typing import Any
 
 import nats
 import pytest
+from chatbot.events.partitions import BUCKET as PARTITIONS_BUCKET
 from chatbot.main import ChatbotService, start
 from chatbot.settings import ServiceSettings
 from google.protobuf.message import Message
@@ -71,9 +72,9 @@ async def drop_streams(nats_url: str, namespace: str) -> None:
     """JetStream reserves each stream's max_bytes: a test's streams must not outlive it."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    for name in ("CONVERSATIONS", "BOT", "DEAD_LETTERS"):
+    for name in ("CONVERSATIONS", "BOT", "DEAD_LETTERS", "SHOP", f"KV_{namespace}_{PARTITIONS_BUCKET}"):
         with contextlib.suppress(Exception):
-            await js.delete_stream(f"{namespace}_{name}")
+            await js.delete_stream(name if name.startswith("KV_") else f"{namespace}_{name}")
     await nc.close()
 
 
@@ -175,7 +176,7 @@ class EventTap:
             event_id=event_id, user_id=user_id, channel=ev.CHANNEL_WHATSAPP, account_id="inst-1",
             contact_id=contact_id, contact_name="Maria Souza", conversation_id=contact_id, text=text,
             platform_message_id=event_id, platform_timestamp=ts, received_at=ts)
-        await self.bus.publish(Subjects.inbound(channel), event, msg_id or event_id, user_id)
+        await self.bus.publish(Subjects.inbound(channel, user_id, contact_id), event, msg_id or event_id, user_id)
         return event_id
 
     async def human_agent_replied(self, user_id: str, contact_id: str) -> None:

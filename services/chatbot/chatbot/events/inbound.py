@@ -5,6 +5,10 @@ redelivered event id is recognised and never answered twice, and a crash between
 nothing: pending messages are picked up again at start. Each contact's burst (messages within the
 debounce window, reset by each new one, capped by max_wait) is answered by one reply; a reply being
 produced when a newer message arrives is dropped and the next one answers everything.
+
+With several replicas, each consumes the partitions it leases (`chatbot.events.partitions`): all of a
+contact's messages reach one process. When a partition moves, its old owner drops its bursts and lets its
+running turns finish (`drop`), and its new owner answers what is pending (`recover`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from datetime import UTC, datetime
 
 import structlog
 from sellerbot.events.v1 import conversation_events_pb2 as ev
-from sellerbot_messaging import EventMeta
+from sellerbot_messaging import EventMeta, inbound_partition
 
+from chatbot.adapters.repository import TurnAnsweredElsewhere
 from chatbot.domain.burst import BurstWindow
 from chatbot.events.publisher import channel_name
 from chatbot.metrics import DUPLICATE_INBOUND, MESSAGES_PROCESSED
@@ -27,7 +32,7 @@ log = structlog.get_logger(__name__)
 ContactKey = tuple[str, str]  # (user id, contact id)
 RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
 RECEIVE_STRIPES = 64
-CONSUMER_CONCURRENCY = 16
+DROP_WAIT_SECONDS = 10.0
 
 
 class InboundPipeline:
@@ -37,6 +42,8 @@ class InboundPipeline:
         self._waiters: dict[ContactKey, asyncio.Task[None]] = {}
         self._locks: dict[ContactKey, tuple[asyncio.Lock, int]] = {}
         self._failures: dict[ContactKey, int] = {}
+        # The partitions whose turns this replica answers; None until leases say (tests that drive `handle`).
+        self._owned: set[int] | None = None
         # The consumer handles several events at once; one contact's are stored one at a time (its first
         # message opens its conversation, and a second one must find it).
         self._receive_locks = [asyncio.Lock() for _ in range(RECEIVE_STRIPES)]
@@ -64,9 +71,15 @@ class InboundPipeline:
             await self._bot.repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc()
             return
+        key = (event.user_id, event.contact_id)
+        if not self.owns(key):  # its partition moved on: stored, and its new owner recovers it
+            return
         profile = await self._bot.profiles.get(event.user_id)
         debounce = profile.settings.debounce
-        self.schedule((event.user_id, event.contact_id), debounce.window_seconds, debounce.max_wait_seconds)
+        self.schedule(key, debounce.window_seconds, debounce.max_wait_seconds)
+
+    def owns(self, key: ContactKey) -> bool:
+        return self._owned is None or inbound_partition(*key) in self._owned
 
     def schedule(self, key: ContactKey, window: float, max_wait: float) -> None:
         now = time.monotonic()
@@ -118,22 +131,40 @@ class InboundPipeline:
             await self._bot.answer(user_id, "", deliver=True, still_current=lambda: key not in self._bursts,
                                    contact_id=contact_id)
             self._failures.pop(key, None)
+        except TurnAnsweredElsewhere:  # another turn answered these messages; any newer one is scheduled
+            self._failures.pop(key, None)
         except Exception as exc:  # NATS or the database failed: the messages stay pending, try again later
             failures = self._failures.get(key, 0)
             self._failures[key] = failures + 1
             delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
             log.warning("turn_failed", contact_id=contact_id, error=str(exc), retry_in=delay)
-            if key not in self._bursts:
+            if key not in self._bursts and self.owns(key):
                 now = time.monotonic()
                 self._bursts[key] = BurstWindow(now, now, delay, delay)
                 self._waiters[key] = asyncio.create_task(self._wait_then_answer(key))
 
-    async def recover(self) -> int:
-        """At start: answer what was stored but never answered (a crash after the ack)."""
+    async def recover(self, partitions: set[int] | None = None) -> int:
+        """Answer what was stored but never answered (a crash after the ack, or a partition taken over from
+        another replica): every contact with pending messages, or those of `partitions`."""
         contacts = await self._bot.repository.contacts_with_pending()
-        for key in contacts:
+        recovered = [key for key in contacts if partitions is None or inbound_partition(*key) in partitions]
+        for key in recovered:
             self.schedule(key, 0, 0)
-        return len(contacts)
+        return len(recovered)
+
+    def own(self, partitions: set[int]) -> None:
+        """This replica now answers the contacts of `partitions` (its leases)."""
+        self._owned = (self._owned or set()) | partitions
+
+    async def drop(self, partitions: set[int]) -> None:
+        """This replica no longer owns `partitions`: forget their bursts (their messages are stored, the new
+        owner recovers them) and wait (at most DROP_WAIT_SECONDS) for their turns being answered right now."""
+        self._owned = (self._owned or set()) - partitions
+        for key in [k for k in {*self._bursts, *self._waiters} if inbound_partition(*k) in partitions]:
+            self.cancel(*key)
+        deadline = time.monotonic() + DROP_WAIT_SECONDS
+        while any(inbound_partition(*k) in partitions for k in self._locks) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
     async def idle(self) -> None:
         """Wait until no burst is waiting or being answered (tests, shutdown)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from chatbot.adapters.repository import ChatbotRepository, TurnRecord
+from chatbot.adapters.repository import ChatbotRepository, TurnAnsweredElsewhere, TurnRecord
 from chatbot.adapters.tables import ConversationRow
 from chatbot.main import MIGRATIONS, _engine
 from sellerbot_database import run_migrations, session_factory
@@ -141,3 +141,28 @@ async def test_a_failed_delivery_leaves_the_messages_pending_and_records_nothing
     row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
     assert await repository.history(row.id) == [("in", "quanto custa?")]
+
+
+async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_delivers_nothing(
+    repository: ChatbotRepository,
+) -> None:
+    """Two turns over the same pending messages (a synchronous API turn beside a debounced one, or two
+    replicas while a partition changes hands): the first records and delivers, the second raises."""
+    user_id, conversation, message_id = await _one_question(repository)
+    delivered: list[str] = []
+
+    async def deliver(name: str) -> None:
+        delivered.append(name)
+
+    assert await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), lambda: deliver("first"))
+    later, newer = await _receive(repository, user_id, "whatsapp:1", "e2", "e o frete?")
+    assert later is not None and newer is not None
+    with pytest.raises(TurnAnsweredElsewhere):
+        await repository.finish_turn(_turn(conversation.id, user_id, [message_id, newer], "outra resposta"),
+                                     lambda: deliver("second"))
+    assert delivered == ["first"]
+    row, pending = await repository.load_turn(user_id, conversation.id)
+    assert [m.id for m in pending] == [newer]  # the rolled-back turn marked nothing: the new one waits
+    assert row is not None and row.reply_sequence == 1
+    assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90."),
+                                                         ("in", "e o frete?")]

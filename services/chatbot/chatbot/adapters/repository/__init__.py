@@ -12,9 +12,15 @@ from chatbot.adapters.repository.history import HistoryStore
 from chatbot.adapters.repository.inbox import RECEIVE_POSTGRES, InboxStore, PendingMessage
 from chatbot.adapters.repository.learned_answers import LearnedAnswerStore
 from chatbot.adapters.repository.stats import StatsStore
-from chatbot.adapters.repository.turns import SELECT_TURN_BY_ID, SELECT_TURN_OF_CONTACT, TurnRecord, TurnStore
+from chatbot.adapters.repository.turns import (
+    SELECT_TURN_BY_ID,
+    SELECT_TURN_OF_CONTACT,
+    TurnAnsweredElsewhere,
+    TurnRecord,
+    TurnStore,
+)
 
-__all__ = ["ChatbotRepository", "PendingMessage", "TurnRecord", "aware", "utcnow"]
+__all__ = ["ChatbotRepository", "PendingMessage", "TurnAnsweredElsewhere", "TurnRecord", "aware", "utcnow"]
 
 
 class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HistoryStore, HandoffStore, CatalogStore,

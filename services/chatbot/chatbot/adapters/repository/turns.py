@@ -70,14 +70,17 @@ ANSWER_CONVERSATION = update(CONVERSATIONS).where(
          fallback_count=bindparam("p_fallback_count"), complaint_count=bindparam("p_complaint_count"),
          reply_sequence=bindparam("p_reply_sequence"), last_message=bindparam("p_last_message"),
          updated_at=bindparam("p_now"))
-MARK_ANSWERED = update(MESSAGES).where(MESSAGES.c.id == bindparam("p_id")).values(
+# Only messages still pending: one answered meanwhile by another turn is not answered twice.
+MARK_ANSWERED = update(MESSAGES).where(MESSAGES.c.id == bindparam("p_id"), MESSAGES.c.status == "pending").values(
     intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
     reply_id=bindparam("p_reply"))
 
 # PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
 # still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
-# answered with their intents, and the reply added to the history; it returns how many conversations were
-# updated (0: a human took over). SQLite runs the same steps as separate statements (`_record_in_steps`).
+# answered with their intents (only those still pending), and the reply added to the history; it returns how
+# many conversations were updated (0: a human took over) and how many messages were marked (fewer than the
+# turn's: another turn answered some of them first). SQLite runs the same steps as separate statements
+# (`_record_in_steps`).
 FINISH_POSTGRES = text("""
 WITH answered AS (
     UPDATE chatbot_conversations SET
@@ -91,7 +94,8 @@ WITH answered AS (
         reply_id = :reply_id
     FROM answered, unnest(CAST(:message_ids AS VARCHAR[]), CAST(:intents AS VARCHAR[]),
                           CAST(:confidences AS DOUBLE PRECISION[])) AS v(id, intent, confidence)
-    WHERE m.id = v.id
+    WHERE m.id = v.id AND m.status = 'pending'
+    RETURNING m.id
 ), replied AS (
     INSERT INTO chatbot_messages (
         id, conversation_id, user_id, channel, direction, text, intent, confidence, event_id, status,
@@ -101,8 +105,13 @@ WITH answered AS (
         CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
     FROM answered WHERE :reply_text <> ''
 )
-SELECT count(*) FROM answered
+SELECT (SELECT count(*) FROM answered) AS answered, (SELECT count(*) FROM marked) AS marked
 """)
+
+
+class TurnAnsweredElsewhere(Exception):
+    """Another turn (another replica's, or a synchronous API turn) answered some of this turn's messages
+    first: this one is rolled back and delivers nothing."""
 
 
 class TurnStore(Store):
@@ -129,7 +138,11 @@ class TurnStore(Store):
         its row, so a concurrent handoff waits for this turn), then `deliver` publishes the reply and the
         transaction commits. If `deliver` raises, everything rolls back and the messages stay pending; if the
         process dies after publishing and before committing, the retried turn publishes the same reply id,
-        which JetStream deduplicates."""
+        which JetStream deduplicates.
+
+        Two turns over the same messages (a synchronous API turn beside a debounced one, or two replicas while
+        a partition changes hands) are serialised by that row lock; the second finds the messages no longer
+        pending and raises TurnAnsweredElsewhere, rolled back, before delivering anything."""
         async with self._engine.begin() as conn:
             record = self._record_postgres if self._postgres else self._record_in_steps
             if not await record(conn, turn):
@@ -139,7 +152,7 @@ class TurnStore(Store):
 
     @staticmethod
     async def _record_postgres(conn: AsyncConnection, turn: TurnRecord) -> bool:
-        answered = (await conn.execute(FINISH_POSTGRES, {
+        counts = (await conn.execute(FINISH_POSTGRES, {
             "conversation_id": turn.conversation_id, "last_intent": turn.last_intent, "stage": turn.stage,
             "fallback_count": turn.fallback_count, "complaint_count": turn.complaint_count,
             "reply_sequence": turn.reply_sequence, "last_message": turn.last_message, "now": utcnow(),
@@ -148,8 +161,12 @@ class TurnStore(Store):
             "confidences": [c for _, _, c in turn.intents], "reply_message_id": str(uuid.uuid4()),
             "user_id": turn.user_id, "channel": turn.channel, "reply_text": turn.reply_text, "source": turn.source,
             "prompt_variant": turn.prompt_variant, "response_seconds": turn.response_seconds,
-        })).scalar_one()
-        return bool(answered)
+        })).one()
+        if not counts.answered:
+            return False
+        if counts.marked < len(turn.intents):
+            raise TurnAnsweredElsewhere(turn.conversation_id)
+        return True
 
     @staticmethod
     async def _record_in_steps(conn: AsyncConnection, turn: TurnRecord) -> bool:
@@ -162,9 +179,11 @@ class TurnStore(Store):
             return False
         if turn.intents:
             status = "answered" if turn.reply_text else "silenced"
-            await conn.execute(MARK_ANSWERED, [
+            marked = await conn.execute(MARK_ANSWERED, [
                 {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
                  "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
+            if marked.rowcount < len(turn.intents):  # type: ignore[attr-defined]
+                raise TurnAnsweredElsewhere(turn.conversation_id)
         if turn.reply_text:
             await conn.execute(INSERT_MESSAGE, {
                 "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
