@@ -11,6 +11,7 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 import uvloop
@@ -23,6 +24,7 @@ from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_telemetry
 from sellerbot_telemetry.metrics_server import start_metrics_server
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chatbot.adapters.context_store import ContextStore
@@ -135,8 +137,28 @@ def _engine(url: str) -> AsyncEngine:
     pre-ping doubled their round trips. Dead connections are still recycled (pool_recycle) and fail over
     to a fresh one on error."""
     if url.startswith("sqlite"):
-        return create_engine(url)
+        return _sqlite_engine(url)
     return create_async_engine(async_url(url), pool_size=POOL_SIZE, max_overflow=10, pool_recycle=300)
+
+
+def _sqlite_engine(url: str) -> AsyncEngine:
+    """SQLite (`make run`): one connection, so this process's statements queue on the event loop instead of
+    in SQLite's busy handler (which sleeps 1 to 100 ms between retries: with several connections a burst of
+    messages spent its time there). Write transactions start with BEGIN IMMEDIATE: a transaction that read
+    first and then wrote would fail at once (SQLITE_BUSY_SNAPSHOT, no retry) when another process sharing
+    the file (a second replica) wrote in between; taking the write lock first makes it wait its turn."""
+    engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN (deferred) is replaced below
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(conn: Connection) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 async def _sweep_idle(bot: ProfessionalSellerBot, every: float) -> None:
