@@ -5,7 +5,7 @@ import react from "@vitejs/plugin-react";
 
 // `npm run dev` proxies every API path to the gateway so the browser still sees one origin.
 const GATEWAY = process.env.SELLERBOT_GATEWAY_URL ?? "http://127.0.0.1:8000";
-const API_PREFIXES = ["/auth", "/bot", "/seller-bot", "/metrics", "/docs", "/openapi.json"];
+const API_PREFIXES = ["/auth", "/team", "/bot", "/seller-bot", "/metrics", "/docs", "/openapi.json"];
 
 export default defineConfig({
   plugins: [react()],

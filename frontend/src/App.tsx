@@ -6,6 +6,7 @@ import { ApiError } from "./api/errors";
 import { ServicesProvider } from "./api/services";
 import { Session, SESSION_STORAGE_KEY } from "./api/tokens";
 import { ToastProvider } from "./components/Toasts";
+import { AcceptInvitationPage, invitationToken } from "./pages/AcceptInvitationPage";
 import { LoginPage } from "./pages/LoginPage";
 import { SellerBot } from "./pages/SellerBot";
 import { LiveProvider } from "./realtime/LiveProvider";
@@ -42,6 +43,19 @@ export function App({ api, queryClient, socketOptions }: {
 }) {
   const [session, setSession] = useState<Session | null>(api.currentSession);
   const [expired, setExpired] = useState(false);
+  const [invitation, setInvitation] = useState<string | null>(() => invitationToken());
+
+  useEffect(() => {
+    // Opening an invitation link in a tab already on the dashboard only changes the hash.
+    const onHash = () => setInvitation(invitationToken());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+
+  function leaveInvitation() {
+    setInvitation(null);
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
 
   useEffect(() => api.onSessionChange((next, reason) => {
     setSession(next);
@@ -67,6 +81,8 @@ export function App({ api, queryClient, socketOptions }: {
             <LiveProvider socketOptions={socketOptions}>
               <SellerBot />
             </LiveProvider>
+          ) : invitation ? (
+            <AcceptInvitationPage token={invitation} onDone={leaveInvitation} />
           ) : (
             <LoginPage sessionExpired={expired} />
           )}

@@ -103,3 +103,41 @@ async def test_seller_logs_in_sees_api_errors_switches_tabs_and_logs_out(gateway
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_an_owner_invites_an_agent_who_joins_through_the_link(gateway_url: str) -> None:
+    """The Equipe tab against the real gateway (SQLite): invite, open the one-time link logged out, choose a
+    password, land in the dashboard as an agent who sees the team without its controls."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(locale="pt-BR")
+            page.set_default_timeout(30_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.goto(gateway_url)
+            await page.get_by_label("E-mail").fill(ADMIN_EMAIL)
+            await page.get_by_label("Senha").fill(ADMIN_PASSWORD)
+            await page.get_by_role("button", name="Entrar").click()
+            await page.get_by_role("tab", name="Equipe").click()
+            invite = page.get_by_role("form", name="Convidar membro")
+            await invite.get_by_label("E-mail").fill("atendente@loja.test")
+            await invite.get_by_role("button", name="Convidar").click()
+            link = await invite.get_by_label("Link do convite").input_value()
+            assert "/#/accept-invitation?token=" in link
+            await expect(page.get_by_role("cell", name="Pendente")).to_be_visible()
+            await page.get_by_role("button", name="Sair").click()
+
+            await page.goto(link)
+            await page.get_by_label("Senha", exact=True).fill("senha-da-atendente")
+            await page.get_by_label("Repita a senha").fill("senha-da-atendente")
+            await page.get_by_role("button", name="Entrar na equipe").click()
+            await expect(page.get_by_text("atendente@loja.test").first).to_be_visible()
+            await page.get_by_role("tab", name="Equipe").click()
+            await expect(page.get_by_text("Seu papel: Atendente")).to_be_visible()
+            await expect(page.get_by_role("cell", name=ADMIN_EMAIL)).to_be_visible()
+            await expect(page.get_by_role("form", name="Convidar membro")).to_have_count(0)
+            assert "accept-invitation" not in page.url
+            assert errors == []
+        finally:
+            await browser.close()

@@ -3,8 +3,10 @@ import type { ApiClient } from "./client";
 import { Json, list } from "./normalize";
 import {
   toBotConfig, toBotStats, toChannelAccount, toChatStats, toConversation, toDeadLetter, toFunnel,
-  toImportResult, toIntentStats, toMessageReply, toProduct, toProfile, toTask, toUser, toWorkerStatus,
+  toImportResult, toIntentStats, toInvitation, toMessageReply, toProduct, toProfile, toTask, toTeamMember, toUser,
+  toWorkerStatus,
 } from "./types";
+import type { Role } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -58,6 +60,20 @@ export interface MessageInput {
 export function authApi(api: ApiClient) {
   return {
     me: async () => toUser(await api.get("/auth/me")),
+  };
+}
+
+export function teamApi(api: ApiClient) {
+  return {
+    members: async () => list(await api.get("/team/members")).map(toTeamMember),
+    changeRole: async (userId: string, role: Role) => toTeamMember(await api.patch(`/team/members/${enc(userId)}`, { role })),
+    removeMember: (userId: string) => api.delete<Json>(`/team/members/${enc(userId)}`),
+    invitations: async () => list(await api.get("/team/invitations")).map(toInvitation),
+    invite: async (email: string, role: Role) => toInvitation(await api.post("/team/invitations", { email, role })),
+    revokeInvitation: (id: string) => api.delete<Json>(`/team/invitations/${enc(id)}`),
+    /** Public: the invitee has no session yet. */
+    accept: async (token: string, password: string) =>
+      toTeamMember(await api.post("/team/invitations/accept", { token, password }, { auth: false })),
   };
 }
 

@@ -10,6 +10,7 @@ const ERROR_TITLES: Record<string, string> = {
   not_found: "Não encontrado",
   conflict: "Conflito",
   forbidden: "Acesso negado",
+  invitation_unusable: "Convite inválido, já usado ou expirado",
   unauthorized: "Sessão inválida ou expirada",
   rate_limited: "Muitas requisições",
   service_unavailable: "Serviço indisponível",

@@ -392,13 +392,60 @@ export function toMessageReply(raw: unknown): MessageReply {
   };
 }
 
+export type Role = "owner" | "admin" | "agent" | "viewer";
+export const ROLES: readonly Role[] = ["owner", "admin", "agent", "viewer"];
+
+function toRole(value: unknown): Role {
+  const role = str(value);
+  return (ROLES as readonly string[]).includes(role) ? (role as Role) : "viewer";
+}
+
 export interface CurrentUser {
   id: string;
   email: string;
   isAdmin: boolean;
+  shopId: string;
+  role: Role;
+  /** What the role may do (gateway/api_gateway/auth/permissions.py); the server enforces it anyway. */
+  permissions: string[];
 }
 
 export function toUser(raw: unknown): CurrentUser {
   const u = obj(raw);
-  return { id: str(u.id), email: str(u.email), isAdmin: bool(u.is_admin) };
+  return { id: str(u.id), email: str(u.email), isAdmin: bool(u.is_admin), shopId: str(u.shop_id),
+    role: toRole(u.role), permissions: strList(u.permissions) };
+}
+
+export interface TeamMember {
+  userId: string;
+  email: string;
+  role: Role;
+  joinedAt: string | null;
+}
+
+export function toTeamMember(raw: unknown): TeamMember {
+  const m = obj(raw);
+  return { userId: str(m.user_id), email: str(m.email), role: toRole(m.role), joinedAt: optDate(m.joined_at) };
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  status: string;
+  expiresAt: string | null;
+  /** Only in the answer to the invitation's creation: the server keeps its hash, never the token. */
+  token?: string;
+  acceptPath?: string;
+}
+
+export function toInvitation(raw: unknown): Invitation {
+  const i = obj(raw);
+  const invitation: Invitation = { id: str(i.id), email: str(i.email), role: toRole(i.role), status: str(i.status),
+    expiresAt: optDate(i.expires_at) };
+  if (i.token !== undefined) {
+    invitation.token = str(i.token);
+    invitation.acceptPath = str(i.accept_path);
+  }
+  return invitation;
 }

@@ -90,6 +90,17 @@ export function useChannelAccounts() {
   return useQuery({ queryKey: queryKeys.sellerBotChannels, queryFn: chatbot.listChannels, staleTime: 60_000 });
 }
 
+export function useTeamMembers() {
+  const { team } = useServices();
+  return useQuery({ queryKey: queryKeys.teamMembers, queryFn: team.members, staleTime: 60_000 });
+}
+
+/** Only members who manage the team may list invitations (the others would get 403). */
+export function useTeamInvitations(enabled: boolean) {
+  const { team } = useServices();
+  return useQuery({ queryKey: queryKeys.teamInvitations, queryFn: team.invitations, staleTime: 60_000, enabled });
+}
+
 export function useDeadLetters() {
   const { chatbot } = useServices();
   return useQuery({

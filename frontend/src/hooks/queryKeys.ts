@@ -13,4 +13,6 @@ export const queryKeys = {
   sellerBotProducts: ["sellerBotProducts"] as const,
   sellerBotChannels: ["sellerBotChannels"] as const,
   sellerBotDeadLetters: ["sellerBotDeadLetters"] as const,
+  teamMembers: ["teamMembers"] as const,
+  teamInvitations: ["teamInvitations"] as const,
 };

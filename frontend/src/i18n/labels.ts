@@ -84,3 +84,16 @@ export function humanize(value: string): string {
 export function label(map: Record<string, string>, value: string): string {
   return map[value] ?? humanize(value);
 }
+
+export const ROLE_LABELS: Record<string, string> = {
+  owner: "Proprietário",
+  admin: "Administrador",
+  agent: "Atendente",
+  viewer: "Leitura",
+};
+
+export const INVITATION_STATUS_LABELS: Record<string, string> = {
+  pending: "Pendente",
+  accepted: "Aceito",
+  expired: "Expirado",
+};

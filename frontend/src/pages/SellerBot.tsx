@@ -11,8 +11,9 @@ import { applyNotification, createThrottledInvalidator } from "../realtime/notif
 import type { SocketStatus } from "../realtime/notificationSocket";
 import { BotDashboard } from "./automation/BotDashboard";
 import { ChatbotDashboard } from "./chatbot/ChatbotDashboard";
+import { TeamPanel } from "./team/TeamPanel";
 
-type TabId = "automation" | "chatbot";
+type TabId = "automation" | "chatbot" | "team";
 const TAB_KEY = "sellerbot.tab";
 
 const LIVE_TEXT: Record<SocketStatus, string> = {
@@ -61,7 +62,8 @@ export function SellerBot() {
       <header className="topbar">
         <div className="brand"><Logo /> Seller Bot</div>
         <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
-          tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" }]} />
+          tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" },
+            { id: "team", label: "Equipe" }]} />
         <div className="topbar-right">
           <LiveIndicator status={status} />
           <span className="user" title={me.data?.id}>{me.data?.email ?? ""}</span>
@@ -69,7 +71,7 @@ export function SellerBot() {
         </div>
       </header>
       <main className="content">
-        {tab === "automation" ? <BotDashboard /> : <ChatbotDashboard />}
+        {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard /> : <TeamPanel />}
       </main>
     </div>
   );
