@@ -7,8 +7,13 @@ import time
 from typing import Any
 
 import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from sellerbot_telemetry import span_unless_unsampled
 
 from channel_adapter.domain.accounts import ChannelAccount
+
+tracer = trace.get_tracer("sellerbot.channel_adapter.platforms")
 
 
 class PlatformRejected(Exception):
@@ -56,7 +61,15 @@ class PlatformApis:
         await self._http.aclose()
 
     async def _post(self, platform: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-        response = await self._http.post(url, json=body, headers=headers)
+        # The last hop of a webhook's trace: a client span, and its traceparent sent along (platforms ignore it;
+        # a proxy or the local fakes record it). The URL is not recorded: Telegram's carries the bot token.
+        with span_unless_unsampled(tracer, f"POST {platform}", kind=SpanKind.CLIENT) as span:
+            traced_headers = dict(headers)
+            propagate.inject(traced_headers)
+            span.set_attribute("http.request.method", "POST")
+            span.set_attribute("server.address", httpx.URL(url).host)
+            response = await self._http.post(url, json=body, headers=traced_headers)
+            span.set_attribute("http.response.status_code", response.status_code)
         if response.status_code >= 400:
             raise PlatformRejected(platform, response.status_code, response.text,
                                    retry_after_seconds(response.headers.get("retry-after")))
