@@ -1,6 +1,7 @@
-/** Automação: the Seller Center worker, its stats, the seller's profiles and the task queue. */
+/** Automação: the Seller Center worker, its stats, the seller's profiles, the task queue and schedules. */
 import { BotStatsCards } from "./BotStatsCards";
 import { ProfilesPanel } from "./ProfilesPanel";
+import { SchedulesPanel } from "./SchedulesPanel";
 import { TasksPanel } from "./TasksPanel";
 import { WorkerPanel } from "./WorkerPanel";
 
@@ -13,6 +14,7 @@ export function BotDashboard() {
       </div>
       <ProfilesPanel />
       <TasksPanel />
+      <SchedulesPanel />
     </div>
   );
 }
