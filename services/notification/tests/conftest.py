@@ -18,6 +18,7 @@ import websockets
 from api_gateway.auth.tokens import TokenIssuer, TokenKind
 from api_gateway.main import create_app
 from api_gateway.settings import GatewaySettings
+from api_gateway.users.repository import EmailAlreadyRegistered
 from google.protobuf.message import Message
 from notification.main import NotificationRuntime
 from notification.settings import ServiceSettings
@@ -85,7 +86,15 @@ class Gateway:
     port: int
     server: uvicorn.Server
     task: asyncio.Task[None]
+    app: Any = None
     clients: list[Client] = field(default_factory=list)
+
+    async def ensure_user(self, user_id: str) -> None:
+        """The gateway lets a token watch live events only if its user exists (with a shop of the same id)."""
+        users = self.app.state.gateway.users
+        if await users.member(user_id) is None:
+            with contextlib.suppress(EmailAlreadyRegistered):
+                await users.create_seller(f"{user_id}@notification.test", "test-password-1", user_id=user_id)
 
     def url(self, token: str | None = None, **params: str) -> str:
         query = {**({"token": token} if token is not None else {}), **params}
@@ -94,6 +103,7 @@ class Gateway:
 
     async def connect(self, user_id: str, *, collect: bool = True, **params: str) -> Client:
         """Connect as `user_id` and wait for the `subscribed` frame (the subscription is live after it)."""
+        await self.ensure_user(user_id)
         ws = await websockets.connect(self.url(issue_token(user_id), **params), max_size=2**22)
         first = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert first["type"] == "subscribed", first
@@ -130,8 +140,11 @@ class Stack:
         self.replicas.append(runtime)
         return runtime
 
-    async def gateway(self, replica: NotificationRuntime, **uvicorn_options: Any) -> Gateway:
-        app = create_app(self.gateway_settings(notification_grpc_addr=f"127.0.0.1:{replica.port}"))
+    async def gateway(self, replica: NotificationRuntime | None = None, *, target: str = "",
+                      **uvicorn_options: Any) -> Gateway:
+        """A gateway dialling one replica, or any gRPC `target` (e.g. `ipv4:a,b`: every replica, round_robin)."""
+        address = target or f"127.0.0.1:{replica.port if replica else 0}"
+        app = create_app(self.gateway_settings(notification_grpc_addr=address))
         port = free_port()
         options = {"ws_ping_interval": 20.0, "ws_ping_timeout": 20.0, **uvicorn_options}
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
@@ -139,7 +152,7 @@ class Stack:
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         task = asyncio.create_task(server.serve())
         await wait_until(lambda: server.started, 30, "gateway started")
-        gateway = Gateway(port, server, task)
+        gateway = Gateway(port, server, task, app)
         self.gateways.append(gateway)
         return gateway
 

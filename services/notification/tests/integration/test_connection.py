@@ -41,7 +41,9 @@ async def test_a_bad_token_is_closed_with_4401_and_a_reason(stack: Any, case: st
 
 async def test_the_authorization_header_is_accepted_too(stack: Any) -> None:
     gateway = await stack.gateway(await stack.replica())
-    token = stack.token("u-" + uuid.uuid4().hex[:6])
+    user = "u-" + uuid.uuid4().hex[:6]
+    await gateway.ensure_user(user)
+    token = stack.token(user)
     async with websockets.connect(gateway.url(), additional_headers={"Authorization": f"Bearer {token}"}) as ws:
         first = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert first["type"] == "subscribed"
@@ -50,7 +52,9 @@ async def test_the_authorization_header_is_accepted_too(stack: Any) -> None:
 
 async def test_a_token_that_expires_while_connected_closes_with_4401(stack: Any) -> None:
     gateway = await stack.gateway(await stack.replica())
-    token = stack.token("u-" + uuid.uuid4().hex[:6], ttl=timedelta(seconds=2))
+    user = "u-" + uuid.uuid4().hex[:6]
+    await gateway.ensure_user(user)
+    token = stack.token(user, ttl=timedelta(seconds=2))
     async with websockets.connect(gateway.url(token)) as ws:
         assert json.loads(await ws.recv())["type"] == "subscribed"
         with pytest.raises(websockets.ConnectionClosed):
@@ -62,7 +66,9 @@ async def test_a_token_that_expires_while_connected_closes_with_4401(stack: Any)
 
 async def test_an_unknown_type_or_malformed_resume_id_is_closed_with_4400(stack: Any) -> None:
     gateway = await stack.gateway(await stack.replica())
-    token = stack.token("u-" + uuid.uuid4().hex[:6])
+    user = "u-" + uuid.uuid4().hex[:6]
+    await gateway.ensure_user(user)
+    token = stack.token(user)
     code, reason = await _close_of(gateway.url(token, types="bot_task_started,bot_nonsense"))
     assert (code, "bot_nonsense" in reason) == (4400, True)
     first_frame_then_close = await _close_of(gateway.url(token, last_event_id="abc"))

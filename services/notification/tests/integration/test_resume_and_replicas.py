@@ -102,3 +102,24 @@ async def test_a_replica_restart_under_an_open_socket_is_invisible_to_the_client
     assert _done(client) == list(range(9))
     assert client.ws.close_code is None
     assert len(client.of_type("subscribed")) == 1
+
+
+async def test_one_gateway_dialling_every_replica_spreads_its_streams_and_each_user_gets_each_event_once(
+    stack: Any,
+) -> None:
+    """As with `make run --replicas notification=2` (and a headless Service in Kubernetes): the gateway's one
+    channel lists both replicas, round_robin spreads the users' Subscribe streams over them, and every
+    replica reads every notification, so no user misses or doubles an event wherever its stream landed."""
+    one, two = await stack.replica(), await stack.replica()
+    gateway = await stack.gateway(target=f"ipv4:127.0.0.1:{one.port},127.0.0.1:{two.port}")
+    users = ["u-" + uuid.uuid4().hex[:6] for _ in range(6)]
+    clients = {user: await gateway.connect(user) for user in users}
+    assert one.hub.connections > 0 and two.hub.connections > 0
+    assert one.hub.connections + two.hub.connections == len(users)
+
+    for user in users:
+        await _progress(stack, user, 0, 5)
+    for client in clients.values():
+        await client.wait_for(5)
+    await asyncio.sleep(0.2)
+    assert all(_done(client) == list(range(5)) for client in clients.values())
