@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from chatbot.domain.text import fold
+from chatbot.domain.wording import Noun, noun_of
 
 STOPWORDS = frozenset((  # noqa: SIM905 - a sentence of words reads better than a 70-item list
     "o a os as um uma de do da dos das e em no na nos nas para pra pro por com sem que qual quanto quantos "
@@ -28,10 +29,16 @@ class Product:
     shipping_policy: str = ""
     return_policy: str = ""
     variants: tuple[str, ...] = ()
+    gender: str = ""  # masculine | feminine; empty = inferred from the name
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @cached_property
+    def noun(self) -> Noun:
+        """How the name takes articles and adjectives ("a Garrafa", "esgotada")."""
+        return noun_of(self.name, self.gender)
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,42 @@ class Catalog:
         """The product the text names (by name, synonym or SKU), tolerant to typos and missing accents."""
         words = fold(text).split()
         best: ProductMatch | None = None
+        exact = self._all_terms.intersection(words)  # "fone" is a word of the catalog: not a typo of "fonte"
         for product, terms in self._phrase_terms:
-            score = _phrase_score(terms, words)
+            score = _phrase_score(terms, words, exact)
             if score > 0 and (best is None or score > best.score):
                 best = ProductMatch(product, score)
-        return best if best and best.score >= 0.6 else None
+        if best and best.score >= 0.6:
+            return best
+        return self._by_model_term(words)
 
     def by_id(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)
+
+    def knows_word(self, word: str) -> bool:
+        """Whether any product's name, synonym or SKU has this word (typos and plurals tolerated)."""
+        return any(same_word(term, word) for _, terms in self._phrase_terms for term in terms)
+
+    def in_stock(self, besides: Product | None = None) -> list[Product]:
+        return [p for p in self.products if p.in_stock and p is not besides]
+
+    def _by_model_term(self, words: list[str]) -> ProductMatch | None:
+        """"o de 128gb": a term with digits and letters that only one product's name has."""
+        found = {product.id: product for product, terms in self._phrase_terms for term in terms
+                 if _is_model_term(term) and term in words and self._term_owners[term] == 1}
+        return ProductMatch(next(iter(found.values())), 0.6) if len(found) == 1 else None
+
+    @cached_property
+    def _all_terms(self) -> frozenset[str]:
+        return frozenset(term for _, terms in self._phrase_terms for term in terms)
+
+    @cached_property
+    def _term_owners(self) -> dict[str, int]:
+        owners: dict[str, set[str]] = {}
+        for product, terms in self._phrase_terms:
+            for term in terms:
+                owners.setdefault(term, set()).add(product.id)
+        return {term: len(ids) for term, ids in owners.items()}
 
     @cached_property
     def _phrase_terms(self) -> list[tuple[Product, list[str]]]:
@@ -69,20 +104,29 @@ class Catalog:
         return phrases
 
 
-def _phrase_score(terms: list[str], words: list[str]) -> float:
-    """Share of the phrase's significant words present in the text, weighted towards longer names."""
+def _phrase_score(terms: list[str], words: list[str], exact: frozenset[str] | set[str] = frozenset()) -> float:
+    """Share of the phrase's significant words present in the text, weighted towards longer names. A word that
+    is itself a catalog term matches only that term (no typo tolerance towards another product's word)."""
     if not terms:
         return 0.0
-    hits = sum(1 for term in terms if any(_same_word(term, w) for w in words))
+
+    def present(term: str) -> bool:
+        return any(term == w or (w not in exact and same_word(term, w)) for w in words)
+
+    hits = sum(1 for term in terms if present(term))
     if hits == 0:
         return 0.0
     share = hits / len(terms)
-    if any(_same_word(terms[0], w) for w in words):
+    if present(terms[0]):
         share = max(share, 0.6)  # the head noun comes first in pt-BR names: "camiseta" names "Camiseta Básica"
     return share + 0.01 * hits
 
 
-def _same_word(term: str, word: str) -> bool:
+def _is_model_term(term: str) -> bool:
+    return any(c.isdigit() for c in term) and any(c.isalpha() for c in term)
+
+
+def same_word(term: str, word: str) -> bool:
     if term == word:
         return True
     if len(term) < 4 or len(word) < 3:

@@ -1,209 +1,268 @@
-"""The offline pt-BR responder: intent + catalog facts + templates. It states only what the catalog and
-config say, so it is both the answer when no LLM is configured and the fallback when the LLM fails."""
+"""The offline pt-BR responder: words an answer plan with the shop's tone. It states only the plan's facts, so
+it is both the answer when no LLM is configured and the fallback when the LLM's reply is rejected."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from chatbot.domain.catalog import Catalog, Product
-from chatbot.domain.config import BotSettings
-from chatbot.domain.intents import Intent
-from chatbot.domain.money import format_brl
-from chatbot.domain.order_slots import OrderDraft, Slot, summary
+from chatbot.domain.answer_plan import Answer, AnswerKind, AnswerPlan
+from chatbot.domain.catalog import Product
+from chatbot.domain.config import BotSettings, Tone
+from chatbot.domain.entities import Topic
+from chatbot.domain.handoff import HandoffReason
+from chatbot.domain.order_slots import Slot, summary
+from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, pronoun, sentence, the
 
 LISTED_PRODUCTS = 6
+# The tone changes the words around the facts, never the facts.
+_YES = {Tone.FRIENDLY: "Temos sim!", Tone.FORMAL: "Sim, temos.", Tone.CASUAL: "Tem sim!",
+        Tone.ENTHUSIASTIC: "Temos sim! 🎉"}
+_SORRY = {Tone.FRIENDLY: "Poxa,", Tone.FORMAL: "Infelizmente,", Tone.CASUAL: "Ih,", Tone.ENTHUSIASTIC: "Poxa,"}
+_THANKS = {Tone.FRIENDLY: "Eu que agradeço! Qualquer coisa é só chamar 😊",
+           Tone.FORMAL: "Nós que agradecemos. Estamos à disposição.",
+           Tone.CASUAL: "Valeu! Qualquer coisa é só chamar 😉",
+           Tone.ENTHUSIASTIC: "Eu que agradeço! Volte sempre! 🥰"}
+_HELLO = {Tone.FRIENDLY: "Olá{name}! 👋 Aqui é da {store}. Como posso te ajudar?",
+          Tone.FORMAL: "Olá{name}, seja bem-vindo(a) à {store}. Como posso ajudar?",
+          Tone.CASUAL: "Oi{name}! Aqui é da {store}. Em que posso ajudar?",
+          Tone.ENTHUSIASTIC: "Oii{name}! 😍 Que bom te ver aqui na {store}! Como posso te ajudar?"}
 
 
-@dataclass
-class ReplyFacts:
-    intents: list[Intent]
-    catalog: Catalog
-    settings: BotSettings
-    product: Product | None = None
-    contact_name: str = ""
-    out_of_hours: bool = False
-    order: OrderDraft | None = None
-    order_next: Slot | None = None
-    order_number: str = ""
-    extra: list[str] = field(default_factory=list)
-
-
-def offline_reply(facts: ReplyFacts) -> str:
-    intents = _answerable(facts.intents)
-    parts: list[str] = []
-    if facts.out_of_hours:
-        parts.append(facts.settings.out_of_hours_message
-                     or "Estamos fora do horário de atendimento agora, mas já vou adiantando por aqui.")
-    if Intent.GREETING in facts.intents and len(intents) > 1:
-        parts.append(_hello(facts, short=True))
-    for intent in intents:
-        if intent is Intent.GREETING and len(intents) > 1:
-            continue
-        parts.append(_ANSWERS[intent](facts))
+def render(plan: AnswerPlan, settings: BotSettings) -> str:
+    """The whole reply: each answer in the plan's order."""
+    parts = [_ANSWERS[answer.kind](answer, plan, settings) for answer in plan.answers]
     return " ".join(p for p in parts if p).strip()
 
 
-def _answerable(intents: list[Intent]) -> list[Intent]:
-    seen: list[Intent] = []
-    for intent in intents:
-        if intent not in seen:
-            seen.append(intent)
-    if len(seen) > 1 and Intent.OTHER in seen:
-        seen.remove(Intent.OTHER)
-    if Intent.PURCHASE in seen:  # slot filling asks its own questions; price/payment answers fold into it
-        seen = [i for i in seen if i not in (Intent.PAYMENT, Intent.AVAILABILITY)]
-    greeting = [Intent.GREETING] if Intent.GREETING in seen else []
-    return greeting + [i for i in seen if i is not Intent.GREETING][:3]
-
-
-def _name(facts: ReplyFacts) -> str:
-    first = facts.contact_name.split()[0] if facts.contact_name.strip() else ""
+def _first_name(plan: AnswerPlan) -> str:
+    first = plan.contact_name.split()[0] if plan.contact_name.strip() else ""
     return f", {first}" if first else ""
 
 
-def _hello(facts: ReplyFacts, short: bool = False) -> str:
-    if short:
-        return f"Olá{_name(facts)}!"
-    if facts.settings.greeting:
-        return facts.settings.greeting
-    return f"Olá{_name(facts)}! 👋 Aqui é da {facts.settings.store_name}. Como posso te ajudar?"
+def _hello(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
+    if answer.text == "short":
+        return f"Olá{_first_name(plan)}!"
+    if settings.greeting:
+        return settings.greeting
+    return _HELLO[settings.tone].format(name=_first_name(plan), store=settings.store_name)
 
 
-def _product_list(catalog: Catalog, with_prices: bool) -> str:
-    products = catalog.products[:LISTED_PRODUCTS]
-    items = [f"{p.name} ({format_brl(p.price)})" if with_prices else p.name for p in products]
-    more = " e outros" if len(catalog.products) > LISTED_PRODUCTS else ""
-    return ", ".join(items) + more
+def _out_of_hours(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    return sentence(answer.text or "Estamos fora do horário de atendimento agora, mas já vou adiantando por aqui.")
 
 
-def _price(facts: ReplyFacts) -> str:
-    p = facts.product
-    if p:
-        stock = "" if p.in_stock else " No momento ele está esgotado."
-        return f"O {p.name} está por {format_brl(p.price)}.{stock}"
-    if not facts.catalog.products:
-        return "Ainda não tenho os preços cadastrados aqui; vou pedir para a equipe te passar o valor certinho."
-    if len(facts.catalog.products) <= LISTED_PRODUCTS:
-        return f"Nossos preços: {_product_list(facts.catalog, with_prices=True)}. De qual você gostou?"
-    return f"De qual produto você quer saber o preço? Temos {_product_list(facts.catalog, False)}."
+def _listing(products: tuple[Product, ...] | list[Product], with_prices: bool) -> str:
+    unique = list({p.id: p for p in products}.values())
+    shown = unique[:LISTED_PRODUCTS]
+    items = [f"{p.name} ({money(p.price)})" if with_prices else p.name for p in shown]
+    if len(unique) > LISTED_PRODUCTS:
+        return ", ".join(items) + " e outros"
+    return join(items)
 
 
-def _availability(facts: ReplyFacts) -> str:
-    p = facts.product
-    if p:
-        if p.in_stock:
-            return f"Temos sim! O {p.name} está disponível ({p.stock} em estoque)."
-        return f"No momento o {p.name} está esgotado. Quer que eu te avise quando voltar?"
-    available = [x for x in facts.catalog.products if x.in_stock]
-    if not available:
-        return "Vou confirmar a disponibilidade com a equipe e já te retorno."
-    names = ", ".join(x.name for x in available[:LISTED_PRODUCTS])
-    return f"Qual produto você procura? Temos disponível agora: {names}."
+def _price(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    text = f"{the(p.name, p.noun, capital=True)} {'estão' if p.noun.plural else 'está'} por {money(p.price)}"
+    if not p.in_stock:
+        return paragraph([text, f"Mas no momento {'estão' if p.noun.plural else 'está'} {agree(p.noun, 'esgotado')}"])
+    return sentence(text)
 
 
-def _product_info(facts: ReplyFacts) -> str:
-    p = facts.product
-    if p:
-        if p.description:
-            return f"Sobre o {p.name}: {p.description}"
-        return (f"O {p.name} sai por {format_brl(p.price)}. Ainda não tenho mais detalhes cadastrados, "
-                "mas posso pedir para a equipe te responder.")
-    if not facts.catalog.products:
-        return "Me conta qual produto te interessou que eu confirmo os detalhes com a equipe."
-    return f"Qual produto te interessou? Temos {_product_list(facts.catalog, False)}."
+def _sold_out(p: Product, settings: BotSettings) -> str:
+    verb = "estão" if p.noun.plural else "está"
+    return f"{_SORRY[settings.tone]} {the(p.name, p.noun)} {verb} {agree(p.noun, 'esgotado')} no momento"
 
 
-def _shipping(facts: ReplyFacts) -> str:
-    policy = (facts.product.shipping_policy if facts.product else "") or facts.settings.policies.shipping
-    if policy:
-        return f"Sobre o envio: {policy}"
-    return ("Ainda não tenho as condições de frete cadastradas aqui. Me passa seu CEP que a equipe "
-            "confirma o valor e o prazo para você.")
+def _alternatives(products: tuple[Product, ...]) -> str:
+    if not products:
+        return ""
+    return f"Posso te mostrar o que temos disponível: {_listing(products, with_prices=True)}"
 
 
-def _payment(facts: ReplyFacts) -> str:
-    policies = facts.settings.policies
-    if not policies.payment_methods:
-        return "Vou confirmar com a equipe as formas de pagamento disponíveis e já te aviso."
-    text = f"Aceitamos {', '.join(policies.payment_methods)}."
-    return f"{text} {policies.installments}".strip()
+def _stock(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    if p.in_stock:
+        verb = "estão" if p.noun.plural else "está"
+        return paragraph([_YES[settings.tone],
+                          f"{the(p.name, p.noun, capital=True)} {verb} {agree(p.noun, 'disponível')} "
+                          f"({counted(p.stock, 'unidade')} em estoque)"])
+    return paragraph([_sold_out(p, settings), _alternatives(answer.products),
+                      "Se preferir, chamo alguém da equipe para ver quando volta ao estoque"])
 
 
-def _order_status(facts: ReplyFacts) -> str:
-    if facts.order_number:
-        return (f"Obrigado! Vou passar o pedido {facts.order_number} para a equipe verificar "
-                "e te retornamos por aqui.")
-    return "Para eu verificar seu pedido, me envia o número do pedido, por favor."
+def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    options = join(p.variants)
+    stock = "" if p.in_stock else f"Mas no momento {pronoun(p.noun)} {'estão' if p.noun.plural else 'está'} " \
+        f"{agree(p.noun, 'esgotado')}"
+    if not p.variants:
+        return paragraph([f"{the(p.name, p.noun, capital=True)} não tem opções de cor ou tamanho cadastradas",
+                          "Posso chamar alguém da equipe para confirmar", stock])
+    if answer.variant and answer.has_variant:
+        head = _YES[settings.tone] if p.in_stock else "Essa opção existe"
+        return paragraph([head, f"{the(p.name, p.noun, capital=True)} vem em {answer.variant}",
+                          f"Opções: {options}", stock])
+    if answer.variant:
+        return paragraph([f"{the(p.name, p.noun, capital=True)} não vem em {answer.variant}",
+                          f"As opções são: {options}", stock])
+    return paragraph([f"{the(p.name, p.noun, capital=True)} vem em: {options}", stock])
 
 
-def _returns(facts: ReplyFacts) -> str:
-    policy = (facts.product.return_policy if facts.product else "") or facts.settings.policies.returns
-    if policy:
-        return f"Sobre trocas e devoluções: {policy}"
+def _details(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    verb = "saem" if p.noun.plural else "sai"
+    parts = [f"{the(p.name, p.noun, capital=True)}: {p.description}" if p.description else
+             f"{the(p.name, p.noun, capital=True)} {verb} por {money(p.price)}"]
+    if p.description:
+        parts.append(f"{'Saem' if p.noun.plural else 'Sai'} por {money(p.price)}")
+    if p.variants:
+        parts.append(f"Opções: {join(p.variants)}")
+    if not p.in_stock:
+        parts.append(f"No momento {'estão' if p.noun.plural else 'está'} {agree(p.noun, 'esgotado')}")
+    if not p.description:
+        parts.append("Ainda não tenho mais detalhes cadastrados, mas posso pedir para a equipe te responder")
+    return paragraph(parts)
+
+
+def _which_product(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
+    products = answer.products
+    if not products:
+        if answer.topic is Topic.STOCK:
+            return "No momento não tenho produtos disponíveis em estoque. Posso chamar alguém da equipe para te ajudar."
+        return "Ainda não tenho os produtos cadastrados aqui; vou pedir para a equipe te responder."
+    if answer.topic is Topic.PRICE:
+        if len({p.id for p in products}) <= LISTED_PRODUCTS:
+            return f"Nossos preços: {_listing(products, with_prices=True)}. De qual você gostou?"
+        return f"De qual produto você quer saber o preço? Temos {_listing(products, False)}."
+    if answer.topic is Topic.STOCK:
+        return f"Qual produto você procura? Temos disponível agora: {_listing(products, False)}."
+    if answer.topic is Topic.VARIANTS:
+        return f"De qual produto você quer saber as opções? {_listing(products, False)}?"
+    return f"Qual produto te interessou? Temos {_listing(products, False)}."
+
+
+def _unknown_product(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    parts = [f"{_SORRY[settings.tone]} não trabalhamos com {answer.text}"]
+    if answer.products:
+        parts.append(f"O que temos disponível: {_listing(answer.products, with_prices=True)}")
+    return paragraph(parts)
+
+
+def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
+    if answer.topic is Topic.PAYMENT:
+        methods = plan.payment_methods
+        if not methods:
+            return "Vou confirmar com a equipe as formas de pagamento disponíveis e já te aviso."
+        return continue_with(f"Aceitamos {join(methods)}", plan.installments)
+    if answer.text:
+        label = {Topic.SHIPPING: "Sobre o envio", Topic.RETURNS: "Sobre trocas e devoluções",
+                 Topic.WARRANTY: "Sobre a garantia"}[answer.topic or Topic.SHIPPING]
+        return f"{label}: {sentence(answer.text)}"
+    if answer.topic is Topic.SHIPPING:
+        return ("Ainda não tenho as condições de frete cadastradas aqui. Me passa seu CEP que a equipe "
+                "confirma o valor e o prazo para você.")
+    if answer.topic is Topic.WARRANTY:
+        return "Vou confirmar com a equipe as condições de garantia e já te retorno."
     return "Vou verificar com a equipe como fica a troca/devolução no seu caso e já te retorno."
 
 
-def _complaint(_: ReplyFacts) -> str:
+def _order_status(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    info = answer.order_info
+    assert info is not None
+    if info.known:
+        parts = [f"Seu pedido {info.number} está: {info.status}"]
+        if info.tracking_code:
+            parts.append(f"Código de rastreio: {info.tracking_code}")
+        if info.estimated_delivery:
+            parts.append(f"Previsão de entrega: {info.estimated_delivery}")
+        return paragraph(parts)
+    return (f"Ainda não consigo consultar o pedido {info.number} por aqui. Quer que eu chame uma pessoa da equipe "
+            "para verificar para você?")
+
+
+def _ask_order_number(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
+    return "Para eu verificar seu pedido, me envia o número do pedido, por favor."
+
+
+def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
+    draft, product, slot = answer.order, answer.product, answer.slot
+    assert draft is not None
+    if slot is Slot.PRODUCT:
+        if not answer.products:
+            return "Que ótimo! Vou chamar a equipe para fechar seu pedido."
+        return f"Que ótimo! Qual produto você quer? Temos {_listing(answer.products, with_prices=True)}."
+    if slot is Slot.VARIANT and product:
+        options = join(product.variants, "ou")
+        return f"Ótima escolha! Qual opção {of(product.noun)} {product.name} você prefere: {options}?"
+    if slot is Slot.CEP:
+        return f"Perfeito, {draft.quantity}x {draft.product_name}. Qual o CEP para entrega?"
+    if slot is Slot.PAYMENT:
+        methods = plan.payment_methods
+        options = f" Aceitamos {join(methods)}." if methods else ""
+        return f"Anotado! Como você prefere pagar?{options}"
+    return (f"Pedido anotado! ✅\n{summary(draft)}\nVou passar para uma pessoa da equipe finalizar com você; "
+            "ela te responde por aqui.")
+
+
+def _purchase_unavailable(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    return paragraph([_sold_out(p, settings), _alternatives(answer.products),
+                      "Se preferir, chamo alguém da equipe para ver quando volta ao estoque"])
+
+
+def _complaint(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
     return ("Sinto muito pelo transtorno 😔 Me conta o que aconteceu (se puder, com o número do pedido "
             "e uma foto) que eu resolvo com a equipe.")
 
 
-def _human(_: ReplyFacts) -> str:
-    return "Claro! Vou te transferir para um atendente humano. Aguarde só um instante, por favor 🙏"
+def _handoff(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    return handoff_message(answer.text)
 
 
-def _purchase(facts: ReplyFacts) -> str:
-    draft = facts.order or OrderDraft()
-    product = facts.catalog.by_id(draft.product_id)
-    slot = facts.order_next
-    if slot is Slot.PRODUCT:
-        if not facts.catalog.products:
-            return "Que ótimo! Vou chamar a equipe para fechar seu pedido."
-        return f"Que ótimo! Qual produto você quer? Temos {_product_list(facts.catalog, with_prices=True)}."
-    if slot is Slot.VARIANT and product:
-        return f"Ótima escolha! Qual opção do {product.name} você prefere: {', '.join(product.variants)}?"
-    if slot is Slot.CEP:
-        return f"Perfeito, {draft.quantity}x {draft.product_name}. Qual o CEP para entrega?"
-    if slot is Slot.PAYMENT:
-        methods = facts.settings.policies.payment_methods
-        options = f" Aceitamos {', '.join(methods)}." if methods else ""
-        return f"Anotado! Como você prefere pagar?{options}"
-    return f"Pedido anotado! ✅\n{summary(draft)}\nVou passar para a equipe finalizar com você."
+def _thanks(_: Answer, __: AnswerPlan, settings: BotSettings) -> str:
+    return _THANKS[settings.tone]
 
 
-def _thanks(_: ReplyFacts) -> str:
-    return "Eu que agradeço! Qualquer coisa é só chamar 😊"
+def _not_understood(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
+    return ("Desculpe, não entendi bem. Posso te ajudar com preços, estoque, cores e tamanhos, frete, formas de "
+            "pagamento ou com o seu pedido.")
 
 
-def _other(_: ReplyFacts) -> str:
-    return ("Desculpe, não entendi bem. Posso te ajudar com preços, estoque, frete, formas de pagamento "
-            "ou com o seu pedido.")
-
-
-_ANSWERS = {
-    Intent.GREETING: _hello,
-    Intent.PRICE: _price,
-    Intent.AVAILABILITY: _availability,
-    Intent.PRODUCT_INFO: _product_info,
-    Intent.SHIPPING: _shipping,
-    Intent.PAYMENT: _payment,
-    Intent.ORDER_STATUS: _order_status,
-    Intent.RETURNS: _returns,
-    Intent.COMPLAINT: _complaint,
-    Intent.HUMAN: _human,
-    Intent.PURCHASE: _purchase,
-    Intent.THANKS_BYE: _thanks,
-    Intent.OTHER: _other,
+_ANSWERS: dict[AnswerKind, Callable[[Answer, AnswerPlan, BotSettings], str]] = {
+    AnswerKind.HELLO: _hello,
+    AnswerKind.OUT_OF_HOURS: _out_of_hours,
+    AnswerKind.PRICE: _price,
+    AnswerKind.STOCK: _stock,
+    AnswerKind.VARIANTS: _variants,
+    AnswerKind.DETAILS: _details,
+    AnswerKind.WHICH_PRODUCT: _which_product,
+    AnswerKind.UNKNOWN_PRODUCT: _unknown_product,
+    AnswerKind.POLICY: _policy,
+    AnswerKind.ORDER_STATUS: _order_status,
+    AnswerKind.ASK_ORDER_NUMBER: _ask_order_number,
+    AnswerKind.PURCHASE: _purchase,
+    AnswerKind.PURCHASE_UNAVAILABLE: _purchase_unavailable,
+    AnswerKind.COMPLAINT: _complaint,
+    AnswerKind.HANDOFF: _handoff,
+    AnswerKind.THANKS: _thanks,
+    AnswerKind.NOT_UNDERSTOOD: _not_understood,
 }
 
 
 def handoff_message(reason: str) -> str:
-    """What the bot says as it steps aside."""
-    from chatbot.domain.handoff import HandoffReason
-
+    """What the bot says as it steps aside: always that a person is coming, and where they will answer."""
     if reason == HandoffReason.REPEATED_COMPLAINT:
         return ("Sinto muito mesmo pelo transtorno 😔 Já chamei uma pessoa da equipe para resolver isso com "
                 "você pessoalmente. Ela te responde por aqui em instantes.")
     if reason in (HandoffReason.TOO_MANY_FALLBACKS, HandoffReason.ANSWER_LOOP):
-        return "Acho que não estou conseguindo te ajudar direito por aqui. Vou chamar alguém da equipe 🙏"
-    return _human(ReplyFacts([], Catalog(), BotSettings()))
+        return ("Acho que não estou conseguindo te ajudar direito por aqui. Já chamei uma pessoa da equipe; "
+                "ela te responde por aqui em instantes 🙏")
+    return "Claro! Já chamei uma pessoa da equipe para te atender. Ela te responde por aqui em instantes 🙏"
+
+
+WAITING_REMINDER = "Uma pessoa da equipe já foi chamada e vai te responder por aqui em instantes 🙏"

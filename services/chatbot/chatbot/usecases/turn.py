@@ -3,36 +3,40 @@ in one transaction; the handoff the turn calls for follows it."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 
-from chatbot.adapters.repository import ChatbotRepository, PendingMessage, TurnRecord, utcnow
+from chatbot.adapters.repository import (
+    ChatbotRepository,
+    PendingMessage,
+    TurnAnsweredElsewhere,
+    TurnRecord,
+    utcnow,
+)
 from chatbot.adapters.tables import ConversationRow
 from chatbot.domain import order_slots
-from chatbot.domain.catalog import Product
 from chatbot.domain.funnel import Stage, stage_after
-from chatbot.domain.handoff import Counters, HandoffReason, HandoffState, automatic_trigger
-from chatbot.domain.intents import Intent, IntentModel, IntentPrediction
-from chatbot.domain.responder import ReplyFacts, handoff_message, offline_reply
-from chatbot.domain.text import fold, strip_accents
+from chatbot.domain.handoff import HandoffReason, HandoffState
+from chatbot.domain.intents import IntentModel, IntentPrediction
+from chatbot.domain.responder import handoff_message, render
+from chatbot.domain.text import fold
 from chatbot.metrics import INTENTS, MESSAGES_PROCESSED, REPLIES_DROPPED, REPLY_LATENCY
 from chatbot.profiles import SellerProfile, SellerProfiles
 from chatbot.usecases.broadcast import ConversationBroadcast
 from chatbot.usecases.composer import ReplyComposer
 from chatbot.usecases.handover import Handover
 from chatbot.usecases.memory import ContactMemory
+from chatbot.usecases.orders import NoOrderSource, OrderLookup
+from chatbot.usecases.planner import ConversationState, order_number_asked, plan_turn
 from chatbot.usecases.understanding import Understanding, understand
 
 log = structlog.get_logger(__name__)
 
 REPLY_NAMESPACE = uuid.UUID("4b0d3f0e-9c55-4f43-9a43-5d1f3c7f2a10")
-_ORDER_NUMBER = re.compile(r"(?:#|pedido\D{0,4})(\d{3,})|\b(\d{5,})\b")
 
 StillCurrent = Callable[[], bool]
 
@@ -53,7 +57,9 @@ class TurnAnswerer:
     def __init__(
         self, repository: ChatbotRepository, profiles: SellerProfiles, memory: ContactMemory,
         broadcast: ConversationBroadcast, handover: Handover, composer: ReplyComposer, intent_model: IntentModel,
+        orders: OrderLookup | None = None,
     ) -> None:
+        self._orders: OrderLookup = orders or NoOrderSource()
         self._repository = repository
         self._profiles = profiles
         self._memory = memory
@@ -91,35 +97,20 @@ class TurnAnswerer:
         texts = [m.text for m in pending]
         joined = "\n".join(texts)
         understanding = self.understand(texts)
-        intents = understanding.intents
         context, session = await self._memory.load(conversation)
-
-        match = catalog.find(joined)
-        product = match.product if match else catalog.by_id(str(context.get("product_id", "")))
-        draft, order_next, in_order = self._order_step(context, intents, understanding, joined, product, profile)
-        order_number = _order_number(joined) if Intent.ORDER_STATUS in intents else ""
-
-        complaints = conversation.complaint_count + (1 if Intent.COMPLAINT in intents else 0)
-        fallbacks = conversation.fallback_count + 1 if intents == [Intent.OTHER] else 0
-        trigger: str | None = automatic_trigger(intents, Counters(complaints, fallbacks), settings.handoff_rules)
-        if trigger is None and in_order and order_next is None:
-            trigger = HandoffReason.ORDER_READY
-        if trigger is None and order_number:
-            trigger = HandoffReason.ORDER_LOOKUP
-
-        facts = ReplyFacts(
-            intents=[Intent.PURCHASE] if in_order else intents, catalog=catalog, settings=settings,
-            product=product, contact_name=conversation.contact_name,
-            out_of_hours=not settings.business_hours.is_open(datetime.now(UTC)) and not context,
-            order=draft, order_next=order_next, order_number=order_number,
+        state = ConversationState.from_context(context)
+        number = order_number_asked(joined, understanding, state)
+        order_info = await self._orders.find(user_id, number) if number else None
+        turn = plan_turn(
+            texts, understanding, state, catalog, settings, conversation.complaint_count,
+            conversation.fallback_count, not settings.business_hours.is_open(datetime.now(UTC)), order_info,
+            conversation.contact_name,
         )
-        if trigger in (HandoffReason.CUSTOMER_ASKED, HandoffReason.REPEATED_COMPLAINT,
-                       HandoffReason.TOO_MANY_FALLBACKS):
-            reply, source = handoff_message(trigger), "offline"
-        elif in_order or trigger:
-            reply, source = offline_reply(facts), "offline"
+        trigger = turn.trigger
+        if trigger is not None or turn.in_order:
+            reply, source = render(turn.plan, settings), "offline"
         else:
-            reply, source = await self._composer.compose(conversation, profile, facts, joined,
+            reply, source = await self._composer.compose(conversation, profile, turn.plan, joined,
                                                          session.get("history", []))
 
         recent = list(session.get("recent_replies", []))
@@ -130,7 +121,7 @@ class TurnAnswerer:
 
         stage = Stage(conversation.stage)
         if not conversation.converted:
-            stage = stage_after(stage, [Intent.PURCHASE] if in_order else intents, product is not None)
+            stage = stage_after(stage, turn.intents, turn.product is not None)
 
         if still_current is not None and not still_current():
             REPLIES_DROPPED.labels(channel, "newer_message").inc()
@@ -154,32 +145,31 @@ class TurnAnswerer:
                 log.warning("reply_not_delivered", conversation_id=conversation.id, error=str(exc))
 
         latency = (utcnow() - max(m.created_at for m in pending)).total_seconds()
-        finished = await self._repository.finish_turn(TurnRecord(
-            conversation_id=conversation.id, user_id=user_id, channel=channel, inbound_ids=[m.id for m in pending],
-            intents=[(m.id, p.intent.value, p.confidence) for m, p in zip(pending, understanding.per_message,
-                                                                         strict=True)],
-            reply_text=reply, reply_id=reply_id, source=source, prompt_variant=conversation.prompt_variant,
-            response_seconds=max(0.0, latency), last_intent=understanding.primary.intent.value, stage=stage.value,
-            fallback_count=fallbacks, complaint_count=complaints, reply_sequence=sequence,
-            last_message=texts[-1][:1000],
-        ), deliver_reply)
+        try:
+            finished = await self._repository.finish_turn(TurnRecord(
+                conversation_id=conversation.id, user_id=user_id, channel=channel, inbound_ids=[m.id for m in pending],
+                intents=[(m.id, p.intent.value, p.confidence) for m, p in zip(pending, understanding.per_message,
+                                                                             strict=True)],
+                reply_text=reply, reply_id=reply_id, source=source, prompt_variant=conversation.prompt_variant,
+                response_seconds=max(0.0, latency), last_intent=understanding.primary.intent.value, stage=stage.value,
+                fallback_count=turn.fallbacks, complaint_count=turn.complaints, reply_sequence=sequence,
+                last_message=texts[-1][:1000],
+            ), deliver_reply)
+        except TurnAnsweredElsewhere:  # a concurrent turn (API, or another replica) answered them first
+            REPLIES_DROPPED.labels(channel, "answered_elsewhere").inc()
+            return None
         if not finished:  # a human took over while the reply was being produced
             await self._repository.silence_pending(conversation.id)
             REPLIES_DROPPED.labels(channel, "human_took_over").inc()
             fresh = await self._repository.conversation(user_id, conversation.id)
             return result_of(fresh or conversation, "", understanding.primary, dropped="human_took_over")
         _observe(channel, pending, understanding, latency)
-        context.update(
-            product_id=product.id if product else context.get("product_id", ""),
-            order=draft.to_dict() if (draft and in_order and order_next is not None) else None,
-        )
+        context.update(turn.context_after(context, trigger))
         session["recent_replies"] = [*recent, reply][-3:]
         await self._memory.save(conversation, context, session, texts, reply,
                                 understanding.primary.intent.value, stage.value, HandoffState.BOT)
         if trigger:
-            extra = order_slots.summary(draft) if (draft and trigger == HandoffReason.ORDER_READY) else ""
-            if order_number:
-                extra = f"Pedido informado: {order_number}"
+            extra = order_slots.summary(turn.draft) if (turn.draft and trigger == HandoffReason.ORDER_READY) else ""
             conversation = await self._handover.hand_off(conversation, "bot", str(trigger), extra=extra)
         else:
             self._broadcast.updated(conversation, texts[-1], understanding.primary.intent.value, stage.value,
@@ -187,28 +177,6 @@ class TurnAnswerer:
         return TurnResult(reply, understanding.primary.intent.value, understanding.primary.confidence,
                           conversation.id, conversation.handoff_state if trigger else HandoffState.BOT.value,
                           stage.value, delivered)
-
-    def _order_step(
-        self, context: dict[str, Any], intents: list[Intent], understanding: Understanding, joined: str,
-        product: Product | None, profile: SellerProfile,
-    ) -> tuple[order_slots.OrderDraft | None, order_slots.Slot | None, bool]:
-        draft = order_slots.OrderDraft.from_dict(context.get("order"))
-        wants = Intent.PURCHASE in intents
-        if draft is None and not wants:
-            return None, None, False
-        draft = draft or order_slots.OrderDraft()
-        before = draft.to_dict()
-        if product and not draft.product_id and wants:
-            order_slots.fill(draft, product.name, profile.catalog, [])
-        order_slots.fill(draft, joined, profile.catalog, profile.settings.policies.payment_methods)
-        progressed = draft.to_dict() != before
-        continuing = wants or progressed or understanding.primary.intent in (
-            Intent.OTHER, Intent.PAYMENT, Intent.PURCHASE)
-        if not continuing:
-            return draft, order_slots.next_slot(draft, profile.catalog), False
-        slot = order_slots.next_slot(draft, profile.catalog)
-        draft.asked = slot.value if slot else ""
-        return draft, slot, True
 
 
 def _observe(channel: str, pending: list[PendingMessage], understanding: Understanding, latency: float) -> None:
@@ -224,11 +192,3 @@ def result_of(
     return TurnResult(reply, primary.intent.value if primary else row.last_intent,
                       primary.confidence if primary else 0.0, row.id, row.handoff_state, row.stage,
                       delivered, dropped)
-
-
-def _order_number(text: str) -> str:
-    match = _ORDER_NUMBER.search(strip_accents(text.lower()))
-    if not match:
-        return ""
-    number = match.group(1) or match.group(2)
-    return "" if re.fullmatch(r"\d{5}-?\d{3}", number) and len(number) == 8 else number

@@ -36,7 +36,7 @@ async def test_llm_reply_is_grounded_in_the_catalog(chatbot_factory, fake_llm: O
     request = fake_llm.requests[-1].body
     assert request["model"] == "fake-model"
     system = request["messages"][0]["content"]
-    assert "Produto X (SKU X1): R$ 49,90; 7 em estoque" in system
+    assert "- Produto X: R$ 49,90; 7 em estoque" in system  # only the planned facts
     assert "Nunca invente preço" in system
     assert request["messages"][-1] == {"role": "user", "content": "Qual o preço do produto X?"}
 

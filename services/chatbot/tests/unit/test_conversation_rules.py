@@ -20,10 +20,12 @@ from chatbot.domain.handoff import (
     on_human_activity,
     on_release,
 )
-from chatbot.domain.intents import Intent
+from chatbot.domain.intents import Intent, default_model
 from chatbot.domain.order_slots import OrderDraft, Slot, fill, next_slot
-from chatbot.domain.responder import ReplyFacts, offline_reply
+from chatbot.domain.responder import render
 from chatbot.domain.variants import assign_variant
+from chatbot.usecases.planner import ConversationState, plan_turn
+from chatbot.usecases.understanding import understand
 
 CATALOG = Catalog([
     Product("1", "X-1", "X", Decimal("49.90"), stock=3),
@@ -96,13 +98,18 @@ def test_order_slot_filling_collects_product_variant_cep_and_payment() -> None:
 
 def test_offline_reply_answers_several_questions_from_catalog_and_config_only() -> None:
     settings = BotSettings(policies=Policies(payment_methods=["pix", "cartão de crédito"]))
-    reply = offline_reply(ReplyFacts([Intent.GREETING, Intent.PRICE, Intent.PAYMENT, Intent.SHIPPING], CATALOG,
-                                     settings, product=CATALOG.products[0]))
+    reply = _reply("oi! qual o preço do X? aceita pix? e o frete?", settings)
     assert "R$ 49,90" in reply and "pix" in reply
     assert "frete grátis" not in reply.lower()  # no shipping policy configured: nothing invented
     assert "CEP" in reply
 
 
 def test_offline_price_without_a_product_lists_catalog_prices() -> None:
-    reply = offline_reply(ReplyFacts([Intent.PRICE], CATALOG, BotSettings()))
+    reply = _reply("qual o preço?", BotSettings())
     assert "R$ 49,90" in reply and "R$ 39,90" in reply
+
+
+def _reply(text: str, settings: BotSettings) -> str:
+    understanding = understand(default_model(), [text])
+    turn = plan_turn([text], understanding, ConversationState(), CATALOG, settings, 0, 0, False)
+    return render(turn.plan, settings)

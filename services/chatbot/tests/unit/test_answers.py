@@ -1,0 +1,193 @@
+"""Answers: the planner fetches the facts a question needs (and refuses what the catalog does not have), the
+pt-BR wording agrees with each product, the LLM checker rejects claims outside the planned facts, and a
+property over random catalogs and questions: no reply states a price or stock that contradicts the catalog."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from chatbot.domain.answer_plan import AnswerKind
+from chatbot.domain.catalog import Catalog, Product
+from chatbot.domain.config import BotSettings, Policies, Tone
+from chatbot.domain.guardrails import unsupported_claims
+from chatbot.domain.intents import default_model
+from chatbot.domain.money import amounts_in, format_brl
+from chatbot.domain.orders import OrderInfo
+from chatbot.domain.responder import render
+from chatbot.domain.wording import Gender, continue_with, counted, infer_gender, join, noun_of, the
+from chatbot.usecases.planner import ConversationState, TurnPlan, order_number_asked, plan_turn
+from chatbot.usecases.understanding import understand
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+CATALOG = Catalog([
+    Product("cap", "CAP", "Capinha iPhone 13", Decimal("29.90"), stock=25, variants=("Preta", "Rosa"),
+            synonyms=("capa",)),
+    Product("car", "CAR", "Carregador Turbo 20W", Decimal("59.90"), stock=12, synonyms=("fonte",)),
+    Product("ten", "TEN", "Tênis Corrida Vento", Decimal("299.90"), stock=0, variants=("39", "40")),
+    Product("sw", "SW", "Smartwatch Fit", Decimal("399.00"), stock=5, variants=("Preto", "Rosa", "Azul Marinho"),
+            description="Monitor cardíaco e GPS."),
+    Product("gar", "GAR", "Garrafa Térmica Inox 1L", Decimal("89.90"), stock=8),
+    Product("fon", "FON", "Fone Bluetooth", Decimal("149.90"), stock=3),
+])
+SETTINGS = BotSettings(policies=Policies(
+    payment_methods=["pix", "cartão de crédito", "boleto"], installments="em até 6x sem juros",
+    warranty="Garantia de 90 dias contra defeitos de fabricação.", shipping="Prazo de 3 a 8 dias úteis."))
+
+
+class Dialogue:
+    def __init__(self, catalog: Catalog = CATALOG, bot_settings: BotSettings = SETTINGS) -> None:
+        self.catalog, self.settings, self.context = catalog, bot_settings, {}  # type: ignore[var-annotated]
+        self.context: dict[str, Any] = {}
+        self.last: TurnPlan | None = None
+
+    def say(self, text: str) -> str:
+        understanding = understand(default_model(), [text])
+        state = ConversationState.from_context(self.context)
+        number = order_number_asked(text, understanding, state)
+        turn = plan_turn([text], understanding, state, self.catalog, self.settings, 0, 0, False,
+                         OrderInfo(number) if number else None)
+        self.context.update(turn.context_after(self.context, turn.trigger))
+        self.last = turn
+        return render(turn.plan, self.settings)
+
+
+def test_a_sold_out_product_is_never_sold_and_the_alternatives_in_stock_are_offered() -> None:
+    reply = Dialogue().say("quero comprar o tênis corrida vento")
+    assert "esgotado" in reply and "CEP" not in reply
+    assert "Capinha iPhone 13 (R$ 29,90)" in reply
+
+
+def test_colours_come_from_the_variants_and_a_colour_in_another_gender_is_found() -> None:
+    assert "Preto, Rosa e Azul Marinho" in Dialogue().say("o smartwatch vem em quais cores?")
+    reply = Dialogue().say("tem a capinha na cor preto?")
+    assert "vem em Preta" in reply and "não vem" not in reply
+
+
+def test_warranty_is_answered_from_the_policy() -> None:
+    reply = Dialogue().say("tem garantia?")
+    assert "90 dias" in reply and "Qual produto" not in reply
+
+
+def test_a_product_the_shop_does_not_sell_gets_no_price() -> None:
+    dialogue = Dialogue()
+    reply = dialogue.say("quanto custa o notebook gamer?")
+    assert "não trabalhamos com notebook gamer" in reply
+    assert dialogue.last is not None and dialogue.last.plan.kinds == [AnswerKind.UNKNOWN_PRODUCT]
+
+
+def test_the_question_is_carried_to_the_next_product() -> None:
+    dialogue = Dialogue()
+    assert "R$ 29,90" in dialogue.say("oi, quanto custa a capinha?")
+    assert dialogue.say("e o carregador?") == "O Carregador Turbo 20W está por R$ 59,90."
+
+
+def test_an_order_number_is_looked_up_and_a_person_offered_then_called_on_yes() -> None:
+    dialogue = Dialogue()
+    reply = dialogue.say("cadê meu pedido 48213?")
+    assert "48213" in reply and "pessoa" in reply
+    assert dialogue.last is not None and dialogue.last.trigger is None
+    assert "pessoa da equipe" in dialogue.say("sim")
+    assert dialogue.last.trigger is not None
+
+
+def test_pt_br_agreement_lists_and_plurals() -> None:
+    assert infer_gender("Garrafa Térmica Inox 1L") is Gender.FEMININE
+    assert infer_gender("Capinha iPhone 13") is Gender.FEMININE
+    assert infer_gender("Tênis Corrida Vento") is Gender.MASCULINE
+    assert the("Meias Esportivas", noun_of("Meias Esportivas"), capital=True) == "As Meias Esportivas"
+    assert the("Air Fryer", noun_of("Air Fryer", "feminine"), capital=True) == "A Air Fryer"
+    assert join(["pix", "cartão de crédito", "boleto"]) == "pix, cartão de crédito e boleto"
+    assert continue_with("Aceitamos pix", "em até 6x sem juros") == "Aceitamos pix, em até 6x sem juros."
+    assert continue_with("Aceitamos pix", "Parcelamos em 3x.") == "Aceitamos pix. Parcelamos em 3x."
+    assert (counted(1, "mensagem", "mensagens"), counted(2, "mensagem", "mensagens")) == ("1 mensagem", "2 mensagens")
+    assert Dialogue().say("qual o preço da garrafa?").startswith("A Garrafa Térmica Inox 1L está por")
+
+
+def test_payment_sentence_is_one_well_formed_sentence() -> None:
+    assert Dialogue().say("quais as formas de pagamento?") == (
+        "Aceitamos pix, cartão de crédito e boleto, em até 6x sem juros.")
+
+
+def test_tone_changes_the_words_not_the_facts() -> None:
+    replies = {tone: Dialogue(bot_settings=SETTINGS.model_copy(update={"tone": tone})).say("tem fone em estoque?")
+               for tone in Tone}
+    assert len(set(replies.values())) == len(Tone)
+    assert all("3 unidades" in reply for reply in replies.values())
+
+
+def test_the_checker_rejects_a_price_stock_deadline_or_policy_outside_the_facts() -> None:
+    dialogue = Dialogue()
+    dialogue.say("quanto custa a capinha?")
+    assert dialogue.last is not None
+    plan = dialogue.last.plan
+    assert unsupported_claims(render(plan, SETTINGS), plan, CATALOG) == []
+    kinds = {c.kind for c in unsupported_claims(
+        "A Capinha iPhone 13 sai por R$ 19,90, temos 40 unidades, chega em 2 dias e aceitamos pix.", plan, CATALOG)}
+    assert kinds == {"price", "stock", "deadline", "policy"}
+    assert [c.kind for c in unsupported_claims("O Carregador Turbo 20W sai por R$ 29,90.", plan, CATALOG)] == ["price"]
+    dialogue.say("tem o tênis?")
+    assert [c.kind for c in unsupported_claims("O Tênis Corrida Vento está disponível!", dialogue.last.plan,
+                                               CATALOG)] == ["stock"]
+
+
+# --- property: no reply contradicts the catalog ------------------------------------------------------------
+HEADS = ["Camiseta", "Fone", "Garrafa", "Mochila", "Relógio", "Caneca", "Tênis", "Luminária", "Carregador",
+         "Bolsa", "Teclado", "Toalha", "Meias", "Panela", "Boné"]
+QUALIFIERS = ["Básica", "Pro", "Slim", "Inox", "Sport", "Max", "Clássica", "Plus", "Mini", "Eco"]
+COLOURS = ["Preto", "Branca", "Azul", "Rosa", "Verde", "Cinza"]
+TEMPLATES = [
+    "quanto custa {a} {name}?", "qto ta {a} {head}", "tem {head} em estoque?", "quero comprar {a} {name}",
+    "e {a} {head}?", "quais cores {do} {head}?", "tem {a} {head} na cor {colour}?", "preco {do} {head}",
+    "{head} ainda tem?", "quero {n} {head}", "quanto é esse?", "tem disponível?", "quais os preços?",
+    "vcs tem {head} {colour}?", "o que tem disponivel", "quanto custa o notebook?",
+]
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    heads = draw(st.lists(st.sampled_from(HEADS), min_size=1, max_size=6, unique=True))
+    products = []
+    for i, head in enumerate(heads):
+        price = Decimal(draw(st.integers(min_value=100, max_value=99_999))) / 100
+        variants = tuple(draw(st.lists(st.sampled_from(COLOURS), max_size=3, unique=True)))
+        products.append(Product(f"p{i}", f"SKU{i}", f"{head} {draw(st.sampled_from(QUALIFIERS))}", price,
+                                stock=draw(st.sampled_from([0, 0, 1, 2, 7, 30])), variants=variants))
+    return Catalog(products)
+
+
+@given(catalog=catalogs(), picks=st.lists(st.tuples(st.sampled_from(TEMPLATES), st.integers(0, 5),
+                                                    st.sampled_from(COLOURS), st.integers(1, 3)),
+                                          min_size=1, max_size=4))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_reply_states_a_price_or_stock_that_contradicts_the_catalog(
+    catalog: Catalog, picks: list[tuple[str, int, str, int]]
+) -> None:
+    dialogue = Dialogue(catalog, SETTINGS)
+    for template, index, colour, n in picks:
+        product = catalog.products[index % len(catalog.products)]
+        head = product.name.split()[0]
+        article = "a" if product.noun.gender is Gender.FEMININE else "o"
+        text = template.format(a=article, name=product.name, head=head.lower(), do="d" + article, colour=colour, n=n)
+        _assert_consistent(dialogue.say(text), catalog)
+
+
+def _assert_consistent(reply: str, catalog: Catalog) -> None:
+    prices = {p.price.quantize(Decimal("0.01")) for p in catalog.products}
+    assert amounts_in(reply) <= prices, reply
+    names = sorted(catalog.products, key=lambda p: -len(p.name))
+    pattern = re.compile("|".join(re.escape(p.name) for p in names))
+    mentions = list(pattern.finditer(reply))
+    for i, mention in enumerate(mentions):
+        product = next(p for p in catalog.products if p.name == mention.group(0))
+        end = mentions[i + 1].start() if i + 1 < len(mentions) else len(reply)
+        said = reply[mention.end():end]
+        stated = amounts_in(said)
+        assert not stated or stated == {product.price.quantize(Decimal("0.01"))}, (product, reply)
+        assert format_brl(product.price) in said or not stated
+        for count in re.findall(r"(\d+) unidades? em estoque", said):
+            assert int(count) == product.stock, (product, reply)
+        if not product.in_stock:
+            assert not re.search(r"\b(disponíve[il]s?|em estoque)\b", said) or "esgotad" in said, (product, reply)
