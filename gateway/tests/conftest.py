@@ -14,6 +14,7 @@ from sellerbot_devstack.servers import free_port
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "admin-password-123"
+JWT_SECRET = "test-secret-" + "x" * 32
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
@@ -26,7 +27,7 @@ def gateway_settings(postgres_url: str, redis_url: str, nats_url: str) -> Callab
             "database_url": postgres_url,
             "redis_url": redis_url,
             "nats_url": nats_url,
-            "jwt_secret": "test-secret-" + "x" * 32,
+            "jwt_secret": JWT_SECRET,
             "admin_email": ADMIN_EMAIL,
             "admin_password": ADMIN_PASSWORD,
             "automation_grpc_addr": f"127.0.0.1:{free_port()}",

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,17 @@ import httpx
 import pytest
 from api_gateway.api.main import api_router
 from api_gateway.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from api_gateway.auth.tokens import TokenIssuer, TokenKind
+from api_gateway.users.repository import admin_user_id
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
-from .conftest import login
+from .conftest import ADMIN_EMAIL, JWT_SECRET
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 DUMMY_ID = "00000000-0000-4000-8000-000000000000"
 PASSWORD = "senha-da-equipe-1"
+TOKENS = TokenIssuer(JWT_SECRET, access_ttl=timedelta(minutes=15), refresh_ttl=timedelta(days=1))
 # Routes anyone may call; any other route must declare a permission (or be /auth/me or /auth/users).
 PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/refresh"), ("POST", "/team/invitations/accept"),
           ("GET", "/seller-bot/health"), ("GET", "/metrics"), ("GET", "/livez"), ("GET", "/readyz")}
@@ -114,13 +118,19 @@ class Shop:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
+def token_for(user_id: str) -> str:
+    """An access token as /auth/login issues it, without paying for an Argon2 check per member (login has its own
+    tests in test_auth.py)."""
+    return TOKENS.issue(user_id, TokenKind.ACCESS)
+
+
 async def make_shop(gateway: httpx.AsyncClient) -> Shop:
     """A seller created by the platform admin, who invites one member of each other role."""
-    admin = {"Authorization": f"Bearer {await login(gateway)}"}
+    admin = {"Authorization": f"Bearer {token_for(admin_user_id(ADMIN_EMAIL))}"}
     owner_email = f"dona-{uuid.uuid4().hex[:8]}@loja.test"
     created = await gateway.post("/auth/users", json={"email": owner_email, "password": PASSWORD}, headers=admin)
     assert created.status_code == 201, created.text
-    tokens = {Role.OWNER: await login(gateway, owner_email, PASSWORD)}
+    tokens = {Role.OWNER: token_for(created.json()["id"])}
     ids = {Role.OWNER: created.json()["id"]}
     for role in (Role.ADMIN, Role.AGENT, Role.VIEWER):
         email = f"{role}-{uuid.uuid4().hex[:8]}@loja.test"
@@ -131,7 +141,7 @@ async def make_shop(gateway: httpx.AsyncClient) -> Shop:
                                       json={"token": invited.json()["token"], "password": PASSWORD})
         assert accepted.status_code == 201, accepted.text
         ids[role] = accepted.json()["user_id"]
-        tokens[role] = await login(gateway, email, PASSWORD)
+        tokens[role] = token_for(ids[role])
     return Shop(tokens, ids, owner_email)
 
 
