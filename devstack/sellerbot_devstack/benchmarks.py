@@ -30,11 +30,13 @@ def _machine() -> str:
 
 def run_all(root: Path) -> int:
     scripts = sorted(root.glob("services/*/benchmarks/run.py")) + sorted(root.glob("gateway/benchmarks/run.py"))
+    # The whole `make run` stack end to end (webhook in, reply out), after the per-service benchmarks.
+    scripts += sorted(root.glob("services/chatbot/benchmarks/stack.py"))
     sections_dir = root / "docs" / "benchmarks"
     sections_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
     for script in scripts:
-        name = script.parent.parent.name
+        name = script.parent.parent.name if script.stem == "run" else f"{script.parent.parent.name} {script.stem}"
         print(f"== benchmark: {name} ({script.relative_to(root)})", flush=True)
         started = time.monotonic()
         result = subprocess.run([sys.executable, str(script)], cwd=root, check=False)

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 import uvloop
 from grpc_health.v1 import health_pb2
-from sellerbot.chatbot.v1 import chatbot_pb2_grpc
+from sellerbot.chatbot.v1 import chatbot_pb2_grpc, inbox_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import async_url, create_engine, run_migrations, session_factory
 from sellerbot_grpc import GrpcServer, freeze_startup_heap, until_terminated
@@ -30,21 +30,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
+from chatbot.adapters.repository.human_inbox import HumanInboxStore
+from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
 from chatbot.events.inbound import InboundPipeline
 from chatbot.events.inbound_consumers import InboundConsumers
 from chatbot.events.partitions import PartitionLeases
 from chatbot.events.publisher import ConversationEvents
+from chatbot.grpc_api.inbox_servicer import InboxServicer
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
 from chatbot.reports import Reports
 from chatbot.seller_bot import ProfessionalSellerBot
 from chatbot.settings import ServiceSettings
+from chatbot.usecases.human_inbox import HumanInbox
 
 log = structlog.get_logger(__name__)
 SERVICE_NAME = "chatbot"
 GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
+INBOX_GRPC_SERVICE = "sellerbot.chatbot.v1.InboxService"  # the human inbox, same process
 CONTEXT_STORE_HEALTH = "chatbot.context_store"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 # Kept open (and prepared at start): the inbound consumer stores 16 events at once while answers load and
@@ -104,8 +109,11 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     )
     pipeline = InboundPipeline(bot)
     servicer = ChatbotServicer(bot, Reports(repository))
-    server = GrpcServer([GRPC_SERVICE], registrations=[
-        lambda s: chatbot_pb2_grpc.add_ChatbotServiceServicer_to_server(servicer, s)])
+    inbox = InboxServicer(HumanInbox(bot, HumanInboxStore(session_factory(engine)), ConversationEvents(bus)))
+    crm = build_crm(engine, bot, bus)
+    server = GrpcServer([GRPC_SERVICE, INBOX_GRPC_SERVICE, CRM_GRPC_SERVICE], registrations=[
+        lambda s: chatbot_pb2_grpc.add_ChatbotServiceServicer_to_server(servicer, s),
+        lambda s: inbox_pb2_grpc.add_InboxServiceServicer_to_server(inbox, s), crm.register])
     service = ChatbotService(settings, engine, bot, pipeline, server, bus, writer)
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
@@ -146,12 +154,19 @@ def _sqlite_engine(url: str) -> AsyncEngine:
     in SQLite's busy handler (which sleeps 1 to 100 ms between retries: with several connections a burst of
     messages spent its time there). Write transactions start with BEGIN IMMEDIATE: a transaction that read
     first and then wrote would fail at once (SQLITE_BUSY_SNAPSHOT, no retry) when another process sharing
-    the file (a second replica) wrote in between; taking the write lock first makes it wait its turn."""
+    the file (a second replica) wrote in between; taking the write lock first makes it wait its turn.
+    synchronous=NORMAL (WAL): a commit is not flushed to the disk on its own (checkpoints are); every message
+    costs two commits and each flush took 10-30 ms on a busy disk, which capped the whole stack at ~35
+    replies/s. A killed process loses nothing; a power cut or OS crash may lose the last commits (use
+    PostgreSQL where that matters)."""
     engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _no_implicit_begin(dbapi_connection: Any, _: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver's own BEGIN (deferred) is replaced below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(conn: Connection) -> None:
