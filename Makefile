@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto')
 PROTO_STAMP := libs/protos/sellerbot/__init__.py
 
-.PHONY: run test test-fast proto lint typecheck bench frontend install clean chromium wrk help
+.PHONY: run test test-fast proto lint typecheck bench eval frontend install clean chromium wrk help
 
 help:
 	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000} (REPLICAS=\"chatbot=2 ...\")"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make typecheck - mypy over every package"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
+	@echo "make eval   - chatbot answer accuracy per category (offline and LLM path), tuning and held-out dialogues"
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -63,6 +64,9 @@ typecheck: install
 
 bench: install chromium wrk
 	$(PY) -m sellerbot_devstack bench
+
+eval: install
+	$(PY) -m chatbot.evaluate_answers --quiet
 
 clean:
 	rm -rf .venv libs/protos/sellerbot .data .pytest_cache
