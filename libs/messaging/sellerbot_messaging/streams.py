@@ -71,6 +71,7 @@ class Subjects:
     DELIVERY_ALL = "conversations.delivery.>"
     CONVERSATION_UPDATED = "conversations.updated"
     ORDER_PLACED = "conversations.order"
+    CONVERSATION_ASSIGNED = "conversations.assigned"
     BOT_TASK_ALL = "bot.task.>"
     BOT_WORKER_ALL = "bot.worker.>"
     BOT_ALL = "bot.>"

@@ -22,6 +22,7 @@ FALLBACKS = Counter(
 )
 FAQ_CACHE = Counter("chatbot_faq_cache_total", "FAQ cache lookups", ["channel", "result"])
 HANDOFFS = Counter("chatbot_handoffs_total", "Conversations handed to a human", ["channel", "origin"])
+AGENT_REPLIES = Counter("chatbot_agent_replies_total", "Replies members wrote in the inbox", ["channel"])
 REPLIES_DROPPED = Counter(
     "chatbot_replies_dropped_total", "Replies not sent (newer message, human took over)", ["channel", "reason"]
 )

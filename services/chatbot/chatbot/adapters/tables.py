@@ -142,3 +142,57 @@ class HandoffRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# --- the human inbox (migration chatbot_0002) -----------------------------------------------------------------
+class InboxStateRow(Base):
+    """Per conversation: who of the shop holds it and when the shop last read it (unread = buyer messages after)."""
+
+    __tablename__ = "chatbot_inbox_state"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("chatbot_conversations.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    assignee_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    assignee_name: Mapped[str] = mapped_column(String(200), default="")
+    assigned_by: Mapped[str] = mapped_column(String(64), default="")
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AgentMessageRow(Base):
+    """The author of an outgoing message a member wrote (the bot's replies have no row here)."""
+
+    __tablename__ = "chatbot_agent_messages"
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("chatbot_messages.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class NoteRow(Base):
+    """An internal note on a conversation: for the shop's members, never sent to the buyer."""
+
+    __tablename__ = "chatbot_notes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("chatbot_conversations.id", ondelete="CASCADE"),
+                                                 index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuickReplyRow(Base):
+    __tablename__ = "chatbot_quick_replies"
+    __table_args__ = (UniqueConstraint("user_id", "shortcut", name="uq_chatbot_quick_replies_shortcut"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    shortcut: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

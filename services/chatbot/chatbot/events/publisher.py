@@ -47,3 +47,7 @@ class ConversationEvents:
 
     async def handoff(self, handoff: ev.HandoffRequested, channel: str) -> None:
         await self._bus.publish(Subjects.handoff(channel), handoff, handoff.event_id, handoff.user_id)
+
+    async def assigned(self, assignment: ev.ConversationAssigned) -> None:
+        await self._bus.publish(Subjects.CONVERSATION_ASSIGNED, assignment, assignment.event_id,
+                                assignment.user_id)

@@ -35,7 +35,7 @@ class ConversationBroadcast:
             account_id=conversation.account_id, contact_id=conversation.contact_id,
             conversation_id=conversation.platform_conversation_id, text=reply,
             in_reply_to=[m.event_id for m in pending], produced_at=timestamp(utcnow()), sequence=sequence,
-            intent=intent,
+            intent=intent, inbox_conversation_id=conversation.id,
         ), conversation.channel)
 
     async def handoff(self, row: ConversationRow, origin: str, reason: str, summary: str) -> None:

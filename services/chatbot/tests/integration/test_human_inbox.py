@@ -1,0 +1,197 @@
+"""InboxService: a shop's members read a conversation, answer the buyer (the bot goes quiet until they give it back),
+assign it, leave notes and use quick replies; over real gRPC, PostgreSQL and NATS."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import grpc
+import pytest
+from chatbot.main import ChatbotService
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sellerbot.chatbot.v1 import chatbot_pb2 as cpb
+from sellerbot.chatbot.v1 import chatbot_pb2_grpc, inbox_pb2_grpc
+from sellerbot.chatbot.v1 import inbox_pb2 as pb
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_grpc import open_channel, tenant_metadata
+from sellerbot_messaging import Subjects
+
+from ..conftest import EventTap, eventually
+
+
+class Member:
+    """One member of a shop calling both services of the chatbot process as that member."""
+
+    def __init__(self, port: int, shop_id: str, member_id: str) -> None:
+        self.channel = open_channel(f"127.0.0.1:{port}")
+        self.inbox = inbox_pb2_grpc.InboxServiceStub(self.channel)
+        self.chatbot = chatbot_pb2_grpc.ChatbotServiceStub(self.channel)
+        self.shop_id, self.member_id = shop_id, member_id
+
+    async def call(self, rpc: Any, request: Message) -> Any:
+        return await rpc(request, metadata=tenant_metadata(self.shop_id, self.member_id), timeout=10)
+
+
+@pytest.fixture
+async def members(chatbot: ChatbotService) -> Any:
+    opened: list[Member] = []
+
+    def make(shop_id: str, member_id: str) -> Member:
+        opened.append(Member(chatbot.port, shop_id, member_id))
+        return opened[-1]
+
+    yield make
+    for member in opened:
+        await member.channel.close()
+
+
+async def _delivered(tap: EventTap, user: str, contact: str, reply_id: str) -> None:
+    assert tap.bus is not None
+    at = Timestamp()
+    at.GetCurrentTime()
+    event = ev.ReplyDelivered(event_id=f"delivery:{reply_id}", user_id=user, channel=ev.CHANNEL_WHATSAPP,
+                              contact_id=contact, reply_id=reply_id, delivered=True, at=at)
+    await tap.bus.publish(Subjects.delivery("whatsapp"), event, event.event_id, user)
+
+
+async def test_an_agent_answers_the_bot_goes_quiet_and_comes_back_when_given_back(
+    tap: EventTap, members: Any
+) -> None:
+    shop, contact = f"shop-{uuid.uuid4().hex[:8]}", "whatsapp:5511988887777"
+    bia = members(shop, "member-bia")
+    await bia.call(bia.chatbot.UpsertProduct, cpb.UpsertProductRequest(product=cpb.Product(
+        sku="X", name="Produto X", price=49.9, stock=3)))
+    await tap.inbound(shop, contact, "Qual o preço do produto X?")
+    await eventually(lambda: tap.replies(contact))
+
+    inbox = await bia.call(bia.inbox.ListInbox, pb.ListInboxRequest())
+    [listed] = inbox.conversations
+    assert (listed.contact_id, listed.unread, listed.handoff_state, listed.assignee_id) == (contact, 1, "bot", "")
+    thread = await bia.call(bia.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=listed.id))
+    bot_reply, question = thread.messages  # newest first
+    assert (question.author, question.direction, question.intent) == ("buyer", "in", "price")
+    assert (bot_reply.author, bot_reply.direction, bot_reply.intent) == ("bot", "out", "price")
+    assert "R$ 49,90" in bot_reply.text and bot_reply.confidence > 0.5 and bot_reply.status == "sent"
+
+    posted = await bia.call(bia.inbox.PostMessage, pb.PostMessageRequest(
+        conversation_id=listed.id, text="Oi Maria, aqui é a Bia! Tenho sim.", author_name="bia@loja.test"))
+    assert (posted.author, posted.author_id, posted.status) == ("human", "member-bia", "sent")
+    [sent] = await eventually(lambda: [r for r in tap.replies(contact) if r.author_id])
+    assert (sent.text, sent.author_name, sent.account_id) == (posted.text, "bia@loja.test", "inst-1")
+    assert sent.inbox_conversation_id == listed.id and sent.reply_id == posted.reply_id
+    [assigned] = await eventually(lambda: tap.events("conversations.assigned", ev.ConversationAssigned))
+    assert (assigned.assignee_id, assigned.conversation_id) == ("member-bia", listed.id)
+
+    await _delivered(tap, shop, contact, posted.reply_id)
+
+    async def delivered() -> Any:
+        page = await bia.call(bia.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=listed.id))
+        return page if page.messages[0].status == "delivered" else None
+
+    page = await eventually(delivered)
+    assert page.conversation.handoff_state == "human" and page.conversation.assignee_name == "bia@loja.test"
+    assert page.messages[0].author_name == "bia@loja.test"
+
+    replies_before = len(tap.replies(contact))
+    await tap.inbound(shop, contact, "E o frete?")
+    mine = await eventually(lambda: _unread(bia, 2))
+    assert mine.handoff_state == "human"
+    assert len(tap.replies(contact)) == replies_before  # the bot stayed quiet: a human holds the conversation
+
+    read = await bia.call(bia.inbox.MarkRead, pb.MarkReadRequest(conversation_id=listed.id))
+    assert read.unread == 0
+    await bia.call(bia.chatbot.ReleaseConversation, cpb.ReleaseConversationRequest(id=listed.id))
+    await tap.inbound(shop, contact, "Qual o preço do produto X?")
+    await eventually(lambda: len([r for r in tap.replies(contact) if not r.author_id]) == 2)
+
+
+async def _unread(member: Member, count: int) -> pb.InboxConversation | None:
+    page = await member.call(member.inbox.ListInbox, pb.ListInboxRequest(mine_only=True))
+    return page.conversations[0] if page.conversations and page.conversations[0].unread == count else None
+
+
+async def test_pages_filters_notes_and_another_shops_view(tap: EventTap, members: Any) -> None:
+    shop = f"shop-{uuid.uuid4().hex[:8]}"
+    ana, caio = members(shop, "member-ana"), members(shop, "member-caio")
+    contacts = [f"whatsapp:55119000000{n}" for n in range(3)]
+    for contact in contacts:
+        await tap.inbound(shop, contact, "oi")
+    await eventually(lambda: all(tap.replies(c) for c in contacts))
+
+    first = await ana.call(ana.inbox.ListInbox, pb.ListInboxRequest(limit=2))
+    second = await ana.call(ana.inbox.ListInbox, pb.ListInboxRequest(limit=2, cursor=first.next_cursor))
+    listed = [c.contact_id for c in [*first.conversations, *second.conversations]]
+    assert sorted(listed) == sorted(contacts) and not second.next_cursor
+    target = first.conversations[0]
+
+    page = await ana.call(ana.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=target.id, limit=1))
+    older = await ana.call(ana.inbox.ListMessages, pb.ListMessagesRequest(
+        conversation_id=target.id, limit=1, cursor=page.next_cursor))
+    assert [page.messages[0].author, older.messages[0].author] == ["bot", "buyer"] and not older.next_cursor
+
+    await ana.call(ana.inbox.AssignConversation, pb.AssignConversationRequest(
+        conversation_id=target.id, assignee_id="member-caio", assignee_name="caio@loja.test"))
+    assert [c.id for c in (await caio.call(caio.inbox.ListInbox, pb.ListInboxRequest(mine_only=True))).conversations
+            ] == [target.id]
+    assert not (await ana.call(ana.inbox.ListInbox, pb.ListInboxRequest(mine_only=True))).conversations
+    assert not (await ana.call(ana.inbox.ListInbox, pb.ListInboxRequest(waiting_only=True))).conversations
+
+    await caio.call(caio.inbox.AddNote, pb.AddNoteRequest(conversation_id=target.id, text="cliente VIP",
+                                                          author_name="caio@loja.test"))
+    notes = (await ana.call(ana.inbox.ListNotes, pb.ListNotesRequest(conversation_id=target.id))).notes
+    assert [(n.text, n.author_id) for n in notes] == [("cliente VIP", "member-caio")]
+    assert not [r for r in tap.replies() if "VIP" in r.text]  # a note never reaches the buyer
+
+    stranger = members(f"shop-{uuid.uuid4().hex[:8]}", "member-x")
+    assert not (await stranger.call(stranger.inbox.ListInbox, pb.ListInboxRequest())).conversations
+    for rpc, request in [(stranger.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=target.id)),
+                         (stranger.inbox.PostMessage, pb.PostMessageRequest(conversation_id=target.id, text="oi")),
+                         (stranger.inbox.ListNotes, pb.ListNotesRequest(conversation_id=target.id))]:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stranger.call(rpc, request)
+        assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await ana.call(ana.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=target.id, cursor="nope"))
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_quick_replies_fill_product_and_buyer_from_the_catalog(chatbot: ChatbotService, members: Any,
+                                                                    tap: EventTap) -> None:
+    shop, contact = f"shop-{uuid.uuid4().hex[:8]}", "whatsapp:5511977776666"
+    owner, other = members(shop, "member-dona"), members(f"shop-{uuid.uuid4().hex[:8]}", "member-y")
+    product = await owner.call(owner.chatbot.UpsertProduct, cpb.UpsertProductRequest(product=cpb.Product(
+        sku="TN", name="Tênis Run", price=1299.9, stock=4)))
+    await tap.inbound(shop, contact, "oi")
+    async def listed() -> Any:
+        return (await owner.call(owner.inbox.ListInbox, pb.ListInboxRequest())).conversations
+
+    [conversation] = await eventually(listed)
+
+    saved = await owner.call(owner.inbox.SaveQuickReply, pb.SaveQuickReplyRequest(quick_reply=pb.QuickReply(
+        shortcut="/Preco", text="{nome}, o {produto} sai por {preco} ({estoque} em estoque). {cupom}")))
+    assert saved.shortcut == "preco"
+    with pytest.raises(grpc.aio.AioRpcError) as taken:
+        await owner.call(owner.inbox.SaveQuickReply, pb.SaveQuickReplyRequest(quick_reply=pb.QuickReply(
+            shortcut="preco", text="outro")))
+    assert taken.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    with pytest.raises(grpc.aio.AioRpcError) as invalid:
+        await owner.call(owner.inbox.SaveQuickReply, pb.SaveQuickReplyRequest(quick_reply=pb.QuickReply(
+            shortcut="com espaço", text="x")))
+    assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    rendered = await owner.call(owner.inbox.RenderQuickReply, pb.RenderQuickReplyRequest(
+        id=saved.id, conversation_id=conversation.id, product_id=product.id))
+    assert rendered.text == "Maria, o Tênis Run sai por R$ 1.299,90 (4 em estoque). {cupom}"
+    assert list(rendered.missing) == ["cupom"]
+    without_product = await owner.call(owner.inbox.RenderQuickReply, pb.RenderQuickReplyRequest(id=saved.id))
+    assert set(without_product.missing) == {"nome", "produto", "preco", "estoque", "cupom"}
+
+    assert not (await other.call(other.inbox.ListQuickReplies, pb.ListQuickRepliesRequest())).quick_replies
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:
+        await other.call(other.inbox.DeleteQuickReply, pb.DeleteQuickReplyRequest(id=saved.id))
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    await owner.call(owner.inbox.DeleteQuickReply, pb.DeleteQuickReplyRequest(id=saved.id))
+    assert not (await owner.call(owner.inbox.ListQuickReplies, pb.ListQuickRepliesRequest())).quick_replies
