@@ -20,6 +20,10 @@ class NotificationType(StrEnum):
     CHATBOT_REPLY_SENT = "chatbot_reply_sent"
     CHATBOT_HANDOFF_REQUESTED = "chatbot_handoff_requested"
     CHATBOT_CONVERSATION_UPDATED = "chatbot_conversation_updated"
+    # The human inbox: a reply (the bot's or an agent's) leaving for the buyer, one dead-lettered, an assignment.
+    CHATBOT_REPLY_QUEUED = "chatbot_reply_queued"
+    CHATBOT_REPLY_FAILED = "chatbot_reply_failed"
+    CHATBOT_CONVERSATION_ASSIGNED = "chatbot_conversation_assigned"
 
 
 class ControlType(StrEnum):

@@ -89,10 +89,29 @@ def _inbound(_: str, e: conv.InboundMessage) -> NotificationDraft:
 
 
 def _delivery(_: str, e: conv.ReplyDelivered) -> NotificationDraft | None:
+    if e.dead_lettered:  # every attempt failed: the inbox shows the reply as not delivered
+        return NotificationDraft(e.user_id, T.CHATBOT_REPLY_FAILED, {
+            "contact_id": e.contact_id, "channel": _channel(e.channel), "reply_id": e.reply_id, "error": e.error,
+        }, _ts(e.at))
     if not e.delivered:
         return None  # a failed attempt is retried or dead-lettered; the seller sees the reply once it is sent
     return NotificationDraft(e.user_id, T.CHATBOT_REPLY_SENT, {
         "contact_id": e.contact_id, "channel": _channel(e.channel), "reply_id": e.reply_id,
+    }, _ts(e.at))
+
+
+def _outbound(_: str, e: conv.OutboundReply) -> NotificationDraft:
+    return NotificationDraft(e.user_id, T.CHATBOT_REPLY_QUEUED, {
+        "contact_id": e.contact_id, "channel": _channel(e.channel), "conversation_id": e.inbox_conversation_id,
+        "reply_id": e.reply_id, "text": e.text, "intent": e.intent, "author": "human" if e.author_id else "bot",
+        "author_id": e.author_id, "author_name": e.author_name,
+    }, _ts(e.produced_at))
+
+
+def _assigned(_: str, e: conv.ConversationAssigned) -> NotificationDraft:
+    return NotificationDraft(e.user_id, T.CHATBOT_CONVERSATION_ASSIGNED, {
+        "contact_id": e.contact_id, "channel": _channel(e.channel), "conversation_id": e.conversation_id,
+        "assignee_id": e.assignee_id, "assignee_name": e.assignee_name, "assigned_by": e.assigned_by,
     }, _ts(e.at))
 
 
@@ -117,7 +136,7 @@ class _Route:
     build: Callable[[str, Any], NotificationDraft | None]
 
 
-# Subjects not listed (conversations.outbound.*, conversations.order, deadletters.*) are not notifications.
+# Subjects not listed (conversations.order, deadletters.*) are not notifications.
 _ROUTES = (
     _Route("bot.task.", bot.BotTaskEvent, _bot_task),
     _Route("bot.worker.", bot.BotWorkerEvent, _bot_worker),
@@ -126,6 +145,8 @@ _ROUTES = (
     _Route("conversations.delivery.", conv.ReplyDelivered, _delivery),
     _Route("conversations.handoff.", conv.HandoffRequested, _handoff),
     _Route("conversations.updated", conv.ConversationUpdated, _conversation_updated),
+    _Route("conversations.outbound.", conv.OutboundReply, _outbound),
+    _Route("conversations.assigned", conv.ConversationAssigned, _assigned),
 )
 
 

@@ -105,17 +105,18 @@ async def test_chatbot_events_become_chatbot_notifications(stack: Any) -> None:
         user_id=user, channel=wa, contact_id=contact, intent="size_question", stage="interested",
         handoff_state="human"), "updated_at"), "u1", user)
 
-    received = await tab.wait_for(4)
+    received = await tab.wait_for(5)
     await asyncio.sleep(0.2)
     assert [n["type"] for n in tab.notifications] == [
-        "chatbot_message_received", "chatbot_reply_sent", "chatbot_handoff_requested",
+        "chatbot_message_received", "chatbot_reply_queued", "chatbot_reply_sent", "chatbot_handoff_requested",
         "chatbot_conversation_updated"]
     assert received[0]["payload"]["text"] == "Oi, tem tamanho M?"
     assert received[0]["payload"]["channel"] == "whatsapp"
-    assert received[1]["payload"] == {"contact_id": contact, "channel": "whatsapp", "reply_id": "r1"}
-    assert received[2]["payload"]["reason"] == "complaint"
-    assert received[2]["payload"]["summary"] == "Cliente quer trocar"
-    assert received[3]["payload"]["handoff_state"] == "human"
+    assert received[1]["payload"]["reply_id"] == "r1"
+    assert received[2]["payload"] == {"contact_id": contact, "channel": "whatsapp", "reply_id": "r1"}
+    assert received[3]["payload"]["reason"] == "complaint"
+    assert received[3]["payload"]["summary"] == "Cliente quer trocar"
+    assert received[4]["payload"]["handoff_state"] == "human"
 
 
 async def test_a_client_can_subscribe_to_a_subset_of_types(stack: Any) -> None:

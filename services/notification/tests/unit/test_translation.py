@@ -70,9 +70,40 @@ def test_only_delivered_replies_become_reply_sent() -> None:
     assert draft is not None and draft.payload == {"contact_id": "c", "channel": "whatsapp", "reply_id": "r"}
 
 
+def test_a_dead_lettered_reply_becomes_reply_failed() -> None:
+    dead = conv.ReplyDelivered(user_id="u", channel=conv.CHANNEL_TELEGRAM, contact_id="c", reply_id="r",
+                               delivered=False, dead_lettered=True, error="bot was blocked by the user")
+    draft = translate("conversations.delivery.telegram", _bytes(dead))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_REPLY_FAILED
+    assert draft.payload == {"contact_id": "c", "channel": "telegram", "reply_id": "r",
+                             "error": "bot was blocked by the user"}
+
+
+def test_outgoing_replies_name_their_author_for_the_inbox() -> None:
+    bot_reply = conv.OutboundReply(user_id="u", channel=conv.CHANNEL_WHATSAPP, contact_id="c", reply_id="r1",
+                                   text="Temos sim!", intent="availability", inbox_conversation_id="conv-1")
+    draft = translate("conversations.outbound.whatsapp", _bytes(bot_reply))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_REPLY_QUEUED
+    assert draft.payload["author"] == "bot" and draft.payload["conversation_id"] == "conv-1"
+    assert draft.payload["text"] == "Temos sim!" and draft.payload["intent"] == "availability"
+    agent_reply = conv.OutboundReply(user_id="u", channel=conv.CHANNEL_WHATSAPP, contact_id="c", reply_id="r2",
+                                     text="Oi, aqui é a Bia", author_id="m-1", author_name="bia@loja.test")
+    draft = translate("conversations.outbound.whatsapp", _bytes(agent_reply))
+    assert draft is not None and draft.payload["author"] == "human"
+    assert draft.payload["author_name"] == "bia@loja.test"
+
+
+def test_assignments_become_conversation_assigned() -> None:
+    assigned = conv.ConversationAssigned(user_id="u", channel=conv.CHANNEL_INSTAGRAM, contact_id="c",
+                                         conversation_id="conv-1", assignee_id="m-1", assignee_name="bia",
+                                         assigned_by="m-2")
+    draft = translate("conversations.assigned", _bytes(assigned))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_CONVERSATION_ASSIGNED
+    assert draft.payload == {"contact_id": "c", "channel": "instagram", "conversation_id": "conv-1",
+                             "assignee_id": "m-1", "assignee_name": "bia", "assigned_by": "m-2"}
+
+
 def test_subjects_that_are_not_notifications_are_skipped() -> None:
-    reply = conv.OutboundReply(user_id="u", reply_id="r")
-    assert translate("conversations.outbound.whatsapp", _bytes(reply)) is None
     assert translate("conversations.order", _bytes(conv.OrderPlaced(user_id="u"))) is None
     assert translate("bot.task.queued", _bytes(bot.BotTaskEvent(user_id="u"))) is None
 
