@@ -19,7 +19,7 @@ from chatbot.usecases.broadcast import ConversationBroadcast
 from chatbot.usecases.composer import ReplyComposer
 from chatbot.usecases.handover import Handover
 from chatbot.usecases.memory import ContactMemory
-from chatbot.usecases.turn import StillCurrent, TurnAnswerer, TurnResult
+from chatbot.usecases.turn import StillCurrent, TurnAnswerer, TurnListener, TurnResult
 from chatbot.usecases.understanding import Understanding
 
 __all__ = ["ProfessionalSellerBot", "TurnResult"]
@@ -94,6 +94,10 @@ class ProfessionalSellerBot:
         With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
         return await self._turns.answer(user_id, conversation_id, deliver, still_current, strict_delivery,
                                         contact_id)
+
+    def listen_to_turns(self, listener: TurnListener) -> None:
+        """The CRM follows every turn (and may keep the bot quiet for a contact who opted out)."""
+        self._turns.listener = listener
 
     def understand(self, texts: list[str]) -> Understanding:
         return self._turns.understand(texts)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
 
@@ -41,6 +42,18 @@ REPLY_NAMESPACE = uuid.UUID("4b0d3f0e-9c55-4f43-9a43-5d1f3c7f2a10")
 StillCurrent = Callable[[], bool]
 
 
+class TurnListener(Protocol):
+    """The CRM's hook on every turn: it may keep the bot quiet (opt-out), replace the answer with a notice,
+    and learns what the turn found out (it never raises: a CRM failure must not fail a turn)."""
+
+    async def silenced(self, conversation: ConversationRow) -> bool: ...
+
+    def notice_for(self, texts: list[str]) -> str: ...
+
+    async def turn_done(self, conversation: ConversationRow, understanding: Understanding, stage: str,
+                        draft: order_slots.OrderDraft | None, opted_out: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class TurnResult:
     reply: str
@@ -54,6 +67,8 @@ class TurnResult:
 
 
 class TurnAnswerer:
+    listener: TurnListener | None = None
+
     def __init__(
         self, repository: ChatbotRepository, profiles: SellerProfiles, memory: ContactMemory,
         broadcast: ConversationBroadcast, handover: Handover, composer: ReplyComposer, intent_model: IntentModel,
@@ -86,6 +101,10 @@ class TurnAnswerer:
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
             return result_of(conversation, "", None, delivered=False, dropped="not_with_bot")
+        if self.listener is not None and await self.listener.silenced(conversation):
+            await self._repository.silence_pending(conversation.id)
+            MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
+            return result_of(conversation, "", None, delivered=False, dropped="opted_out")
         return await self._turn(conversation, pending, profile, deliver, still_current, strict_delivery)
 
     async def _turn(
@@ -107,7 +126,10 @@ class TurnAnswerer:
             conversation.contact_name,
         )
         trigger = turn.trigger
-        if trigger is not None or turn.in_order:
+        notice = self.listener.notice_for(texts) if self.listener is not None else ""
+        if notice:  # the customer asked to stop receiving messages: the bot says so once, then stays quiet
+            reply, source, trigger = notice, "offline", None
+        elif trigger is not None or turn.in_order:
             reply, source = render(turn.plan, settings), "offline"
         else:
             reply, source = await self._composer.compose(conversation, profile, turn.plan, joined,
@@ -174,6 +196,9 @@ class TurnAnswerer:
         else:
             self._broadcast.updated(conversation, texts[-1], understanding.primary.intent.value, stage.value,
                                     HandoffState.BOT)
+        if self.listener is not None:
+            await self.listener.turn_done(conversation, understanding, stage.value,
+                                          turn.draft if trigger == HandoffReason.ORDER_READY else None, bool(notice))
         return TurnResult(reply, understanding.primary.intent.value, understanding.primary.confidence,
                           conversation.id, conversation.handoff_state if trigger else HandoffState.BOT.value,
                           stage.value, delivered)

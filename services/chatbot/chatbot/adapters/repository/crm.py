@@ -1,0 +1,549 @@
+"""The CRM's database access: contacts and their channel identities (kept current by each turn), search with
+keyset pages, explicit merges with undo, orders of every source, erasure and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chatbot.adapters.crm_tables import ContactIdentityRow, ContactMergeRow, ContactRow, CrmAuditRow, OrderRow
+from chatbot.adapters.repository.base import Store, aware, utcnow
+from chatbot.adapters.tables import ConversationRow, HandoffRow, LearnedAnswerRow, MessageRow
+from chatbot.crm.leads import (
+    MAX_LAST_INTENTS,
+    LeadFacts,
+    OrderSource,
+    OrderStatus,
+    channel_of,
+    later_stage,
+    lead_score,
+    phone_of,
+    search_text,
+    tag_text,
+)
+
+UNDO_WINDOW = timedelta(hours=24)
+
+
+class MergeRefused(Exception):
+    """A merge or its undo that cannot happen (same contact, already merged, undo too late)."""
+
+
+@dataclass(frozen=True)
+class TurnSeen:
+    """What a turn tells the CRM about the customer."""
+
+    user_id: str
+    contact_id: str
+    name: str
+    intents: list[str]
+    stage: str
+    conversation_id: str
+    messages: int
+    draft: dict[str, Any] | None = None  # the order slot filling just completed
+    opt_out: bool = False
+
+
+@dataclass
+class Observed:
+    contact: ContactRow
+    created: bool
+    previous_stage: str
+    draft_order: OrderRow | None = None
+
+
+@dataclass(frozen=True)
+class ContactQuery:
+    q: str = ""
+    tag: str = ""
+    stage: str = ""
+    owner: str = ""
+    sort: str = "last_seen"  # last_seen | score | name | created
+    after: tuple[Any, str] | None = None
+    limit: int = 50
+
+
+SORTS = {
+    "last_seen": (ContactRow.last_seen, True),
+    "score": (ContactRow.score, True),
+    "name": (ContactRow.name, False),
+    "created": (ContactRow.created_at, True),
+}
+
+
+@dataclass
+class ErasedPerson:
+    contact_ids: list[str] = field(default_factory=list)
+    conversation_ids: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CrmStore(Store):
+    # --- kept current by the turn ------------------------------------------------------------------
+    async def observe_turn(self, seen: TurnSeen) -> Observed:
+        for attempt in range(2):  # a concurrent first turn of the same person may create the identity first
+            try:
+                async with self._sessions.begin() as session:
+                    return await self._observe(session, seen)
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _observe(self, session: AsyncSession, seen: TurnSeen) -> Observed:
+        now = utcnow()
+        contact = await self._by_identity(session, seen.user_id, seen.contact_id)
+        created = False
+        if contact is None:
+            contact, created = await self._attach(session, seen.user_id, seen.contact_id, seen.name, now)
+        previous = contact.stage
+        if seen.name and not contact.name:
+            contact.name = seen.name[:200]
+            await self._refresh_search(session, contact)
+        contact.last_seen = now
+        contact.message_count += seen.messages
+        contact.last_intents = (list(seen.intents) + list(contact.last_intents or []))[:MAX_LAST_INTENTS]
+        contact.stage = later_stage(contact.stage, seen.stage)
+        draft_order = None
+        if seen.draft:
+            draft_order = draft_order_row(seen.user_id, contact.id, seen.conversation_id, seen.draft, now)
+            session.add(draft_order)
+        if seen.opt_out and not contact.opted_out:
+            contact.opted_out, contact.opted_out_at, contact.opt_out_notified = True, now, True
+        await self._rescore(session, contact, now)
+        contact.updated_at = now
+        await session.flush()
+        return Observed(contact, created, previous, draft_order)
+
+    async def _by_identity(self, session: AsyncSession, user_id: str, contact_id: str) -> ContactRow | None:
+        return (await session.execute(
+            select(ContactRow).join(ContactIdentityRow, ContactIdentityRow.contact_ref == ContactRow.id)
+            .where(ContactIdentityRow.user_id == user_id, ContactIdentityRow.contact_id == contact_id)
+        )).scalar_one_or_none()
+
+    async def _attach(
+        self, session: AsyncSession, user_id: str, contact_id: str, name: str, now: datetime
+    ) -> tuple[ContactRow, bool]:
+        """A new channel address: the contact with the same phone if there is one (same person on WhatsApp
+        and Chatwoot), else a new contact. Nothing else is ever guessed."""
+        phone = phone_of(contact_id)
+        contact = None
+        if phone:
+            contact = (await session.execute(select(ContactRow).where(
+                ContactRow.user_id == user_id, ContactRow.phone == phone, ContactRow.merged_into.is_(None),
+            ).order_by(ContactRow.created_at).limit(1))).scalar_one_or_none()
+        created = contact is None
+        if contact is None:
+            contact = new_contact(user_id, name, phone, now)
+            session.add(contact)
+            await session.flush()
+        session.add(ContactIdentityRow(id=str(uuid.uuid4()), user_id=user_id, contact_ref=contact.id,
+                                       contact_id=contact_id, channel=channel_of(contact_id), name=name[:200],
+                                       created_at=now))
+        await session.flush()
+        await self._refresh_search(session, contact)
+        return contact, created
+
+    async def _refresh_search(self, session: AsyncSession, contact: ContactRow) -> None:
+        addresses = list((await session.execute(select(ContactIdentityRow.contact_id).where(
+            ContactIdentityRow.contact_ref == contact.id))).scalars())
+        contact.search_text = search_text(contact.name, contact.phone, addresses, list(contact.tags or []))
+
+    async def _rescore(self, session: AsyncSession, contact: ContactRow, now: datetime) -> None:
+        counts = dict((await session.execute(
+            select(OrderRow.status, func.count()).where(OrderRow.contact_ref == contact.id)
+            .group_by(OrderRow.status))).all())
+        score, signals = lead_score(LeadFacts(
+            stage=contact.stage, last_intents=list(contact.last_intents or []), message_count=contact.message_count,
+            draft_orders=counts.get(OrderStatus.DRAFT, 0),
+            confirmed_orders=sum(n for s, n in counts.items() if s not in (OrderStatus.DRAFT, OrderStatus.DROPPED)),
+            last_seen=aware(contact.last_seen) or now, opted_out=contact.opted_out), now)
+        contact.score, contact.score_signals = score, [s.to_dict() for s in signals]
+
+    async def opted_out(self, user_id: str, contact_id: str) -> bool:
+        async with self._reader.connect() as conn:
+            found = (await conn.execute(
+                select(ContactRow.opted_out).join(ContactIdentityRow, ContactIdentityRow.contact_ref == ContactRow.id)
+                .where(ContactIdentityRow.user_id == user_id, ContactIdentityRow.contact_id == contact_id)
+            )).scalar_one_or_none()
+            return bool(found)
+
+    # --- reading -----------------------------------------------------------------------------------
+    async def contacts(self, user_id: str, query: ContactQuery) -> list[ContactRow]:
+        async with self._sessions() as session:
+            return list((await session.execute(self._search(user_id, query))).scalars())
+
+    def _search(self, user_id: str, query: ContactQuery) -> Select[ContactRow]:
+        column, descending = SORTS[query.sort]
+        statement = select(ContactRow).where(ContactRow.user_id == user_id, ContactRow.merged_into.is_(None))
+        if query.q:
+            statement = statement.where(ContactRow.search_text.like(f"%{_escape_like(query.q)}%", escape="\\"))
+        if query.tag:
+            statement = statement.where(ContactRow.tag_text.like(f"%|{_escape_like(query.tag)}|%", escape="\\"))
+        if query.stage:
+            statement = statement.where(ContactRow.stage == query.stage)
+        if query.owner:
+            statement = statement.where(ContactRow.owner == query.owner)
+        if query.after is not None:
+            key = tuple_(column, ContactRow.id)
+            statement = statement.where(key < tuple_(*query.after) if descending else key > tuple_(*query.after))
+        order = (column.desc(), ContactRow.id.desc()) if descending else (column.asc(), ContactRow.id.asc())
+        return statement.order_by(*order).limit(query.limit)
+
+    async def contact(self, user_id: str, contact_ref: str) -> ContactRow | None:
+        async with self._sessions() as session:
+            row = await session.get(ContactRow, contact_ref)
+            return row if row is not None and row.user_id == user_id else None
+
+    async def contact_of_identity(self, user_id: str, contact_id: str) -> ContactRow | None:
+        async with self._sessions() as session:
+            return await self._by_identity(session, user_id, contact_id)
+
+    async def identities(self, contact_ref: str) -> list[ContactIdentityRow]:
+        async with self._sessions() as session:
+            return list((await session.execute(select(ContactIdentityRow).where(
+                ContactIdentityRow.contact_ref == contact_ref).order_by(ContactIdentityRow.created_at))).scalars())
+
+    async def identities_of(self, contact_refs: list[str]) -> dict[str, list[str]]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(ContactIdentityRow.contact_ref, ContactIdentityRow.contact_id)
+                                         .where(ContactIdentityRow.contact_ref.in_(contact_refs)))
+            found: dict[str, list[str]] = {}
+            for ref, address in rows.all():
+                found.setdefault(ref, []).append(address)
+            return found
+
+    async def stream_contacts(self, user_id: str, page: int = 1000) -> AsyncIterator[list[ContactRow]]:
+        """Every contact, a keyset page at a time (an export never holds more than one page)."""
+        after: tuple[Any, str] | None = None
+        while True:
+            rows = await self.contacts(user_id, ContactQuery(sort="created", after=after, limit=page))
+            if not rows:
+                return
+            yield rows
+            after = (rows[-1].created_at, rows[-1].id)
+
+    # --- editing -----------------------------------------------------------------------------------
+    async def update_contact(self, user_id: str, contact_ref: str, changes: dict[str, Any]) -> ContactRow | None:
+        async with self._sessions.begin() as session:
+            row = await session.get(ContactRow, contact_ref)
+            if row is None or row.user_id != user_id or row.merged_into:
+                return None
+            now = utcnow()
+            for key, value in changes.items():
+                setattr(row, key, value)
+            if "tags" in changes:
+                row.tag_text = tag_text(row.tags)
+            if "opted_out" in changes:
+                row.opted_out_at = now if row.opted_out else None
+                row.opt_out_notified = row.opted_out  # the seller recorded it: nothing left to tell the customer
+            await self._refresh_search(session, row)
+            await self._rescore(session, row, now)
+            row.updated_at = now
+            return row
+
+    async def create_contact(self, user_id: str, name: str, phone: str, fields: dict[str, Any]) -> ContactRow:
+        async with self._sessions.begin() as session:
+            now = utcnow()
+            row = new_contact(user_id, name, phone, now)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.tag_text = tag_text(row.tags)
+            session.add(row)
+            await session.flush()
+            if phone:
+                session.add(ContactIdentityRow(id=str(uuid.uuid4()), user_id=user_id, contact_ref=row.id,
+                                               contact_id=f"whatsapp:{phone}", channel="whatsapp", name=name,
+                                               created_at=now))
+                await session.flush()
+            await self._refresh_search(session, row)
+            return row
+
+    async def contacts_by_phone(self, user_id: str, phones: list[str]) -> dict[str, ContactRow]:
+        async with self._sessions() as session:
+            rows = (await session.execute(select(ContactRow).where(
+                ContactRow.user_id == user_id, ContactRow.phone.in_(phones), ContactRow.merged_into.is_(None),
+            ))).scalars()
+            return {row.phone: row for row in rows}
+
+    # --- merge and undo ----------------------------------------------------------------------------
+    async def merge(self, user_id: str, kept_ref: str, merged_ref: str, actor: str) -> ContactMergeRow:
+        if kept_ref == merged_ref:
+            raise MergeRefused("a contact cannot be merged into itself")
+        async with self._sessions.begin() as session:
+            kept, merged = await session.get(ContactRow, kept_ref), await session.get(ContactRow, merged_ref)
+            for row in (kept, merged):
+                if row is None or row.user_id != user_id or row.merged_into:
+                    raise MergeRefused("both contacts must exist in this shop and not be merged already")
+            assert kept is not None and merged is not None
+            now = utcnow()
+            identities = list((await session.execute(select(ContactIdentityRow.id).where(
+                ContactIdentityRow.contact_ref == merged.id))).scalars())
+            orders = list((await session.execute(select(OrderRow.id).where(
+                OrderRow.contact_ref == merged.id))).scalars())
+            record = ContactMergeRow(
+                id=str(uuid.uuid4()), user_id=user_id, kept_ref=kept.id, merged_ref=merged.id,
+                moved_identities=identities, moved_orders=orders, kept_before=snapshot(kept), actor=actor,
+                created_at=now)
+            session.add(record)
+            await session.execute(update(ContactIdentityRow).where(ContactIdentityRow.id.in_(identities))
+                                  .values(contact_ref=kept.id))
+            await session.execute(update(OrderRow).where(OrderRow.id.in_(orders)).values(contact_ref=kept.id))
+            combine(kept, merged)
+            merged.merged_into, merged.updated_at = kept.id, now
+            await session.flush()
+            await self._refresh_search(session, kept)
+            await self._rescore(session, kept, now)
+            kept.updated_at = now
+            session.add(audit(user_id, "merged", kept.id, actor, {"identities": len(identities),
+                                                                  "orders": len(orders)}))
+            return record
+
+    async def undo_merge(self, user_id: str, merge_id: str, actor: str) -> ContactMergeRow:
+        async with self._sessions.begin() as session:
+            record = await session.get(ContactMergeRow, merge_id)
+            if record is None or record.user_id != user_id:
+                raise LookupError(merge_id)
+            if record.undone_at is not None:
+                raise MergeRefused("this merge was already undone")
+            now = utcnow()
+            if now - (aware(record.created_at) or now) > UNDO_WINDOW:
+                raise MergeRefused("a merge can be undone within 24 hours")
+            kept, merged = await session.get(ContactRow, record.kept_ref), await session.get(ContactRow,
+                                                                                            record.merged_ref)
+            if kept is None or merged is None:
+                raise MergeRefused("one of the contacts was erased")
+            await session.execute(update(ContactIdentityRow).where(
+                ContactIdentityRow.id.in_(record.moved_identities)).values(contact_ref=merged.id))
+            await session.execute(update(OrderRow).where(OrderRow.id.in_(record.moved_orders))
+                                  .values(contact_ref=merged.id))
+            for key, value in record.kept_before.items():
+                setattr(kept, key, datetime.fromisoformat(value) if key in ("first_seen", "last_seen") else value)
+            merged.merged_into, record.undone_at = None, now
+            await session.flush()
+            for row in (kept, merged):
+                await self._refresh_search(session, row)
+                await self._rescore(session, row, now)
+                row.updated_at = now
+            session.add(audit(user_id, "merge_undone", kept.id, actor, {"identities": len(record.moved_identities)}))
+            return record
+
+    # --- orders ------------------------------------------------------------------------------------
+    async def add_order(self, row: OrderRow) -> OrderRow:
+        async with self._sessions.begin() as session:
+            session.add(row)
+            if row.contact_ref:
+                contact = await session.get(ContactRow, row.contact_ref)
+                if contact is not None:
+                    await session.flush()
+                    await self._rescore(session, contact, utcnow())
+            return row
+
+    async def address_for_order(self, row: OrderRow) -> str:
+        """The channel address an `OrderPlaced` names: the order's conversation's, else the contact's newest."""
+        async with self._sessions() as session:
+            if row.conversation_id:
+                found = await session.get(ConversationRow, row.conversation_id)
+                if found is not None:
+                    return found.contact_id
+            return (await session.execute(select(ContactIdentityRow.contact_id).where(
+                ContactIdentityRow.contact_ref == row.contact_ref).order_by(
+                ContactIdentityRow.created_at.desc()).limit(1))).scalar_one_or_none() or ""
+
+    async def order(self, user_id: str, order_id: str) -> OrderRow | None:
+        async with self._sessions() as session:
+            row = await session.get(OrderRow, order_id)
+            return row if row is not None and row.user_id == user_id else None
+
+    async def update_order(self, user_id: str, order_id: str, changes: dict[str, Any]) -> OrderRow | None:
+        async with self._sessions.begin() as session:
+            row = await session.get(OrderRow, order_id)
+            if row is None or row.user_id != user_id:
+                return None
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            if row.contact_ref:
+                contact = await session.get(ContactRow, row.contact_ref)
+                if contact is not None:
+                    await session.flush()
+                    await self._rescore(session, contact, row.updated_at)
+            return row
+
+    async def orders(
+        self, user_id: str, *, status: str = "", source: str = "", contact_ref: str = "",
+        after: tuple[datetime, str] | None = None, limit: int = 50,
+    ) -> list[OrderRow]:
+        statement = select(OrderRow).where(OrderRow.user_id == user_id)
+        if status:
+            statement = statement.where(OrderRow.status == status)
+        if source:
+            statement = statement.where(OrderRow.source == source)
+        if contact_ref:
+            statement = statement.where(OrderRow.contact_ref == contact_ref)
+        if after is not None:
+            statement = statement.where(tuple_(OrderRow.created_at, OrderRow.id) < tuple_(*after))
+        async with self._sessions() as session:
+            return list((await session.execute(statement.order_by(
+                OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit))).scalars())
+
+    async def timeline(self, user_id: str, contact_ref: str, limit: int = 200) -> list[tuple[datetime, str, str, str]]:
+        """(at, kind, text, channel), newest first: messages and handoffs of every conversation of the contact."""
+        async with self._sessions() as session:
+            addresses = select(ContactIdentityRow.contact_id).where(ContactIdentityRow.contact_ref == contact_ref)
+            conversations = select(ConversationRow.id).where(ConversationRow.user_id == user_id,
+                                                             ConversationRow.contact_id.in_(addresses))
+            messages = (await session.execute(
+                select(MessageRow.created_at, MessageRow.direction, MessageRow.text, MessageRow.channel)
+                .where(MessageRow.conversation_id.in_(conversations))
+                .order_by(MessageRow.created_at.desc()).limit(limit))).all()
+            handoffs = (await session.execute(
+                select(HandoffRow.created_at, HandoffRow.reason, HandoffRow.channel)
+                .where(HandoffRow.conversation_id.in_(conversations))
+                .order_by(HandoffRow.created_at.desc()).limit(limit))).all()
+        entries = [(aware(at) or utcnow(), f"message_{direction}", text, channel)
+                   for at, direction, text, channel in messages]
+        entries += [(aware(at) or utcnow(), "handoff", reason, channel) for at, reason, channel in handoffs]
+        return sorted(entries, key=lambda e: e[0], reverse=True)[:limit]
+
+    # --- LGPD: everything about one person ---------------------------------------------------------
+    async def person(self, user_id: str, contact_ref: str) -> dict[str, Any] | None:
+        """Every row held about the contact: identities, orders, conversations with their messages and
+        handoffs (the export of `GET /seller-bot/contacts/{id}/export`)."""
+        async with self._sessions() as session:
+            contact = await session.get(ContactRow, contact_ref)
+            if contact is None or contact.user_id != user_id:
+                return None
+            identities = list((await session.execute(select(ContactIdentityRow).where(
+                ContactIdentityRow.contact_ref == contact.id))).scalars())
+            addresses = [i.contact_id for i in identities]
+            conversations = list((await session.execute(select(ConversationRow).where(
+                ConversationRow.user_id == user_id, ConversationRow.contact_id.in_(addresses))
+                .order_by(ConversationRow.created_at))).scalars())
+            ids = [c.id for c in conversations]
+            messages = list((await session.execute(select(MessageRow).where(MessageRow.conversation_id.in_(ids))
+                                                   .order_by(MessageRow.created_at))).scalars())
+            handoffs = list((await session.execute(select(HandoffRow).where(HandoffRow.conversation_id.in_(ids))
+                                                   .order_by(HandoffRow.created_at))).scalars())
+            orders = list((await session.execute(select(OrderRow).where(OrderRow.contact_ref == contact.id)
+                                                 .order_by(OrderRow.created_at))).scalars())
+            return {"contact": contact, "identities": identities, "conversations": conversations,
+                    "messages": messages, "handoffs": handoffs, "orders": orders}
+
+    async def erase(self, user_id: str, contact_ref: str, actor: str) -> ErasedPerson | None:
+        """Delete the person's rows: contact, identities, conversations (messages and handoffs with them),
+        the FAQ answers learned from their questions, their draft orders; confirmed orders stay for the
+        shop's books with no link to anyone and no CEP. One audit row records counts, never personal data."""
+        async with self._sessions.begin() as session:
+            contact = await session.get(ContactRow, contact_ref)
+            if contact is None or contact.user_id != user_id:
+                return None
+            addresses = list((await session.execute(select(ContactIdentityRow.contact_id).where(
+                ContactIdentityRow.contact_ref == contact.id))).scalars())
+            merged = list((await session.execute(select(ContactRow.id).where(
+                ContactRow.merged_into == contact.id))).scalars())
+            conversations = list((await session.execute(select(ConversationRow.id).where(
+                ConversationRow.user_id == user_id, ConversationRow.contact_id.in_(addresses)))).scalars())
+            questions = list((await session.execute(select(MessageRow.text).where(
+                MessageRow.conversation_id.in_(conversations), MessageRow.direction == "in"))).scalars())
+            erased = ErasedPerson(addresses, conversations)
+            refs = [contact.id, *merged]
+            counts = erased.counts
+            counts["learned_answers"] = await _deleted(session, delete(LearnedAnswerRow).where(
+                LearnedAnswerRow.user_id == user_id, LearnedAnswerRow.question.in_([q[:1000] for q in questions])))
+            counts["messages"] = await _deleted(session, delete(MessageRow).where(
+                MessageRow.conversation_id.in_(conversations)))
+            counts["handoffs"] = await _deleted(session, delete(HandoffRow).where(
+                HandoffRow.conversation_id.in_(conversations)))
+            counts["conversations"] = await _deleted(session, delete(ConversationRow).where(
+                ConversationRow.id.in_(conversations)))
+            counts["draft_orders"] = await _deleted(session, delete(OrderRow).where(
+                OrderRow.contact_ref.in_(refs), OrderRow.status.in_([OrderStatus.DRAFT, OrderStatus.DROPPED])))
+            counts["orders_unlinked"] = await _deleted(session, update(OrderRow).where(
+                OrderRow.contact_ref.in_(refs)).values(contact_ref=None, cep="", notes="", conversation_id=""))
+            counts["identities"] = await _deleted(session, delete(ContactIdentityRow).where(
+                ContactIdentityRow.contact_ref.in_(refs)))
+            await session.execute(delete(ContactMergeRow).where(or_(
+                ContactMergeRow.kept_ref.in_(refs), ContactMergeRow.merged_ref.in_(refs))))
+            counts["contacts"] = await _deleted(session, delete(ContactRow).where(ContactRow.id.in_(refs)))
+            session.add(audit(user_id, "erased", contact.id, actor, counts))
+            return erased
+
+    async def audit_trail(self, user_id: str, contact_ref: str) -> list[CrmAuditRow]:
+        async with self._sessions() as session:
+            return list((await session.execute(select(CrmAuditRow).where(
+                CrmAuditRow.user_id == user_id, CrmAuditRow.contact_ref == contact_ref)
+                .order_by(CrmAuditRow.id))).scalars())
+
+
+async def _deleted(session: AsyncSession, statement: Any) -> int:
+    return int((await session.execute(statement)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def new_contact(user_id: str, name: str, phone: str, now: datetime) -> ContactRow:
+    return ContactRow(
+        id=str(uuid.uuid4()), user_id=user_id, name=name[:200], phone=phone, stage="new_contact", last_intents=[],
+        tags=[], tag_text="", notes="", owner="", score=0, score_signals=[], message_count=0, opted_out=False,
+        opt_out_notified=False, search_text="", first_seen=now, last_seen=now, created_at=now, updated_at=now)
+
+
+def draft_order_row(user_id: str, contact_ref: str, conversation_id: str, draft: dict[str, Any],
+                    now: datetime) -> OrderRow:
+    quantity = int(draft.get("quantity") or 1)
+    unit_price = Decimal(str(draft.get("unit_price") or "0"))
+    item = {"product_id": draft.get("product_id", ""), "name": draft.get("product_name", ""),
+            "variant": draft.get("variant", ""), "quantity": quantity, "unit_price": str(unit_price)}
+    return OrderRow(
+        id=str(uuid.uuid4()), user_id=user_id, contact_ref=contact_ref, conversation_id=conversation_id,
+        source=OrderSource.BOT_DRAFT, status=OrderStatus.DRAFT, external_order_id=None, line_items=[item],
+        cep=str(draft.get("cep", ""))[:9], payment=str(draft.get("payment", ""))[:40], total=unit_price * quantity,
+        currency="BRL", tracking={}, notes="", created_at=now, updated_at=now)
+
+
+MERGED_FIELDS = ("name", "phone", "stage", "tags", "tag_text", "notes", "owner", "message_count", "last_intents",
+                 "opted_out", "first_seen", "last_seen")
+
+
+def snapshot(row: ContactRow) -> dict[str, Any]:
+    values = {key: getattr(row, key) for key in MERGED_FIELDS}
+    for key in ("first_seen", "last_seen"):
+        values[key] = values[key].isoformat()
+    return values
+
+
+def combine(kept: ContactRow, merged: ContactRow) -> None:
+    """The kept contact takes what it lacks from the merged one; lists and counts add up."""
+    kept.name = kept.name or merged.name
+    kept.phone = kept.phone or merged.phone
+    kept.stage = later_stage(kept.stage, merged.stage)
+    kept.tags = list(dict.fromkeys([*(kept.tags or []), *(merged.tags or [])]))
+    kept.tag_text = tag_text(kept.tags)
+    kept.notes = "\n".join(n for n in (kept.notes, merged.notes) if n)
+    kept.owner = kept.owner or merged.owner
+    kept.message_count += merged.message_count
+    kept.opted_out = kept.opted_out or merged.opted_out
+    kept.first_seen = min(_at(kept.first_seen), _at(merged.first_seen))
+    kept.last_seen = max(_at(kept.last_seen), _at(merged.last_seen))
+
+
+def _at(value: datetime) -> datetime:
+    found = aware(value)
+    assert found is not None
+    return found
+
+
+def audit(user_id: str, action: str, contact_ref: str, actor: str, counts: dict[str, int]) -> CrmAuditRow:
+    return CrmAuditRow(user_id=user_id, action=action, contact_ref=contact_ref, actor=actor, counts=counts,
+                       created_at=utcnow())

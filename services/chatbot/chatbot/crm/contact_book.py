@@ -1,0 +1,191 @@
+"""The CRM's use cases on contacts: kept current by every turn (and honouring opt-out there), listed,
+edited, merged and unmerged, imported and exported, and erased everywhere the platform keeps the person."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from chatbot.adapters.context_store import ContextStore
+from chatbot.adapters.crm_tables import ContactMergeRow, ContactRow
+from chatbot.adapters.repository.crm import ContactQuery, CrmStore, ErasedPerson, TurnSeen
+from chatbot.adapters.tables import ConversationRow
+from chatbot.crm.contacts_csv import EXPORT_COLUMNS, csv_text, parse_import
+from chatbot.crm.events import CrmEvent, CrmEventKind
+from chatbot.crm.leads import OPT_OUT_NOTICE, asks_to_opt_out, tag_text
+from chatbot.crm.metrics import CRM_ERRORS
+from chatbot.domain.order_slots import OrderDraft
+from chatbot.usecases.understanding import Understanding
+
+log = structlog.get_logger(__name__)
+
+# channel-adapter's dead letters of these addresses are deleted by a gRPC call (count deleted)
+ForgetDeadLetters = Callable[[str, list[str]], Awaitable[int]]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class ContactBook:
+    def __init__(self, store: CrmStore, contexts: ContextStore, publish: Callable[[CrmEvent], None],
+                 forget_dead_letters: ForgetDeadLetters | None = None) -> None:
+        self.store = store
+        self._contexts = contexts
+        self._publish = publish
+        self._forget_dead_letters = forget_dead_letters
+
+    # --- the turn's listener ------------------------------------------------------------------------
+    async def silenced(self, conversation: ConversationRow) -> bool:
+        try:
+            return await self.store.opted_out(conversation.user_id, conversation.contact_id)
+        except Exception as exc:  # no CRM: the bot still answers
+            CRM_ERRORS.labels("opt_out_check").inc()
+            log.warning("crm_opt_out_check_failed", error=str(exc))
+            return False
+
+    def notice_for(self, texts: list[str]) -> str:
+        return OPT_OUT_NOTICE if asks_to_opt_out(texts) else ""
+
+    async def turn_done(self, conversation: ConversationRow, understanding: Understanding, stage: str,
+                        draft: OrderDraft | None, opted_out: bool) -> None:
+        seen = TurnSeen(
+            user_id=conversation.user_id, contact_id=conversation.contact_id, name=conversation.contact_name,
+            intents=list(dict.fromkeys(p.intent.value for p in understanding.per_message)), stage=stage,
+            conversation_id=conversation.id, messages=len(understanding.per_message),
+            draft=draft.to_dict() if draft else None, opt_out=opted_out)
+        try:
+            observed = await self.store.observe_turn(seen)
+        except Exception as exc:  # the customer got the answer; the CRM catches up on the next turn
+            CRM_ERRORS.labels("observe_turn").inc()
+            log.warning("crm_observe_failed", conversation_id=conversation.id, error=str(exc))
+            return
+        contact = observed.contact
+        if observed.created:
+            self._emit(CrmEventKind.LEAD_CREATED, contact, {"channel": conversation.channel})
+        if observed.previous_stage != contact.stage:
+            self._emit(CrmEventKind.STAGE_CHANGED, contact, {"from": observed.previous_stage, "to": contact.stage})
+        if observed.draft_order is not None:
+            self._emit(CrmEventKind.ORDER_DRAFTED, contact, {"order_id": observed.draft_order.id,
+                                                            "total": str(observed.draft_order.total)})
+
+    def _emit(self, kind: CrmEventKind, contact: ContactRow, data: dict[str, Any]) -> None:
+        self._publish(CrmEvent(kind, contact.user_id, contact.id, data))
+
+    # --- reading and editing ------------------------------------------------------------------------
+    async def search(self, user_id: str, query: ContactQuery) -> list[ContactRow]:
+        return await self.store.contacts(user_id, query)
+
+    async def update(self, user_id: str, contact_ref: str, changes: dict[str, Any]) -> ContactRow | None:
+        before = await self.store.contact(user_id, contact_ref)
+        row = await self.store.update_contact(user_id, contact_ref, changes)
+        if row is not None and before is not None and "stage" in changes and changes["stage"] != before.stage:
+            self._emit(CrmEventKind.STAGE_CHANGED, row, {"from": before.stage, "to": row.stage})
+        return row
+
+    async def merge(self, user_id: str, kept_ref: str, merged_ref: str, actor: str) -> ContactMergeRow:
+        return await self.store.merge(user_id, kept_ref, merged_ref, actor)
+
+    async def undo_merge(self, user_id: str, merge_id: str, actor: str) -> ContactMergeRow:
+        return await self.store.undo_merge(user_id, merge_id, actor)
+
+    # --- CSV ----------------------------------------------------------------------------------------
+    async def export_csv(self, user_id: str) -> AsyncIterator[str]:
+        yield csv_text([EXPORT_COLUMNS])
+        async for page in self.store.stream_contacts(user_id):
+            identities = await self.store.identities_of([row.id for row in page])
+            yield csv_text([export_row(row, identities.get(row.id, [])) for row in page])
+
+    async def import_csv(self, user_id: str, data: bytes, dry_run: bool) -> ImportReport:
+        parsed = parse_import(data)
+        report = ImportReport(errors=parsed.errors, dry_run=dry_run)
+        existing = await self.store.contacts_by_phone(user_id, [c.phone for c in parsed.contacts if c.phone])
+        seen: set[str] = set()
+        for item in parsed.contacts:
+            current = existing.get(item.phone) if item.phone else None
+            if item.phone and item.phone in seen:
+                report.errors.append(f"line {item.line}: phone {item.phone} appears twice in the file")
+                continue
+            seen.add(item.phone)
+            if current is not None:
+                report.updated += 1
+                if not dry_run:
+                    changes: dict[str, Any] = {"tags": list(dict.fromkeys([*current.tags, *item.tags]))}
+                    changes.update({k: v for k, v in (("name", item.name), ("notes", item.notes),
+                                                      ("owner", item.owner)) if v})
+                    await self.store.update_contact(user_id, current.id, changes)
+            else:
+                report.created += 1
+                if not dry_run:
+                    await self.store.create_contact(user_id, item.name, item.phone, {
+                        "tags": item.tags, "stage": item.stage, "notes": item.notes, "owner": item.owner,
+                        "tag_text": tag_text(item.tags)})
+        return report
+
+    # --- LGPD ---------------------------------------------------------------------------------------
+    async def erase(self, user_id: str, contact_ref: str, actor: str) -> dict[str, int] | None:
+        """Everywhere the platform keeps the person: database rows (audit row without personal data),
+        Redis contexts and sessions, channel-adapter's dead letters. JetStream copies of their messages
+        expire with the streams' retention (see proto/EVENTS.md)."""
+        erased = await self.store.erase(user_id, contact_ref, actor)
+        if erased is None:
+            return None
+        counts = dict(erased.counts)
+        counts["redis_keys"] = await self._forget_in_redis(user_id, erased)
+        counts["dead_letters"] = await self._forget_dead_letters_of(user_id, erased.contact_ids)
+        self._publish(CrmEvent(CrmEventKind.CONTACT_ERASED, user_id, contact_ref, {}))
+        log.info("contact_erased", user_id=user_id, contact=contact_ref, actor=actor, **counts)
+        return counts
+
+    async def _forget_in_redis(self, user_id: str, erased: ErasedPerson) -> int:
+        for contact_id in erased.contact_ids:
+            await self._contexts.delete_context(user_id, contact_id)
+        for conversation_id in erased.conversation_ids:
+            await self._contexts.delete_session(conversation_id)
+        return len(erased.contact_ids) + len(erased.conversation_ids)
+
+    async def _forget_dead_letters_of(self, user_id: str, contact_ids: list[str]) -> int:
+        if self._forget_dead_letters is None or not contact_ids:
+            return 0
+        try:
+            return await self._forget_dead_letters(user_id, contact_ids)
+        except Exception as exc:
+            CRM_ERRORS.labels("forget_dead_letters").inc()
+            log.error("dead_letters_not_erased", user_id=user_id, error=str(exc))
+            raise
+
+    async def export_person(self, user_id: str, contact_ref: str) -> str | None:
+        person = await self.store.person(user_id, contact_ref)
+        if person is None:
+            return None
+        contexts = {i.contact_id: await self._contexts.get_context(user_id, i.contact_id)
+                    for i in person["identities"]}
+        sessions = {c.id: await self._contexts.get_session(c.id) for c in person["conversations"]}
+        document = {kind: [row_dict(r) for r in rows] if isinstance(rows, list) else row_dict(rows)
+                    for kind, rows in person.items()}
+        document["redis_contexts"] = {k: v for k, v in contexts.items() if v}
+        document["redis_sessions"] = {k: v for k, v in sessions.items() if v}
+        return json.dumps(document, default=str, ensure_ascii=False, indent=1)
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def export_row(row: ContactRow, identities: list[str]) -> list[str]:
+    return [row.id, row.name, row.phone, row.stage, "|".join(row.tags or []), row.owner, str(row.score),
+            "yes" if row.opted_out else "no", "|".join(identities), str(row.message_count),
+            _iso(row.first_seen), _iso(row.last_seen), row.notes]
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""

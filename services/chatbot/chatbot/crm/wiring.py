@@ -1,0 +1,44 @@
+"""The CRM inside the chatbot process: its store on the service's engine, the books, the gRPC servicer, and
+the turn listener set on the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from sellerbot.chatbot.v1 import crm_pb2_grpc
+from sellerbot_database import session_factory
+from sellerbot_messaging import EventBus
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatbot.adapters.repository.crm import CrmStore
+from chatbot.crm.contact_book import ContactBook, ForgetDeadLetters
+from chatbot.crm.events import CrmEvent
+from chatbot.crm.order_book import OrderBook
+from chatbot.crm.servicer import CrmServicer
+from chatbot.seller_bot import ProfessionalSellerBot
+
+CRM_GRPC_SERVICE = "sellerbot.chatbot.v1.CrmService"
+
+
+@dataclass
+class Crm:
+    contacts: ContactBook
+    orders: OrderBook
+    servicer: CrmServicer
+
+    def register(self, server: grpc.aio.Server) -> None:
+        crm_pb2_grpc.add_CrmServiceServicer_to_server(self.servicer, server)
+
+
+def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | None,
+              forget_dead_letters: ForgetDeadLetters | None = None) -> Crm:
+    store = CrmStore(session_factory(engine))
+
+    def publish(event: CrmEvent) -> None:
+        return None
+
+    contacts = ContactBook(store, bot.contexts, publish, forget_dead_letters)
+    orders = OrderBook(store, bus, publish)
+    bot.listen_to_turns(contacts)
+    return Crm(contacts, orders, CrmServicer(contacts, orders))
