@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import httpx2
 import openai
 import structlog
 from openai import AsyncOpenAI, DefaultAioHttpClient
+from openai.types.chat import ChatCompletion
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
@@ -102,15 +102,10 @@ class ReplyWriter:
     async def _call(
         self, endpoint: LlmEndpoint, messages: list[dict[str, str]], temperature: float, max_tokens: int
     ) -> Completion:
-        body = {"messages": messages, "model": endpoint.model, "max_tokens": max_tokens,
-                "temperature": temperature}
         try:
-            # The same POST /chat/completions as `chat.completions.create` (auth, timeouts, errors), without its
-            # generic request-body transform (it walks every message through the TypedDict schemas) and with
-            # the answer as plain JSON (`cast_to=object`) instead of a ChatCompletion model built field by
-            # field: together a few ms of CPU per turn, and the reply needs two fields.
-            response = await self._client(endpoint).post(
-                "/chat/completions", cast_to=object, body=body, options={"security": {"bearer_auth": True}})
+            response = await self._client(endpoint).chat.completions.create(
+                model=endpoint.model, messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens, temperature=temperature)
         except openai.APITimeoutError as exc:
             raise LlmUnavailable("timeout", str(exc)) from exc
         except openai.APIStatusError as exc:
@@ -124,13 +119,10 @@ class ReplyWriter:
             await client.close()
 
 
-def _completion(response: Any) -> Completion:
-    """The first choice's text and the token usage of a chat completion (JSON), or `LlmUnavailable("empty")`."""
-    try:
-        text = (response["choices"][0]["message"]["content"] or "").strip()
-    except (KeyError, IndexError, TypeError):
-        text = ""
+def _completion(response: ChatCompletion) -> Completion:
+    """The first choice's text and the token usage, or `LlmUnavailable("empty")`."""
+    text = ((response.choices[0].message.content if response.choices else "") or "").strip()
     if not text:
         raise LlmUnavailable("empty")
-    usage = response.get("usage") or {}
-    return Completion(text, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+    usage = response.usage
+    return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)

@@ -49,6 +49,32 @@ async def test_an_invented_price_is_replaced_by_the_catalog_price(chatbot_factor
     assert "R$ 49,90" in answer.reply and answer.intent == "price"
 
 
+async def test_a_hallucinated_stock_deadline_or_policy_is_rejected_and_counted(
+    chatbot_factory, fake_llm: OpenAIFake
+) -> None:
+    _, client = await _seller(chatbot_factory, fake_llm)
+    await client.add_product(sku="T1", name="Tênis Vento", price=299.90, stock=0)
+    rejected = _rejected_counts()
+    fake_llm.configure(reply="Temos sim! O Tênis Vento está disponível, chega amanhã e tem 1 ano de garantia.")
+    answer = await client.message(CONTACT, "tem o tênis vento?")
+    assert answer.reply.startswith("Poxa, o Tênis Vento está esgotado") and "amanhã" not in answer.reply
+    system = fake_llm.requests[-1].body["messages"][0]["content"]
+    assert "- Tênis Vento: R$ 299,90; ESGOTADO" in system and "- Produto X: R$ 49,90; 7 em estoque" in system
+    after = _rejected_counts()
+    assert after["stock"] == rejected["stock"] + 1 and after["deadline"] == rejected["deadline"] + 1
+    fake_llm.configure(reply="Aceitamos pix com 10% de desconto!")
+    await client.message(CONTACT + "p", "quanto custa o produto x?")
+    assert _rejected_counts()["policy"] == after["policy"] + 1
+
+
+def _rejected_counts() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    return {claim: REGISTRY.get_sample_value("chatbot_llm_replies_rejected_total",
+                                             {"channel": "whatsapp", "claim": claim}) or 0.0
+            for claim in ("price", "stock", "deadline", "policy")}
+
+
 async def test_llm_errors_and_timeouts_fall_back_and_the_breaker_opens(
     chatbot_factory, fake_llm: OpenAIFake
 ) -> None:
