@@ -6,23 +6,23 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import nats
 import redis.asyncio as redis_async
 import structlog
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sellerbot_database import create_engine, run_migrations, session_factory
 
 from api_gateway.api.errors import install_error_handlers
 from api_gateway.api.main import api_router
-from api_gateway.api.routes.webhooks import OPENAPI_PATHS, WebhookIngress
+from api_gateway.api.openapi import install_openapi
+from api_gateway.api.routes.webhooks import WebhookIngress
 from api_gateway.auth.tokens import TokenIssuer
 from api_gateway.body_limit import BodySizeLimitMiddleware
 from api_gateway.dependency_health import RecentHealth, without_credentials
+from api_gateway.input_safety import InputSafetyMiddleware
 from api_gateway.internal_metrics import InternalMetricsServer
 from api_gateway.rate_limits import RateLimiter, make_limit
 from api_gateway.request_metrics import RequestMetricsMiddleware
@@ -135,6 +135,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
     )
     app.state.recent_health = RecentHealth()
     install_error_handlers(app)
+    app.add_middleware(InputSafetyMiddleware)  # inside the body limit, which bounds what it reads
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
     dist = Path(settings.frontend_dist)
@@ -149,19 +150,5 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(WebhookIngress)  # outermost of the middlewares: webhooks skip the ones added before
-    _document_webhooks(app)
+    install_openapi(app)
     return app
-
-
-def _document_webhooks(app: FastAPI) -> None:
-    """/docs lists the webhook routes too, although WebhookIngress answers them before FastAPI's router."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
-            schema["paths"] = {**OPENAPI_PATHS, **schema["paths"]}
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import grpc
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api_gateway.rate_limits import RateLimitExceeded
 
 log = structlog.get_logger(__name__)
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH"}
 
 
 class ServiceCallFailed(Exception):
@@ -57,6 +59,10 @@ def service_failure_response(exc: ServiceCallFailed) -> JSONResponse:
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.DEADLINE_EXCEEDED):
         detail = f"{exc.service} service is not available: {detail}"
         log.warning("service_call_failed", service=exc.service, code=code.name, detail=exc.error.details())
+    elif status == 502:
+        # An unexpected failure's text is the service's internals (exception, SQL): logs only, never the client.
+        log.error("service_call_failed", service=exc.service, code=code.name, detail=exc.error.details())
+        detail = f"{exc.service} failed unexpectedly ({code.name}); the details are in its logs"
     extra: dict[str, Any] = {"service": exc.service}
     if code is grpc.StatusCode.INVALID_ARGUMENT:
         extra["fields"] = [{"field": v.field, "message": v.description} for v in field_violations_of(exc.error)]
@@ -87,13 +93,33 @@ def rate_limited_response(exc: RateLimitExceeded) -> JSONResponse:
     )
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """The methods the OpenAPI document lists for this path: Starlette's 405 names only the first route that
+    matched, and a method no route serves reaches the dashboard's catch-all mount (404)."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+    path = request.url.path
+    templates = [path] if path in paths else [  # a literal path wins over templates (/products/import)
+        t for t in paths if re.match("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(t)) + "$", path)]
+    methods = {method.upper() for t in templates for method in paths[t] if method.upper() in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = getattr(exc, "headers", None)
+    status = exc.status_code
+    if status == 404 and not isinstance(exc.detail, dict) and (allowed := _allowed_methods(request)):
+        status = 405  # a route path with another method, answered 404 by the dashboard's catch-all mount
+    if status == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     names = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type"}
-    body = exc.detail if isinstance(exc.detail, dict) else error_body(
-        names.get(exc.status_code, "error"), str(exc.detail))
-    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+             405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
+             415: "unsupported_media_type"}
+    if status != exc.status_code:
+        body = error_body("method_not_allowed", f"{request.method} is not accepted here; use {allowed}")
+    else:
+        body = exc.detail if isinstance(exc.detail, dict) else error_body(names.get(status, "error"), str(exc.detail))
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -19,6 +19,7 @@ MAX_ROWS = 5000
 class ParsedCatalog:
     products: list[Product] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)  # the header lacks them: not a catalog at all
 
 
 def parse_price(raw: str) -> Decimal:
@@ -42,6 +43,7 @@ def parse_csv(data: bytes) -> ParsedCatalog:
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         parsed.errors.append(f"header: missing column(s) {', '.join(missing)}")
+        parsed.missing_columns = missing
         return parsed
     for line, row in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:

@@ -12,6 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sellerbot.automation.v1 import automation_pb2 as pb
 
+from api_gateway.api.bounds import (
+    ACTIVE_HOURS_PATTERN,
+    URL_PATTERN,
+    CappedTaskType,
+    Count,
+    DailyCap,
+    Flag,
+    TimeZone,
+)
 from api_gateway.api.deps import (
     CanControlBot,
     CanEditProfiles,
@@ -90,12 +99,14 @@ class ProfileCreate(BaseModel):
     login: str = Field(..., min_length=3, max_length=320, description="Seller Center e-mail or phone")
     password: str = Field(..., min_length=1, max_length=256)
     region: str = Field(default="BR", min_length=2, max_length=8)
-    seller_center_url: str = Field(default="", max_length=500, description="Empty = SELLER_CENTER_URL")
-    proxy: str = Field(default="", max_length=500)
-    timezone: str = Field(default="America/Sao_Paulo", max_length=64)
+    seller_center_url: str = Field(default="", max_length=500, pattern=URL_PATTERN,
+                                   description="Empty = SELLER_CENTER_URL")
+    proxy: str = Field(default="", max_length=500, pattern=URL_PATTERN)
+    timezone: TimeZone = "America/Sao_Paulo"
     locale: str = Field(default="pt-BR", pattern=r"^(pt-BR|en)$", description="Seller Center UI language")
-    active_hours: str = Field(default="", pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")
-    daily_caps: dict[str, int] = Field(default_factory=dict)
+    active_hours: str = Field(default="", pattern=ACTIVE_HOURS_PATTERN, description="HH:MM-HH:MM, local time")
+    daily_caps: dict[CappedTaskType, DailyCap] = Field(default_factory=dict,
+                                                      description="Most actions per day, per task type")
 
 
 class ProfileOut(BaseModel):
@@ -152,7 +163,7 @@ class WorkerStatusOut(BaseModel):
 
 
 class StartRequest(BaseModel):
-    max_parallel_profiles: int = Field(default=0, ge=0, le=32, description="0 = service default")
+    max_parallel_profiles: Count = Field(default=0, ge=0, le=32, description="0 = service default")
 
 
 class StopRequest(BaseModel):
@@ -230,7 +241,7 @@ async def create_profile(body: ProfileCreate, state: State, user: CanEditProfile
         name=body.name, region=body.region, seller_center_url=body.seller_center_url, login=body.login,
         password=body.password, proxy=body.proxy, timezone=body.timezone, active_hours=body.active_hours,
         locale=body.locale,
-        daily_caps=struct_from(dict(body.daily_caps)),
+        daily_caps=struct_from({str(task): cap for task, cap in body.daily_caps.items()}),
     )
     return ProfileOut.of(await call_service(state, SERVICE, state.services.automation.CreateProfile, request, user))
 
@@ -289,13 +300,15 @@ async def worker_status(state: State, user: CanReadTasks) -> WorkerStatusOut:
         state, SERVICE, state.services.automation.GetWorkerStatus, pb.GetWorkerStatusRequest(), user)
     return WorkerStatusOut.of(status)
 
+
 # ----- recurring schedules and the TikTok Shop API authorisation (shop sync) ----------------------------------
 class ScheduleCreate(BaseModel):
     task_type: TaskType
     profile_id: str = Field(..., min_length=1, max_length=64)
-    every_minutes: int = Field(..., ge=1, le=10080, description="Interval; runs only within the profile's active hours")
+    every_minutes: Count = Field(..., ge=1, le=10080,
+                                 description="Interval; runs only within the profile's active hours")
     config: dict[str, Any] = Field(default_factory=dict, description="The task's config, validated by the service")
-    paused: bool = False
+    paused: Flag = False
 
 
 class ScheduleOut(BaseModel):

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 
+from api_gateway.api.bounds import (
+    MAX_PRICE,
+    MAX_STOCK,
+    Amount,
+    ChannelName,
+    Count,
+    Flag,
+    Money,
+    Period,
+    SearchText,
+    ShortText,
+)
 from api_gateway.api.deps import (
     CanDeleteConversations,
     CanEditConfig,
@@ -44,7 +56,7 @@ class MessageRequest(BaseModel):
     contact_id: str = Field(..., min_length=1, max_length=200, examples=["whatsapp:5511999999999"])
     message: str = Field(..., min_length=1, max_length=4096)
     channel: Channel = Channel.API
-    deliver: bool = Field(default=False, description="Also send the reply through the channel")
+    deliver: Flag = Field(default=False, description="Also send the reply through the channel")
     contact_name: str = Field(default="", max_length=200)
 
 
@@ -64,7 +76,7 @@ class HandoffRequest(BaseModel):
 
 class ConvertRequest(BaseModel):
     order_id: str = Field(default="", max_length=100)
-    amount: float = Field(default=0, ge=0)
+    amount: Money = 0
 
 
 class ConversationOut(BaseModel):
@@ -174,13 +186,14 @@ class ProductIn(BaseModel):
     sku: str = Field(..., min_length=1, max_length=64)
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
-    price: float = Field(..., ge=0)
-    currency: str = Field(default="BRL", min_length=3, max_length=3)
-    stock: int = Field(default=0, ge=0)
-    synonyms: list[str] = Field(default_factory=list, max_length=50)
+    price: Amount = Field(..., ge=0, le=MAX_PRICE)
+    currency: str = Field(default="BRL", pattern="^[A-Za-z]{3}$")
+    stock: Count = Field(default=0, ge=0, le=MAX_STOCK)
+    synonyms: list[ShortText] = Field(default_factory=list, max_length=50)
     shipping_policy: str = Field(default="", max_length=2000)
     return_policy: str = Field(default="", max_length=2000)
-    variants: list[str] = Field(default_factory=list, max_length=50, description="Sizes/colours to pick when ordering")
+    variants: list[ShortText] = Field(default_factory=list, max_length=50,
+                                      description="Sizes/colours to pick when ordering")
 
 
 def _conversation(c: pb.Conversation) -> ConversationOut:
@@ -217,7 +230,7 @@ async def process_message(body: MessageRequest, state: State, user: CanSendMessa
 
 @router.get("/conversations", response_model=list[ConversationOut], summary="Active conversations")
 async def list_conversations(
-    state: State, user: CanReadConversations, channel: str = "", limit: int = 200
+    state: State, user: CanReadConversations, channel: ChannelName = "", limit: int = 200
 ) -> list[ConversationOut]:
     request = pb.ListConversationsRequest(channel=channel, limit=max(1, min(limit, 1000)))
     r = await call_service(state, SERVICE, state.services.chatbot.ListConversations, request, user)
@@ -261,7 +274,7 @@ async def convert(
 
 
 @router.get("/stats", response_model=StatsOut, summary="Messages, conversations, handoffs and response time")
-async def stats(state: State, user: CanReadStats, period: str = "7d") -> StatsOut:
+async def stats(state: State, user: CanReadStats, period: Period = "7d") -> StatsOut:
     request = pb.GetStatsRequest(period=period)
     r = await call_service(state, SERVICE, state.services.chatbot.GetStats, request, user)
     return StatsOut(
@@ -275,7 +288,9 @@ async def stats(state: State, user: CanReadStats, period: str = "7d") -> StatsOu
 
 
 @router.get("/stats/intents", response_model=IntentStatsOut, summary="Counts and share per intent")
-async def intent_stats(state: State, user: CanReadStats, period: str = "7d", channel: str = "") -> IntentStatsOut:
+async def intent_stats(
+    state: State, user: CanReadStats, period: Period = "7d", channel: ChannelName = ""
+) -> IntentStatsOut:
     request = pb.GetIntentStatsRequest(period=period, channel=channel)
     r = await call_service(state, SERVICE, state.services.chatbot.GetIntentStats, request, user)
     return IntentStatsOut(period=r.period, total=r.total, intents=[
@@ -284,7 +299,8 @@ async def intent_stats(state: State, user: CanReadStats, period: str = "7d", cha
 
 @router.get("/stats/funnel", response_model=FunnelOut, summary="Sales funnel per channel and prompt variant")
 async def funnel(
-    state: State, user: CanReadStats, period: str = "30d", channel: str = "", prompt_variant: str = ""
+    state: State, user: CanReadStats, period: Period = "30d", channel: ChannelName = "",
+    prompt_variant: Annotated[str, Query(max_length=40)] = "",
 ) -> FunnelOut:
     request = pb.GetFunnelRequest(period=period, channel=channel, prompt_variant=prompt_variant)
     r = await call_service(state, SERVICE, state.services.chatbot.GetFunnel, request, user)
@@ -312,7 +328,7 @@ async def update_config(patch: dict[str, Any], state: State, user: CanEditConfig
 
 
 @router.get("/products", response_model=list[ProductOut], summary="The seller's product catalog")
-async def list_products(state: State, user: CanReadProducts, q: str = "") -> list[ProductOut]:
+async def list_products(state: State, user: CanReadProducts, q: SearchText = "") -> list[ProductOut]:
     request = pb.ListProductsRequest(query=q)
     r = await call_service(state, SERVICE, state.services.chatbot.ListProducts, request, user)
     return [_product(p) for p in r.products]
@@ -333,7 +349,9 @@ async def delete_product(product_id: str, state: State, user: CanEditProducts) -
 
 @router.post("/products/import", response_model=ImportOut,
              summary="Import products from CSV (text/csv body; columns sku,name,price[,stock,description,"
-             "synonyms,variants,shipping_policy,return_policy,currency])")
+             "synonyms,variants,shipping_policy,return_policy,currency])",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/csv": {"schema": {"type": "string", "examples": ["sku,name,price\nX-1,Produto X,49.90"]}}}}})
 async def import_products(request: Request, state: State, user: CanEditProducts) -> ImportOut:
     if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain", "application/csv")):
         raise HTTPException(415, error_body("unsupported_media_type", "send the CSV as text/csv"))

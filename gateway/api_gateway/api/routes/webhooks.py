@@ -117,9 +117,10 @@ class WebhookIngress:
             answer = await state.webhooks.forward(webhook)
         except ServiceCallFailed as exc:
             return service_failure_response(exc)
-        except Exception as exc:
+        except Exception:
             log.exception("webhook_forward_failed", service=SERVICE)
-            return JSONResponse(error_body("service_error", f"{SERVICE} failed: {exc}", service=SERVICE), 502)
+            return JSONResponse(error_body("service_error", f"{SERVICE} failed unexpectedly; the details are in the "
+                                           "gateway's logs", service=SERVICE), 502)
         return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type or None)
 
 
@@ -130,14 +131,17 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 # --- /docs: the routes above as OpenAPI paths (FastAPI documents only what its own router serves). -------------
-def _channel_parameter() -> dict[str, Any]:
+def _channel_parameter(*only: WebhookChannel) -> dict[str, Any]:
     return {"name": "channel", "in": "path", "required": True,
-            "schema": {"type": "string", "enum": [c.value for c in WebhookChannel]}}
+            "schema": {"type": "string", "enum": [c.value for c in only or WebhookChannel]}}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {
-        401: "the platform's signature or secret does not verify", 403: "wrong hub.verify_token",
+        400: "the body is not valid JSON",
+        401: "the platform's signature or secret does not verify",
+        403: "wrong hub.verify_token",
+        405: "this channel has no verification handshake (only Instagram's GET hub.challenge)",
         413: "body over the size limit", 415: "not JSON", 422: "unknown channel", 429: "rate limited (Retry-After)",
         503: "channel-adapter or the event stream is unreachable: the platform should deliver again",
     }
@@ -156,18 +160,18 @@ OPENAPI_PATHS: dict[str, Any] = {
             "parameters": [_channel_parameter()],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "accepted: published, duplicates and ignored counts"},
-                          **_errors(401, 413, 415, 422, 429, 503)},
+                          **_errors(400, 401, 413, 415, 422, 429, 503)},
         },
         "get": {
             "tags": ["webhooks"], "operationId": "verify_webhook",
             "summary": "Platform verification handshake (Instagram hub.challenge)",
             "description": "Echoes `hub.challenge` as text/plain when `hub.mode=subscribe` and `hub.verify_token` "
                            "matches INSTAGRAM_VERIFY_TOKEN (or a registered account's), 403 otherwise.",
-            "parameters": [_channel_parameter(), *({"name": name, "in": "query", "required": False,
-                                                     "schema": {"type": "string"}}
-                                                    for name in ("hub.mode", "hub.verify_token", "hub.challenge"))],
+            "parameters": [_channel_parameter(WebhookChannel.INSTAGRAM),
+                           *({"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                             for name in ("hub.mode", "hub.verify_token", "hub.challenge"))],
             "responses": {"200": {"description": "the challenge", "content": {"text/plain": {
-                "schema": {"type": "string"}}}}, **_errors(403, 422, 429)},
+                "schema": {"type": "string"}}}}, **_errors(403, 405, 422, 429)},
         },
     },
     "/seller-bot/webhook/{channel}/{suffix}": {
@@ -178,7 +182,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "parameters": [_channel_parameter(),
                            {"name": "suffix", "in": "path", "required": True, "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"200": {"description": "accepted"}, **_errors(401, 413, 415, 422, 429, 503)},
+            "responses": {"200": {"description": "accepted"}, **_errors(400, 401, 413, 415, 422, 429, 503)},
         },
     },
 }

@@ -218,6 +218,9 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
     async def ImportProducts(self, request: pb.ImportProductsRequest, context: Any) -> pb.ImportProductsResponse:
         user_id = await caller_user_id(context)
         parsed = parse_csv(request.csv)
+        if parsed.missing_columns:
+            await abort_invalid_argument(context, "not a catalog CSV", [FieldViolation(
+                "csv", f"the header line lacks the column(s) {', '.join(parsed.missing_columns)}")])
         imported = updated = 0
         for product in parsed.products:
             _, created = await self._bot.repository.upsert_product(user_id, product)

@@ -34,3 +34,10 @@ async def test_an_absurd_order_amount_is_an_invalid_argument_and_a_large_one_con
     converted = await client.ConvertConversation(
         pb.ConvertConversationRequest(id=conversation, order_id="o-1", amount=1_000_000_000))
     assert converted.converted
+
+
+async def test_a_csv_without_the_catalog_columns_is_an_invalid_argument(client_for) -> None:
+    client: Client = client_for()
+    assert await _refused_field(client.ImportProducts(pb.ImportProductsRequest(csv=b"[]"))) == {"csv"}
+    imported = await client.ImportProducts(pb.ImportProductsRequest(csv=b"sku,name,price\nCSV-1,Produto,9.90\n"))
+    assert imported.imported == 1

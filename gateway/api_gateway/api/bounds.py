@@ -1,0 +1,45 @@
+"""Bounds of the inputs the routes share, so absurd values get 422 here and never reach a service."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from fastapi import Query
+from pydantic import AfterValidator, Field, Strict
+
+MAX_PRICE = 10_000_000  # the chatbot's catalog: Numeric(12, 2)
+MAX_AMOUNT = 1_000_000_000  # an order's amount: Numeric(12, 2)
+MAX_STOCK = 1_000_000_000  # int32 on the wire and in the tables
+MAX_DAILY_CAP = 100_000
+
+# JSON numbers and booleans as such: lax parsing would take `false` for 0 or `1` for true, values the
+# document says are not numbers (or not booleans).
+Count = Annotated[int, Strict()]
+Amount = Annotated[float, Strict()]
+Flag = Annotated[bool, Strict()]
+
+Period = Annotated[str, Query(pattern=r"^(all|\d{1,4}[hdw])$", description="24h, 7d, 4w … or all")]
+SearchText = Annotated[str, Query(max_length=200)]
+ChannelName = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]*$", description="Empty = every channel")]
+Money = Annotated[float, Strict(), Field(ge=0, le=MAX_AMOUNT)]
+ShortText = Annotated[str, Field(max_length=200)]
+DailyCap = Annotated[int, Strict(), Field(ge=0, le=MAX_DAILY_CAP)]
+CappedTaskType = Literal["reply_comments", "reply_reviews", "reply_messages", "invite_creators", "sync_catalog",
+                         "sync_orders"]
+
+URL_PATTERN = r"^$|^(https?|socks5)://[A-Za-z0-9.\-]+(:\d{1,5})?(/\S*)?$"
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+ACTIVE_HOURS_PATTERN = rf"^$|^{_HHMM}-{_HHMM}$"
+
+_ZONES = sorted(available_timezones())
+
+
+def _known_zone(value: str) -> str:
+    if value not in _ZONES:
+        raise ValueError("unknown IANA time zone")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone), Field(json_schema_extra={"enum": _ZONES},
+                                                             description="IANA time zone")]
