@@ -31,6 +31,8 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=7, ge=1, le=90)
     invitation_ttl_hours: int = Field(default=72, ge=1, le=30 * 24, description="How long a team invitation works")
+    ws_membership_check_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="How often an open WebSocket re-checks its member (removed: closed)")
     admin_email: str = "admin@sellerbot.local"
     admin_password: str = ""
 

@@ -5,8 +5,9 @@ query parameter or an `Authorization: Bearer` header; `types` (comma-separated) 
 `last_event_id` resumes after that id. Control frames have `"id": null`: `subscribed`, `heartbeat`, `resync`,
 and `pong` (the answer to a client's `{"type": "ping"}`).
 
-Close codes: 4401 missing/forged/expired token (or its user was removed), also when the token expires while
-connected (refresh and reconnect); 4403 the member's role lacks `watch_live_events`; 4400 bad subscription
+Close codes: 4401 missing/forged/expired token (or its user was removed, checked again every
+WS_MEMBERSHIP_CHECK_SECONDS while connected), also when the token expires while connected (refresh and
+reconnect); 4403 the member's role lacks `watch_live_events`; 4400 bad subscription
 (unknown type, malformed last_event_id); 4429 slow client (too many frames waiting); 1013 notification service
 unavailable (reconnect later with last_event_id). When the service's stream breaks (a replica restarts) the
 gateway resubscribes from the last relayed id without closing.
@@ -39,6 +40,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from api_gateway.auth.permissions import Permission, allows
 from api_gateway.auth.tokens import InvalidToken, TokenClaims, TokenKind
 from api_gateway.state import GatewayState
+from api_gateway.users.repository import Member
 
 router = APIRouter(tags=["notifications"])
 log = structlog.get_logger(__name__)
@@ -203,11 +205,14 @@ def _feed_for(websocket: WebSocket, state: GatewayState, shop_id: str) -> UserFe
 
 
 class NotificationSession:
-    """One WebSocket: its feed fills the outbox; writer (outbox -> socket), reader (client frames), expiry."""
+    """One WebSocket: its feed fills the outbox; writer (outbox -> socket), reader (client frames), and the
+    watch that ends it when the token expires or the member leaves the shop."""
 
-    def __init__(self, websocket: WebSocket, claims: TokenClaims) -> None:
+    def __init__(self, websocket: WebSocket, claims: TokenClaims, state: GatewayState, member: Member) -> None:
         self.ws = websocket
         self.claims = claims
+        self.state = state
+        self.member = member
         self.connection_id = uuid.uuid4().hex
         self.max_pending = DEFAULT_MAX_PENDING
         self.outbox: deque[_Frame] = deque()
@@ -259,7 +264,20 @@ class NotificationSession:
                     self.enqueue(_control("pong"))
 
     async def expire(self) -> None:
-        await asyncio.sleep(max(0.0, (self.claims.expires_at - datetime.now(UTC)).total_seconds()))
+        """Token expiry, and a membership check every WS_MEMBERSHIP_CHECK_SECONDS: a removed member, or one
+        moved out of the shop or out of `watch_live_events`, stops receiving the shop's events."""
+        every = self.state.settings.ws_membership_check_seconds
+        while (left := (self.claims.expires_at - datetime.now(UTC)).total_seconds()) > 0:
+            await asyncio.sleep(min(left, every))
+            try:
+                member = await self.state.users.member(self.claims.user_id)
+            except Exception as exc:  # the database is down: keep the socket, check again later
+                log.warning("ws_membership_check_failed", error=repr(exc), connection_id=self.connection_id)
+                continue
+            if member is None:
+                raise _Close(CLOSE_UNAUTHORIZED, "user no longer exists", "unauthorized")
+            if member.shop_id != self.member.shop_id or not allows(member.role, Permission.WATCH_LIVE_EVENTS):
+                raise _Close(CLOSE_FORBIDDEN, "no longer a member who may watch this shop", "forbidden")
         raise _Close(CLOSE_UNAUTHORIZED, "token expired", "token_expired")
 
     async def run(self, feed: UserFeed) -> None:
@@ -330,6 +348,6 @@ async def notifications(websocket: WebSocket) -> None:
         return
     WS_CONNECTIONS.inc()
     try:
-        await NotificationSession(websocket, claims).run(_feed_for(websocket, state, member.shop_id))
+        await NotificationSession(websocket, claims, state, member).run(_feed_for(websocket, state, member.shop_id))
     finally:
         WS_CONNECTIONS.dec()
