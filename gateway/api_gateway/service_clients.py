@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import grpc
 from sellerbot.automation.v1 import automation_pb2_grpc
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
-from sellerbot.chatbot.v1 import chatbot_pb2_grpc
+from sellerbot.chatbot.v1 import chatbot_pb2_grpc, inbox_pb2_grpc
 from sellerbot.notification.v1 import notification_pb2_grpc
 from sellerbot_grpc import open_channel
 
@@ -21,6 +21,7 @@ class ServiceClients:
     chatbot: chatbot_pb2_grpc.ChatbotServiceStub
     channel_adapter: channel_adapter_pb2_grpc.ChannelAdapterServiceStub
     notification: notification_pb2_grpc.NotificationServiceStub
+    inbox: inbox_pb2_grpc.InboxServiceStub  # served by the chatbot process
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> ServiceClients:
@@ -36,6 +37,7 @@ class ServiceClients:
             chatbot=chatbot_pb2_grpc.ChatbotServiceStub(channels["chatbot"]),
             channel_adapter=channel_adapter_pb2_grpc.ChannelAdapterServiceStub(channels["channel-adapter"]),
             notification=notification_pb2_grpc.NotificationServiceStub(channels["notification"]),
+            inbox=inbox_pb2_grpc.InboxServiceStub(channels["chatbot"]),
         )
 
     async def close(self) -> None:

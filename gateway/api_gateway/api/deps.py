@@ -90,6 +90,10 @@ CanEditProfiles = Annotated[Member, Depends(require(Permission.EDIT_PROFILES))]
 CanControlBot = Annotated[Member, Depends(require(Permission.CONTROL_BOT))]
 CanReadMembers = Annotated[Member, Depends(require(Permission.READ_MEMBERS))]
 CanManageMembers = Annotated[Member, Depends(require(Permission.MANAGE_MEMBERS))]
+CanAnswerConversations = Annotated[Member, Depends(require(Permission.ANSWER_CONVERSATIONS))]
+CanAssignConversations = Annotated[Member, Depends(require(Permission.ASSIGN_CONVERSATIONS))]
+CanWriteNotes = Annotated[Member, Depends(require(Permission.WRITE_NOTES))]
+CanEditQuickReplies = Annotated[Member, Depends(require(Permission.EDIT_QUICK_REPLIES))]
 
 
 async def platform_admin(user: User) -> Member:

@@ -35,11 +35,25 @@ class Permission(StrEnum):
     READ_MEMBERS = "read_members"
     MANAGE_MEMBERS = "manage_members"                    # invite, revoke, change roles, remove
     MANAGE_OWNERS = "manage_owners"                      # make, demote or remove an owner (transfer ownership)
+    READ_CONTACTS = "read_contacts"                      # CRM: contacts, their orders and timeline
+    EDIT_CONTACTS = "edit_contacts"                      # CRM: tags, notes, owner, stage, opt-out, merge/undo
+    MANAGE_CONTACT_DATA = "manage_contact_data"          # CRM: bulk import/export, LGPD erase and export
+    READ_ORDERS = "read_orders"
+    EDIT_ORDERS = "edit_orders"                          # create, edit, confirm (OrderPlaced) or drop orders
+    ANSWER_CONVERSATIONS = "answer_conversations"        # inbox: write to the buyer (takes over), mark read
+    ASSIGN_CONVERSATIONS = "assign_conversations"        # inbox: assign a conversation to a member
+    WRITE_NOTES = "write_notes"                          # inbox: internal notes, never sent to the buyer
+    EDIT_QUICK_REPLIES = "edit_quick_replies"            # the shop's saved answers
 
 
 _READ = {Permission.READ_CONVERSATIONS, Permission.READ_STATS, Permission.READ_CONFIG, Permission.READ_PRODUCTS,
          Permission.READ_CHANNELS, Permission.READ_TASKS, Permission.WATCH_LIVE_EVENTS, Permission.READ_MEMBERS}
-_AGENT = _READ | {Permission.TAKE_OVER_CONVERSATIONS, Permission.SEND_MESSAGES}
+_AGENT = _READ | {Permission.TAKE_OVER_CONVERSATIONS, Permission.SEND_MESSAGES, Permission.ANSWER_CONVERSATIONS,
+                  Permission.ASSIGN_CONVERSATIONS, Permission.WRITE_NOTES}
+# The CRM: every member reads contacts and orders, agents keep them current; bulk and LGPD operations on
+# personal data are for owners and admins.
+_READ |= {Permission.READ_CONTACTS, Permission.READ_ORDERS}
+_AGENT |= _READ | {Permission.EDIT_CONTACTS, Permission.EDIT_ORDERS}
 _ADMIN = set(Permission) - {Permission.MANAGE_OWNERS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
