@@ -64,6 +64,7 @@ class SellerWorker:
         self.running: dict[str, _Running] = {}
         self.wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        self._stop_job: asyncio.Task[WorkerView] | None = None
 
     async def start(self) -> None:
         await self.c.workers.save(
@@ -81,12 +82,24 @@ class SellerWorker:
     async def _run_loop(self) -> None:
         while self.state == "running":
             try:
+                if await self._stopped_elsewhere():
+                    return
                 await self._fill()
             except Exception:
                 log.exception("worker_fill_failed", worker_id=self.worker_id)
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.c.settings.worker_poll_seconds)
+
+    async def _stopped_elsewhere(self) -> bool:
+        """/bot/stop may reach another replica, which can only clear `desired_running`: the replica running this
+        worker notices on its next round (within worker_poll_seconds) and stops it."""
+        row = await self.c.workers.get(self.user_id)
+        if row is None or row.desired_running or row.worker_id != self.worker_id:
+            return False
+        reason = row.stopped_reason or "stopped through another replica"
+        self._stop_job = asyncio.create_task(self.s.stop_worker(self.user_id, reason), name=f"stop:{self.user_id}")
+        return True
 
     async def _eligible(self, task: Task, profile: Profile | None, busy: set[str]) -> bool:
         if profile is None or task.profile_id in busy:
@@ -230,8 +243,8 @@ class WorkerSupervisor:
         worker = self.workers.get(user_id)
         if worker is None or worker.state != "running":
             row = await self.c.workers.get(user_id)
-            if row is not None and row.desired_running:
-                await self.c.workers.save(user_id, desired_running=False)
+            if row is not None and row.desired_running:  # the worker may run on another replica: it stops itself
+                await self.c.workers.save(user_id, desired_running=False, stopped_reason=reason)
             return await self.view(user_id)
         await worker.stop(reason)
         self.workers.pop(user_id, None)
