@@ -123,6 +123,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
         bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
                     stream=CONVERSATIONS)
+        crm.consume(bus)
         consumers = InboundConsumers(bus, pipeline, recheck_after=settings.chatbot_partition_lease_seconds * 2)
         service.leases = PartitionLeases(
             bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,

@@ -272,10 +272,20 @@ def parse_chatwoot(payload: dict[str, Any], delivery_id: str, bot_mode: bool) ->
     return [InboundText(
         dedupe_key=dedupe_key, account_key=account,
         contact_id=f"chatwoot:{_str(sender.get('id'))}", contact_name=_str(sender.get("name")),
-        conversation_id=_str(conversation.get("id")), text=text,
+        alternate_contact_id=_chatwoot_phone(sender, conversation), conversation_id=_str(conversation.get("id")),
+        text=text,
         media_type=media_type, media_url=_str(first.get("data_url")),
         platform_message_id=message_id, platform_timestamp=_from_iso_or_unix(payload.get("created_at")),
     )]
+
+
+def _chatwoot_phone(sender: dict[str, Any], conversation: dict[str, Any]) -> str:
+    """The contact's phone as Chatwoot knows it (`+55 11 99999-9999`, on the sender or the conversation's
+    contact): `phone:5511999999999`, so the chatbot's CRM finds the same person it knows from WhatsApp."""
+    raw = _str(sender.get("phone_number")) or _str(_dict(_dict(conversation.get("meta")).get("sender"))
+                                                   .get("phone_number"))
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"phone:{digits}" if len(digits) >= 10 else ""
 
 
 # ---------------------------------------------------------------- Instagram (Meta webhooks)

@@ -77,6 +77,7 @@ def test_chatwoot_incoming_contact_message_is_normalized() -> None:
     assert isinstance(result, InboundText)
     assert (result.account_key, result.conversation_id, result.contact_id) == ("3", "1577", "chatwoot:912")
     assert result.dedupe_key == "3:48213"
+    assert result.alternate_contact_id == "phone:5511999999999"  # the CRM's same-phone identity
     assert only(parse_chatwoot(chatwoot_message(), "delivery-uuid", False)).dedupe_key == "delivery-uuid"
 
 

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_messaging import EventMeta
 
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.crm_tables import ContactMergeRow, ContactRow
@@ -17,12 +19,13 @@ from chatbot.adapters.repository.crm import ContactQuery, CrmStore, ErasedPerson
 from chatbot.adapters.tables import ConversationRow
 from chatbot.crm.contacts_csv import EXPORT_COLUMNS, csv_text, parse_import
 from chatbot.crm.events import CrmEvent, CrmEventKind
-from chatbot.crm.leads import OPT_OUT_NOTICE, asks_to_opt_out, tag_text
+from chatbot.crm.leads import OPT_OUT_NOTICE, asks_to_opt_out, phone_of, tag_text
 from chatbot.crm.metrics import CRM_ERRORS
 from chatbot.domain.order_slots import OrderDraft
 from chatbot.usecases.understanding import Understanding
 
 log = structlog.get_logger(__name__)
+SAME_PHONE_ACTOR = "auto:same_phone"  # merges made because two addresses share a phone (undoable like any)
 
 # channel-adapter's dead letters of these addresses are deleted by a gRPC call (count deleted)
 ForgetDeadLetters = Callable[[str, list[str]], Awaitable[int]]
@@ -80,6 +83,18 @@ class ContactBook:
 
     def _emit(self, kind: CrmEventKind, contact: ContactRow, data: dict[str, Any]) -> None:
         self._publish(CrmEvent(kind, contact.user_id, contact.id, data))
+
+    async def on_inbound(self, event: ev.InboundMessage, meta: EventMeta) -> None:
+        """JetStream handler (Chatwoot's inbound): an address that comes with a phone joins that phone's
+        contact: the same person on WhatsApp and Chatwoot is one contact, automatically."""
+        phone = phone_of(event.alternate_contact_id)
+        if not event.user_id or not event.contact_id or not phone:
+            return
+        merge_into = await self.store.observe_phone(event.user_id, event.contact_id, phone, event.contact_name)
+        if merge_into:
+            contact = await self.store.contact_of_identity(event.user_id, event.contact_id)
+            if contact is not None and contact.id != merge_into:
+                await self.store.merge(event.user_id, merge_into, contact.id, SAME_PHONE_ACTOR)
 
     # --- reading and editing ------------------------------------------------------------------------
     async def search(self, user_id: str, query: ContactQuery) -> list[ContactRow]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import grpc
 from sellerbot.chatbot.v1 import crm_pb2_grpc
+from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import session_factory
 from sellerbot_messaging import EventBus
+from sellerbot_messaging.streams import CONVERSATIONS
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatbot.adapters.repository.crm import CrmStore
@@ -19,6 +21,7 @@ from chatbot.crm.servicer import CrmServicer
 from chatbot.seller_bot import ProfessionalSellerBot
 
 CRM_GRPC_SERVICE = "sellerbot.chatbot.v1.CrmService"
+IDENTITY_SUBJECT = "conversations.inbound.chatwoot.*"
 
 
 @dataclass
@@ -29,6 +32,12 @@ class Crm:
 
     def register(self, server: grpc.aio.Server) -> None:
         crm_pb2_grpc.add_CrmServiceServicer_to_server(self.servicer, server)
+
+    def consume(self, bus: EventBus) -> None:
+        """Chatwoot's inbound messages carry the contact's phone (`alternate_contact_id` `phone:<digits>`);
+        a shared durable, so each event reaches one replica."""
+        bus.consume(IDENTITY_SUBJECT, "chatbot-crm-identities", ev.InboundMessage, self.contacts.on_inbound,
+                    stream=CONVERSATIONS)
 
 
 def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | None,

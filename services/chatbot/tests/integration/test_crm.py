@@ -18,9 +18,11 @@ from google.protobuf.message import Message
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2 as crm
 from sellerbot.chatbot.v1 import crm_pb2_grpc
+from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_grpc import open_channel, user_metadata
+from sellerbot_messaging import Subjects
 
-from ..conftest import Client, eventually
+from ..conftest import Client, EventTap, eventually
 
 
 class CrmClient:
@@ -281,3 +283,38 @@ async def test_shops_never_see_or_touch_each_others_contacts(shop, chatbot: Chat
     finally:
         await other.channel.close()
     assert (await crm_client.only_contact()).notes == ""
+
+
+async def _chatwoot_message(tap: EventTap, user_id: str, chatwoot_id: str, phone: str, text: str) -> None:
+    assert tap.bus is not None
+    event = ev.InboundMessage(
+        event_id=f"chatwoot:{uuid.uuid4().hex}", user_id=user_id, channel=ev.CHANNEL_CHATWOOT, account_id="3",
+        contact_id=chatwoot_id, contact_name="Ana Souza", conversation_id="1577", text=text,
+        alternate_contact_id=f"phone:{phone}")
+    await tap.bus.publish(Subjects.inbound("chatwoot", user_id, chatwoot_id), event, event.event_id, user_id)
+
+
+async def test_the_same_phone_on_whatsapp_and_chatwoot_is_one_contact(shop, tap: EventTap) -> None:
+    bot, crm_client = shop
+    await bot.message("whatsapp:5511912345678", "oi, quanto custa?")
+    await _chatwoot_message(tap, crm_client.user_id, "chatwoot:912", "5511912345678", "oi pelo site")
+
+    async def joined() -> bool:
+        contacts = (await crm_client.ListContacts(crm.ListContactsRequest())).contacts
+        return len(contacts) == 1 and {i.contact_id for i in contacts[0].identities} == {
+            "whatsapp:5511912345678", "chatwoot:912"}
+
+    await eventually(joined)
+    # a Chatwoot contact the turn saw before its phone: joined to the phone's contact by an undoable merge
+    await bot.message("chatwoot:913", "oi", channel="chatwoot")
+    await bot.message("whatsapp:5511955550000", "oi")
+    await _chatwoot_message(tap, crm_client.user_id, "chatwoot:913", "5511955550000", "sou eu")
+
+    async def merged() -> bool:
+        contacts = (await crm_client.ListContacts(crm.ListContactsRequest())).contacts
+        return len(contacts) == 2
+
+    await eventually(merged)
+    contact = next(c for c in (await crm_client.ListContacts(crm.ListContactsRequest())).contacts
+                   if c.phone == "5511955550000")
+    assert {i.contact_id for i in contact.identities} == {"whatsapp:5511955550000", "chatwoot:913"}

@@ -172,6 +172,35 @@ class CrmStore(Store):
             last_seen=aware(contact.last_seen) or now, opted_out=contact.opted_out), now)
         contact.score, contact.score_signals = score, [s.to_dict() for s in signals]
 
+    async def observe_phone(self, user_id: str, contact_id: str, phone: str, name: str) -> str:
+        """A channel address whose platform told its phone (a Chatwoot contact's `phone_number`): it belongs
+        to the contact with that phone. Returns the id of a contact to merge into the phone's owner ("" when
+        none): the turn may have opened one for the address before the phone was known."""
+        async with self._sessions.begin() as session:
+            now = utcnow()
+            owner = (await session.execute(select(ContactRow).where(
+                ContactRow.user_id == user_id, ContactRow.phone == phone, ContactRow.merged_into.is_(None),
+            ).order_by(ContactRow.created_at).limit(1))).scalar_one_or_none()
+            contact = await self._by_identity(session, user_id, contact_id)
+            if contact is None:
+                if owner is None:
+                    owner = new_contact(user_id, name, phone, now)
+                    session.add(owner)
+                    await session.flush()
+                session.add(ContactIdentityRow(id=str(uuid.uuid4()), user_id=user_id, contact_ref=owner.id,
+                                               contact_id=contact_id, channel=channel_of(contact_id),
+                                               name=name[:200], created_at=now))
+                await session.flush()
+                await self._refresh_search(session, owner)
+                return ""
+            if contact.phone or (owner is not None and owner.id == contact.id):
+                return ""
+            if owner is not None:
+                return owner.id if contact.id != owner.id else ""
+            contact.phone, contact.updated_at = phone, now
+            await self._refresh_search(session, contact)
+            return ""
+
     async def opted_out(self, user_id: str, contact_id: str) -> bool:
         async with self._reader.connect() as conn:
             found = (await conn.execute(
