@@ -10,6 +10,7 @@ import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { formatDateTime } from "../../i18n/format";
 import { PROFILE_STATUS_LABELS, TASK_TYPE_LABELS, label } from "../../i18n/labels";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 const STATUS_TONE: Record<string, Tone> = {
   verified: "ok", verifying: "info", unverified: "muted", needs_2fa: "warn", captcha: "warn",
@@ -23,9 +24,11 @@ export function profileTone(status: string): Tone {
 export function ProfilesPanel() {
   const profiles = useBotProfiles();
   const [creating, setCreating] = useState(false);
+  const canEdit = useCan("edit_profiles");
   return (
     <Panel title="Perfis do TikTok Shop" actions={
-      <button type="button" className={creating ? "secondary" : "primary"} onClick={() => setCreating(!creating)}>
+      <button type="button" className={creating ? "secondary" : "primary"} disabled={!canEdit}
+        title={canEdit ? undefined : NOT_ALLOWED} onClick={() => setCreating(!creating)}>
         {creating ? "Cancelar" : "Novo perfil"}
       </button>}>
       {creating && <ProfileForm onDone={() => setCreating(false)} />}
@@ -49,6 +52,7 @@ export function ProfilesPanel() {
 function ProfileRow({ profile: p }: { profile: BotProfile }) {
   const { bot } = useServices();
   const [code, setCode] = useState("");
+  const canEdit = useCan("edit_profiles");
   const refresh = [queryKeys.botProfiles, queryKeys.botStats] as const;
   const verify = useAction((c: string) => bot.verifyProfile(p.id, c || undefined), {
     invalidate: refresh,
@@ -90,13 +94,13 @@ function ProfileRow({ profile: p }: { profile: BotProfile }) {
             <button type="submit" className="primary" disabled={verify.isPending}>Enviar código</button>
           </form>
         ) : (
-          <button type="button" className="secondary" disabled={verify.isPending || p.status === "verifying"}
+          <button type="button" className="secondary" disabled={verify.isPending || p.status === "verifying" || !canEdit}
             onClick={() => verify.mutate("")}>
             {verify.isPending ? "Verificando…" : "Verificar login"}
           </button>
         )}
         <ConfirmButton label="Excluir" confirmLabel="Excluir perfil" onConfirm={() => remove.mutate(undefined)}
-          disabled={remove.isPending} />
+          disabled={remove.isPending || !canEdit} />
       </td>
     </tr>
   );

@@ -13,6 +13,7 @@ import { useAction } from "../../hooks/useAction";
 import { formatDateTime, formatDuration } from "../../i18n/format";
 import { PROFILE_STATUS_LABELS, TASK_STATUS_LABELS, TASK_TYPE_LABELS, label } from "../../i18n/labels";
 import { FormValues, ReplyMode, TASK_FORMS, buildConfig, defaultValues, visibleFields } from "./taskConfig";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 const STATUS_TONE: Record<string, Tone> = {
   queued: "muted", running: "info", completed: "ok", failed: "bad", needs_attention: "warn", cancelled: "muted",
@@ -24,6 +25,7 @@ export function TasksPanel() {
   const profiles = useBotProfiles();
   const [creating, setCreating] = useState(false);
   const [filter, setFilter] = useState("");
+  const canEdit = useCan("edit_tasks");
   const names = useMemo(() => new Map((profiles.data ?? []).map((p) => [p.id, p.name])), [profiles.data]);
   const shown = (tasks.data ?? []).filter((t) => !filter || t.status === filter);
 
@@ -33,7 +35,8 @@ export function TasksPanel() {
         <option value="">Todos os status</option>
         {Object.entries(TASK_STATUS_LABELS).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
       </select>
-      <button type="button" className={creating ? "secondary" : "primary"} onClick={() => setCreating(!creating)}>
+      <button type="button" className={creating ? "secondary" : "primary"} disabled={!canEdit}
+        title={canEdit ? undefined : NOT_ALLOWED} onClick={() => setCreating(!creating)}>
         {creating ? "Cancelar" : "Nova tarefa"}
       </button>
     </>}>
@@ -74,6 +77,7 @@ function TaskRow({ task: t, profileName }: { task: BotTask; profileName?: string
   const { bot } = useServices();
   const toast = useToast();
   const active = ACTIVE.has(t.status);
+  const canEdit = useCan("edit_tasks");
   const remove = useAction(() => bot.deleteTask(t.id), {
     invalidate: [queryKeys.botTasks, queryKeys.botStats, queryKeys.botWorkerStatus],
     success: (r) => (r.cancelled ? "Tarefa cancelada" : "Tarefa excluída"),
@@ -114,7 +118,7 @@ function TaskRow({ task: t, profileName }: { task: BotTask; profileName?: string
       </td>
       <td className="actions">
         <ConfirmButton label={active ? "Cancelar" : "Excluir"} confirmLabel={active ? "Cancelar tarefa" : "Excluir tarefa"}
-          onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending} />
+          onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending || !canEdit} />
       </td>
     </tr>
   );

@@ -10,6 +10,7 @@ import { useAction } from "../../hooks/useAction";
 import { formatAgo, formatDateTime, formatInt } from "../../i18n/format";
 import { useQueryClient } from "@tanstack/react-query";
 import { useToast } from "../../components/Toasts";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 export function WorkerPanel() {
   const { bot } = useServices();
@@ -17,6 +18,7 @@ export function WorkerPanel() {
   const client = useQueryClient();
   const toast = useToast();
   const [parallel, setParallel] = useState("");
+  const canControl = useCan("control_bot");
   const refresh = [queryKeys.botWorkerStatus, queryKeys.botStats, queryKeys.botTasks] as const;
   const start = useAction((n: number) => bot.startWorker(n), {
     invalidate: refresh, success: "Worker iniciado", silentError: true,
@@ -59,10 +61,12 @@ export function WorkerPanel() {
           <input type="number" min={0} max={32} value={parallel} placeholder="padrão" className="narrow"
             onChange={(e) => setParallel(e.target.value)} />
         </label>
-        <button type="button" className="primary" disabled={start.isPending || w?.running} onClick={onStart}>
+        <button type="button" className="primary" disabled={start.isPending || w?.running || !canControl}
+          title={canControl ? undefined : NOT_ALLOWED} onClick={onStart}>
           {start.isPending ? "Iniciando…" : "Iniciar worker"}
         </button>
-        <button type="button" className="danger" disabled={stop.isPending || (w !== undefined && !w.running)}
+        <button type="button" className="danger" disabled={stop.isPending || (w !== undefined && !w.running) || !canControl}
+          title={canControl ? undefined : NOT_ALLOWED}
           onClick={() => stop.mutate(undefined)}>
           {stop.isPending ? "Parando…" : "Parar worker"}
         </button>

@@ -9,6 +9,7 @@ import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { formatDateTime } from "../../i18n/format";
 import { CHANNEL_LABELS, label } from "../../i18n/labels";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 const CHANNELS = ["evolution", "chatwoot", "instagram", "telegram"] as const;
 type ChannelId = (typeof CHANNELS)[number];
@@ -55,9 +56,11 @@ const CHANNEL_FIELDS: Record<ChannelId, { key: string; settings: SettingField[];
 export function ChannelsPanel() {
   const accounts = useChannelAccounts();
   const [creating, setCreating] = useState(false);
+  const canEdit = useCan("edit_channels");
   return (
     <Panel title="Canais de atendimento" actions={
-      <button type="button" className={creating ? "secondary" : "primary"} onClick={() => setCreating(!creating)}>
+      <button type="button" className={creating ? "secondary" : "primary"} disabled={!canEdit}
+        title={canEdit ? undefined : NOT_ALLOWED} onClick={() => setCreating(!creating)}>
         {creating ? "Cancelar" : "Conectar canal"}
       </button>}>
       {creating && <ChannelForm onDone={() => setCreating(false)} />}
@@ -81,6 +84,7 @@ function AccountRow({ id, channel, name, accountKey, settings, secrets, createdA
   id: string; channel: string; name: string; accountKey: string; settings: Record<string, unknown>; secrets: string[]; createdAt: string | null;
 }) {
   const { chatbot } = useServices();
+  const canEdit = useCan("edit_channels");
   const remove = useAction(() => chatbot.deleteChannel(id), { invalidate: [queryKeys.sellerBotChannels], success: `${name} desconectado` });
   return (
     <tr>
@@ -89,7 +93,7 @@ function AccountRow({ id, channel, name, accountKey, settings, secrets, createdA
       <td className="small">{Object.entries(settings).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" · ") || "—"}</td>
       <td className="small">{secrets.length ? secrets.map((s) => <code key={s} className="chip">{s}</code>) : "—"}</td>
       <td>{formatDateTime(createdAt)}</td>
-      <td className="actions"><ConfirmButton label="Remover" confirmLabel="Desconectar" onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending} /></td>
+      <td className="actions"><ConfirmButton label="Remover" confirmLabel="Desconectar" onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending || !canEdit} /></td>
     </tr>
   );
 }

@@ -10,6 +10,7 @@ import { formatDateTime } from "../../i18n/format";
 import { humanize } from "../../i18n/labels";
 import { useMe } from "../../hooks/queries";
 import { Draft, buildPatch, configLabel, draftsOf, kindOf, orderedEntries, setDraft } from "./configForm";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 function ConfigField({ path, original, draft, onChange }: {
   path: string[]; original: unknown; draft: Draft | undefined; onChange: (path: string[], value: Draft) => void;
@@ -63,6 +64,7 @@ export function ConfigEditor() {
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [rawPatch, setRawPatch] = useState("");
   const [formError, setFormError] = useState<unknown>(null);
+  const canEdit = useCan("edit_config");
   const save = useAction((patch: Record<string, unknown>) => chatbot.updateConfig(patch), {
     invalidate: [queryKeys.sellerBotConfig], success: (c) => `Configuração salva (versão ${c.version})`, silentError: true,
   });
@@ -116,7 +118,8 @@ export function ConfigEditor() {
           </div>
           <ErrorBox error={formError ?? save.error} />
           <div className="row">
-            <button type="submit" className="primary" disabled={save.isPending}>{save.isPending ? "Salvando…" : "Salvar configuração"}</button>
+            <button type="submit" className="primary" disabled={save.isPending || !canEdit}
+              title={canEdit ? undefined : NOT_ALLOWED}>{save.isPending ? "Salvando…" : "Salvar configuração"}</button>
             <button type="button" className="secondary" onClick={() => { setDrafts(draftsOf(c.settings)); setRawPatch(""); setFormError(null); }}>
               Descartar alterações
             </button>

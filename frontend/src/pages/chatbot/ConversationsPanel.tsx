@@ -7,8 +7,9 @@ import { Badge, ConfirmButton, Empty, Loading, Panel, Tone } from "../../compone
 import { useSellerBotConversations } from "../../hooks/queries";
 import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
-import { formatAgo } from "../../i18n/format";
+import { formatAgo, formatCount } from "../../i18n/format";
 import { CHANNEL_LABELS, HANDOFF_LABELS, INTENT_LABELS, STAGE_LABELS, label } from "../../i18n/labels";
+import { useCan } from "../../hooks/useCan";
 
 const HANDOFF_TONE: Record<string, Tone> = { bot: "ok", waiting_human: "warn", human: "info" };
 const refresh = [queryKeys.sellerBotConversations, queryKeys.sellerBotStats, queryKeys.sellerBotFunnel] as const;
@@ -17,8 +18,9 @@ export function ConversationsPanel() {
   const { chatbot } = useServices();
   const [channel, setChannel] = useState("");
   const conversations = useSellerBotConversations(channel);
+  const canDelete = useCan("delete_conversations");
   const clear = useAction(() => chatbot.clearConversations(), {
-    invalidate: refresh, success: (r) => `${String(r.cleared ?? 0)} conversas removidas`,
+    invalidate: refresh, success: (r) => `${formatCount(Number(r.cleared ?? 0), "conversa removida", "conversas removidas")}`,
   });
   const waiting = (conversations.data ?? []).filter((c) => c.handoffState === "waiting_human").length;
 
@@ -31,7 +33,7 @@ export function ConversationsPanel() {
         ))}
       </select>
       <ConfirmButton label="Limpar todas" confirmLabel="Apagar todas as conversas" onConfirm={() => clear.mutate(undefined)}
-        disabled={clear.isPending} />
+        disabled={clear.isPending || !canDelete} />
     </>}>
       <ErrorBox error={conversations.error} onRetry={() => void conversations.refetch()} />
       {conversations.isPending && <Loading />}
@@ -57,7 +59,8 @@ function ConversationRow({ conversation: c }: { conversation: Conversation }) {
   });
   const release = useAction(() => chatbot.release(id), { invalidate: refresh, success: `${who}: devolvido ao bot` });
   const convert = useAction(() => chatbot.convert(id, "", 0), { invalidate: refresh, success: `${who}: venda registrada` });
-  const busy = handoff.isPending || release.isPending || convert.isPending;
+  const canTakeOver = useCan("take_over_conversations");
+  const busy = handoff.isPending || release.isPending || convert.isPending || !canTakeOver;
 
   return (
     <tr className={c.handoffState === "waiting_human" ? "row-attention" : undefined}>
@@ -65,7 +68,7 @@ function ConversationRow({ conversation: c }: { conversation: Conversation }) {
       <td>{label(CHANNEL_LABELS, c.channel)}</td>
       <td className="wrap" title={c.lastMessage}>
         <div className="clamp">{c.lastMessage || "—"}</div>
-        <div className="muted small">{c.messageCount} {c.messageCount === 1 ? "mensagem" : "mensagens"}</div>
+        <div className="muted small">{formatCount(c.messageCount, "mensagem", "mensagens")}</div>
       </td>
       <td>{c.lastIntent ? label(INTENT_LABELS, c.lastIntent) : "—"}</td>
       <td>{c.stage ? label(STAGE_LABELS, c.stage) : "—"}{c.converted && <> <Badge tone="ok">Venda</Badge></>}</td>

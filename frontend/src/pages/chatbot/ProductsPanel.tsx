@@ -10,6 +10,7 @@ import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { useDebounced } from "../../hooks/useDebounced";
 import { formatInt, formatMoney } from "../../i18n/format";
+import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 const CSV_EXAMPLE = "sku,name,price,stock,description,synonyms\nCAM-001,Camiseta Básica,49.90,120,Algodão 100%,camisa|blusa";
 
@@ -17,12 +18,14 @@ export function ProductsPanel() {
   const [query, setQuery] = useState("");
   const products = useProducts(useDebounced(query.trim()));
   const [editing, setEditing] = useState<Product | "new" | null>(null);
+  const canEdit = useCan("edit_products");
   return (
     <>
       <Panel title="Catálogo de produtos" actions={<>
         <input type="search" aria-label="Buscar produtos" placeholder="Buscar por nome ou SKU" value={query}
           onChange={(e) => setQuery(e.target.value)} />
-        <button type="button" className="primary" onClick={() => setEditing(editing ? null : "new")}>
+        <button type="button" className="primary" disabled={!canEdit} title={canEdit ? undefined : NOT_ALLOWED}
+          onClick={() => setEditing(editing ? null : "new")}>
           {editing ? "Fechar formulário" : "Novo produto"}
         </button>
       </>}>
@@ -46,6 +49,7 @@ export function ProductsPanel() {
 
 function ProductRow({ product: p, onEdit }: { product: Product; onEdit: () => void }) {
   const { chatbot } = useServices();
+  const canEdit = useCan("edit_products");
   const remove = useAction(() => chatbot.deleteProduct(p.id), {
     invalidate: [queryKeys.sellerBotProducts], success: `${p.name} removido do catálogo`,
   });
@@ -57,8 +61,9 @@ function ProductRow({ product: p, onEdit }: { product: Product; onEdit: () => vo
       <td>{formatInt(p.stock)}</td>
       <td className="small">{p.synonyms.join(", ") || "—"}</td>
       <td className="actions">
-        <button type="button" className="secondary" onClick={onEdit}>Editar</button>
-        <ConfirmButton label="Excluir" confirmLabel="Excluir produto" onConfirm={() => remove.mutate(undefined)} disabled={remove.isPending} />
+        <button type="button" className="secondary" disabled={!canEdit} onClick={onEdit}>Editar</button>
+        <ConfirmButton label="Excluir" confirmLabel="Excluir produto" onConfirm={() => remove.mutate(undefined)}
+          disabled={remove.isPending || !canEdit} />
       </td>
     </tr>
   );
@@ -111,6 +116,7 @@ function CsvImport() {
   const { chatbot } = useServices();
   const [csv, setCsv] = useState("");
   const [fileName, setFileName] = useState("");
+  const canImport = useCan("edit_products");
   const importCsv = useAction((text: string) => chatbot.importProducts(text), {
     invalidate: [queryKeys.sellerBotProducts],
     success: (r: ImportResult) => `Importação: ${r.imported} novos, ${r.updated} atualizados`,
@@ -136,7 +142,8 @@ function CsvImport() {
       <div className="row">
         <input type="file" accept=".csv,text/csv" aria-label="Arquivo CSV" onChange={(e) => void pick(e)} />
         {fileName && <span className="muted small">{fileName} · {formatInt(csv.split("\n").filter(Boolean).length)} linhas</span>}
-        <button type="button" className="primary" disabled={!csv || importCsv.isPending} onClick={() => importCsv.mutate(csv)}>
+        <button type="button" className="primary" disabled={!csv || importCsv.isPending || !canImport}
+          onClick={() => importCsv.mutate(csv)}>
           {importCsv.isPending ? "Importando…" : "Importar"}
         </button>
       </div>
