@@ -9,6 +9,11 @@ export function formatInt(value: number): string {
   return integer.format(value);
 }
 
+/** "1 mensagem", "2 mensagens", "1.234 conversas": the count with the noun in agreement. */
+export function formatCount(value: number, singular: string, plural: string): string {
+  return `${integer.format(value)} ${value === 1 ? singular : plural}`;
+}
+
 export function formatDecimal(value: number): string {
   return decimal.format(value);
 }

@@ -11,9 +11,10 @@ import { applyNotification, createThrottledInvalidator } from "../realtime/notif
 import type { SocketStatus } from "../realtime/notificationSocket";
 import { BotDashboard } from "./automation/BotDashboard";
 import { ChatbotDashboard } from "./chatbot/ChatbotDashboard";
+import { InboxPage } from "./inbox/InboxPage";
 import { TeamPanel } from "./team/TeamPanel";
 
-type TabId = "automation" | "chatbot" | "team";
+type TabId = "automation" | "chatbot" | "inbox" | "team";
 const TAB_KEY = "sellerbot.tab";
 
 const LIVE_TEXT: Record<SocketStatus, string> = {
@@ -63,6 +64,7 @@ export function SellerBot() {
         <div className="brand"><Logo /> Seller Bot</div>
         <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
           tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" },
+            { id: "inbox", label: "Atendimento" },
             { id: "team", label: "Equipe" }]} />
         <div className="topbar-right">
           <LiveIndicator status={status} />
@@ -71,7 +73,8 @@ export function SellerBot() {
         </div>
       </header>
       <main className="content">
-        {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard /> : <TeamPanel />}
+        {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard />
+          : tab === "inbox" ? <InboxPage /> : <TeamPanel />}
       </main>
     </div>
   );

@@ -7,7 +7,7 @@ import { Badge, ConfirmButton, Empty, Loading, Panel, Tone } from "../../compone
 import { useSellerBotConversations } from "../../hooks/queries";
 import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
-import { formatAgo } from "../../i18n/format";
+import { formatAgo, formatCount } from "../../i18n/format";
 import { CHANNEL_LABELS, HANDOFF_LABELS, INTENT_LABELS, STAGE_LABELS, label } from "../../i18n/labels";
 import { useCan } from "../../hooks/useCan";
 
@@ -20,7 +20,7 @@ export function ConversationsPanel() {
   const conversations = useSellerBotConversations(channel);
   const canDelete = useCan("delete_conversations");
   const clear = useAction(() => chatbot.clearConversations(), {
-    invalidate: refresh, success: (r) => `${String(r.cleared ?? 0)} conversas removidas`,
+    invalidate: refresh, success: (r) => `${formatCount(Number(r.cleared ?? 0), "conversa removida", "conversas removidas")}`,
   });
   const waiting = (conversations.data ?? []).filter((c) => c.handoffState === "waiting_human").length;
 
@@ -68,7 +68,7 @@ function ConversationRow({ conversation: c }: { conversation: Conversation }) {
       <td>{label(CHANNEL_LABELS, c.channel)}</td>
       <td className="wrap" title={c.lastMessage}>
         <div className="clamp">{c.lastMessage || "—"}</div>
-        <div className="muted small">{c.messageCount} {c.messageCount === 1 ? "mensagem" : "mensagens"}</div>
+        <div className="muted small">{formatCount(c.messageCount, "mensagem", "mensagens")}</div>
       </td>
       <td>{c.lastIntent ? label(INTENT_LABELS, c.lastIntent) : "—"}</td>
       <td>{c.stage ? label(STAGE_LABELS, c.stage) : "—"}{c.converted && <> <Badge tone="ok">Venda</Badge></>}</td>

@@ -1,0 +1,51 @@
+import { QueryClient } from "@tanstack/react-query";
+import { describe, expect, it, vi } from "vitest";
+import { toInboxConversation, toInboxMessage } from "../../api/inbox";
+import { applyInboxNotification, inboxKeys } from "./inboxLive";
+
+const note = (type: string, payload: Record<string, unknown>) => ({ id: "1", type, payload, ts: "2026-12-03T10:00:00Z" });
+
+function seeded() {
+  const client = new QueryClient();
+  const conversation = toInboxConversation({ id: "c1", contact_id: "whatsapp:55", channel: "whatsapp", unread: 0,
+    handoff_state: "human", last_message: "oi" });
+  client.setQueryData(inboxKeys.list("all", ""), { pages: [{ items: [conversation], nextCursor: "" }], pageParams: [""] });
+  client.setQueryData(inboxKeys.thread("c1"), { pageParams: [""], pages: [{ nextCursor: "", conversation,
+    items: [toInboxMessage({ id: "m1", direction: "out", author: "human", reply_id: "human:1", status: "sent", text: "Olá" })] }] });
+  return client;
+}
+
+type ListData = { pages: { items: { unread: number; lastMessage: string; assigneeName: string }[] }[] };
+type ThreadData = { pages: { items: { status: string }[] }[] };
+
+describe("applyInboxNotification", () => {
+  it("counts a buyer message as unread at once and refetches the open thread", () => {
+    const client = seeded();
+    const refetch = vi.fn();
+    applyInboxNotification(note("chatbot_message_received", { contact_id: "whatsapp:55", channel: "whatsapp",
+      text: "tem M?" }), client, "c1", refetch);
+    const row = client.getQueryData<ListData>(inboxKeys.list("all", ""))?.pages[0]?.items[0];
+    expect(row).toMatchObject({ unread: 1, lastMessage: "tem M?" });
+    expect(refetch).toHaveBeenCalledWith(["inbox", "list"]);
+    expect(refetch).toHaveBeenCalledWith(inboxKeys.thread("c1"));
+  });
+
+  it("marks a reply delivered or failed in the open thread without a refetch", () => {
+    const client = seeded();
+    const refetch = vi.fn();
+    applyInboxNotification(note("chatbot_reply_failed", { reply_id: "human:1", error: "blocked" }), client, "c1", refetch);
+    expect(client.getQueryData<ThreadData>(inboxKeys.thread("c1"))?.pages[0]?.items[0]?.status).toBe("failed");
+    expect(refetch).not.toHaveBeenCalled();
+  });
+
+  it("moves the assignee and leaves another contact's thread alone", () => {
+    const client = seeded();
+    const refetch = vi.fn();
+    applyInboxNotification(note("chatbot_conversation_assigned", { conversation_id: "c1", assignee_id: "u2",
+      assignee_name: "bia@loja.test" }), client, "c1", refetch);
+    expect(client.getQueryData<ListData>(inboxKeys.list("all", ""))?.pages[0]?.items[0]?.assigneeName).toBe("bia@loja.test");
+    applyInboxNotification(note("chatbot_message_received", { contact_id: "whatsapp:77", channel: "whatsapp", text: "x" }),
+      client, "c1", refetch);
+    expect(refetch).not.toHaveBeenCalledWith(inboxKeys.thread("c1"));
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * What a live notification does to the Inbox's cached pages: a buyer message bumps the conversation's unread
+ * count and last message at once (the refetch that follows makes it exact), a reply or a delivery status is
+ * appended to or updated in the open thread, an assignment moves the conversation's owner. Pure, so it is tested
+ * with a plain QueryClient.
+ */
+import type { InfiniteData, QueryClient } from "@tanstack/react-query";
+import type { InboxConversation, InboxMessage, Page } from "../../api/inbox";
+import { str } from "../../api/normalize";
+import type { Notification } from "../../realtime/notificationSocket";
+
+export const inboxKeys = {
+  all: ["inbox"] as const,
+  list: (filter: string, channel: string) => ["inbox", "list", filter, channel] as const,
+  thread: (id: string) => ["inbox", "thread", id] as const,
+  notes: (id: string) => ["inbox", "notes", id] as const,
+  quickReplies: ["inbox", "quickReplies"] as const,
+};
+
+export const INBOX_EVENTS = new Set([
+  "chatbot_message_received", "chatbot_reply_queued", "chatbot_reply_sent", "chatbot_reply_failed",
+  "chatbot_conversation_updated", "chatbot_conversation_assigned", "chatbot_handoff_requested",
+]);
+
+type ListData = InfiniteData<Page<InboxConversation>, string>;
+type ThreadPage = Page<InboxMessage> & { conversation: InboxConversation };
+type ThreadData = InfiniteData<ThreadPage, string>;
+
+function patchConversations(client: QueryClient, matches: (c: InboxConversation) => boolean,
+  change: (c: InboxConversation) => InboxConversation): void {
+  client.setQueriesData<ListData>({ queryKey: ["inbox", "list"] }, (data) => data && {
+    ...data,
+    pages: data.pages.map((page) => ({ ...page, items: page.items.map((c) => (matches(c) ? change(c) : c)) })),
+  });
+}
+
+/** The conversation a notification is about, as the list knows it (by id, else by contact id and channel). */
+function concerns(n: Notification): (c: InboxConversation) => boolean {
+  const id = str(n.payload.conversation_id);
+  const contact = str(n.payload.contact_id);
+  const channel = str(n.payload.channel);
+  return (c) => (id !== "" && c.id === id) || (contact !== "" && c.contactId === contact && c.channel === channel);
+}
+
+function patchThread(client: QueryClient, change: (messages: InboxMessage[]) => InboxMessage[]): void {
+  client.setQueriesData<ThreadData>({ queryKey: ["inbox", "thread"] }, (data) => {
+    const newest = data?.pages[0];
+    if (!data || !newest) return data;
+    return { ...data, pages: [{ ...newest, items: change(newest.items) }, ...data.pages.slice(1)] };
+  });
+}
+
+export function applyInboxNotification(n: Notification, client: QueryClient, openConversationId: string | null,
+  refetch: (key: readonly unknown[]) => void): void {
+  const match = concerns(n);
+  switch (n.type) {
+    case "chatbot_message_received":
+      patchConversations(client, match, (c) => ({ ...c, unread: c.unread + 1, lastMessage: str(n.payload.text),
+        messageCount: c.messageCount + 1, updatedAt: n.ts || c.updatedAt }));
+      break;
+    case "chatbot_reply_queued":
+      patchConversations(client, match, (c) => ({ ...c, lastMessage: str(n.payload.text), updatedAt: n.ts || c.updatedAt }));
+      break;
+    case "chatbot_reply_sent":
+    case "chatbot_reply_failed": {
+      const replyId = str(n.payload.reply_id);
+      const status = n.type === "chatbot_reply_sent" ? "delivered" : "failed";
+      patchThread(client, (messages) => messages.map((m) => (m.replyId === replyId ? { ...m, status } : m)));
+      return;
+    }
+    case "chatbot_conversation_assigned":
+      patchConversations(client, match, (c) => ({ ...c, assigneeId: str(n.payload.assignee_id),
+        assigneeName: str(n.payload.assignee_name) }));
+      break;
+    case "chatbot_conversation_updated":
+      patchConversations(client, match, (c) => ({ ...c, handoffState: str(n.payload.handoff_state, c.handoffState),
+        stage: str(n.payload.stage, c.stage), lastIntent: str(n.payload.intent, c.lastIntent) }));
+      break;
+    default:
+      break;
+  }
+  refetch(["inbox", "list"]);
+  if (openConversationId && n.type !== "chatbot_conversation_assigned") {
+    const open = client.getQueryData<ThreadData>(inboxKeys.thread(openConversationId))?.pages[0]?.conversation;
+    if (!open || match(open) || str(n.payload.conversation_id) === openConversationId) {
+      refetch(inboxKeys.thread(openConversationId));
+    }
+  }
+}
+
+/** A handoff while the page is in the background: a browser notification, when the member allowed them. */
+export function notifyHandoff(n: Notification): void {
+  if (n.type !== "chatbot_handoff_requested" || typeof window.Notification === "undefined") return;
+  if (window.Notification.permission !== "granted" || document.visibilityState === "visible") return;
+  const who = str(n.payload.contact_id);
+  new window.Notification("Seller Bot: cliente aguardando atendente", {
+    body: `${who}: ${str(n.payload.reason)}`, tag: `handoff-${who}`,
+  });
+}
