@@ -110,7 +110,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     pipeline = InboundPipeline(bot)
     servicer = ChatbotServicer(bot, Reports(repository))
     inbox = InboxServicer(HumanInbox(bot, HumanInboxStore(session_factory(engine)), ConversationEvents(bus)))
-    crm = build_crm(engine, bot, bus)
+    crm = build_crm(engine, bot, bus, settings.channel_adapter_grpc_addr)
     server = GrpcServer([GRPC_SERVICE, INBOX_GRPC_SERVICE, CRM_GRPC_SERVICE], registrations=[
         lambda s: chatbot_pb2_grpc.add_ChatbotServiceServicer_to_server(servicer, s),
         lambda s: inbox_pb2_grpc.add_InboxServiceServicer_to_server(inbox, s), crm.register])

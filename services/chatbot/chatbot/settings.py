@@ -22,6 +22,8 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     chatbot_idle_sweep_seconds: float = Field(default=30.0, gt=0, description="Idle handoff release check period")
     chatbot_replica_id: str = Field(
         default="", description="This replica's name in the partition leases; empty = host-pid-random")
+    channel_adapter_grpc_addr: str = Field(
+        default="127.0.0.1:50053", description="The CRM's erasure deletes the person's dead letters there")
     chatbot_partition_lease_seconds: float = Field(
         default=6.0, ge=1, le=120,
         description="How long a dead replica's inbound partitions stay unconsumed before another takes them")

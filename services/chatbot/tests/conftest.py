@@ -61,7 +61,9 @@ def service_settings(
         values: dict[str, Any] = {
             "database_url": postgres_url, "redis_url": redis_url, "nats_url": nats_url,
             "nats_namespace": nats_namespace, "chatbot_grpc_addr": "127.0.0.1:0", "openai_api_key": "",
-            "chatbot_idle_sweep_seconds": 3600, "llm_timeout_seconds": 2.0, **overrides,
+            "chatbot_idle_sweep_seconds": 3600, "llm_timeout_seconds": 2.0,
+            "channel_adapter_grpc_addr": "",  # no channel-adapter: a test that needs one starts it
+            **overrides,
         }
         return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -131,6 +131,14 @@ class DeliveryRecords:
         if row is None or row.user_id not in owners:
             raise DeadLetterNotFound(dead_letter_id)
         return _dead_letter(row)
+
+    async def forget_dead_letters(self, owners: list[str], contact_ids: list[str]) -> int:
+        """Delete every dead letter of these contacts (an erased person's reply texts)."""
+        async with self._sessions() as session:
+            result = await session.execute(delete(DeadLetterRow).where(
+                DeadLetterRow.user_id.in_(owners), DeadLetterRow.contact_id.in_(contact_ids)))
+            await session.commit()
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def mark_retried(self, dead_letter_id: str) -> DeadLetter:
         async with self._sessions() as session:

@@ -169,6 +169,15 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
         letters = await self._records.dead_letters(self._owners(user_id), limit)
         return pb.ListDeadLettersResponse(dead_letters=[dead_letter_message(d) for d in letters])
 
+    async def ForgetContacts(self, request: pb.ForgetContactsRequest,
+                             context: grpc.aio.ServicerContext) -> pb.ForgetContactsResponse:
+        user_id = await caller_user_id(context)
+        contact_ids = [c for c in request.contact_ids if c][:1000]
+        if not contact_ids:
+            return pb.ForgetContactsResponse()
+        deleted = await self._records.forget_dead_letters(self._owners(user_id), contact_ids)
+        return pb.ForgetContactsResponse(dead_letters=deleted)
+
     async def RetryDeadLetter(self, request: pb.RetryDeadLetterRequest,
                               context: grpc.aio.ServicerContext) -> pb.DeadLetter:
         """Send the reply again through the outbound stream (behind any reply already queued for the contact)."""

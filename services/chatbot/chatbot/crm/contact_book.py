@@ -151,12 +151,17 @@ class ContactBook:
         """Everywhere the platform keeps the person: database rows (audit row without personal data),
         Redis contexts and sessions, channel-adapter's dead letters. JetStream copies of their messages
         expire with the streams' retention (see proto/EVENTS.md)."""
+        addresses = await self.store.addresses(user_id, contact_ref)
+        if addresses is None:
+            return None
+        # channel-adapter first: when it cannot be reached nothing is erased yet, and the call can be repeated
+        dead_letters = await self._forget_dead_letters_of(user_id, addresses)
         erased = await self.store.erase(user_id, contact_ref, actor)
         if erased is None:
             return None
         counts = dict(erased.counts)
         counts["redis_keys"] = await self._forget_in_redis(user_id, erased)
-        counts["dead_letters"] = await self._forget_dead_letters_of(user_id, erased.contact_ids)
+        counts["dead_letters"] = dead_letters
         self._publish(CrmEvent(CrmEventKind.CONTACT_ERASED, user_id, contact_ref, {}))
         log.info("contact_erased", user_id=user_id, contact=contact_ref, actor=actor, **counts)
         return counts
@@ -175,7 +180,7 @@ class ContactBook:
             return await self._forget_dead_letters(user_id, contact_ids)
         except Exception as exc:
             CRM_ERRORS.labels("forget_dead_letters").inc()
-            log.error("dead_letters_not_erased", user_id=user_id, error=str(exc))
+            log.error("contact_not_erased", user_id=user_id, reason="channel-adapter unreachable", error=str(exc))
             raise
 
     async def export_person(self, user_id: str, contact_ref: str) -> str | None:

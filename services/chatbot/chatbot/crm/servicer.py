@@ -164,7 +164,7 @@ class CrmServicer(crm_pb2_grpc.CrmServiceServicer):
         except grpc.aio.AioRpcError as exc:
             await context.abort(grpc.StatusCode.UNAVAILABLE,
                                 f"the channel-adapter could not erase the dead letters ({exc.code().name}); "
-                                "the database and Redis were erased: retry to finish")
+                                "nothing was erased: try again")
         if counts is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"contact {request.id} not found")
         return pb.EraseContactResponse(id=request.id, erased=counts)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+from sellerbot.channels.v1 import channel_adapter_pb2, channel_adapter_pb2_grpc
 from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import session_factory
+from sellerbot_grpc import open_channel, user_metadata
 from sellerbot_messaging import EventBus
 from sellerbot_messaging.streams import CONVERSATIONS
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,9 +42,30 @@ class Crm:
                     stream=CONVERSATIONS)
 
 
+class ChannelAdapterDeadLetters:
+    """channel-adapter's ForgetContacts over gRPC (its dead letters hold reply texts to the person)."""
+
+    def __init__(self, address: str) -> None:
+        self._channel = open_channel(address)
+        self._stub = channel_adapter_pb2_grpc.ChannelAdapterServiceStub(self._channel)
+
+    async def forget(self, user_id: str, contact_ids: list[str]) -> int:
+        response = await self._stub.ForgetContacts(
+            channel_adapter_pb2.ForgetContactsRequest(contact_ids=contact_ids), metadata=user_metadata(user_id),
+            timeout=10)
+        return int(response.dead_letters)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+
 def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | None,
-              forget_dead_letters: ForgetDeadLetters | None = None) -> Crm:
+              channel_adapter_address: str = "") -> Crm:
+    """With no channel-adapter address (tests of the chatbot alone) an erasure has no dead letters to delete."""
     store = CrmStore(session_factory(engine))
+    forget_dead_letters: ForgetDeadLetters | None = None
+    if channel_adapter_address:
+        forget_dead_letters = ChannelAdapterDeadLetters(channel_adapter_address).forget
 
     def publish(event: CrmEvent) -> None:
         return None

@@ -471,6 +471,16 @@ class CrmStore(Store):
             return {"contact": contact, "identities": identities, "conversations": conversations,
                     "messages": messages, "handoffs": handoffs, "orders": orders}
 
+    async def addresses(self, user_id: str, contact_ref: str) -> list[str] | None:
+        """Every channel address of the contact (and of contacts merged into it); None: no such contact."""
+        async with self._sessions() as session:
+            contact = await session.get(ContactRow, contact_ref)
+            if contact is None or contact.user_id != user_id:
+                return None
+            merged = select(ContactRow.id).where(ContactRow.merged_into == contact.id)
+            return list((await session.execute(select(ContactIdentityRow.contact_id).where(or_(
+                ContactIdentityRow.contact_ref == contact.id, ContactIdentityRow.contact_ref.in_(merged))))).scalars())
+
     async def erase(self, user_id: str, contact_ref: str, actor: str) -> ErasedPerson | None:
         """Delete the person's rows: contact, identities, conversations (messages and handoffs with them),
         the FAQ answers learned from their questions, their draft orders; confirmed orders stay for the
