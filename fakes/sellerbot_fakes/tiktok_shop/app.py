@@ -3,7 +3,7 @@
 Every data request must carry `app_key`, `timestamp` (within 5 minutes), `sign` (see `sign_request`), the
 `x-tts-access-token` header with a live token, and `shop_cipher` (except the shops call). Page tokens are checked
 against the query they came from. Test control: `POST /__test__/seed`, `/__test__/touch`, `/__test__/faults`,
-`/__test__/expire_tokens`, `GET /__test__/stats`.
+`/__test__/expire_tokens`, `GET /__test__/stats`, `DELETE /__test__/faults`.
 """
 
 from __future__ import annotations
@@ -274,6 +274,11 @@ def create_app(apps: dict[str, str] | None = None) -> FastAPI:
     async def faults(body: FaultIn) -> dict[str, int]:
         state.faults.append(Fault(body.kind, body.after, body.times))
         return {"queued": len(state.faults)}
+
+    @app.delete("/__test__/faults")
+    async def clear_faults() -> dict[str, int]:
+        state.faults.clear()
+        return {"queued": 0}
 
     @app.post("/__test__/expire_tokens")
     async def expire_tokens() -> dict[str, int]:

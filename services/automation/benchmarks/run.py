@@ -1,4 +1,4 @@
-"""Automation benchmarks: reply_comments speed and Chromium memory per browser context.
+"""Automation benchmarks: reply_comments speed, Chromium memory per browser context, and the shop sync.
 
 Runs the real service (use cases, worker, shared Chromium) against the Seller Center replica on loopback,
 with SQLite and no Redis/NATS so it needs nothing else running. Writes docs/benchmarks/automation.md.
@@ -26,6 +26,10 @@ from automation.main import AutomationApp
 from automation.settings import ServiceSettings
 from sellerbot_devstack.servers import free_port, wait_for_port
 from sellerbot_fakes.seller_center import create_app as create_replica
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shop_sync import bench_shop_sync
+from shop_sync import report as shop_sync_report
 
 ROOT = Path(__file__).resolve().parents[3]
 REPORT = ROOT / "docs" / "benchmarks" / "automation.md"
@@ -136,7 +140,7 @@ async def bench_parallel(app: AutomationApp, replica: httpx.AsyncClient) -> dict
     }
 
 
-def write_report(speed: dict[str, float], parallel: dict[str, float]) -> str:
+def write_report(speed: dict[str, float], parallel: dict[str, float], shop: dict[str, float]) -> str:
     ok_speed = "met" if speed["task_seconds"] <= SPEED_GOAL_S else "NOT met"
     ok_memory = "met (PSS)" if parallel["pss_per_context_mb"] <= MEMORY_GOAL_MB else "NOT met"
     cpu = os.cpu_count()
@@ -171,7 +175,7 @@ tasks: {parallel['finished']:.0f} of 5 completed, {parallel['replies']:.0f} repl
 Per context = (peak - no-task baseline) / 5 contexts. Raw RSS over-counts: each of the ~2 renderer processes per
 context maps the same Chromium code and fonts, counted again in every process; PSS (proportional share) is RSS
 with shared pages split between the processes that share them, USS the memory a context alone holds.
-"""
+""" + shop_sync_report(shop)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text, encoding="utf-8")
     return text
@@ -196,7 +200,8 @@ async def main() -> None:
                 parallel = await bench_parallel(app, replica)
         finally:
             await app.stop()
-    print(write_report(speed, parallel))
+    shop = await bench_shop_sync()
+    print(write_report(speed, parallel, shop))
 
 
 if __name__ == "__main__":

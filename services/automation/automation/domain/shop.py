@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 
 class SyncSource(StrEnum):
@@ -50,8 +50,9 @@ class Product:
     def active(self) -> bool:
         return self.status not in INACTIVE_PRODUCT_STATUSES
 
+    @cached_property
     def fingerprint(self) -> str:
-        return content_hash(asdict(self))
+        return content_hash(self)
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,15 @@ class Order:
     def first_package(self) -> Package | None:
         return self.packages[0] if self.packages else None
 
+    @cached_property
     def fingerprint(self) -> str:
-        return content_hash(asdict(self))
+        return content_hash(self)
 
 
 def content_hash(value: object) -> str:
-    """A short stable hash of a product or order: a re-sync of an unchanged item is recognised and skipped."""
-    raw = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+    """A short stable hash of a product or order: a re-sync of an unchanged item is recognised and skipped.
+    The repr of these frozen dataclasses (tuples all the way down) is deterministic and cheap to build."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=8).hexdigest()
 
 
 # Public tracking pages of the carriers TikTok Shop Brazil uses; unknown carriers get no link.

@@ -87,7 +87,7 @@ class ShopEventPublisher:
         """`deactivated`: (product_id, status, update_time, reason)."""
         batch: list[tuple[str, object, str]] = []
         for product in upserted:
-            event_id = f"product:{shop_id}:{product.id}:{product.update_time}:{product.fingerprint()}"
+            event_id = f"product:{shop_id}:{product.id}:{product.update_time}:{product.fingerprint}"
             batch.append((Subjects.PRODUCT_UPSERTED, ev.ProductUpserted(
                 event_id=event_id, user_id=user_id, profile_id=profile_id, shop_id=shop_id,
                 product=product_message(product), at=_stamp()), event_id))
@@ -101,7 +101,7 @@ class ShopEventPublisher:
     async def orders(self, user_id: str, profile_id: str, shop_id: str, orders: list[Order]) -> None:
         batch: list[tuple[str, object, str]] = []
         for order in orders:
-            event_id = f"order:{shop_id}:{order.id}:{order.update_time}:{order.fingerprint()}"
+            event_id = f"order:{shop_id}:{order.id}:{order.update_time}:{order.fingerprint}"
             batch.append((Subjects.ORDER_UPDATED, ev.OrderUpdated(
                 event_id=event_id, user_id=user_id, profile_id=profile_id, shop_id=shop_id,
                 order=order_message(order), at=_stamp()), event_id))

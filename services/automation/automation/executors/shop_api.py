@@ -12,7 +12,7 @@ from automation.domain.task_configs import ShopSyncConfig, SyncOrdersConfig
 from automation.executors.base import ExecutionContext
 from automation.executors.shop_sync import ORDER, PRODUCT, gather_limited
 
-DETAIL_CONCURRENCY = 8
+DETAIL_CONCURRENCY = 16
 SHIPPED = frozenset({"AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED"})
 
 

@@ -72,7 +72,7 @@ class ShopSync:
         gone: list[tuple[str, str, int, str]] = []
         rows: list[tuple[str, int, str, bool]] = []
         for product in products:
-            before, digest = known.get(product.id), product.fingerprint()
+            before, digest = known.get(product.id), product.fingerprint
             rows.append((product.id, product.update_time, digest, product.active))
             if before is not None and before.content_hash == digest and not full:
                 self.counts.unchanged += 1
@@ -99,10 +99,10 @@ class ShopSync:
 
     async def apply_orders(self, orders: list[Order], full: bool) -> None:
         known = await self.state.known(self.profile_id, ORDER, [o.id for o in orders])
-        changed = [o for o in orders if full or o.id not in known or known[o.id].content_hash != o.fingerprint()]
+        changed = [o for o in orders if full or o.id not in known or known[o.id].content_hash != o.fingerprint]
         self.counts.unchanged += len(orders) - len(changed)
         await self.events.orders(self.user_id, self.profile_id, self.shop_id, changed)
-        await self.state.record(self.profile_id, ORDER, [(o.id, o.update_time, o.fingerprint(), True) for o in orders])
+        await self.state.record(self.profile_id, ORDER, [(o.id, o.update_time, o.fingerprint, True) for o in orders])
         self._count(ORDER, len(changed), 0)
 
     def _count(self, kind: str, upserted: int, deactivated: int) -> None:

@@ -152,11 +152,13 @@ async def test_a_429_and_a_5xx_mid_sync_are_retried_and_a_failed_run_resumes_fro
 
     shop_events.clear()
     touched = shop_api.post("/__test__/touch", shop_id=shop_id, products=30)["changed"]
-    # page 1 (1 search + 10 details) succeeds, then the API fails longer than the client retries
-    shop_api.post("/__test__/faults", kind="server_error", after=11, times=5)
+    # page 1 (its search, the prefetched page 2 search, 10 details) succeeds, then the API fails for longer
+    # than the client retries
+    shop_api.post("/__test__/faults", kind="server_error", after=12, times=1000)
     failed = await run_task(client, h, "sync_catalog", profile_id, page_size=10)
     assert failed["status"] == "failed" and "500" in failed["error"], failed
     await eventually(lambda: len(shop_events.upserted) == 10)
+    shop_api.http.delete("/__test__/faults").raise_for_status()
     resumed = await run_task(client, h, "sync_catalog", profile_id, page_size=10)
     assert resumed["status"] == "completed", resumed
     assert resumed["result"]["products_upserted"] == 20  # only what the failed run had not published

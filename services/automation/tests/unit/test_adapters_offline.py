@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from automation.adapters.browser.names import NAMES
+from automation.adapters.browser.names import NAMES, STATUS_CODES
 from automation.adapters.secrets import SecretBox, mask_login
 from automation.adapters.status_store import StatusStore
+from sellerbot_fakes.seller_center.catalog import STATUS_LABELS
+from sellerbot_fakes.seller_center.catalog import STRINGS as CATALOG_STRINGS
 from sellerbot_fakes.seller_center.i18n import STRINGS
 
 
@@ -26,10 +28,12 @@ def test_logins_are_masked_in_responses() -> None:
 @pytest.mark.parametrize("locale", ["en", "pt-BR"])
 def test_every_accessible_name_the_bot_uses_exists_on_the_replica(locale: str) -> None:
     """The per-locale map is the only place names live; each must be a real UI string of that locale."""
-    page_strings = " | ".join(STRINGS[locale].values())
+    page_strings = " | ".join([*STRINGS[locale].values(), *CATALOG_STRINGS[locale].values()])
     missing = [key for key, name in NAMES[locale].items() if name not in page_strings]
     assert missing == []
     assert NAMES["en"].keys() == NAMES["pt-BR"].keys()
+    shown = {label: code for code, label in STATUS_LABELS[locale].items()}
+    assert STATUS_CODES[locale] == shown  # every status label the pages show maps back to its platform code
 
 
 async def test_without_redis_the_seed_keys_live_in_memory_with_their_ttls() -> None:

@@ -6,6 +6,7 @@ authorised shop, refreshing its access token before it expires (and once more if
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -102,7 +103,8 @@ class TikTokShopApp:
         self.retry_attempts = retry_attempts
         self.backoff_seconds = backoff_seconds
         self.refresh_margin_seconds = refresh_margin_seconds
-        self.http = httpx.AsyncClient(timeout=timeout_seconds, limits=httpx.Limits(max_connections=32))
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        self.http = httpx.AsyncClient(timeout=timeout_seconds, limits=limits)
 
     @property
     def configured(self) -> bool:
@@ -212,16 +214,24 @@ class ShopSession:
 
     async def _pages(self, path: str, key: str, body: dict[str, Any], page_size: int,
                      extra: dict[str, str] | None = None) -> AsyncIterator[Page]:
-        token = ""
-        while True:
+        def fetch(token: str) -> asyncio.Task[dict[str, Any]]:
             query = {"page_size": str(page_size), **(extra or {})}
             if token:
                 query["page_token"] = token
-            data = await self.call("POST", path, query, body)
-            yield Page(list(data.get(key) or []), int(data.get("total_count") or 0))
-            token = str(data.get("next_page_token") or "")
-            if not token:
-                return
+            return asyncio.create_task(self.call("POST", path, query, body))
+
+        pending = fetch("")
+        try:
+            while True:
+                data = await pending
+                token = str(data.get("next_page_token") or "")
+                if token:
+                    pending = fetch(token)  # the next page loads while the caller handles this one
+                yield Page(list(data.get(key) or []), int(data.get("total_count") or 0))
+                if not token:
+                    return
+        finally:
+            pending.cancel()
 
     def product_pages(self, updated_since: int, page_size: int = 100) -> AsyncIterator[Page]:
         """Products updated at or after `updated_since`, oldest update first (summaries: no description)."""
