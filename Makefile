@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto')
 PROTO_STAMP := libs/protos/sellerbot/__init__.py
 
-.PHONY: run test test-fast proto lint typecheck bench eval frontend install clean chromium wrk help
+.PHONY: run test test-fast proto lint typecheck bench eval screenshots frontend install clean chromium wrk help
 
 help:
 	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000} (REPLICAS=\"chatbot=2 ...\")"
@@ -17,6 +17,7 @@ help:
 	@echo "make typecheck - mypy over every package"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 	@echo "make eval   - chatbot answer accuracy per category (offline and LLM path), tuning and held-out dialogues"
+	@echo "make screenshots - the dashboard's views against the running stack, saved in frontend/docs/screenshots/"
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -67,6 +68,10 @@ bench: install chromium wrk
 
 eval: install
 	$(PY) -m chatbot.evaluate_answers --quiet
+
+# The inbox's real-stack browser test, saving a screenshot of each view on the way
+screenshots: install chromium frontend
+	SCREENSHOTS_DIR=$(CURDIR)/frontend/docs/screenshots $(PY) -m pytest -q tests-e2e/test_inbox_browser.py
 
 clean:
 	rm -rf .venv libs/protos/sellerbot .data .pytest_cache

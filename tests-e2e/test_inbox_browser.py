@@ -127,7 +127,7 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
             await expect(thread.locator("[data-author=bot]")).to_have_count(2)
             await shot(page, "inbox")
             if SCREENSHOTS:
-                for tab, name in (("Automação", "automation"), ("Chatbot IA", "chatbot"), ("Equipe", "team")):
+                for tab, name in (("Automação", "automacao"), ("Chatbot IA", "chatbot-conversas"), ("Equipe", "equipe")):
                     await page.get_by_role("tab", name=tab).click()
                     await page.wait_for_load_state("networkidle")
                     await shot(page, name)

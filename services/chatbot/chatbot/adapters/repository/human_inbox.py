@@ -183,7 +183,6 @@ class HumanInboxStore(Store):
             conversation = await session.get(ConversationRow, conversation_id, with_for_update=True)
             assert conversation is not None
             conversation.reply_sequence += 1
-            conversation.message_count += 1
             conversation.last_message = text[:500]
             conversation.updated_at = now
             message = MessageRow(
