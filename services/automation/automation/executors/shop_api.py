@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from automation.adapters.tiktok_shop import parse
@@ -12,7 +14,7 @@ from automation.domain.task_configs import ShopSyncConfig, SyncOrdersConfig
 from automation.executors.base import ExecutionContext
 from automation.executors.shop_sync import ORDER, PRODUCT, gather_limited
 
-DETAIL_CONCURRENCY = 16
+DETAIL_CONCURRENCY = 32
 SHIPPED = frozenset({"AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED"})
 
 
@@ -36,20 +38,33 @@ class ApiCatalogSyncExecutor:
                     return None  # removed between the listing and now: the next full listing deactivates it
                 raise
 
-        async for page in session.product_pages(cursor, cfg.page_size):
-            await ctx.checkpoint()
-            times = {str(p["id"]): int(p.get("update_time") or 0) for p in page.items}
-            if listed is not None:
-                listed.update(times)
-            stale = await sync.stale_ids(PRODUCT, times, cfg.full)
-            sync.counts.unchanged += len(times) - len(stale)
-            found = await gather_limited(sorted(stale), detail, DETAIL_CONCURRENCY)
-            await sync.apply_products([p for p in found if p is not None], cfg.full)
+        async def publish(products: list[Product], times: dict[str, int], total: int) -> None:
+            await sync.apply_products(products, cfg.full)
             await sync.advance(PRODUCT, times.values())
-            sync.counts.pages += 1
-            await ctx.report_progress(sync.counts.read, max(page.total, sync.counts.read))
-            if sync.counts.pages >= cfg.max_pages:
-                break
+            await ctx.report_progress(sync.counts.read, max(total, sync.counts.read))
+
+        publishing: asyncio.Task[None] | None = None  # page N is published while page N+1's details load
+        try:
+            async for page in session.product_pages(cursor, cfg.page_size):
+                await ctx.checkpoint()
+                times = {str(p["id"]): int(p.get("update_time") or 0) for p in page.items}
+                if listed is not None:
+                    listed.update(times)
+                stale = await sync.stale_ids(PRODUCT, times, cfg.full)
+                sync.counts.unchanged += len(times) - len(stale)
+                found = await gather_limited(sorted(stale), detail, DETAIL_CONCURRENCY)
+                if publishing is not None:
+                    await publishing  # pages are recorded in order: the cursor never skips one
+                publishing = asyncio.create_task(publish([p for p in found if p is not None], times, page.total))
+                sync.counts.pages += 1
+                if sync.counts.pages >= cfg.max_pages:
+                    break
+            if publishing is not None:
+                await publishing
+        finally:
+            if publishing is not None and not publishing.done():
+                with contextlib.suppress(Exception):
+                    await publishing  # a failure while loading the next page keeps the page already read
         if listed is None and await session.product_count() != await sync.state.count_listed(ctx.profile.id,
                                                                                               PRODUCT):
             listed = await self._all_ids(ctx, cfg.page_size)  # counts differ: something was removed
