@@ -126,7 +126,7 @@ def report(r: dict[str, float]) -> str:
 
 The same run (`make bench`): the fake Open API (`python -m sellerbot_fakes.tiktok_shop`) in its own process on
 loopback, a private nats-server (JetStream), the automation service in-process on SQLite, page size 100,
-16 product details in flight, every request signed and checked by the fake; load average {load:.1f} at the end.
+32 product details in flight, every request signed and checked by the fake; load average {load:.1f} at the end.
 
 | benchmark | goal | measured | |
 |---|---|---|---|
