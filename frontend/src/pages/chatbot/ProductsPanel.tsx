@@ -9,7 +9,7 @@ import { useProducts } from "../../hooks/queries";
 import { queryKeys } from "../../hooks/queryKeys";
 import { useAction } from "../../hooks/useAction";
 import { useDebounced } from "../../hooks/useDebounced";
-import { formatInt, formatMoney } from "../../i18n/format";
+import { formatCount, formatInt, formatMoney } from "../../i18n/format";
 import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 
 const CSV_EXAMPLE = "sku,name,price,stock,description,synonyms\nCAM-001,Camiseta Básica,49.90,120,Algodão 100%,camisa|blusa";
@@ -119,7 +119,8 @@ function CsvImport() {
   const canImport = useCan("edit_products");
   const importCsv = useAction((text: string) => chatbot.importProducts(text), {
     invalidate: [queryKeys.sellerBotProducts],
-    success: (r: ImportResult) => `Importação: ${r.imported} novos, ${r.updated} atualizados`,
+    success: (r: ImportResult) =>
+      `Importação: ${formatCount(r.imported, "novo", "novos")}, ${formatCount(r.updated, "atualizado", "atualizados")}`,
     silentError: true,
   });
 
