@@ -31,6 +31,7 @@ from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
+from chatbot.crm.webhooks import WebhookPolicy
 from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
@@ -110,7 +111,9 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     pipeline = InboundPipeline(bot)
     servicer = ChatbotServicer(bot, Reports(repository))
     inbox = InboxServicer(HumanInbox(bot, HumanInboxStore(session_factory(engine)), ConversationEvents(bus)))
-    crm = build_crm(engine, bot, bus, settings.channel_adapter_grpc_addr)
+    crm = build_crm(engine, bot, bus, settings.channel_adapter_grpc_addr, WebhookPolicy(
+        settings.crm_webhook_max_attempts, settings.crm_webhook_backoff_seconds,
+        settings.crm_webhook_backoff_max_seconds, settings.crm_webhook_timeout_seconds))
     server = GrpcServer([GRPC_SERVICE, INBOX_GRPC_SERVICE, CRM_GRPC_SERVICE], registrations=[
         lambda s: chatbot_pb2_grpc.add_ChatbotServiceServicer_to_server(servicer, s),
         lambda s: inbox_pb2_grpc.add_InboxServiceServicer_to_server(inbox, s), crm.register])
@@ -124,6 +127,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
         bus.consume(Subjects.DELIVERY_ALL, "chatbot-delivery", ev.ReplyDelivered, signals.on_delivery,
                     stream=CONVERSATIONS)
         crm.consume(bus)
+        service.background.append(asyncio.create_task(crm.webhooks.run()))
         consumers = InboundConsumers(bus, pipeline, recheck_after=settings.chatbot_partition_lease_seconds * 2)
         service.leases = PartitionLeases(
             bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,

@@ -22,6 +22,10 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     chatbot_idle_sweep_seconds: float = Field(default=30.0, gt=0, description="Idle handoff release check period")
     chatbot_replica_id: str = Field(
         default="", description="This replica's name in the partition leases; empty = host-pid-random")
+    crm_webhook_max_attempts: int = Field(default=5, ge=1, le=20, description="Per delivery, then a dead letter")
+    crm_webhook_backoff_seconds: float = Field(default=1.0, gt=0, le=60, description="First retry delay (doubles)")
+    crm_webhook_backoff_max_seconds: float = Field(default=30.0, gt=0, le=600)
+    crm_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     channel_adapter_grpc_addr: str = Field(
         default="127.0.0.1:50053", description="The CRM's erasure deletes the person's dead letters there")
     chatbot_partition_lease_seconds: float = Field(

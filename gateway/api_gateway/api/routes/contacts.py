@@ -3,6 +3,7 @@ process)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,7 @@ import grpc
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, Strict
+from pydantic.json_schema import SkipJsonSchema
 from sellerbot.chatbot.v1 import crm_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot_grpc import tenant_metadata
@@ -146,7 +148,7 @@ class ContactPatch(BaseModel):
     tags: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=30)
     notes: str | None = Field(default=None, max_length=4000)
     owner: str | None = Field(default=None, max_length=64)
-    stage: Stage | None = None
+    stage: Stage | SkipJsonSchema[None] = None  # absent = unchanged; a stage cannot be cleared
     opted_out: Annotated[bool, Strict()] | None = None
 
 
@@ -361,3 +363,46 @@ async def update_order(order_id: str, body: OrderPatch, state: State, user: CanE
         id=order_id, fields=sorted(given), line_items=_items(body.line_items or []), cep=body.cep or "",
         payment=body.payment or "", notes=body.notes or "", status=body.status.value if body.status else "")
     return _order(await call_service(state, SERVICE, crm(state).UpdateOrder, request, user))
+
+
+# --- the CRM webhook's deliveries -----------------------------------------------------------------------
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    kind: str = Field(description="lead.created, lead.stage_changed, order.drafted, order.confirmed, "
+                      "conversation.handoff, contact.erased")
+    status: str
+    attempts: int
+    last_error: str
+    payload: dict[str, Any] = Field(description="The body POSTed (see proto/EVENTS.md, CRM webhook)")
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+def _delivery(d: pb.WebhookDelivery) -> WebhookDeliveryOut:
+    return WebhookDeliveryOut(id=d.id, kind=d.kind, status=d.status, attempts=d.attempts, last_error=d.last_error,
+                              payload=json.loads(d.payload_json or "{}"), created_at=time_from(d.created_at),
+                              updated_at=time_from(d.updated_at))
+
+
+@router.get("/crm-webhook/deliveries", response_model=list[WebhookDeliveryOut],
+            summary="The CRM webhook's deliveries (default: the dead letters)")
+async def webhook_deliveries(state: State, user: CanManageContactData,
+                             status: DeliveryStatus = DeliveryStatus.DEAD, limit: Limit = 100
+                             ) -> list[WebhookDeliveryOut]:
+    request = pb.ListWebhookDeliveriesRequest(status=status.value, limit=limit)
+    r = await call_service(state, SERVICE, crm(state).ListWebhookDeliveries, request, user)
+    return [_delivery(d) for d in r.deliveries]
+
+
+@router.post("/crm-webhook/deliveries/{delivery_id}/retry", response_model=WebhookDeliveryOut,
+             summary="Send a dead CRM webhook delivery again")
+async def retry_webhook_delivery(delivery_id: str, state: State, user: CanManageContactData) -> WebhookDeliveryOut:
+    request = pb.RetryWebhookDeliveryRequest(id=delivery_id)
+    return _delivery(await call_service(state, SERVICE, crm(state).RetryWebhookDelivery, request, user))

@@ -118,3 +118,22 @@ class CrmAuditRow(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrmWebhookDeliveryRow(Base):
+    """The outbound CRM webhook's outbox: one row per event, sent with retries; `dead` after the last failed
+    attempt until someone retries it. An erased person's rows are deleted with them."""
+
+    __tablename__ = "chatbot_crm_webhook_deliveries"
+    __table_args__ = (Index("ix_chatbot_crm_webhook_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    contact_ref: Mapped[str] = mapped_column(String(36), default="", index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))  # pending | sending | delivered | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

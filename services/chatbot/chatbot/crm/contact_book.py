@@ -78,11 +78,23 @@ class ContactBook:
         if observed.previous_stage != contact.stage:
             self._emit(CrmEventKind.STAGE_CHANGED, contact, {"from": observed.previous_stage, "to": contact.stage})
         if observed.draft_order is not None:
-            self._emit(CrmEventKind.ORDER_DRAFTED, contact, {"order_id": observed.draft_order.id,
-                                                            "total": str(observed.draft_order.total)})
+            order = observed.draft_order
+            self._emit(CrmEventKind.ORDER_DRAFTED, contact, {
+                "order_id": order.id, "total": f"{order.total:.2f}", "currency": order.currency,
+                "line_items": order.line_items, "cep": order.cep, "payment": order.payment})
 
     def _emit(self, kind: CrmEventKind, contact: ContactRow, data: dict[str, Any]) -> None:
-        self._publish(CrmEvent(kind, contact.user_id, contact.id, data))
+        self._publish(CrmEvent(kind, contact.user_id, contact.id, data, contact_fields(contact)))
+
+    async def on_handoff(self, event: ev.HandoffRequested, meta: EventMeta) -> None:
+        """JetStream handler: a conversation left the bot; the shop's CRM hears it with the contact."""
+        if not event.user_id or not event.contact_id:
+            return
+        contact = await self.store.contact_of_identity(event.user_id, event.contact_id)
+        if contact is not None:
+            origin = ev.HandoffOrigin.Name(event.origin).removeprefix("HANDOFF_ORIGIN_").lower()
+            self._emit(CrmEventKind.HANDOFF, contact, {"reason": event.reason, "origin": origin,
+                                                       "contact_id": event.contact_id})
 
     async def on_inbound(self, event: ev.InboundMessage, meta: EventMeta) -> None:
         """JetStream handler (Chatwoot's inbound): an address that comes with a phone joins that phone's
@@ -195,6 +207,11 @@ class ContactBook:
         document["redis_contexts"] = {k: v for k, v in contexts.items() if v}
         document["redis_sessions"] = {k: v for k, v in sessions.items() if v}
         return json.dumps(document, default=str, ensure_ascii=False, indent=1)
+
+
+def contact_fields(row: ContactRow) -> dict[str, Any]:
+    return {"name": row.name, "phone": row.phone, "stage": row.stage, "score": row.score,
+            "tags": list(row.tags or []), "owner": row.owner, "opted_out": row.opted_out}
 
 
 def row_dict(row: Any) -> dict[str, Any]:

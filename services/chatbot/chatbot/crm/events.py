@@ -4,6 +4,7 @@ confirmed, handoff, contact erased. Payloads never carry more than the shop's CR
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,3 +24,10 @@ class CrmEvent:
     user_id: str
     contact: str  # the CRM contact id
     data: dict[str, Any] = field(default_factory=dict)
+    contact_fields: dict[str, Any] = field(default_factory=dict)  # the contact as it is now (none on erase)
+
+    def payload(self, delivery_id: str, at: datetime) -> dict[str, Any]:
+        """The webhook body (documented in proto/EVENTS.md, "CRM webhook")."""
+        return {"id": delivery_id, "type": self.kind.value, "shop_id": self.user_id,
+                "occurred_at": at.isoformat(), "contact": {"id": self.contact, **self.contact_fields},
+                "data": self.data}

@@ -17,6 +17,7 @@ from sellerbot_messaging import EventBus, Subjects
 from chatbot.adapters.crm_tables import OrderRow
 from chatbot.adapters.repository.base import utcnow
 from chatbot.adapters.repository.crm import CrmStore
+from chatbot.crm.contact_book import contact_fields
 from chatbot.crm.events import CrmEvent, CrmEventKind
 from chatbot.crm.leads import OrderSource, OrderStatus, later_stage
 from chatbot.domain.funnel import Stage
@@ -130,14 +131,17 @@ class OrderBook:
 
     async def _confirmed(self, row: OrderRow) -> None:
         address = ""
+        fields: dict[str, Any] = {}
         if row.contact_ref:
             contact = await self._store.contact(row.user_id, row.contact_ref)
             if contact is not None:
-                await self._store.update_contact(row.user_id, contact.id,
-                                                 {"stage": later_stage(contact.stage, Stage.CONVERTED.value)})
+                updated = await self._store.update_contact(
+                    row.user_id, contact.id, {"stage": later_stage(contact.stage, Stage.CONVERTED.value)})
+                fields = contact_fields(updated or contact)
             address = await self._store.address_for_order(row)
-        self._publish(CrmEvent(CrmEventKind.ORDER_CONFIRMED, row.user_id, row.contact_ref or "",
-                               {"order_id": row.id, "total": str(row.total), "source": row.source}))
+        self._publish(CrmEvent(CrmEventKind.ORDER_CONFIRMED, row.user_id, row.contact_ref or "", {
+            "order_id": row.id, "total": f"{row.total:.2f}", "currency": row.currency, "source": row.source,
+            "line_items": row.line_items}, fields))
         if self._bus is None or not address:
             return
         event = ev.OrderPlaced(event_id=f"order:{row.id}", user_id=row.user_id, contact_id=address,

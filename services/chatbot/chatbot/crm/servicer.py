@@ -15,9 +15,9 @@ from sellerbot.chatbot.v1 import crm_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_actor_id, caller_user_id
 
-from chatbot.adapters.crm_tables import ContactRow, OrderRow
+from chatbot.adapters.crm_tables import ContactRow, CrmWebhookDeliveryRow, OrderRow
 from chatbot.adapters.repository import aware
-from chatbot.adapters.repository.crm import SORTS, UNDO_WINDOW, ContactQuery, MergeRefused
+from chatbot.adapters.repository.crm import SORTS, UNDO_WINDOW, ContactQuery, MergeRefused, WebhookOutbox
 from chatbot.crm.contact_book import ContactBook
 from chatbot.crm.contacts_csv import NotAContactCsv
 from chatbot.crm.leads import clean_tags, normalize_phone
@@ -30,6 +30,7 @@ STAGES = {s.value for s in Stage}
 CONTACT_FIELDS = {"name", "phone", "tags", "notes", "owner", "stage", "opted_out"}
 ORDER_FIELDS = {"line_items", "cep", "payment", "notes", "status"}
 EXPORT_CHUNK = 64 * 1024
+DELIVERY_STATUSES = {"pending", "sending", "delivered", "dead"}
 
 
 class InvalidCursor(ValueError):
@@ -52,9 +53,30 @@ def decode_cursor(cursor: str, temporal: bool) -> tuple[Any, str] | None:
 
 
 class CrmServicer(crm_pb2_grpc.CrmServiceServicer):
-    def __init__(self, contacts: ContactBook, orders: OrderBook) -> None:
+    def __init__(self, contacts: ContactBook, orders: OrderBook, outbox: WebhookOutbox) -> None:
         self._contacts = contacts
         self._orders = orders
+        self._outbox = outbox
+
+    # --- the CRM webhook's deliveries ----------------------------------------------------------------
+    async def ListWebhookDeliveries(self, request: pb.ListWebhookDeliveriesRequest, context: Any
+                                    ) -> pb.ListWebhookDeliveriesResponse:
+        user_id = await caller_user_id(context)
+        status = request.status or "dead"
+        if status not in DELIVERY_STATUSES:
+            await abort_invalid_argument(context, "invalid status", [FieldViolation(
+                "status", f"one of {', '.join(sorted(DELIVERY_STATUSES))}")])
+        rows = await self._outbox.deliveries(user_id, status, min(max(request.limit or 100, 1), 500))
+        return pb.ListWebhookDeliveriesResponse(deliveries=[delivery_message(r) for r in rows])
+
+    async def RetryWebhookDelivery(self, request: pb.RetryWebhookDeliveryRequest, context: Any
+                                   ) -> pb.WebhookDelivery:
+        user_id = await caller_user_id(context)
+        row = await self._outbox.retry(user_id, request.id)
+        if row is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no dead delivery {request.id}")
+        assert row is not None
+        return delivery_message(row)
 
     # --- contacts -----------------------------------------------------------------------------------
     async def ListContacts(self, request: pb.ListContactsRequest, context: Any) -> pb.ListContactsResponse:
@@ -269,6 +291,14 @@ def contact_message(row: ContactRow, addresses: list[str], identities: dict[str,
                                        name=getattr(found.get(a), "name", "")) for a in addresses],
         first_seen=timestamp(aware(row.first_seen) or row.first_seen),
         last_seen=timestamp(aware(row.last_seen) or row.last_seen))
+
+
+def delivery_message(row: CrmWebhookDeliveryRow) -> pb.WebhookDelivery:
+    return pb.WebhookDelivery(
+        id=row.id, kind=row.kind, status=row.status, attempts=row.attempts, last_error=row.last_error,
+        payload_json=json.dumps(row.payload, ensure_ascii=False),
+        created_at=timestamp(aware(row.created_at) or row.created_at),
+        updated_at=timestamp(aware(row.updated_at) or row.updated_at))
 
 
 def order_message(row: OrderRow) -> pb.Order:

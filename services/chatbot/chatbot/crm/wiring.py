@@ -11,15 +11,15 @@ from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import session_factory
 from sellerbot_grpc import open_channel, user_metadata
-from sellerbot_messaging import EventBus
+from sellerbot_messaging import EventBus, Subjects
 from sellerbot_messaging.streams import CONVERSATIONS
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chatbot.adapters.repository.crm import CrmStore
+from chatbot.adapters.repository.crm import CrmStore, WebhookOutbox
 from chatbot.crm.contact_book import ContactBook, ForgetDeadLetters
-from chatbot.crm.events import CrmEvent
 from chatbot.crm.order_book import OrderBook
 from chatbot.crm.servicer import CrmServicer
+from chatbot.crm.webhooks import CrmWebhooks, WebhookPolicy
 from chatbot.seller_bot import ProfessionalSellerBot
 
 CRM_GRPC_SERVICE = "sellerbot.chatbot.v1.CrmService"
@@ -31,6 +31,7 @@ class Crm:
     contacts: ContactBook
     orders: OrderBook
     servicer: CrmServicer
+    webhooks: CrmWebhooks
 
     def register(self, server: grpc.aio.Server) -> None:
         crm_pb2_grpc.add_CrmServiceServicer_to_server(self.servicer, server)
@@ -39,6 +40,8 @@ class Crm:
         """Chatwoot's inbound messages carry the contact's phone (`alternate_contact_id` `phone:<digits>`);
         a shared durable, so each event reaches one replica."""
         bus.consume(IDENTITY_SUBJECT, "chatbot-crm-identities", ev.InboundMessage, self.contacts.on_inbound,
+                    stream=CONVERSATIONS)
+        bus.consume(Subjects.HANDOFF_ALL, "chatbot-crm-handoffs", ev.HandoffRequested, self.contacts.on_handoff,
                     stream=CONVERSATIONS)
 
 
@@ -60,17 +63,15 @@ class ChannelAdapterDeadLetters:
 
 
 def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | None,
-              channel_adapter_address: str = "") -> Crm:
+              channel_adapter_address: str = "", webhook_policy: WebhookPolicy | None = None) -> Crm:
     """With no channel-adapter address (tests of the chatbot alone) an erasure has no dead letters to delete."""
-    store = CrmStore(session_factory(engine))
+    sessions = session_factory(engine)
+    store = CrmStore(sessions)
+    webhooks = CrmWebhooks(WebhookOutbox(sessions), bot.profiles, webhook_policy or WebhookPolicy())
     forget_dead_letters: ForgetDeadLetters | None = None
     if channel_adapter_address:
         forget_dead_letters = ChannelAdapterDeadLetters(channel_adapter_address).forget
-
-    def publish(event: CrmEvent) -> None:
-        return None
-
-    contacts = ContactBook(store, bot.contexts, publish, forget_dead_letters)
-    orders = OrderBook(store, bus, publish)
+    contacts = ContactBook(store, bot.contexts, webhooks.publish, forget_dead_letters)
+    orders = OrderBook(store, bus, webhooks.publish)
     bot.listen_to_turns(contacts)
-    return Crm(contacts, orders, CrmServicer(contacts, orders))
+    return Crm(contacts, orders, CrmServicer(contacts, orders, WebhookOutbox(sessions)), webhooks)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from chatbot.crm.events import CrmEventKind
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 SECRET_MASK = "********"
 
@@ -124,6 +126,35 @@ class PromptVariant(_Strict):
     instructions: str = Field(default="", max_length=4000)
 
 
+class CrmWebhook(_Strict):
+    """The shop's own CRM: every lead/order/handoff/erase event POSTed to `url`, signed with `secret`."""
+
+    url: str = Field(default="", max_length=500, description="Empty = no webhook")
+    secret: str = Field(default="", max_length=200, description="Write-only; HMAC-SHA256 key of the signature")
+    events: list[str] = Field(default_factory=list, max_length=10, description="Empty = every event")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {kind.value for kind in CrmEventKind}
+        if unknown:
+            raise ValueError(f"unknown events {sorted(unknown)}; known: {[k.value for k in CrmEventKind]}")
+        return value
+
+    @model_validator(mode="after")
+    def _signed(self) -> CrmWebhook:
+        if self.url and len(self.secret) < 16:
+            raise ValueError("a webhook needs a secret of at least 16 characters")
+        return self
+
+
 class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     INSTAGRAM = "instagram"
@@ -148,6 +179,7 @@ class BotSettings(_Strict):
     debounce: Debounce = Field(default_factory=Debounce)
     faq_cache: FaqCache = Field(default_factory=FaqCache)
     prompt_variants: list[PromptVariant] = Field(default_factory=list, max_length=10)
+    crm_webhook: CrmWebhook = Field(default_factory=CrmWebhook)
 
     @field_validator("prompt_variants")
     @classmethod
@@ -164,6 +196,8 @@ class BotSettings(_Strict):
         data = self.model_dump(mode="json")
         if data["llm"]["api_key"]:
             data["llm"]["api_key"] = SECRET_MASK
+        if data["crm_webhook"]["secret"]:
+            data["crm_webhook"]["secret"] = SECRET_MASK
         return data
 
 
@@ -180,6 +214,8 @@ def apply_patch(current: BotSettings, patch: dict[str, Any]) -> tuple[BotSetting
     base = current.model_dump(mode="json")
     if isinstance(patch.get("llm"), dict) and patch["llm"].get("api_key") == SECRET_MASK:
         patch = {**patch, "llm": {k: v for k, v in patch["llm"].items() if k != "api_key"}}
+    if isinstance(patch.get("crm_webhook"), dict) and patch["crm_webhook"].get("secret") == SECRET_MASK:
+        patch = {**patch, "crm_webhook": {k: v for k, v in patch["crm_webhook"].items() if k != "secret"}}
     merged = _merge(base, patch)
     try:
         updated = BotSettings.model_validate(merged)

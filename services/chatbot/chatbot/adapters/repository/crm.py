@@ -10,11 +10,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chatbot.adapters.crm_tables import ContactIdentityRow, ContactMergeRow, ContactRow, CrmAuditRow, OrderRow
+from chatbot.adapters.crm_tables import (
+    ContactIdentityRow,
+    ContactMergeRow,
+    ContactRow,
+    CrmAuditRow,
+    CrmWebhookDeliveryRow,
+    OrderRow,
+)
 from chatbot.adapters.repository.base import Store, aware, utcnow
 from chatbot.adapters.tables import ConversationRow, HandoffRow, LearnedAnswerRow, MessageRow
 from chatbot.crm.leads import (
@@ -516,6 +523,8 @@ class CrmStore(Store):
                 ContactIdentityRow.contact_ref.in_(refs)))
             await session.execute(delete(ContactMergeRow).where(or_(
                 ContactMergeRow.kept_ref.in_(refs), ContactMergeRow.merged_ref.in_(refs))))
+            counts["webhook_deliveries"] = await _deleted(session, delete(CrmWebhookDeliveryRow).where(
+                CrmWebhookDeliveryRow.contact_ref.in_(refs)))
             counts["contacts"] = await _deleted(session, delete(ContactRow).where(ContactRow.id.in_(refs)))
             session.add(audit(user_id, "erased", contact.id, actor, counts))
             return erased
@@ -525,6 +534,61 @@ class CrmStore(Store):
             return list((await session.execute(select(CrmAuditRow).where(
                 CrmAuditRow.user_id == user_id, CrmAuditRow.contact_ref == contact_ref)
                 .order_by(CrmAuditRow.id))).scalars())
+
+
+class WebhookOutbox(Store):
+    """The CRM webhook's deliveries: queued, claimed by one sender (replicas share the table), finished."""
+
+    STUCK_AFTER = timedelta(minutes=5)  # a sender that died mid-delivery: its rows go out again
+
+    async def enqueue(self, row: CrmWebhookDeliveryRow) -> None:
+        async with self._sessions.begin() as session:
+            session.add(row)
+
+    async def claim(self, limit: int = 20) -> list[CrmWebhookDeliveryRow]:
+        now = utcnow()
+        async with self._sessions() as session:
+            candidates = list((await session.execute(select(CrmWebhookDeliveryRow.id, CrmWebhookDeliveryRow.status)
+                                                     .where(or_(CrmWebhookDeliveryRow.status == "pending", and_(
+                                                         CrmWebhookDeliveryRow.status == "sending",
+                                                         CrmWebhookDeliveryRow.updated_at < now - self.STUCK_AFTER)))
+                                                     .order_by(CrmWebhookDeliveryRow.created_at).limit(limit))).all())
+        claimed: list[CrmWebhookDeliveryRow] = []
+        for delivery_id, status in candidates:
+            async with self._sessions.begin() as session:
+                taken = await _deleted(session, update(CrmWebhookDeliveryRow).where(
+                    CrmWebhookDeliveryRow.id == delivery_id, CrmWebhookDeliveryRow.status == status,
+                ).values(status="sending", updated_at=now))
+                if taken:
+                    row = await session.get(CrmWebhookDeliveryRow, delivery_id)
+                    if row is not None:
+                        claimed.append(row)
+        return claimed
+
+    async def finish(self, delivery_id: str, status: str, attempts: int, error: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(update(CrmWebhookDeliveryRow).where(CrmWebhookDeliveryRow.id == delivery_id).values(
+                status=status, attempts=CrmWebhookDeliveryRow.attempts + attempts, last_error=error[:2000],
+                updated_at=utcnow()))
+
+    async def deliveries(self, user_id: str, status: str, limit: int = 100) -> list[CrmWebhookDeliveryRow]:
+        async with self._sessions() as session:
+            return list((await session.execute(select(CrmWebhookDeliveryRow).where(
+                CrmWebhookDeliveryRow.user_id == user_id, CrmWebhookDeliveryRow.status == status)
+                .order_by(CrmWebhookDeliveryRow.created_at.desc()).limit(limit))).scalars())
+
+    async def retry(self, user_id: str, delivery_id: str) -> CrmWebhookDeliveryRow | None:
+        async with self._sessions.begin() as session:
+            row = await session.get(CrmWebhookDeliveryRow, delivery_id)
+            if row is None or row.user_id != user_id or row.status != "dead":
+                return None
+            row.status, row.updated_at = "pending", utcnow()
+            return row
+
+    async def dead_count(self) -> int:
+        async with self._sessions() as session:
+            return int((await session.execute(select(func.count()).where(
+                CrmWebhookDeliveryRow.status == "dead"))).scalar_one())
 
 
 async def _deleted(session: AsyncSession, statement: Any) -> int:

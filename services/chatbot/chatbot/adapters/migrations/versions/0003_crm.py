@@ -1,4 +1,4 @@
-"""the CRM: contacts (leads), their channel identities, orders of every source, merges (undo), audit
+"""the CRM: contacts (leads), their channel identities, orders of every source, merges (undo), audit, webhook outbox
 
 Revision ID: chatbot_0003_crm
 Revises: chatbot_0002_inbox
@@ -112,9 +112,27 @@ def upgrade() -> None:
         _ts("created_at"),
     )
     op.create_index("ix_chatbot_crm_audit_user_id", "chatbot_crm_audit", ["user_id"])
+    op.create_table(
+        "chatbot_crm_webhook_deliveries",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("user_id", sa.String(64), nullable=False),
+        sa.Column("contact_ref", sa.String(36), nullable=False),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        _ts("created_at"),
+        _ts("updated_at"),
+    )
+    op.create_index("ix_chatbot_crm_webhook_status", "chatbot_crm_webhook_deliveries", ["status", "created_at"])
+    op.create_index("ix_chatbot_crm_webhook_deliveries_user_id", "chatbot_crm_webhook_deliveries", ["user_id"])
+    op.create_index("ix_chatbot_crm_webhook_deliveries_contact_ref", "chatbot_crm_webhook_deliveries",
+                    ["contact_ref"])
 
 
 def downgrade() -> None:
-    for table in ("chatbot_crm_audit", "chatbot_contact_merges", "chatbot_orders", "chatbot_contact_identities",
+    for table in ("chatbot_crm_webhook_deliveries", "chatbot_crm_audit", "chatbot_contact_merges", "chatbot_orders",
+                  "chatbot_contact_identities",
                   "chatbot_contacts"):
         op.drop_table(table)
