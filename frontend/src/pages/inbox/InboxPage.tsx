@@ -286,7 +286,7 @@ function MessageList({ messages, hasOlder, onTop }: { messages: InboxMessage[]; 
           return (
             <div key={item.key} data-index={item.index} ref={virtual.measureElement}
               style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
-              <div className={`bubble bubble-${m.author}`} data-author={m.author}>
+              <div className={`bubble bubble-${m.author}`} data-author={m.author} data-message={m.id}>
                 <div className="bubble-meta">
                   <strong>{m.author === "human" ? m.authorName || AUTHOR_LABEL.human : AUTHOR_LABEL[m.author]}</strong>
                   {m.intent && <span title="Intenção detectada">{label(INTENT_LABELS, m.intent)}{m.confidence > 0 && ` · ${formatPercent(m.confidence)}`}</span>}
