@@ -195,3 +195,37 @@ async def test_quick_replies_fill_product_and_buyer_from_the_catalog(chatbot: Ch
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
     await owner.call(owner.inbox.DeleteQuickReply, pb.DeleteQuickReplyRequest(id=saved.id))
     assert not (await owner.call(owner.inbox.ListQuickReplies, pb.ListQuickRepliesRequest())).quick_replies
+
+
+async def test_the_inbox_on_sqlite_as_make_run_uses_it(chatbot_factory: Any, tmp_path: Any) -> None:
+    service = await chatbot_factory(database_url=f"sqlite:///{tmp_path}/chatbot.db")
+    agent = Member(service.port, f"shop-{uuid.uuid4().hex[:8]}", "member-lia")
+    try:
+        for contact in ("api:ana", "api:bruno"):
+            for text in ("oi", "qual o prazo de entrega?"):
+                await agent.call(agent.chatbot.ProcessMessage, cpb.ProcessMessageRequest(
+                    contact_id=contact, message=text, channel="api"))
+        first = await agent.call(agent.inbox.ListInbox, pb.ListInboxRequest(limit=1))
+        second = await agent.call(agent.inbox.ListInbox, pb.ListInboxRequest(limit=1, cursor=first.next_cursor))
+        assert [c.contact_id for c in [*first.conversations, *second.conversations]] == ["api:bruno", "api:ana"]
+        assert first.conversations[0].unread == 2
+        bruno = first.conversations[0].id
+        pages, cursor = [], ""
+        while True:
+            page = await agent.call(agent.inbox.ListMessages, pb.ListMessagesRequest(
+                conversation_id=bruno, limit=3, cursor=cursor))
+            pages.append([(m.author, m.text) for m in page.messages])
+            if not (cursor := page.next_cursor):
+                break
+        thread = [m for p in pages for m in p]
+        assert len(pages) == 2 and len(thread) == 4 and thread[-1] == ("buyer", "oi")
+        assert [a for a, _ in thread] == ["bot", "buyer", "bot", "buyer"]
+
+        posted = await agent.call(agent.inbox.PostMessage, pb.PostMessageRequest(
+            conversation_id=bruno, text="Chega amanhã!", author_name="lia@loja.test"))
+        read = await agent.call(agent.inbox.MarkRead, pb.MarkReadRequest(conversation_id=bruno))
+        assert (read.handoff_state, read.assignee_id, read.unread) == ("human", "member-lia", 0)
+        newest = (await agent.call(agent.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=bruno))).messages
+        assert (newest[0].id, newest[0].author_name) == (posted.id, "lia@loja.test")
+    finally:
+        await agent.channel.close()
