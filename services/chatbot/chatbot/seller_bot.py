@@ -55,12 +55,17 @@ class ProfessionalSellerBot:
         self, user_id: str, contact_id: str, channel: str, event_id: str, text: str, platform_timestamp: datetime,
         account_id: str = "", platform_conversation_id: str = "", contact_name: str = "",
     ) -> tuple[ConversationRow | None, str | None]:
+        """Store an inbound message once (None: seen before). A buyer waiting for a person who asks for one
+        again is told, once, that one is coming; nothing else is answered while a person has the conversation."""
         profile = await self.profiles.get(user_id)
-        return await self.repository.receive(
+        conversation, stored = await self.repository.receive(
             user_id, contact_id, channel, event_id=event_id, text=text, platform_timestamp=platform_timestamp,
             account_id=account_id, platform_conversation_id=platform_conversation_id, contact_name=contact_name,
             prompt_variant=assign_variant(profile.settings.prompt_variants, f"{user_id}:{contact_id}"),
         )
+        if conversation is not None and stored is not None and conversation.handoff_state == "waiting_human":
+            await self._turns.remind_a_person_is_coming(conversation, [text])
+        return conversation, stored
 
     async def open_conversation(
         self, user_id: str, contact_id: str, channel: str, account_id: str = "",

@@ -265,4 +265,7 @@ def handoff_message(reason: str) -> str:
     return "Claro! Já chamei uma pessoa da equipe para te atender. Ela te responde por aqui em instantes 🙏"
 
 
+# Said once per handoff: when the seller takes a conversation over from the dashboard, and when a buyer who is
+# waiting for a person asks for one again.
+HANDED_OVER_NOTICE = "Uma pessoa da equipe vai continuar seu atendimento por aqui. Ela já te responde 🙏"
 WAITING_REMINDER = "Uma pessoa da equipe já foi chamada e vai te responder por aqui em instantes 🙏"

@@ -3,18 +3,25 @@ given back to the bot (by the seller or after the idle timeout), and marked conv
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+import structlog
 
 from chatbot.adapters.repository import ChatbotRepository, aware, utcnow
 from chatbot.adapters.tables import ConversationRow
 from chatbot.domain.funnel import Stage
 from chatbot.domain.handoff import HandoffState, idle_expired, on_handoff_request, on_human_activity, summarize
+from chatbot.domain.responder import HANDED_OVER_NOTICE
 from chatbot.metrics import HANDOFFS
 from chatbot.profiles import SellerProfiles
 from chatbot.usecases.broadcast import ConversationBroadcast
 from chatbot.usecases.memory import ContactMemory
+
+log = structlog.get_logger(__name__)
+NOTICE_NAMESPACE = uuid.UUID("9d3c1b52-6f0e-4a4e-8f25-2b7a1c9e4d11")
 
 
 class Handover:
@@ -50,9 +57,23 @@ class Handover:
             HANDOFFS.labels(row.channel, origin).inc()
             if origin != "human_agent":
                 await self._broadcast.handoff(row, origin, reason, summary)
+            if origin == "api":  # the bot's own handoffs say it in their reply; an agent's reply says it itself
+                await self.notify(row, HANDED_OVER_NOTICE, "handed-over")
         await self._memory.set_state(row)
         self._broadcast.updated(row, row.last_message, row.last_intent, row.stage, after)
         return row
+
+    async def notify(self, row: ConversationRow, text: str, what: str) -> bool:
+        """Tell the buyer what happens next, once per handoff (the reply id is derived from the handoff, so a
+        repeated notice is dropped by JetStream's deduplication); False when it could not be sent."""
+        key = f"{row.id}|{row.handoff_at.isoformat() if row.handoff_at else ''}|{what}"
+        try:
+            await self._broadcast.reply(row, text, f"notice:{uuid.uuid5(NOTICE_NAMESPACE, key)}",
+                                        row.reply_sequence, [], "")
+        except Exception as exc:  # the handoff itself stands; the buyer simply is not told
+            log.warning("handoff_notice_not_sent", conversation_id=row.id, error=str(exc))
+            return False
+        return True
 
     async def release(self, conversation: ConversationRow) -> ConversationRow:
         row = await self._repository.update_conversation(

@@ -22,8 +22,8 @@ from chatbot.adapters.tables import ConversationRow
 from chatbot.domain import order_slots
 from chatbot.domain.funnel import Stage, stage_after
 from chatbot.domain.handoff import HandoffReason, HandoffState
-from chatbot.domain.intents import IntentModel, IntentPrediction
-from chatbot.domain.responder import handoff_message, render
+from chatbot.domain.intents import Intent, IntentModel, IntentPrediction
+from chatbot.domain.responder import WAITING_REMINDER, handoff_message, render
 from chatbot.domain.text import fold
 from chatbot.metrics import INTENTS, MESSAGES_PROCESSED, REPLIES_DROPPED, REPLY_LATENCY
 from chatbot.profiles import SellerProfile, SellerProfiles
@@ -100,12 +100,27 @@ class TurnAnswerer:
         if conversation.handoff_state != HandoffState.BOT or channel not in profile.settings.enabled_channels:
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
+            if deliver and conversation.handoff_state == HandoffState.WAITING_HUMAN:
+                await self.remind_a_person_is_coming(conversation, [m.text for m in pending])
             return result_of(conversation, "", None, delivered=False, dropped="not_with_bot")
         if self.listener is not None and await self.listener.silenced(conversation):
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
             return result_of(conversation, "", None, delivered=False, dropped="opted_out")
         return await self._turn(conversation, pending, profile, deliver, still_current, strict_delivery)
+
+    async def remind_a_person_is_coming(self, conversation: ConversationRow, texts: list[str]) -> None:
+        """A buyer waiting for a person who asks for one again hears, once, that one is coming; every other
+        message while a person has the conversation is only stored for them."""
+        if Intent.HUMAN not in self.understand(texts).intents:
+            return
+        context = await self._memory.contexts.get_context(conversation.user_id, conversation.contact_id)
+        handoff = conversation.handoff_at.isoformat() if conversation.handoff_at else "?"
+        if context is None or context.get("reminded_for_handoff") == handoff:
+            return
+        if await self._handover.notify(conversation, WAITING_REMINDER, "reminder"):
+            context["reminded_for_handoff"] = handoff
+            await self._memory.contexts.set_context(conversation.user_id, conversation.contact_id, context)
 
     async def _turn(
         self, conversation: ConversationRow, pending: list[PendingMessage], profile: SellerProfile,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from chatbot.domain.responder import HANDED_OVER_NOTICE, WAITING_REMINDER
 from chatbot.main import ChatbotService
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.events.v1 import conversation_events_pb2 as ev
@@ -73,6 +75,39 @@ async def test_a_burst_is_answered_once_with_every_message_in_platform_order(
     assert len(tap.replies(contact)) == 1
 
 
+async def test_a_buyer_waiting_for_a_person_hears_once_that_one_is_coming_and_is_stored_for_the_agent(
+    chatbot: ChatbotService, tap: EventTap, client_for
+) -> None:
+    user, contact = _user(), "whatsapp:5511955554444"
+    client = client_for(user)
+    await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct(
+        {"debounce": {"window_seconds": 0, "max_wait_seconds": 0}})))
+    await tap.inbound(user, contact, "cadê meu pedido 48213?")
+    offered = await eventually(lambda: tap.replies(contact))
+    assert "48213" in offered[0].text and "pessoa" in offered[0].text  # offered, not handed off yet
+    await tap.inbound(user, contact, "quero falar com uma pessoa")
+    handed = await eventually(lambda: tap.replies(contact)[1:])
+    assert "pessoa da equipe" in handed[0].text
+    for text in ("cadê a pessoa? quero falar com um atendente", "alguém aí? quero um atendente humano", "oi?"):
+        await tap.inbound(user, contact, text)
+        await chatbot.pipeline.idle()
+    replies = await eventually(lambda: tap.replies(contact)[2:])
+    assert [r.text for r in replies] == [WAITING_REMINDER]
+    row = await chatbot.bot.repository.current_conversation(user, contact)
+    assert row is not None and row.handoff_state == "waiting_human"
+
+    async def stored_for_the_agent() -> list[str]:
+        return [text for direction, text in await chatbot.bot.repository.history(row.id) if direction == "in"]
+
+    await eventually(lambda: _ends_with(stored_for_the_agent(), "oi?"))
+    assert (await stored_for_the_agent())[-3:] == [
+        "cadê a pessoa? quero falar com um atendente", "alguém aí? quero um atendente humano", "oi?"]
+
+
+async def _ends_with(texts: Any, last: str) -> bool:
+    return bool((await texts)[-1:] == [last])
+
+
 async def test_handoff_silences_the_bot_and_cancels_the_pending_reply(
     chatbot: ChatbotService, tap: EventTap, client_for
 ) -> None:
@@ -90,7 +125,8 @@ async def test_handoff_silences_the_bot_and_cancels_the_pending_reply(
     await chatbot.pipeline.idle()
     later = await client.message(contact, "quanto custa?")
     assert later.reply == "" and later.handoff_state == "waiting_human"
-    assert tap.replies(contact) == []
+    notices = await eventually(lambda: tap.replies(contact))  # the buyer is told once what happens next
+    assert [r.text for r in notices] == [HANDED_OVER_NOTICE]
     handoffs = await eventually(lambda: tap.events("conversations.handoff.whatsapp", ev.HandoffRequested))
     assert handoffs[0].origin == ev.HANDOFF_ORIGIN_API and "Cliente: oi, tudo bem?" in handoffs[0].summary
     released = await client.ReleaseConversation(pb.ReleaseConversationRequest(id=first.conversation_id))
