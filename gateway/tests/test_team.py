@@ -3,6 +3,7 @@ gave every existing user a shop of their own with the same id."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -191,3 +192,19 @@ async def _upgrade(engine: Any, revision: str) -> None:
 async def test_platform_admin_login_still_works(team_gateway: httpx.AsyncClient) -> None:
     me = (await team_gateway.get("/auth/me", headers=bearer(await login(team_gateway)))).json()
     assert me["is_admin"] is True and me["role"] == "owner" and me["shop_id"] == me["id"]
+
+
+async def test_two_owners_stepping_down_at_once_leave_one_owner(team_gateway: httpx.AsyncClient, shop: Shop) -> None:
+    owner, second = shop.ids["owner"], shop.ids["admin"]
+    promoted = await team_gateway.patch(f"/team/members/{second}", json={"role": "owner"},
+                                        headers=shop.headers("owner"))
+    assert promoted.status_code == 200
+    first_steps_down, second_steps_down = await asyncio.gather(
+        team_gateway.patch(f"/team/members/{owner}", json={"role": "admin"}, headers=shop.headers("admin")),
+        team_gateway.patch(f"/team/members/{second}", json={"role": "admin"}, headers=shop.headers("owner")))
+    # The loser is refused as the last owner (409), or as no longer an owner at all if the winner's commit came
+    # before its own role was read (403); never a server error, never a shop without an owner.
+    statuses = sorted([first_steps_down.status_code, second_steps_down.status_code])
+    assert statuses in ([200, 403], [200, 409]), (first_steps_down.text, second_steps_down.text)
+    members = (await team_gateway.get("/team/members", headers=shop.headers("viewer"))).json()
+    assert [m["role"] for m in members].count("owner") == 1

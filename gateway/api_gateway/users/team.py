@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -80,10 +81,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_owner_rule(actor: Member, *roles: Role) -> None:
-    """Making, demoting, inviting or removing an owner needs MANAGE_OWNERS (an admin cannot)."""
-    if Role.OWNER in roles and not allows(actor.role, Permission.MANAGE_OWNERS):
-        raise MissingPermission(Permission.MANAGE_OWNERS, f"a {actor.role} cannot make, change or remove an owner")
+def _check_owner_rule(actor: Member, *roles: Role, owners: Sequence[str] | None = None) -> None:
+    """Making, demoting, inviting or removing an owner needs MANAGE_OWNERS (an admin cannot). With `owners` (read
+    under lock), an actor who stopped being an owner since the request began counts as an admin."""
+    role = Role.ADMIN if owners is not None and actor.role is Role.OWNER and actor.user_id not in owners else actor.role
+    if Role.OWNER in roles and not allows(role, Permission.MANAGE_OWNERS):
+        raise MissingPermission(Permission.MANAGE_OWNERS, f"a {role} cannot make, change or remove an owner")
+
+
+def _keep_an_owner(owners: Sequence[str]) -> None:
+    """Called before an owner stops being one."""
+    if len(owners) <= 1:
+        raise LastOwner("a shop keeps at least one owner: make another member owner first")
 
 
 class TeamRepository:
@@ -99,21 +108,23 @@ class TeamRepository:
 
     async def change_role(self, actor: Member, user_id: str, role: Role) -> Member:
         async with self._sessions.begin() as session:
+            owners = await self._lock_owners(session, actor.shop_id)
             user, membership = await self._target(session, actor.shop_id, user_id)
             current = Role(membership.role)
-            _check_owner_rule(actor, current, role)
+            _check_owner_rule(actor, current, role, owners=owners)
             if current is Role.OWNER and role is not Role.OWNER:
-                await self._keep_an_owner(session, actor.shop_id)
+                _keep_an_owner(owners)
             membership.role = role.value
             return Member.of(user, membership)
 
     async def remove(self, actor: Member, user_id: str) -> None:
         """The member's account goes too: a user belongs to one shop."""
         async with self._sessions.begin() as session:
+            owners = await self._lock_owners(session, actor.shop_id)
             user, membership = await self._target(session, actor.shop_id, user_id)
-            _check_owner_rule(actor, Role(membership.role))
+            _check_owner_rule(actor, Role(membership.role), owners=owners)
             if membership.role == Role.OWNER:
-                await self._keep_an_owner(session, actor.shop_id)
+                _keep_an_owner(owners)
             await session.execute(delete(Membership).where(Membership.user_id == user.id))
             await session.execute(delete(User).where(User.id == user.id))
 
@@ -175,11 +186,11 @@ class TeamRepository:
             raise MemberNotFound(f"no member {user_id} in this shop")
         return row[0], row[1]
 
-    async def _keep_an_owner(self, session: AsyncSession, shop_id: str) -> None:
-        """Called before an owner stops being one; the owners' rows stay locked until the change commits."""
-        owners = (await session.execute(
+    async def _lock_owners(self, session: AsyncSession, shop_id: str) -> Sequence[str]:
+        """The shop's owners, locked until the change commits. Every role change takes this lock first, in one
+        order, so two owners stepping down at once wait for each other instead of deadlocking (or both
+        succeeding)."""
+        return (await session.execute(
             select(Membership.user_id).where(Membership.shop_id == shop_id, Membership.role == Role.OWNER.value)
-            .with_for_update())).scalars().all()
-        if len(owners) <= 1:
-            raise LastOwner("a shop keeps at least one owner: make another member owner first")
+            .order_by(Membership.user_id).with_for_update())).scalars().all()
 

@@ -10,8 +10,11 @@ from decimal import Decimal, InvalidOperation
 
 from chatbot.domain.catalog import Product
 from chatbot.domain.money import to_decimal
+from chatbot.domain.text import fold
 
 REQUIRED = ("sku", "name", "price")
+_GENDERS = {"m": "masculine", "masculino": "masculine", "masculine": "masculine", "o": "masculine",
+            "f": "feminine", "feminino": "feminine", "feminine": "feminine", "a": "feminine"}
 MAX_ROWS = 5000
 
 
@@ -78,6 +81,7 @@ def _product(row: dict[str, str]) -> tuple[Product | None, str]:
         currency=(row.get("currency") or "BRL").upper()[:3], stock=stock,
         synonyms=_list(row.get("synonyms", "")), variants=_list(row.get("variants", "")),
         shipping_policy=row.get("shipping_policy", ""), return_policy=row.get("return_policy", ""),
+        gender=_GENDERS.get(fold(row.get("gender", "")), ""),
     ), ""
 
 

@@ -43,6 +43,7 @@ def product_from_row(row: ProductRow) -> Product:
         id=row.id, sku=row.sku, name=row.name, price=Decimal(str(row.price)), description=row.description,
         currency=row.currency, stock=row.stock, synonyms=tuple(row.synonyms or ()),
         shipping_policy=row.shipping_policy, return_policy=row.return_policy, variants=tuple(row.variants or ()),
+        gender=row.gender or "",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -168,6 +168,7 @@ class ProductOut(BaseModel):
     variants: list[str] = Field(default_factory=list)
     shipping_policy: str = ""
     return_policy: str = ""
+    gender: str = ""
     updated_at: datetime | None = None
 
 
@@ -194,6 +195,8 @@ class ProductIn(BaseModel):
     return_policy: str = Field(default="", max_length=2000)
     variants: list[ShortText] = Field(default_factory=list, max_length=50,
                                       description="Sizes/colours to pick when ordering")
+    gender: Literal["", "masculine", "feminine"] = Field(
+        default="", description="How the bot writes the article before the name ('o'/'a'); empty = inferred")
 
 
 def _conversation(c: pb.Conversation) -> ConversationOut:
@@ -208,7 +211,7 @@ def _product(p: pb.Product) -> ProductOut:
     return ProductOut(
         id=p.id, sku=p.sku, name=p.name, description=p.description, price=p.price, currency=p.currency,
         stock=p.stock, synonyms=list(p.synonyms), variants=list(p.variants), shipping_policy=p.shipping_policy,
-        return_policy=p.return_policy, updated_at=time_from(p.updated_at))
+        return_policy=p.return_policy, gender=p.gender, updated_at=time_from(p.updated_at))
 
 
 def _stages(stages: Any) -> list[FunnelStageOut]:

@@ -102,6 +102,7 @@ class ProductRow(Base):
     variants: Mapped[list[str]] = mapped_column(JSON, default=list)
     shipping_policy: Mapped[str] = mapped_column(Text, default="")
     return_policy: Mapped[str] = mapped_column(Text, default="")
+    gender: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

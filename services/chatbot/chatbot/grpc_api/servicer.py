@@ -197,7 +197,7 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
             id=p.id, sku=p.sku.strip(), name=p.name.strip(), price=to_decimal(p.price), description=p.description,
             currency=(p.currency or "BRL").upper(), stock=p.stock, synonyms=tuple(s for s in p.synonyms if s.strip()),
             shipping_policy=p.shipping_policy, return_policy=p.return_policy,
-            variants=tuple(v for v in p.variants if v.strip()))
+            variants=tuple(v for v in p.variants if v.strip()), gender=p.gender)
         if product.id and await self._bot.repository.sku_taken(user_id, product.sku, product.id):
             await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another product has SKU {product.sku}")
         try:
@@ -233,6 +233,8 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
 
 def _product_violations(p: pb.Product) -> list[FieldViolation]:
     violations = []
+    if p.gender not in ("", "masculine", "feminine"):
+        violations.append(FieldViolation("gender", "masculine, feminine or empty (inferred from the name)"))
     if not p.sku.strip() or len(p.sku) > 64:
         violations.append(FieldViolation("sku", "required, at most 64 characters"))
     if not p.name.strip() or len(p.name) > 200:
@@ -251,7 +253,7 @@ def product_message(row: ProductRow) -> pb.Product:
         id=row.id, sku=row.sku, name=row.name, description=row.description,
         price=float(Decimal(str(row.price))), currency=row.currency, stock=row.stock, synonyms=row.synonyms or [],
         shipping_policy=row.shipping_policy, return_policy=row.return_policy, variants=row.variants or [],
-        updated_at=timestamp(aware(row.updated_at)),  # type: ignore[arg-type]
+        gender=row.gender or "", updated_at=timestamp(aware(row.updated_at)),  # type: ignore[arg-type]
     )
 
 

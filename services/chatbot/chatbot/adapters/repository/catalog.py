@@ -44,6 +44,7 @@ class CatalogStore(Store):
             row.price, row.currency, row.stock = product.price, product.currency or "BRL", product.stock
             row.synonyms, row.variants = list(product.synonyms), list(product.variants)
             row.shipping_policy, row.return_policy = product.shipping_policy, product.return_policy
+            row.gender = product.gender
             row.updated_at = now
             return row, created
 
