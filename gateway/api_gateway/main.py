@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from api_gateway.webhook_forwarding import WebhookForwarder
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+NATS_START_SECONDS = 3.0
 
 
 async def _connect_redis(url: str) -> redis_async.Redis | None:
@@ -50,13 +52,29 @@ async def _connect_redis(url: str) -> redis_async.Redis | None:
         return None
 
 
+def _nats_client(url: str) -> Awaitable[nats.NATS]:
+    """Keeps trying until NATS accepts it (it is only used for health, so nothing waits on it)."""
+    return nats.connect(url, name="gateway-health", connect_timeout=2, max_reconnect_attempts=-1,
+                        allow_reconnect=True, error_cb=_nats_error)
+
+
+async def _nats_error(exc: Exception) -> None:
+    log.warning("nats_error", error=without_credentials(f"{type(exc).__name__}: {exc}"))
+
+
 async def _connect_nats(url: str) -> nats.NATS | None:
+    """None when NATS is down or refuses the credentials at start: the gateway starts anyway (/livez answers,
+    /readyz says not ready) and `_connect_nats_later` keeps trying."""
     try:
-        return await nats.connect(url, name="gateway-health", connect_timeout=2, max_reconnect_attempts=-1,
-                                  allow_reconnect=True)
+        return await asyncio.wait_for(_nats_client(url), NATS_START_SECONDS)
     except Exception as exc:
-        log.warning("nats_unavailable", url=without_credentials(url), error=without_credentials(str(exc)))
+        log.warning("nats_unavailable", url=without_credentials(url), error=without_credentials(repr(exc)))
         return None
+
+
+async def _connect_nats_later(state: GatewayState) -> None:
+    state.nats = await _nats_client(state.settings.nats_url)
+    log.info("nats_connected")
 
 
 async def build_state(settings: GatewaySettings) -> GatewayState:
@@ -109,6 +127,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gateway = await build_state(settings)
+        nats_later = None if app.state.gateway.nats else asyncio.create_task(_connect_nats_later(app.state.gateway))
         internal_metrics = None
         if settings.gateway_metrics_port:
             internal_metrics = await InternalMetricsServer.start(
@@ -119,6 +138,8 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         try:
             yield
         finally:
+            if nats_later is not None:
+                nats_later.cancel()
             if internal_metrics is not None:
                 await internal_metrics.stop()
             await close_state(app.state.gateway)
