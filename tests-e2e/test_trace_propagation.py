@@ -29,20 +29,18 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 from opentelemetry.proto.trace.v1 import trace_pb2
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client.parser import text_string_to_metric_families
 from sellerbot.automation.v1 import automation_pb2, automation_pb2_grpc
 from sellerbot.events.v1 import bot_events_pb2
-from sellerbot_devstack.pytest_plugin import admin_statement, delete_test_streams
-from sellerbot_devstack.servers import Servers, free_port, port_open, wait_for_port
+from sellerbot_devstack.pytest_plugin import admin_statement
+from sellerbot_devstack.servers import Servers, free_port, port_open, start_nats, wait_for_port
 from sellerbot_grpc import GrpcServer, caller_user_id
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
 from sellerbot_messaging.streams import BOT
 from sellerbot_telemetry import configure_tracing
 
 ROOT = Path(__file__).resolve().parents[1]
-# One chatbot replica for now: with two, and the chatbot's partitioned inbound (work in progress), a message
-# may be stored by the replica that consumed it and answered by its partition's owner; the reply then starts
-# a new trace, because the traceparent is not stored with the message. Raise to 2 once it is.
-CHATBOT_REPLICAS = 1
+CHATBOT_REPLICAS = 2
 
 
 def poll(check: Any, seconds: float, interval: float = 0.2) -> Any:
@@ -175,8 +173,16 @@ def describe(sink: SpanSink, *trace_ids: str) -> str:
 class TracedStack:
     url: str
     evolution_url: str
+    metrics_url: str
     sink: SpanSink
     log: Path
+
+
+def partitions_by_replica(metrics_url: str) -> dict[str, float]:
+    """The chatbot replicas' inbound partition leases, from the gateway's merged metrics."""
+    families = text_string_to_metric_families(httpx.get(metrics_url).text)
+    owned = next((f for f in families if f.name == "chatbot_inbound_partitions_owned"), None)
+    return {s.labels.get("replica", ""): s.value for s in owned.samples} if owned else {}
 
 
 def _port_with_replica_room(replicas: int) -> int:
@@ -198,10 +204,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def traced_stack(servers: Servers, redis_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+def traced_stack(servers: Servers, redis_url: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[TracedStack]:
-    """`python -m sellerbot_devstack run --replicas chatbot=1 channel-adapter=2`, every process exporting OTLP
-    to a receiver in this test, on a database and NATS namespace of its own."""
+    """`python -m sellerbot_devstack run --replicas chatbot=2 channel-adapter=2`, every process exporting OTLP
+    to a receiver in this test, on a database and a NATS server of its own (JetStream reserves each stream's
+    max_bytes: a NATS shared by many test runs refuses new streams once its storage is reserved)."""
     sink = SpanSink()
     receiver = grpc.server(ThreadPoolExecutor(max_workers=4))
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(sink, receiver)
@@ -211,13 +218,14 @@ def traced_stack(servers: Servers, redis_url: str, nats_url: str, tmp_path_facto
     asyncio.run(admin_statement(servers.postgres_url, f'CREATE DATABASE "{database}"'))
     data_dir = tmp_path_factory.mktemp("traced-stack")
     log = data_dir / "stack.log"
-    namespace = f"e2etrace{uuid.uuid4().hex[:8]}"
-    evolution_port, gateway_port = free_port(), free_port()
+    nats = start_nats()
+    evolution_port, gateway_port, gateway_metrics_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
     env.update({
-        "ENVIRONMENT": "development", "DATA_DIR": str(data_dir), "REDIS_URL": redis_url, "NATS_URL": nats_url,
+        "ENVIRONMENT": "development", "DATA_DIR": str(data_dir), "REDIS_URL": redis_url, "NATS_URL": nats.url,
         "DATABASE_URL": urlunsplit(urlsplit(servers.postgres_url)._replace(path=f"/{database}")),
-        "NATS_NAMESPACE": namespace, "GATEWAY_PORT": str(gateway_port), "GATEWAY_METRICS_PORT": str(free_port()),
+        "GATEWAY_PORT": str(gateway_port),
+        "GATEWAY_METRICS_PORT": str(gateway_metrics_port),
         "ADMIN_EMAIL": f"trace-{uuid.uuid4().hex[:8]}@sellerbot.test", "ADMIN_PASSWORD": "trace-admin-password",
         "JWT_SECRET": "trace-jwt-secret-" + "t" * 32, "SECRETS_KEY": "trace-secrets-key-" + "k" * 32,
         "EVOLUTION_API_URL": f"http://127.0.0.1:{evolution_port}", "EVOLUTION_API_KEY": "evo-trace-key",
@@ -242,18 +250,26 @@ def traced_stack(servers: Servers, redis_url: str, nats_url: str, tmp_path_facto
             if launcher.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the stack did not start:\n{log.read_text(errors='replace')[-6000:]}")
             time.sleep(0.2)
-        yield TracedStack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{evolution_port}", sink, log)
+        yield TracedStack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{evolution_port}",
+                          f"http://127.0.0.1:{gateway_metrics_port}/metrics", sink, log)
     finally:
         _stop(launcher)
         _stop(evolution)
         receiver.stop(None)
-        asyncio.run(delete_test_streams(nats_url, prefix=f"{namespace}_"))
+        nats.stop()
         asyncio.run(admin_statement(servers.postgres_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def test_one_webhook_is_one_trace_from_the_gateway_to_the_outbound_http_call(traced_stack: TracedStack) -> None:
     """gateway -> channel-adapter (gRPC) -> NATS -> chatbot -> NATS -> channel-adapter -> POST to Evolution, with
-    two channel-adapter replicas: whichever replica handles a hop, the trace id stays the same."""
+    two replicas of the chatbot and of the channel-adapter: whichever replica handles a hop, the trace id stays.
+
+    The chatbot replicas first settle their partition leases (the second one takes half of them a few seconds
+    after it starts): a message consumed while its partition changes hands is answered by the new owner from
+    the stored inbox, and that reply starts a trace of its own (the traceparent is not stored with the message).
+    """
+    poll(lambda: (owned := partitions_by_replica(traced_stack.metrics_url)) and sum(owned.values()) == 16
+         and all(owned.get(n, 0) > 0 for n in ("1", "2")), 60)
     trace_id = uuid.uuid4().hex
     contact = f"55119{uuid.uuid4().int % 10**8:08d}@s.whatsapp.net"
     body = {"instance": "trace", "data": {"key": {"remoteJid": contact, "id": uuid.uuid4().hex},
@@ -294,5 +310,6 @@ def test_one_webhook_is_one_trace_from_the_gateway_to_the_outbound_http_call(tra
     # the gateway, in that order (several spans per service in between).
     collapsed = [service for n, service in enumerate(chain) if n == 0 or chain[n - 1] != service]
     assert collapsed == ["channel-adapter", "chatbot", "channel-adapter", "gateway"], chain
-    replicas = {s.instance for s in spans if s.service == "channel-adapter"}
-    assert replicas and replicas <= {"channel-adapter-1", "channel-adapter-2"}  # spans say which replica worked
+    for service in ("chatbot", "channel-adapter"):  # the spans say which replica did each hop
+        replicas = {s.instance for s in spans if s.service == service}
+        assert replicas and replicas <= {f"{service}-1", f"{service}-2"}, replicas
