@@ -125,6 +125,7 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
             bot_answer = await wait_until(lambda: texts_sent_to(stack, phone)[sent_before:])
             assert bot_answer[0] != reply
             await expect(thread.locator("[data-author=bot]")).to_have_count(2)
+            await expect(row.get_by_label("não lidas")).to_have_count(0)  # open: read as it arrives
             await shot(page, "inbox")
             if SCREENSHOTS:
                 for tab, name in (("Automação", "automacao"), ("Chatbot IA", "chatbot-conversas"), ("Equipe", "equipe")):

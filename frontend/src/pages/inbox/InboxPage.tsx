@@ -204,6 +204,7 @@ function ConversationView({ id, listed, composerRef, can }: {
   const canAnswer = can("answer_conversations");
   const marked = useRef(-1);
   useEffect(() => {
+    if (unread === 0) marked.current = 0;  // read: the next buyer message is new again
     if (unread === 0 || !canAnswer || marked.current === unread) return;
     marked.current = unread;
     void inbox.markRead(id).then(() => client.invalidateQueries({ queryKey: ["inbox", "list"] })).catch(() => undefined);
