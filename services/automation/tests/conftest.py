@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,18 +57,25 @@ class Replica:
         self.faults(latency_ms=0, fail_next=0, captcha=False, clear_quota=True)
 
 
-@pytest.fixture(scope="session")
-def replica() -> Iterator[Replica]:
+@contextmanager
+def served(app: Any) -> Iterator[tuple[str, httpx.Client]]:
+    """Serve an ASGI app on a free loopback port in a thread; yield its URL and a client for it."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_replica(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port("127.0.0.1", port, 15)
     url = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=url, timeout=10) as client:
-        yield Replica(url, client)
+        yield url, client
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def replica() -> Iterator[Replica]:
+    with served(create_replica()) as (url, client):
+        yield Replica(url, client)
 
 
 @pytest.fixture
@@ -99,16 +107,8 @@ class ShopApi:
 
 @pytest.fixture(scope="session")
 def shop_api() -> Iterator[ShopApi]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_shop_api(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, 15)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=10) as client:
+    with served(create_shop_api()) as (url, client):
         yield ShopApi(url, client)
-    server.should_exit = True
-    thread.join(10)
 
 
 # ----- a canned ChatbotService (real gRPC) ---------------------------------------------------------------

@@ -42,49 +42,38 @@ async def _changed_rows(ctx: ExecutionContext, pages: ShopPages, kind: str, list
     return changed, (listed if complete else None)
 
 
+async def _sync(ctx: ExecutionContext, kind: str, list_key: str) -> TaskOutcome:
+    """List what changed, open each changed item oldest first, publish in batches (the cursor moves per batch)."""
+    cfg = ctx.config
+    assert isinstance(cfg, ShopSyncConfig)
+    sync = ctx.shop_sync
+    pages = ShopPages(ctx.browser_page, ctx.base_url, ctx.names, ctx.timeout_ms)
+    cursor = 0 if cfg.full else await sync.cursor(kind)
+    changed, listed = await _changed_rows(ctx, pages, kind, list_key, cursor, cfg)
+    await ctx.report_progress(0, len(changed))
+    for start in range(0, len(changed), BATCH):
+        batch = changed[start:start + BATCH]
+        if kind == PRODUCT:
+            await sync.apply_products([await ctx.step(partial(pages.product, row.id)) for row in batch], cfg.full)
+        else:
+            await sync.apply_orders([await ctx.step(partial(pages.order, row.id)) for row in batch], cfg.full)
+        await sync.advance(kind, (r.update_time for r in batch))
+        await ctx.report_progress(start + len(batch), len(changed))
+        await ctx.checkpoint()
+    if kind == PRODUCT and listed is not None:
+        await sync.mark_missing(listed)  # every page was read: what is not listed is gone
+    return TaskOutcome(len(changed), len(changed), {**sync.counts.as_summary(kind), "source": "pages"})
+
+
 class BrowserCatalogSyncExecutor:
     needs_browser = True
 
     async def run(self, ctx: ExecutionContext) -> TaskOutcome:
-        cfg = ctx.config
-        assert isinstance(cfg, ShopSyncConfig)
-        sync = ctx.shop_sync
-        pages = ShopPages(ctx.browser_page, ctx.base_url, ctx.names, ctx.timeout_ms)
-        cursor = 0 if cfg.full else await sync.cursor(PRODUCT)
-        changed, listed = await _changed_rows(ctx, pages, PRODUCT, "products", cursor, cfg)
-        await ctx.report_progress(0, len(changed))
-        for start in range(0, len(changed), BATCH):
-            batch = changed[start:start + BATCH]
-            products = []
-            for row in batch:
-                await ctx.checkpoint()
-                products.append(await ctx.step(partial(pages.product, row.id)))
-            await sync.apply_products(products, cfg.full)
-            await sync.advance(PRODUCT, (r.update_time for r in batch))
-            await ctx.report_progress(start + len(batch), len(changed))
-        if listed is not None:
-            await sync.mark_missing(listed)
-        return TaskOutcome(len(changed), len(changed), {**sync.counts.as_summary(PRODUCT), "source": "pages"})
+        return await _sync(ctx, PRODUCT, "products")
 
 
 class BrowserOrderSyncExecutor:
     needs_browser = True
 
     async def run(self, ctx: ExecutionContext) -> TaskOutcome:
-        cfg = ctx.config
-        assert isinstance(cfg, ShopSyncConfig)
-        sync = ctx.shop_sync
-        pages = ShopPages(ctx.browser_page, ctx.base_url, ctx.names, ctx.timeout_ms)
-        cursor = 0 if cfg.full else await sync.cursor(ORDER)
-        changed, _ = await _changed_rows(ctx, pages, ORDER, "orders", cursor, cfg)
-        await ctx.report_progress(0, len(changed))
-        for start in range(0, len(changed), BATCH):
-            batch = changed[start:start + BATCH]
-            orders = []
-            for row in batch:
-                await ctx.checkpoint()
-                orders.append(await ctx.step(partial(pages.order, row.id)))
-            await sync.apply_orders(orders, cfg.full)
-            await sync.advance(ORDER, (r.update_time for r in batch))
-            await ctx.report_progress(start + len(batch), len(changed))
-        return TaskOutcome(len(changed), len(changed), {**sync.counts.as_summary(ORDER), "source": "pages"})
+        return await _sync(ctx, ORDER, "orders")
