@@ -4,7 +4,8 @@ import { useMe } from "./queries";
 
 export type Permission =
   | "take_over_conversations" | "send_messages" | "delete_conversations" | "edit_config" | "edit_products"
-  | "edit_channels" | "edit_tasks" | "edit_profiles" | "control_bot" | "manage_members" | "manage_owners";
+  | "edit_channels" | "edit_tasks" | "edit_profiles" | "control_bot" | "manage_members" | "manage_owners"
+  | "edit_contacts" | "manage_contact_data" | "edit_orders";
 
 export const NOT_ALLOWED = "Seu papel na equipe não permite esta ação";
 

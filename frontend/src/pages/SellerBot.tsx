@@ -11,10 +11,11 @@ import { applyNotification, createThrottledInvalidator } from "../realtime/notif
 import type { SocketStatus } from "../realtime/notificationSocket";
 import { BotDashboard } from "./automation/BotDashboard";
 import { ChatbotDashboard } from "./chatbot/ChatbotDashboard";
+import { ContactsPage } from "./contacts/ContactsPage";
 import { InboxPage } from "./inbox/InboxPage";
 import { TeamPanel } from "./team/TeamPanel";
 
-type TabId = "automation" | "chatbot" | "inbox" | "team";
+type TabId = "automation" | "chatbot" | "inbox" | "contacts" | "team";
 const TAB_KEY = "sellerbot.tab";
 
 const LIVE_TEXT: Record<SocketStatus, string> = {
@@ -64,7 +65,7 @@ export function SellerBot() {
         <div className="brand"><Logo /> Seller Bot</div>
         <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
           tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" },
-            { id: "inbox", label: "Atendimento" },
+            { id: "inbox", label: "Atendimento" }, { id: "contacts", label: "Contatos" },
             { id: "team", label: "Equipe" }]} />
         <div className="topbar-right">
           <LiveIndicator status={status} />
@@ -74,7 +75,7 @@ export function SellerBot() {
       </header>
       <main className="content">
         {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard />
-          : tab === "inbox" ? <InboxPage /> : <TeamPanel />}
+          : tab === "inbox" ? <InboxPage /> : tab === "contacts" ? <ContactsPage /> : <TeamPanel />}
       </main>
     </div>
   );

@@ -1,0 +1,49 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { renderWithApi } from "../../test/render";
+import { ContactsPage } from "./ContactsPage";
+
+const user = userEvent.setup({ delay: null });
+
+const me = (permissions: string[]) => ({ id: "u1", email: "a@loja.test", is_admin: false, shop_id: "s1", role: "agent",
+  permissions });
+
+const ana = { id: "c1", name: "Ana Souza", phone: "5511999990000", stage: "purchase_intent", last_intents: ["purchase"],
+  tags: ["vip"], notes: "", owner: "", score: 60, score_signals: [{ signal: "draft_order", points: 20 }],
+  opted_out: false, message_count: 4, identities: [{ contact_id: "whatsapp:5511999990000", channel: "whatsapp" }],
+  last_seen: "2026-12-03T08:00:00Z" };
+const draft = { id: "o1", contact: "c1", source: "bot_draft", status: "draft", cep: "01310-100", payment: "pix",
+  total: "79.80", line_items: [{ name: "Camiseta", variant: "M", quantity: 2, unit_price: "39.90" }] };
+
+describe("ContactsPage", () => {
+  it("searches contacts, opens one and confirms the draft order the bot collected", async () => {
+    const { calls } = renderWithApi(<ContactsPage />, {
+      "GET /auth/me": () => me(["edit_contacts", "edit_orders"]),
+      "GET /seller-bot/contacts": () => ({ contacts: [ana], next_cursor: "" }),
+      "GET /seller-bot/contacts/c1": () => ({ contact: ana, orders: [draft], timeline: [
+        { at: "2026-12-03T08:00:00Z", kind: "message_in", text: "pix", channel: "whatsapp" }] }),
+      "PATCH /seller-bot/orders/o1": () => ({ ...draft, status: "confirmed" }),
+    });
+    await user.type(screen.getByLabelText("Buscar contatos"), "ana");
+    await waitFor(() => expect(calls.some((c) => c.path === "/seller-bot/contacts" && c.query.get("q") === "ana"))
+      .toBe(true));
+    await user.click(await screen.findByRole("button", { name: "Ana Souza" }));
+    const order = await screen.findByTestId("order-row");
+    expect(within(order).getByText("2x Camiseta (M)")).toBeInTheDocument();
+    await user.click(within(order).getByRole("button", { name: "Confirmar" }));
+    await waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ status: "confirmed" }));
+    expect(screen.getByText(/draft_order \+20/)).toBeInTheDocument();
+  });
+
+  it("keeps erasure away from a role without manage_contact_data", async () => {
+    renderWithApi(<ContactsPage />, {
+      "GET /auth/me": () => me(["edit_contacts"]),
+      "GET /seller-bot/contacts": () => ({ contacts: [ana], next_cursor: "" }),
+      "GET /seller-bot/contacts/c1": () => ({ contact: ana, orders: [], timeline: [] }),
+    });
+    await user.click(await screen.findByRole("button", { name: "Ana Souza" }));
+    const erase = await screen.findByRole("button", { name: "Apagar dados (LGPD)" });
+    await waitFor(() => expect(erase).toBeDisabled());
+  });
+});
