@@ -15,6 +15,7 @@ import nats
 import pytest
 from automation.main import AutomationApp
 from sellerbot.events.v1 import shop_events_pb2 as ev
+from sqlalchemy import text
 
 
 @dataclass
@@ -167,7 +168,7 @@ async def test_a_429_and_a_5xx_mid_sync_are_retried_and_a_failed_run_resumes_fro
 
 
 async def test_tokens_are_refreshed_before_expiry_and_after_the_platform_expires_them(
-        new_user: Callable[[], Awaitable[httpx.AsyncClient]], shop_api: Any, h: Any,
+        new_user: Callable[[], Awaitable[httpx.AsyncClient]], shop_api: Any, h: Any, automation: AutomationApp,
 ) -> None:
     client = await new_user()
     profile_id, _ = await connected_profile(client, shop_api, products=5, access_ttl_seconds=120)
@@ -179,7 +180,12 @@ async def test_tokens_are_refreshed_before_expiry_and_after_the_platform_expires
     assert after.get("token_refresh", 0) == before.get("token_refresh", 0) + 1  # 120 s left < the margin
     assert after.get("expired_token", 0) == before.get("expired_token", 0)
     stored = (await client.get(f"/bot/profiles/{profile_id}/shop-authorization")).json()
-    assert stored["access_expires_at"] > first_expiry  # the refreshed tokens were saved (encrypted)
+    assert stored["access_expires_at"] > first_expiry  # the refreshed tokens were saved
+    async with automation.components.engine.connect() as connection:
+        sealed = (await connection.execute(text(
+            "SELECT tokens_enc FROM automation_shop_connections WHERE profile_id = :p"), {"p": profile_id})).scalar()
+    assert sealed and "TTP_" not in sealed  # the fake's tokens all start with TTP_: stored sealed, never plain
+    assert automation.components.secrets.open(sealed)["access_token"].startswith("TTP_")
 
     shop_api.post("/__test__/expire_tokens")  # the platform revokes early: 105002, refresh once, go on
     assert (await run_task(client, h, "sync_catalog", profile_id, full=True))["status"] == "completed"
