@@ -123,6 +123,10 @@ def variant_in(folded: str, product: Product) -> str:
             continue
         if all(_stem(p) in stems for p in parts) or (any(c.isdigit() for c in variant) and "".join(parts) in squeezed):
             return variant
+    for variant in product.variants:  # "verde" names "Verde Militar" when no variant is named in full
+        first = fold(variant).split()[:1]
+        if first and first[0] in COLOURS and _stem(first[0]) in stems:
+            return variant
     return ""
 
 
