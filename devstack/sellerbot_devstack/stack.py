@@ -87,7 +87,12 @@ class Replica:
 
 def replica_counts(env: dict[str, str], requested: list[str]) -> dict[str, int]:
     """`--replicas chatbot=2 channel-adapter=3` wins over CHATBOT_REPLICAS=2 ...; every other service runs once."""
-    counts = {service.name: int(env.get(f"{service.env_prefix}_REPLICAS", "1") or 1) for service in SERVICES}
+    counts: dict[str, int] = {}
+    for service in SERVICES:
+        value = (env.get(f"{service.env_prefix}_REPLICAS") or "1").strip()
+        if not value.isdigit():
+            raise ValueError(f"{service.env_prefix}_REPLICAS must be a number of replicas, not {value!r}")
+        counts[service.name] = int(value)
     for item in requested:
         name, sep, number = item.partition("=")
         if not sep or name not in counts or not number.isdigit():

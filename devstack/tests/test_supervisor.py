@@ -114,3 +114,8 @@ def test_base_ports_follow_the_services_own_settings_so_two_stacks_can_run_side_
     assert [(r.grpc_port, r.metrics_port) for r in replicas if r.service.name == "chatbot"] == [
         (51052, 9202), (51062, 9212)]
     assert dial_env(replicas)["CHATBOT_GRPC_ADDR"] == "ipv4:127.0.0.1:51052,127.0.0.1:51062"
+
+
+def test_a_replica_count_from_the_environment_that_is_not_a_number_is_refused_with_its_name() -> None:
+    with pytest.raises(ValueError, match="CHANNEL_ADAPTER_REPLICAS"):
+        replica_counts({"CHANNEL_ADAPTER_REPLICAS": "two"}, [])
