@@ -11,6 +11,7 @@ import { useAction } from "../../hooks/useAction";
 import { formatDateTime } from "../../i18n/format";
 import { PROFILE_STATUS_LABELS, TASK_TYPE_LABELS, label } from "../../i18n/labels";
 import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
+import { ShopApiCell } from "./ShopApiCell";
 
 const STATUS_TONE: Record<string, Tone> = {
   verified: "ok", verifying: "info", unverified: "muted", needs_2fa: "warn", captcha: "warn",
@@ -38,7 +39,7 @@ export function ProfilesPanel() {
       {profiles.data && profiles.data.length > 0 && (
         <table className="table">
           <thead>
-            <tr><th>Perfil</th><th>Login</th><th>Região</th><th>Status</th><th>Verificado em</th><th>Horário</th><th /></tr>
+            <tr><th>Perfil</th><th>Login</th><th>Região</th><th>Status</th><th>Verificado em</th><th>Horário</th><th>API TikTok Shop</th><th /></tr>
           </thead>
           <tbody>
             {profiles.data.map((p) => <ProfileRow key={p.id} profile={p} />)}
@@ -85,6 +86,7 @@ function ProfileRow({ profile: p }: { profile: BotProfile }) {
       </td>
       <td>{formatDateTime(p.lastVerifiedAt)}</td>
       <td>{p.activeHours || "24 h"}</td>
+      <td><ShopApiCell profileId={p.id} name={p.name} canEdit={canEdit} /></td>
       <td className="actions">
         {needsCode ? (
           <form className="inline-form" onSubmit={sendCode} aria-label={`Código 2FA de ${p.name}`}>
