@@ -176,6 +176,8 @@ class TracedStack:
     metrics_url: str
     sink: SpanSink
     log: Path
+    env: dict[str, str]
+    launcher_pid: int
 
 
 def partitions_by_replica(metrics_url: str) -> dict[str, float]:
@@ -251,7 +253,7 @@ def traced_stack(servers: Servers, redis_url: str, tmp_path_factory: pytest.Temp
                 pytest.fail(f"the stack did not start:\n{log.read_text(errors='replace')[-6000:]}")
             time.sleep(0.2)
         yield TracedStack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{evolution_port}",
-                          f"http://127.0.0.1:{gateway_metrics_port}/metrics", sink, log)
+                          f"http://127.0.0.1:{gateway_metrics_port}/metrics", sink, log, env, launcher.pid)
     finally:
         _stop(launcher)
         _stop(evolution)
@@ -313,3 +315,27 @@ def test_one_webhook_is_one_trace_from_the_gateway_to_the_outbound_http_call(tra
     for service in ("chatbot", "channel-adapter"):  # the spans say which replica did each hop
         replicas = {s.instance for s in spans if s.service == service}
         assert replicas and replicas <= {f"{service}-1", f"{service}-2"}, replicas
+
+
+def launched_process(launcher_pid: int, environment_entry: str) -> int:
+    """The pid of the launcher's child whose environment holds `environment_entry` (e.g. its listen address)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            environment = (stat.parent / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+        if parent == launcher_pid and environment_entry.encode() in environment:
+            return int(stat.parent.name)
+    raise LookupError(environment_entry)
+
+
+def test_the_launcher_restarts_a_replica_killed_with_sigkill(traced_stack: TracedStack) -> None:
+    """`make run`'s supervisor: the killed replica comes back on its own port and the stack is ready again."""
+    port = int(traced_stack.env["CHANNEL_ADAPTER_GRPC_ADDR"].rsplit(":", 1)[1]) + 10  # replica 2
+    os.kill(launched_process(traced_stack.launcher_pid, f"CHANNEL_ADAPTER_GRPC_ADDR=127.0.0.1:{port}"),
+            signal.SIGKILL)
+    poll(lambda: "supervisor: channel-adapter-2 restarted" in traced_stack.log.read_text(errors="replace"), 30)
+    assert "channel-adapter-2 exited with signal SIGKILL; restarting in" in traced_stack.log.read_text()
+    poll(lambda: port_open("127.0.0.1", port), 90)
+    poll(lambda: httpx.get(f"{traced_stack.url}/readyz").status_code == 200, 60)
