@@ -31,6 +31,7 @@ from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
+from chatbot.adapters.secret_box import SettingsSecrets
 from chatbot.crm.webhooks import WebhookPolicy
 from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm
 from chatbot.domain.intents import default_model
@@ -105,7 +106,8 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     default_llm = LlmEndpoint(settings.openai_base_url, settings.openai_api_key, settings.openai_model)
     writer.prepare(default_llm)
     bot = ProfessionalSellerBot(
-        repository, SellerProfiles(repository), contexts, writer, ConversationEvents(bus), default_llm,
+        repository, SellerProfiles(repository, SettingsSecrets(settings.secrets_key)), contexts, writer,
+        ConversationEvents(bus), default_llm,
         await asyncio.to_thread(default_model),
     )
     pipeline = InboundPipeline(bot)

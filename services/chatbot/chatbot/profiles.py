@@ -12,6 +12,7 @@ from functools import partial
 import structlog
 
 from chatbot.adapters.repository import ChatbotRepository, aware, utcnow
+from chatbot.adapters.secret_box import DEV_SECRETS_KEY, SettingsSecrets
 from chatbot.adapters.tables import ConfigVersionRow, ProductRow
 from chatbot.domain.catalog import Catalog, Product
 from chatbot.domain.config import BotSettings, apply_patch
@@ -53,8 +54,9 @@ class SellerProfiles:
     reload the config and catalog itself, nor makes them wait for it. A change made here (config, catalog,
     learned answer) drops the cached profile at once, and a reload that started before it is discarded."""
 
-    def __init__(self, repository: ChatbotRepository) -> None:
+    def __init__(self, repository: ChatbotRepository, secrets: SettingsSecrets | None = None) -> None:
         self._repository = repository
+        self._secrets = secrets or SettingsSecrets(DEV_SECRETS_KEY)
         self._cache: dict[str, SellerProfile] = {}
         self._loads: dict[str, asyncio.Task[SellerProfile]] = {}
         self._generation: dict[str, int] = {}
@@ -84,7 +86,7 @@ class SellerProfiles:
 
     async def _load(self, user_id: str, generation: int) -> SellerProfile:
         config = await self._repository.latest_config(user_id)
-        settings = BotSettings.model_validate(config.settings) if config else BotSettings()
+        settings = self._settings(config)
         products = [product_from_row(r) for r in await self._repository.products(user_id)]
         answers = [FaqAnswer(e.question, e.answer, "curated") for e in settings.faq_cache.entries]
         answers += [FaqAnswer(r.question, r.answer, "learned") for r in await self._repository.learned_answers(user_id)]
@@ -109,24 +111,27 @@ class SellerProfiles:
 
     async def config(self, user_id: str) -> ConfigView:
         row = await self._repository.latest_config(user_id)
-        return _view(row)
+        return self._view(row)
 
     async def update_config(self, user_id: str, patch: dict[str, object], by: str = "") -> ConfigView:
         """Validate and append a new version recording `by` (the member who changed it; default the tenant)
         (raises ConfigInvalid naming the bad fields)."""
         row = await self._repository.latest_config(user_id)
-        current = BotSettings.model_validate(row.settings) if row else BotSettings()
+        current = self._settings(row)
         updated, changed = apply_patch(current, patch)
         if not changed and row is not None:
-            return _view(row)
+            return self._view(row)
         saved = await self._repository.save_config(
-            user_id, row.version if row else 0, updated.model_dump(mode="json"), changed, by or user_id)
+            user_id, row.version if row else 0, self._secrets.seal(updated.model_dump(mode="json")), changed,
+            by or user_id)
         await self.invalidate(user_id)
-        return _view(saved)
+        return self._view(saved)
 
+    def _settings(self, row: ConfigVersionRow | None) -> BotSettings:
+        """The stored settings with their secrets decrypted (they are stored sealed with SECRETS_KEY)."""
+        return BotSettings.model_validate(self._secrets.open(row.settings)) if row else BotSettings()
 
-def _view(row: ConfigVersionRow | None) -> ConfigView:
-    if row is None:
-        return ConfigView(BotSettings(), 0, None, "")
-    return ConfigView(BotSettings.model_validate(row.settings), row.version, aware(row.created_at) or utcnow(),
-                      row.updated_by)
+    def _view(self, row: ConfigVersionRow | None) -> ConfigView:
+        if row is None:
+            return ConfigView(BotSettings(), 0, None, "")
+        return ConfigView(self._settings(row), row.version, aware(row.created_at) or utcnow(), row.updated_by)

@@ -16,6 +16,8 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     openai_base_url: str = Field(default="", description="Any OpenAI-compatible server; empty = api.openai.com")
     openai_api_key: str = Field(default="", description="Empty = offline responder only")
     openai_model: str = Field(default="gpt-4o-mini")
+    secrets_key: str = Field(
+        default="", description="Encrypts the secrets in the bot settings at rest (comma-separated: first encrypts)")
     llm_timeout_seconds: float = Field(default=8.0, gt=0, le=120)
     llm_breaker_failures: int = Field(default=3, ge=1, description="Failures in a row that open the circuit")
     llm_breaker_open_seconds: float = Field(default=30.0, gt=0, description="How long an open circuit skips the LLM")

@@ -14,6 +14,7 @@ from chatbot.crm.events import CrmEventKind
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 SECRET_MASK = "********"
+MASK_MARK = "…"  # no API key contains it, so a value with it is a mask sent back, not a new key
 
 
 class Tone(StrEnum):
@@ -192,13 +193,24 @@ class BotSettings(_Strict):
         return value
 
     def public(self) -> dict[str, Any]:
-        """The settings as shown to the seller: secrets masked."""
+        """The settings as shown to the seller: secrets masked (the LLM key as `sk-…abcd`, with `has_api_key`)."""
         data = self.model_dump(mode="json")
-        if data["llm"]["api_key"]:
-            data["llm"]["api_key"] = SECRET_MASK
+        data["llm"]["has_api_key"] = bool(data["llm"]["api_key"])
+        data["llm"]["api_key"] = mask_secret(data["llm"]["api_key"])
         if data["crm_webhook"]["secret"]:
             data["crm_webhook"]["secret"] = SECRET_MASK
         return data
+
+
+def mask_secret(value: str) -> str:
+    """`sk-proj-0123abcd` -> `sk-…abcd`: enough to tell which key is set, never enough to use it."""
+    if not value:
+        return ""
+    return f"{value[:3]}{MASK_MARK}{value[-4:]}" if len(value) >= 16 else MASK_MARK
+
+
+def _is_mask(value: object) -> bool:
+    return isinstance(value, str) and (value == SECRET_MASK or MASK_MARK in value)
 
 
 class ConfigInvalid(Exception):
@@ -212,8 +224,9 @@ class ConfigInvalid(Exception):
 def apply_patch(current: BotSettings, patch: dict[str, Any]) -> tuple[BotSettings, list[str]]:
     """Deep-merge `patch` into the settings; returns the new settings and the dotted paths that changed."""
     base = current.model_dump(mode="json")
-    if isinstance(patch.get("llm"), dict) and patch["llm"].get("api_key") == SECRET_MASK:
-        patch = {**patch, "llm": {k: v for k, v in patch["llm"].items() if k != "api_key"}}
+    if isinstance(patch.get("llm"), dict):  # what GET showed comes back unchanged: keep the stored key
+        patch = {**patch, "llm": {k: v for k, v in patch["llm"].items()
+                                  if k != "has_api_key" and not (k == "api_key" and _is_mask(v))}}
     if isinstance(patch.get("crm_webhook"), dict) and patch["crm_webhook"].get("secret") == SECRET_MASK:
         patch = {**patch, "crm_webhook": {k: v for k, v in patch["crm_webhook"].items() if k != "secret"}}
     merged = _merge(base, patch)

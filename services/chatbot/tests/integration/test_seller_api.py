@@ -98,7 +98,8 @@ async def test_config_is_validated_persisted_and_versioned(client_for) -> None:
     assert (first.version, second.version) == (1, 2)
     current = await client.GetConfig(pb.GetConfigRequest())
     assert current.settings["persona"] == "Sou a Ana" and current.settings["tone"] == "formal"
-    assert current.settings["llm"]["api_key"] == "********" and current.updated_by == client.user_id
+    assert current.settings["llm"]["api_key"] == "…" and current.updated_by == client.user_id  # too short to hint
+    assert current.settings["llm"]["has_api_key"] is True
 
 
 async def test_csv_import_creates_updates_and_reports_bad_rows(client_for) -> None:

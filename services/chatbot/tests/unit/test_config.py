@@ -25,11 +25,15 @@ def test_patch_merges_nested_fields_and_lists_what_changed() -> None:
 
 
 def test_api_key_is_masked_and_a_masked_value_does_not_overwrite_it() -> None:
-    updated, _ = apply_patch(BotSettings(), {"llm": {"api_key": "sk-secret"}})
-    assert updated.public()["llm"]["api_key"] == SECRET_MASK
-    again, changed = apply_patch(updated, {"llm": {"api_key": SECRET_MASK, "model": "m"}})
-    assert again.llm.api_key == "sk-secret"
+    updated, _ = apply_patch(BotSettings(), {"llm": {"api_key": "sk-proj-0123456789abcd"}})
+    shown = updated.public()["llm"]
+    assert (shown["api_key"], shown["has_api_key"]) == ("sk-…abcd", True)
+    again, changed = apply_patch(updated, {"llm": {**shown, "model": "m"}})  # the form sends back what it got
+    assert again.llm.api_key == "sk-proj-0123456789abcd"
     assert changed == ["llm.model"]
+    legacy, _ = apply_patch(again, {"llm": {"api_key": SECRET_MASK}})
+    assert legacy.llm.api_key == "sk-proj-0123456789abcd"
+    assert BotSettings().public()["llm"].items() >= {"api_key": "", "has_api_key": False}.items()
 
 
 def test_prompt_variants_need_unique_names() -> None:
