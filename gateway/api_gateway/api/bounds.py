@@ -6,16 +6,22 @@ from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from fastapi import Query
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
 MAX_PRICE = 10_000_000  # the chatbot's catalog: Numeric(12, 2)
 MAX_AMOUNT = 1_000_000_000  # an order's amount: Numeric(12, 2)
 MAX_STOCK = 1_000_000_000  # int32 on the wire and in the tables
 MAX_DAILY_CAP = 100_000
 
-# JSON numbers and booleans as such: lax parsing would take `false` for 0 or `1` for true, values the
-# document says are not numbers (or not booleans).
-Count = Annotated[int, Strict()]
+# JSON numbers and booleans as such: lax parsing would take `false` for 0, "5" for 5 or `1` for true, values
+# the document says are not numbers (or not booleans). An integer may still be written 5.0, as JSON Schema allows.
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_json_integer)]
 Amount = Annotated[float, Strict()]
 Flag = Annotated[bool, Strict()]
 
@@ -24,7 +30,7 @@ SearchText = Annotated[str, Query(max_length=200)]
 ChannelName = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]*$", description="Empty = every channel")]
 Money = Annotated[float, Strict(), Field(ge=0, le=MAX_AMOUNT)]
 ShortText = Annotated[str, Field(max_length=200)]
-DailyCap = Annotated[int, Strict(), Field(ge=0, le=MAX_DAILY_CAP)]
+DailyCap = Annotated[Count, Field(ge=0, le=MAX_DAILY_CAP)]
 CappedTaskType = Literal["reply_comments", "reply_reviews", "reply_messages", "invite_creators", "sync_catalog",
                          "sync_orders"]
 

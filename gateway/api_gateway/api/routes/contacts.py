@@ -19,6 +19,7 @@ from sellerbot.chatbot.v1 import crm_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot_grpc import tenant_metadata
 
+from api_gateway.api.bounds import Count
 from api_gateway.api.deps import State, api_rate_limit, call_service, require
 from api_gateway.api.errors import ServiceCallFailed, error_body
 from api_gateway.api.proto_json import time_from
@@ -105,7 +106,7 @@ class LineItemIn(BaseModel):
     sku: str = Field(default="", max_length=64)
     name: str = Field(default="", max_length=200)
     variant: str = Field(default="", max_length=100)
-    quantity: Annotated[int, Strict()] = Field(default=1, ge=1, le=10_000)
+    quantity: Count = Field(default=1, ge=1, le=10_000)
     unit_price: str = Field(default="0", pattern=r"^\d{1,8}(\.\d{1,2})?$", description="Decimal, e.g. 49.90")
 
 

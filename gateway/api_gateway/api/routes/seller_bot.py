@@ -53,8 +53,8 @@ class Channel(StrEnum):
 
 
 class MessageRequest(BaseModel):
-    contact_id: str = Field(..., min_length=1, max_length=200, examples=["whatsapp:5511999999999"])
-    message: str = Field(..., min_length=1, max_length=4096)
+    contact_id: str = Field(..., min_length=1, max_length=200, pattern=r"\S", examples=["whatsapp:5511999999999"])
+    message: str = Field(..., min_length=1, max_length=4096, pattern=r"\S")
     channel: Channel = Channel.API
     deliver: Flag = Field(default=False, description="Also send the reply through the channel")
     contact_name: str = Field(default="", max_length=200)
