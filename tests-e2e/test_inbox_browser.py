@@ -79,7 +79,11 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
     ensure_current_dist()
     phone = f"55119{uuid.uuid4().int % 10**8:08d}"
     buyer = f"Joana {uuid.uuid4().hex[:4]}"
-    reply = f"Oi {buyer}, aqui é a equipe da loja! Separei o seu pedido."
+    shortcut = f"separei{uuid.uuid4().hex[:4]}"
+    reply = "Oi Joana, aqui é a equipe da loja! Separei o seu pedido."  # the quick reply, {nome} filled in
+    saved = httpx.post(f"{stack.url}/seller-bot/quick-replies", headers={"Authorization": f"Bearer {stack.token()}"},
+                       json={"shortcut": shortcut, "text": "Oi {nome}, aqui é a equipe da loja! Separei o seu pedido."})
+    assert saved.status_code == 201, saved.text
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:
@@ -108,12 +112,19 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
             await page.get_by_role("button", name="Assumir conversa").click()
             await expect(page.get_by_role("button", name="Devolver ao bot")).to_be_visible()
             composer = page.get_by_label("Responder ao cliente")
-            await composer.fill(reply)
+            await composer.fill(f"/{shortcut[:9]}")
+            await expect(page.get_by_role("listbox", name="Respostas rápidas")).to_contain_text(f"/{shortcut}")
+            await composer.press("Enter")
+            await expect(composer).to_have_value(reply)
             await composer.press("Control+Enter")
             await wait_until(lambda: reply in texts_sent_to(stack, phone))
             agent_bubble = thread.locator("[data-author=human]").filter(has_text=reply)
             await expect(agent_bubble).to_contain_text(stack.admin_email)
             await expect(agent_bubble).to_contain_text("entregue")
+            note = page.get_by_label("Nova nota interna")
+            await note.fill("Cliente pediu embrulho para presente")
+            await page.get_by_role("button", name="Adicionar nota").click()
+            await expect(page.get_by_role("complementary").get_by_text("Cliente pediu embrulho")).to_be_visible()
             await shot(page, "inbox-agent-reply")
 
             # While the agent holds it, a buyer message gets no bot reply; given back, the next one does.
@@ -124,11 +135,13 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
             await expect(thread.get_by_text("Qual o prazo de entrega para São Paulo?")).to_be_visible()
             bot_answer = await wait_until(lambda: texts_sent_to(stack, phone)[sent_before:])
             assert bot_answer[0] != reply
+            assert not any("embrulho" in text for text in texts_sent_to(stack, phone))  # notes stay internal
             await expect(thread.locator("[data-author=bot]")).to_have_count(2)
             await expect(row.get_by_label("não lidas")).to_have_count(0)  # open: read as it arrives
             await shot(page, "inbox")
             if SCREENSHOTS:
-                for tab, name in (("Automação", "automacao"), ("Chatbot IA", "chatbot-conversas"), ("Equipe", "equipe")):
+                views = (("Automação", "automacao"), ("Chatbot IA", "chatbot-conversas"), ("Equipe", "equipe"))
+                for tab, name in views:
                     await page.get_by_role("tab", name=tab).click()
                     await page.wait_for_load_state("networkidle")
                     await shot(page, name)
