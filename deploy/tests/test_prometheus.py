@@ -31,9 +31,13 @@ def test_alert_unit_tests_pass(run_promtool: Callable[..., Any]) -> None:
     run_promtool("test", "rules", str(REPO_ROOT / "deploy" / "tests" / "alerts_test.yml"))
 
 
-def test_every_process_metrics_port_is_scraped_once() -> None:
+def test_every_process_metrics_port_is_scraped_once_and_every_replica_of_a_service() -> None:
     jobs = {job["job_name"]: job for job in CONFIG["scrape_configs"]}
     for process in PROCESSES:
+        if process.is_grpc:  # every container of the service (`docker compose up --scale`): one A record each
+            assert jobs[process.name]["dns_sd_configs"] == [
+                {"names": [process.name], "type": "A", "port": process.metrics_port}]
+            continue
         targets = [t for config in jobs[process.name]["static_configs"] for t in config["targets"]]
         assert targets == [f"{process.name}:{process.metrics_port}"]
     # the gateway re-exposes every service's samples: only its own are kept, or bot_* would count twice
