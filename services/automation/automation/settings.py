@@ -56,9 +56,8 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> ServiceSettings:
-        if self.environment is Environment.PRODUCTION and (
-            len(self.secrets_key) < 32 or self.secrets_key == DEV_SECRETS_KEY
-        ):
+        first_key = self.secrets_key.split(",")[0].strip()  # the one that encrypts; older keys follow it
+        if self.environment is Environment.PRODUCTION and (len(first_key) < 32 or first_key == DEV_SECRETS_KEY):
             raise ValueError("SECRETS_KEY must be set to at least 32 random characters in production")
         return self
 

@@ -1,4 +1,9 @@
-"""Encryption at rest of seller credentials and saved browser sessions (Fernet keyed by SECRETS_KEY)."""
+"""Encryption at rest of seller credentials, saved browser sessions and TikTok Shop tokens (Fernet keyed by
+SECRETS_KEY).
+
+SECRETS_KEY may list several comma-separated keys: the first encrypts, every one decrypts (MultiFernet), so a
+key is rotated by putting the new one first; `rotate` re-encrypts a stored value with the first key.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 class SecretBox:
     def __init__(self, secrets_key: str) -> None:
-        self._fernet = Fernet(_fernet_key(secrets_key))
+        keys = [k.strip() for k in secrets_key.split(",") if k.strip()] or [secrets_key]
+        self._fernet = MultiFernet([Fernet(_fernet_key(k)) for k in keys])
 
     def seal(self, value: dict[str, Any]) -> str:
         return self._fernet.encrypt(json.dumps(value, separators=(",", ":")).encode()).decode()
@@ -23,6 +29,10 @@ class SecretBox:
         except InvalidToken as exc:
             raise ValueError("stored secret cannot be decrypted: SECRETS_KEY changed?") from exc
         return data
+
+    def rotate(self, token: str) -> str:
+        """The same value encrypted with the first key (InvalidToken when no configured key opens it)."""
+        return self._fernet.rotate(token.encode()).decode()
 
 
 def _fernet_key(secrets_key: str) -> bytes:
