@@ -24,6 +24,7 @@ from api_gateway.api.deps import (
 )
 from api_gateway.api.errors import error_body
 from api_gateway.api.proto_json import time_from
+from api_gateway.api.routes.seller_bot import Channel
 from api_gateway.auth.permissions import Permission, allows
 
 router = APIRouter(prefix="/seller-bot", tags=["seller-bot (inbox)"], dependencies=[Depends(api_rate_limit)])
@@ -37,16 +38,6 @@ class InboxFilter(StrEnum):
     ALL = "all"
     WAITING = "waiting"  # the bot stepped aside: waiting for a human or with one
     MINE = "mine"        # assigned to the caller
-
-
-class InboxChannel(StrEnum):
-    ANY = ""
-    WHATSAPP = "whatsapp"
-    INSTAGRAM = "instagram"
-    CHATWOOT = "chatwoot"
-    TELEGRAM = "telegram"
-    TIKTOK_SHOP = "tiktok_shop"
-    API = "api"
 
 
 class InboxConversationOut(BaseModel):
@@ -163,9 +154,9 @@ def _quick_reply(q: pb.QuickReply) -> QuickReplyOut:
 @router.get("/inbox", response_model=InboxPageOut, summary="The inbox: conversations with unread counts")
 async def list_inbox(
     state: State, user: CanReadConversations, filter: InboxFilter = InboxFilter.ALL,
-    channel: InboxChannel = InboxChannel.ANY, limit: PageSize = 50, cursor: Cursor = "",
+    channel: Channel | None = None, limit: PageSize = 50, cursor: Cursor = "",
 ) -> InboxPageOut:
-    request = pb.ListInboxRequest(channel=channel.value, waiting_only=filter is InboxFilter.WAITING,
+    request = pb.ListInboxRequest(channel=channel.value if channel else "", waiting_only=filter is InboxFilter.WAITING,
                                   mine_only=filter is InboxFilter.MINE, limit=limit, cursor=cursor)
     r = await call_service(state, SERVICE, state.services.inbox.ListInbox, request, user)
     return InboxPageOut(conversations=[_conversation(c) for c in r.conversations], next_cursor=r.next_cursor)
