@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PROTO_FILES := $(shell find proto -name '*.proto')
 PROTO_STAMP := libs/protos/sellerbot/__init__.py
 
-.PHONY: run test test-fast proto lint typecheck bench eval screenshots frontend install clean chromium wrk help
+.PHONY: run test test-fast proto lint typecheck bench eval screenshots fuzz frontend install clean chromium wrk help
 
 help:
 	@echo "make run    - start the whole stack on http://127.0.0.1:$${GATEWAY_PORT:-8000} (REPLICAS=\"chatbot=2 ...\")"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 	@echo "make eval   - chatbot answer accuracy per category (offline and LLM path), tuning and held-out dialogues"
 	@echo "make screenshots - the dashboard's views against the running stack, saved in frontend/docs/screenshots/"
+	@echo "make fuzz   - schemathesis against a fresh stack for FUZZ_SECONDS (default 900; make test runs 120)"
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -72,6 +73,11 @@ eval: install
 # The inbox's real-stack browser test, saving a screenshot of each view on the way
 screenshots: install chromium frontend
 	SCREENSHOTS_DIR=$(CURDIR)/frontend/docs/screenshots $(PY) -m pytest -q tests-e2e/test_inbox_browser.py
+
+# The OpenAPI fuzz test of make test, with a longer budget (tests-e2e/schemathesis.toml has its settings)
+FUZZ_SECONDS ?= 900
+fuzz: install frontend
+	SELLERBOT_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests-e2e/test_openapi_fuzz.py
 
 clean:
 	rm -rf .venv libs/protos/sellerbot .data .pytest_cache

@@ -14,12 +14,15 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .conftest import RunningStack
 from .test_stack_as_a_new_user import auth
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 20261203
+FUZZ_SECONDS = int(os.environ.get("SELLERBOT_FUZZ_SECONDS", "120"))
+pytestmark = pytest.mark.timeout(FUZZ_SECONDS + 300)  # the stack's start, the budget, the last requests
 
 
 def _owner_token(stack: RunningStack) -> str:
@@ -33,10 +36,10 @@ def _owner_token(stack: RunningStack) -> str:
 def test_the_openapi_document_survives_schemathesis_with_every_default_check(
     stack: RunningStack, tmp_path: Path
 ) -> None:
-    seconds = os.environ.get("SELLERBOT_FUZZ_SECONDS", "120")
     st = Path(sys.executable).with_name("st")
     command = [str(st), "--config-file", str(CONFIG), "run", f"{stack.url}/openapi.json",
-               "-H", f"Authorization: Bearer {_owner_token(stack)}", "--seed", str(SEED), "--max-time", seconds,
-               "--workers", "2", "--report", "junit", "--report-dir", str(tmp_path), "--no-color"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=int(seconds) + 240)
+               "-H", f"Authorization: Bearer {_owner_token(stack)}", "--seed", str(SEED),
+               "--max-time", str(FUZZ_SECONDS), "--workers", "2", "--report", "junit", "--report-dir", str(tmp_path),
+               "--no-color"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_SECONDS + 240)
     assert run.returncode == 0, run.stdout[-12000:] + run.stderr[-2000:]
