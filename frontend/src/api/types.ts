@@ -1,7 +1,11 @@
 /** The shapes the dashboard works with, read from the gateway's JSON (api/routes/*.py) with safe defaults. */
 import { Json, bool, list, num, obj, optDate, pick, str, strList } from "./normalize";
 
-export const TASK_TYPES = ["reply_comments", "reply_reviews", "reply_messages", "invite_creators"] as const;
+export const TASK_TYPES = [
+  "reply_comments", "reply_reviews", "reply_messages", "invite_creators", "sync_catalog", "sync_orders",
+] as const;
+/** Task types that act on the platform and so have a daily cap per profile (the syncs only read). */
+export const CAPPED_TASK_TYPES = TASK_TYPES.filter((t) => !t.startsWith("sync_"));
 export type TaskType = (typeof TASK_TYPES)[number];
 
 export interface BotTask {

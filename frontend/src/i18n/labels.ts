@@ -5,6 +5,8 @@ export const TASK_TYPE_LABELS: Record<string, string> = {
   reply_reviews: "Responder avaliações",
   reply_messages: "Responder mensagens",
   invite_creators: "Convidar criadores",
+  sync_catalog: "Sincronizar catálogo",
+  sync_orders: "Sincronizar pedidos",
 };
 
 export const TASK_STATUS_LABELS: Record<string, string> = {

@@ -2,7 +2,7 @@
 import { FormEvent, useState } from "react";
 import type { ProfileInput } from "../../api/endpoints";
 import { useServices } from "../../api/services";
-import { BotProfile, TASK_TYPES } from "../../api/types";
+import { BotProfile, CAPPED_TASK_TYPES } from "../../api/types";
 import { ErrorBox } from "../../components/ErrorBox";
 import { Badge, ConfirmButton, Empty, Loading, Panel, Tone } from "../../components/ui";
 import { useBotProfiles } from "../../hooks/queries";
@@ -155,7 +155,7 @@ function ProfileForm({ onDone }: { onDone: () => void }) {
       </div>
       <fieldset className="caps">
         <legend>Limite diário por tipo de tarefa (opcional)</legend>
-        {TASK_TYPES.map((t) => (
+        {CAPPED_TASK_TYPES.map((t) => (
           <label key={t} className="inline">
             {TASK_TYPE_LABELS[t]}
             <input type="number" min={0} className="narrow" value={caps[t] ?? ""} onChange={(e) => setCaps({ ...caps, [t]: e.target.value })} />

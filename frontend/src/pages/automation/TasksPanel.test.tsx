@@ -19,6 +19,8 @@ describe("task config", () => {
     expect(invite).toMatchObject({ max_invites: 20, category: "Beleza", min_followers: 1000, commission_rate: 12.5 });
     expect(invite).not.toHaveProperty("max_followers");
     expect(invite).not.toHaveProperty("use_ai");
+    expect(buildConfig("sync_orders", defaultValues("sync_orders"))).toEqual({ full: false, fetch_tracking: true });
+    expect(buildConfig("sync_catalog", { full: true })).toEqual({ full: true });
   });
 });
 

@@ -67,6 +67,18 @@ export const TASK_FORMS: Record<TaskType, TaskTypeForm> = {
       { key: "message", label: "Mensagem do convite", kind: "textarea", default: "" },
     ],
   },
+  sync_catalog: {
+    replyMode: false,
+    fields: [{ key: "full", label: "Sincronização completa", kind: "bool", default: false,
+      help: "Relê e republica todos os produtos (senão, só o que mudou desde a última vez)." }],
+  },
+  sync_orders: {
+    replyMode: false,
+    fields: [
+      { key: "full", label: "Sincronização completa", kind: "bool", default: false },
+      { key: "fetch_tracking", label: "Ler o rastreio dos pacotes enviados", kind: "bool", default: true },
+    ],
+  },
 };
 
 export type FormValues = Record<string, string | boolean>;
