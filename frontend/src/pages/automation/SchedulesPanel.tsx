@@ -7,9 +7,8 @@ import { Badge, ConfirmButton, Empty, Loading, Panel } from "../../components/ui
 import { useBotProfiles } from "../../hooks/queries";
 import { useAction } from "../../hooks/useAction";
 import { formatAgo, formatDateTime } from "../../i18n/format";
-import {
-  OUTCOME_LABELS, SCHEDULE_TASK_LABELS, SCHEDULE_TASK_TYPES, everyLabel, schedulesApi,
-} from "./schedules";
+import { TASK_TYPE_LABELS, label } from "../../i18n/labels";
+import { OUTCOME_LABELS, SCHEDULE_TASK_TYPES, everyLabel, schedulesApi } from "./schedules";
 
 const SCHEDULES_KEY = ["bot", "schedules"] as const;
 
@@ -41,7 +40,7 @@ export function SchedulesPanel() {
           <tbody>
             {list.data.map((s) => (
               <tr key={s.id}>
-                <td>{SCHEDULE_TASK_LABELS[s.taskType] ?? s.taskType}</td>
+                <td>{label(TASK_TYPE_LABELS, s.taskType)}</td>
                 <td>{profileName(s.profileId)}</td>
                 <td>{everyLabel(s.everyMinutes)}</td>
                 <td>{formatAgo(s.lastRunAt)}{s.lastOutcome && <small> ({OUTCOME_LABELS[s.lastOutcome] ?? s.lastOutcome})</small>}</td>
@@ -82,7 +81,7 @@ function ScheduleForm({ onDone, create }: {
     <form aria-label="Novo agendamento" className="form" onSubmit={submit}>
       <label>Tarefa
         <select value={taskType} onChange={(e) => setTaskType(e.target.value)}>
-          {SCHEDULE_TASK_TYPES.map((t) => <option key={t} value={t}>{SCHEDULE_TASK_LABELS[t]}</option>)}
+          {SCHEDULE_TASK_TYPES.map((t) => <option key={t} value={t}>{TASK_TYPE_LABELS[t]}</option>)}
         </select>
       </label>
       <label>Perfil

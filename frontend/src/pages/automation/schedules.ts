@@ -23,10 +23,6 @@ export interface ScheduleInput {
 export const SCHEDULE_TASK_TYPES = ["sync_catalog", "sync_orders", "reply_comments", "reply_reviews",
   "reply_messages"] as const;
 
-export const SCHEDULE_TASK_LABELS: Record<string, string> = {
-  sync_catalog: "Sincronizar catálogo", sync_orders: "Sincronizar pedidos", reply_comments: "Responder comentários",
-  reply_reviews: "Responder avaliações", reply_messages: "Responder mensagens", invite_creators: "Convidar criadores",
-};
 
 export const OUTCOME_LABELS: Record<string, string> = {
   enqueued: "tarefa criada", outside_active_hours: "fora do horário do perfil",
