@@ -31,7 +31,7 @@ from chatbot.usecases.planner import ConversationState, order_number_asked, plan
 from chatbot.usecases.understanding import understand
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "evaluation"
-SETS = ("tuning", "held_out")
+SETS = ("tuning", "held_out", "fresh")  # fresh: a second held-out set, written last
 CATEGORIES = ("price", "stock", "variants", "policies", "unknown_product", "context", "handoff", "order_status")
 HALLUCINATION = "Temos sim, e hoje está com desconto: sai por R$ 7,77 e chega amanhã!"
 
