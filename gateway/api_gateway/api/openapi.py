@@ -113,6 +113,9 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
 
 
 def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "string":
+            parameter["schema"].setdefault("minLength", 1)  # an empty id would address another route
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for added in _statuses(path, method, operation):
         responses.setdefault(str(added), _error_response(added))
