@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from chatbot.domain.answer_plan import Answer, AnswerKind, AnswerPlan
 from chatbot.domain.catalog import Catalog, Product
-from chatbot.domain.config import BotSettings, Policies
-from chatbot.domain.guardrails import is_repetition, ungrounded_claims
+from chatbot.domain.entities import Topic
+from chatbot.domain.guardrails import is_repetition, unsupported_claims
 from chatbot.domain.money import amounts_in, format_brl
 
 CATALOG = Catalog([
@@ -32,22 +33,27 @@ def test_finds_products_by_name_synonym_typo_plural_and_single_letter_name() -> 
     assert CATALOG.find("é para o xbox") is None
 
 
-def test_a_price_not_in_the_catalog_is_refused() -> None:
-    settings = BotSettings()
-    assert ungrounded_claims("O X está por R$ 49,90.", CATALOG, settings) == []
-    assert ungrounded_claims("O X está por R$ 39,90 hoje!", CATALOG, settings) != []
-    assert ungrounded_claims("Temos 3 unidades do X", CATALOG, settings) == []
-    assert ungrounded_claims("Temos 50 unidades do X", CATALOG, settings) != []
+def test_a_price_or_stock_not_in_the_planned_facts_is_refused() -> None:
+    plan = _plan(Answer(AnswerKind.PRICE, Topic.PRICE, CATALOG.products[0]))
+    assert unsupported_claims("O X está por R$ 49,90.", plan, CATALOG) == []
+    assert [c.kind for c in unsupported_claims("O X está por R$ 39,90 hoje!", plan, CATALOG)] == ["price"]
+    assert unsupported_claims("Temos 3 unidades do X", plan, CATALOG) == []
+    assert [c.kind for c in unsupported_claims("Temos 50 unidades do X", plan, CATALOG)] == ["stock"]
 
 
-def test_a_policy_the_seller_did_not_write_is_refused() -> None:
-    bare = BotSettings()
-    assert ungrounded_claims("Frete grátis para todo o Brasil!", CATALOG, bare) != []
-    assert ungrounded_claims("Parcelamos em 10x sem juros", CATALOG, bare) != []
-    configured = BotSettings(policies=Policies(shipping="Frete grátis acima de R$ 199,00",
-                                               payment_methods=["pix", "cartão de crédito"]))
-    assert ungrounded_claims("Frete grátis acima de R$ 199,00!", CATALOG, configured) == []
-    assert ungrounded_claims("Aceitamos pix.", CATALOG, configured) == []
+def test_a_policy_or_deadline_the_plan_does_not_hold_is_refused() -> None:
+    bare = _plan(Answer(AnswerKind.PRICE, Topic.PRICE, CATALOG.products[0]))
+    assert [c.kind for c in unsupported_claims("Frete grátis para todo o Brasil!", bare, CATALOG)] == ["policy"]
+    assert [c.kind for c in unsupported_claims("Parcelamos em 10x sem juros", bare, CATALOG)] == ["policy"]
+    assert [c.kind for c in unsupported_claims("Chega em 2 dias!", bare, CATALOG)] == ["deadline"]
+    shipping = _plan(Answer(AnswerKind.POLICY, Topic.SHIPPING, text="Frete grátis acima de R$ 199,00, em 3 dias úteis"))
+    assert unsupported_claims("Frete grátis acima de R$ 199,00! Chega em 3 dias úteis.", shipping, CATALOG) == []
+    payment = _plan(Answer(AnswerKind.POLICY, Topic.PAYMENT, text="pix, cartão de crédito"))
+    assert unsupported_claims("Aceitamos pix.", payment, CATALOG) == []
+
+
+def _plan(*answers: Answer) -> AnswerPlan:
+    return AnswerPlan(list(answers), payment_methods=("pix", "cartão de crédito"))
 
 
 def test_repeated_answers_are_detected() -> None:
