@@ -19,6 +19,7 @@ from chatbot.usecases.broadcast import ConversationBroadcast
 from chatbot.usecases.composer import ReplyComposer
 from chatbot.usecases.handover import Handover
 from chatbot.usecases.memory import ContactMemory
+from chatbot.usecases.orders import OrderLookup
 from chatbot.usecases.turn import StillCurrent, TurnAnswerer, TurnListener, TurnResult
 from chatbot.usecases.understanding import Understanding
 
@@ -35,7 +36,10 @@ class ProfessionalSellerBot:
         events: ConversationEvents | None,
         default_llm: LlmEndpoint,
         intent_model: IntentModel,
+        orders: OrderLookup | None = None,
     ) -> None:
+        """`orders` answers "what about order 123?" (the synced shop orders, once they exist); without it the bot
+        says it cannot look orders up and offers a person."""
         self.repository = repository
         self.profiles = profiles
         self.contexts = contexts
@@ -45,7 +49,7 @@ class ProfessionalSellerBot:
         self._handover = Handover(repository, profiles, memory, self._broadcast,
                                   silenced=lambda user_id, contact_id: self.on_silenced(user_id, contact_id))
         self._turns = TurnAnswerer(repository, profiles, memory, self._broadcast, self._handover,
-                                   ReplyComposer(repository, profiles, writer, default_llm), intent_model)
+                                   ReplyComposer(repository, profiles, writer, default_llm), intent_model, orders)
         self.hand_off = self._handover.hand_off
         self.release = self._handover.release
         self.convert = self._handover.convert

@@ -191,3 +191,14 @@ def _assert_consistent(reply: str, catalog: Catalog) -> None:
             assert int(count) == product.stock, (product, reply)
         if not product.in_stock:
             assert not re.search(r"\b(disponíve[il]s?|em estoque)\b", said) or "esgotad" in said, (product, reply)
+
+
+def test_an_order_source_plugged_into_the_port_answers_the_status_without_a_person() -> None:
+    text = "qual o status do pedido 48213?"
+    understanding = understand(default_model(), [text])
+    info = OrderInfo("48213", known=True, status="enviado", tracking_code="BR123", estimated_delivery="12/12")
+    turn = plan_turn([text], understanding, ConversationState(), CATALOG, SETTINGS, 0, 0, False, info)
+    reply = render(turn.plan, SETTINGS)
+    assert reply == "Seu pedido 48213 está: enviado. Código de rastreio: BR123. Previsão de entrega: 12/12."
+    assert turn.offer == "" and turn.trigger is None
+    assert unsupported_claims(reply, turn.plan, CATALOG) == []
