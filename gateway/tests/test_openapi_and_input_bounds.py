@@ -51,6 +51,19 @@ async def test_every_operation_lists_the_statuses_it_can_answer(gateway: httpx.A
     assert {} in health["security"]  # the token is optional there
 
 
+def _keys(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {k for value in node.values() for k in _keys(value)}
+    return {k for value in node for k in _keys(value)} if isinstance(node, list) else set()
+
+
+async def test_bounds_are_json_schema_keywords_the_fuzzer_and_clients_understand(gateway: httpx.AsyncClient) -> None:
+    spec = (await gateway.get("/openapi.json")).json()
+    assert not _keys(spec["components"]["schemas"]) & {"ge", "le", "gt", "lt"}  # pydantic's names leak otherwise
+    caps = spec["components"]["schemas"]["ProfileCreate"]["properties"]["daily_caps"]["additionalProperties"]
+    assert (caps["minimum"], caps["maximum"]) == (0, 100_000)
+
+
 async def test_a_validation_error_is_the_documented_error_with_its_fields(gateway: httpx.AsyncClient) -> None:
     headers = {"Authorization": f"Bearer {await login(gateway)}"}
     response = await gateway.post("/seller-bot/products", headers=headers,

@@ -30,7 +30,8 @@ SearchText = Annotated[str, Query(max_length=200)]
 ChannelName = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]*$", description="Empty = every channel")]
 Money = Annotated[float, Strict(), Field(ge=0, le=MAX_AMOUNT)]
 ShortText = Annotated[str, Field(max_length=200)]
-DailyCap = Annotated[Count, Field(ge=0, le=MAX_DAILY_CAP)]
+# The constraints before the validator, or pydantic writes them as "ge"/"le" instead of minimum/maximum.
+DailyCap = Annotated[int, Field(ge=0, le=MAX_DAILY_CAP), BeforeValidator(_json_integer)]
 CappedTaskType = Literal["reply_comments", "reply_reviews", "reply_messages", "invite_creators", "sync_catalog",
                          "sync_orders"]
 

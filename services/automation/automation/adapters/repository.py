@@ -305,6 +305,12 @@ class WorkerRepository:
             return await s.get(WorkerRow, user_id)
 
     async def save(self, user_id: str, **values: Any) -> None:
+        try:
+            await self._save(user_id, values)
+        except IntegrityError:  # two requests (a start and a stop) created the seller's row at once
+            await self._save(user_id, values)
+
+    async def _save(self, user_id: str, values: dict[str, Any]) -> None:
         async with self._sessions.begin() as s:
             row = await s.get(WorkerRow, user_id)
             if row is None:
