@@ -56,7 +56,7 @@ SHOP = StreamSpec(
     subjects=("catalog.>", "orders.>"),
     max_age=timedelta(days=30),
     duplicate_window=timedelta(minutes=10),
-    max_bytes=2 * 1024**3,
+    max_bytes=512 * 1024**2,
     description="The shop's catalog and orders as automation syncs them (read models are built from these)",
 )
 ALL_STREAMS: tuple[StreamSpec, ...] = (CONVERSATIONS, BOT, DEAD_LETTERS, SHOP)

@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 import httpx
+import nats
 import pytest
 import uvicorn
 from api_gateway.auth.tokens import TokenKind
@@ -164,6 +165,19 @@ async def automation(postgres_url: str, redis_url: str, nats_url: str, chatbot: 
     app = await AutomationApp.start(settings)
     yield app
     await app.stop()
+    await drop_streams(nats_url, settings.nats_namespace)
+
+
+async def drop_streams(nats_url: str, namespace: str) -> None:
+    """This session's JetStream streams go with it: every stream reserves its max_bytes on the shared server."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for stream in await js.streams_info():
+            if stream.config.name and stream.config.name.startswith(f"{namespace}_"):
+                await js.delete_stream(stream.config.name)
+    finally:
+        await nc.close()
 
 
 @pytest.fixture(scope="session")
