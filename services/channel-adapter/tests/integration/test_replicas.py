@@ -40,7 +40,7 @@ async def test_two_replicas_split_the_replies_and_deliver_each_exactly_once(
     for n in range(REPLIES):  # one contact each: contacts are delivered concurrently
         await publish_reply(bus, events.CHANNEL_TELEGRAM, f"resposta {n}", contact_id=f"telegram:9000{n:04d}",
                             conversation_id=f"9000{n:04d}")
-    reports = await deliveries.wait_for(REPLIES, seconds=30)
+    reports = await deliveries.wait_for(REPLIES, seconds=60)  # generous: a loaded PostgreSQL is slow to connect
 
     assert all(r.delivered for r in reports)
     assert len({r.reply_id for r in reports}) == REPLIES
