@@ -32,6 +32,8 @@ def run_all(root: Path) -> int:
     scripts = sorted(root.glob("services/*/benchmarks/run.py")) + sorted(root.glob("gateway/benchmarks/run.py"))
     # The whole `make run` stack end to end (webhook in, reply out), after the per-service benchmarks.
     scripts += sorted(root.glob("services/chatbot/benchmarks/stack.py"))
+    # The CRM on PostgreSQL: contact search over 100,000 contacts, the CSV export's memory.
+    scripts += sorted(root.glob("services/chatbot/benchmarks/crm.py"))
     # The dashboard's inbox: live latency of a buyer message, JS heap with 10,000 conversations (Chromium).
     scripts += sorted(root.glob("frontend/benchmarks/inbox.py"))
     sections_dir = root / "docs" / "benchmarks"

@@ -18,6 +18,9 @@ class ContactRow(Base):
     __tablename__ = "chatbot_contacts"
     __table_args__ = (
         Index("ix_chatbot_contacts_last_seen", "user_id", "last_seen", "id"),
+        Index("ix_chatbot_contacts_score", "user_id", "score", "id"),
+        Index("ix_chatbot_contacts_name", "user_id", "name", "id"),
+        Index("ix_chatbot_contacts_created", "user_id", "created_at", "id"),
         Index("ix_chatbot_contacts_phone", "user_id", "phone"),
     )
 

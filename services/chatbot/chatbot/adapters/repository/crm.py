@@ -235,7 +235,11 @@ class CrmStore(Store):
         if query.after is not None:
             key = tuple_(column, ContactRow.id)
             statement = statement.where(key < tuple_(*query.after) if descending else key > tuple_(*query.after))
-        order = (column.desc(), ContactRow.id.desc()) if descending else (column.asc(), ContactRow.id.asc())
+        # With a text search, the sort column is wrapped so PostgreSQL cannot walk the sort's index filtering
+        # every contact (a rare term or a phone fragment took 0.5 s at 100k): it takes the trigram index's
+        # matches and sorts those.
+        ordered: Any = func.coalesce(column, column) if query.q and self._postgres else column
+        order = (ordered.desc(), ContactRow.id.desc()) if descending else (ordered.asc(), ContactRow.id.asc())
         return statement.order_by(*order).limit(query.limit)
 
     async def contact(self, user_id: str, contact_ref: str) -> ContactRow | None:

@@ -44,6 +44,10 @@ def upgrade() -> None:
         _ts("updated_at"),
     )
     op.create_index("ix_chatbot_contacts_last_seen", "chatbot_contacts", ["user_id", "last_seen", "id"])
+    # every sort of the contact list is a keyset walk of one of these (user_id first: one shop's contacts)
+    op.create_index("ix_chatbot_contacts_score", "chatbot_contacts", ["user_id", "score", "id"])
+    op.create_index("ix_chatbot_contacts_name", "chatbot_contacts", ["user_id", "name", "id"])
+    op.create_index("ix_chatbot_contacts_created", "chatbot_contacts", ["user_id", "created_at", "id"])
     op.create_index("ix_chatbot_contacts_phone", "chatbot_contacts", ["user_id", "phone"])
     if op.get_bind().dialect.name == "postgresql":
         # Substring search over name/phone/handles/tags: a trigram index keeps it fast at 100k+ contacts.
