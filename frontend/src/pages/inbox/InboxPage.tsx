@@ -17,8 +17,10 @@ import { useAction } from "../../hooks/useAction";
 import { formatAgo, formatMoney, formatPercent } from "../../i18n/format";
 import { CHANNEL_LABELS, HANDOFF_LABELS, INTENT_LABELS, STAGE_LABELS, label } from "../../i18n/labels";
 import { useLive } from "../../realtime/LiveProvider";
-import { createThrottledInvalidator } from "../../realtime/notificationEffects";
-import { applyInboxNotification, INBOX_EVENTS, inboxKeys, notifyHandoff } from "./inboxLive";
+import {
+  applyInboxNotification, INBOX_EVENTS, inboxKeys, mergeNewestPage, notifyHandoff, patchConversations, throttle,
+  withHeardDeliveries,
+} from "./inboxLive";
 
 const HANDOFF_TONE: Record<string, Tone> = { bot: "ok", waiting_human: "warn", human: "info" };
 const CHANNELS = ["whatsapp", "instagram", "chatwoot", "telegram", "tiktok_shop", "api"];
@@ -41,7 +43,7 @@ function isTyping(target: EventTarget | null): boolean {
 export function InboxPage() {
   const inbox = useInboxApi();
   const client = useQueryClient();
-  const { socket } = useLive();
+  const { socket, isConnected } = useLive();
   const me = useMe();
   const can = (permission: string) => me.data?.permissions.includes(permission) ?? false;
   const [filter, setFilter] = useState<InboxFilter>("all");
@@ -56,23 +58,34 @@ export function InboxPage() {
     queryFn: ({ pageParam }) => inbox.conversations(filter, channel, pageParam),
     initialPageParam: "",
     getNextPageParam: (last) => last.nextCursor || undefined,
+    // Live events keep it current; without the WebSocket it is polled (every loaded page: the degraded mode).
+    refetchInterval: isConnected ? false : 15_000,
   });
   const rows = useMemo(() => conversations.data?.pages.flatMap((p) => p.items) ?? [], [conversations.data]);
   const selected = rows.find((c) => c.id === selectedId) ?? null;
 
-  // Live: the open thread refetches at once, the list at most every 2 s (the API limit is per IP).
-  const throttled = useMemo(() => createThrottledInvalidator(client, 2_000), [client]);
+  // Live: the open thread's newest page is fetched at once, the list's at most every 2 s (the API limit is per
+  // IP); each is merged in front of the pages already loaded.
+  const refreshList = useMemo(() => throttle(() => {
+    const key = inboxKeys.list(filter, channel);
+    void inbox.conversations(filter, channel).then((fresh) => mergeNewestPage(client, key, fresh)).catch(() => undefined);
+  }, 2_000), [client, inbox, filter, channel]);
   useEffect(() => {
     if (!socket) return undefined;
     return socket.subscribe("*", (n) => {
       if (!INBOX_EVENTS.has(n.type)) return;
       notifyHandoff(n);
       applyInboxNotification(n, client, selectedRef.current, (key) => {
-        if (key[1] === "thread") void client.invalidateQueries({ queryKey: key });
-        else throttled(key);
+        const open = selectedRef.current;
+        if (key[1] !== "thread" || !open) {
+          refreshList();
+          return;
+        }
+        void inbox.messages(open).then((fresh) => mergeNewestPage(client, inboxKeys.thread(open), withHeardDeliveries(fresh)))
+          .catch(() => undefined);
       });
     });
-  }, [socket, client, throttled]);
+  }, [socket, client, inbox, refreshList]);
 
   const move = useCallback((step: number) => {
     if (rows.length === 0) return;
@@ -182,20 +195,26 @@ function ConversationView({ id, listed, composerRef, can }: {
   const inbox = useInboxApi();
   const { chatbot } = useServices();
   const client = useQueryClient();
+  const { isConnected } = useLive();
   const thread = useInfiniteQuery({
     queryKey: inboxKeys.thread(id),
-    queryFn: ({ pageParam }) => inbox.messages(id, pageParam),
+    queryFn: async ({ pageParam }) => withHeardDeliveries(await inbox.messages(id, pageParam)),
     initialPageParam: "",
     getNextPageParam: (last) => last.nextCursor || undefined,
     staleTime: 0,
+    refetchInterval: isConnected ? false : 15_000,
   });
   const conversation = thread.data?.pages[0]?.conversation ?? listed;
   const messages = useMemo(() => (thread.data?.pages.flatMap((p) => p.items) ?? []).slice().reverse(), [thread.data]);
   const [productHint, setProductHint] = useState<{ id: string; text: string } | null>(null);
-  const refreshAll = [inboxKeys.all] as const;
-  const takeOver = useAction(() => chatbot.handoff(id, "assumido no atendimento"), { invalidate: refreshAll,
-    success: "Conversa assumida: o bot ficou em silêncio" });
-  const giveBack = useAction(() => chatbot.release(id), { invalidate: refreshAll, success: "Conversa devolvida ao bot" });
+  // The list follows from the live conversation update; the thread's newest page is fetched here.
+  const newest = useCallback(() => void inbox.messages(id)
+    .then((fresh) => mergeNewestPage(client, inboxKeys.thread(id), withHeardDeliveries(fresh))).catch(() => undefined),
+  [inbox, client, id]);
+  const takeOver = useAction(() => chatbot.handoff(id, "assumido no atendimento"), {
+    success: () => { newest(); return "Conversa assumida: o bot ficou em silêncio"; } });
+  const giveBack = useAction(() => chatbot.release(id), {
+    success: () => { newest(); return "Conversa devolvida ao bot"; } });
   const withBot = conversation?.handoffState === "bot";
   const canTakeOver = can("take_over_conversations");
 
@@ -207,7 +226,8 @@ function ConversationView({ id, listed, composerRef, can }: {
     if (unread === 0) marked.current = 0;  // read: the next buyer message is new again
     if (unread === 0 || !canAnswer || marked.current === unread) return;
     marked.current = unread;
-    void inbox.markRead(id).then(() => client.invalidateQueries({ queryKey: ["inbox", "list"] })).catch(() => undefined);
+    void inbox.markRead(id).then((read) => patchConversations(client, (c) => c.id === id, (c) => ({ ...c, unread: read.unread })))
+      .catch(() => undefined);
   }, [id, unread, canAnswer, inbox, client]);
 
   useEffect(() => {
@@ -245,7 +265,7 @@ function ConversationView({ id, listed, composerRef, can }: {
           onTop={() => { if (thread.hasNextPage && !thread.isFetchingNextPage) void thread.fetchNextPage(); }} />
         {can("answer_conversations") && conversation && (
           <Composer conversation={conversation} composerRef={composerRef} productHint={productHint}
-            onSent={() => void client.invalidateQueries({ queryKey: inboxKeys.thread(id) })} />
+            onSent={newest} />
         )}
       </section>
       {conversation && (
@@ -312,7 +332,7 @@ function Composer({ conversation, composerRef, productHint, onSent }: {
   const [text, setText] = useState("");
   const [picked, setPicked] = useState(0);
   const quickReplies = useQuery({ queryKey: inboxKeys.quickReplies, queryFn: inbox.quickReplies, staleTime: 60_000 });
-  const send = useAction((body: string) => inbox.reply(conversation.id, body), { invalidate: [["inbox", "list"]] });
+  const send = useAction((body: string) => inbox.reply(conversation.id, body));
   useEffect(() => {
     if (productHint) setText((current) => (current ? `${current} ${productHint.text}` : productHint.text));
   }, [productHint]);
@@ -412,8 +432,15 @@ function Assignee({ conversation, canAssign }: { conversation: InboxConversation
   const inbox = useInboxApi();
   const { team } = useServices();
   const members = useQuery({ queryKey: ["teamMembers"], queryFn: team.members, staleTime: 5 * 60_000, enabled: canAssign });
+  const client = useQueryClient();
+  // The list row follows from the live assignment event; the thread's header from its newest page.
   const assign = useAction((userId: string) => inbox.assign(conversation.id, userId), {
-    invalidate: [["inbox", "list"], inboxKeys.thread(conversation.id)], success: "Responsável atualizado" });
+    success: () => {
+      void inbox.messages(conversation.id)
+        .then((fresh) => mergeNewestPage(client, inboxKeys.thread(conversation.id), withHeardDeliveries(fresh)))
+        .catch(() => undefined);
+      return "Responsável atualizado";
+    } });
   const answerers = (members.data ?? []).filter((m) => m.role !== "viewer");
   return (
     <label className="stack">

@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it, vi } from "vitest";
 import { toInboxConversation, toInboxMessage } from "../../api/inbox";
-import { applyInboxNotification, inboxKeys } from "./inboxLive";
+import { applyInboxNotification, inboxKeys, mergeNewestPage, throttle, withHeardDeliveries } from "./inboxLive";
 
 const note = (type: string, payload: Record<string, unknown>) => ({ id: "1", type, payload, ts: "2026-12-03T10:00:00Z" });
 
@@ -47,5 +47,40 @@ describe("applyInboxNotification", () => {
     applyInboxNotification(note("chatbot_message_received", { contact_id: "whatsapp:77", channel: "whatsapp", text: "x" }),
       client, "c1", refetch);
     expect(refetch).not.toHaveBeenCalledWith(inboxKeys.thread("c1"));
+  });
+});
+
+describe("mergeNewestPage", () => {
+  it("puts the fresh page first and drops its rows from the pages already loaded (one request per update)", () => {
+    const client = new QueryClient();
+    const key = inboxKeys.list("all", "");
+    const row = (id: string) => ({ id });
+    client.setQueryData(key, { pageParams: ["", "c2"], pages: [
+      { items: [row("a"), row("b")], nextCursor: "c2" }, { items: [row("c"), row("d")], nextCursor: "" }] });
+    mergeNewestPage(client, key, { items: [row("c"), row("a")], nextCursor: "x" });
+    const data = client.getQueryData<{ pages: { items: { id: string }[] }[] }>(key);
+    expect(data?.pages.map((p) => p.items.map((i) => i.id))).toEqual([["c", "a"], ["b"], ["d"]]);
+  });
+});
+
+describe("throttle", () => {
+  it("runs at once, then once more after the window for a burst", () => {
+    const timers: (() => void)[] = [];
+    const fn = vi.fn();
+    const run = throttle(fn, 2_000, (f) => { timers.push(f); return 0; });
+    run(); run(); run();
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("withHeardDeliveries", () => {
+  it("keeps a delivery heard on the socket when a page fetched earlier still says sent", () => {
+    applyInboxNotification(note("chatbot_reply_sent", { reply_id: "human:early" }), new QueryClient(), null, vi.fn());
+    const page = { nextCursor: "", items: [toInboxMessage({ id: "m9", direction: "out", author: "human",
+      reply_id: "human:early", status: "sent" })] };
+    expect(withHeardDeliveries(page).items[0]?.status).toBe("delivered");
   });
 });

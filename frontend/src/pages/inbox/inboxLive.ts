@@ -26,7 +26,7 @@ type ListData = InfiniteData<Page<InboxConversation>, string>;
 type ThreadPage = Page<InboxMessage> & { conversation: InboxConversation };
 type ThreadData = InfiniteData<ThreadPage, string>;
 
-function patchConversations(client: QueryClient, matches: (c: InboxConversation) => boolean,
+export function patchConversations(client: QueryClient, matches: (c: InboxConversation) => boolean,
   change: (c: InboxConversation) => InboxConversation): void {
   client.setQueriesData<ListData>({ queryKey: ["inbox", "list"] }, (data) => data && {
     ...data,
@@ -50,6 +50,19 @@ function patchThread(client: QueryClient, change: (messages: InboxMessage[]) => 
   });
 }
 
+// Delivery outcomes heard live, by reply id: a page fetched before the chatbot recorded the outcome (both read
+// the same event, each at its own pace) still says "sent"; what the socket already told wins over that.
+const heardDeliveries = new Map<string, string>();
+const HEARD_MAX = 5_000;
+
+export function withHeardDeliveries<P extends Page<InboxMessage>>(page: P): P {
+  if (heardDeliveries.size === 0) return page;
+  return { ...page, items: page.items.map((m) => {
+    const heard = m.direction === "out" && m.status === "sent" ? heardDeliveries.get(m.replyId) : undefined;
+    return heard ? { ...m, status: heard } : m;
+  }) };
+}
+
 export function applyInboxNotification(n: Notification, client: QueryClient, openConversationId: string | null,
   refetch: (key: readonly unknown[]) => void): void {
   const match = concerns(n);
@@ -65,6 +78,8 @@ export function applyInboxNotification(n: Notification, client: QueryClient, ope
     case "chatbot_reply_failed": {
       const replyId = str(n.payload.reply_id);
       const status = n.type === "chatbot_reply_sent" ? "delivered" : "failed";
+      if (heardDeliveries.size >= HEARD_MAX) heardDeliveries.clear();
+      heardDeliveries.set(replyId, status);
       patchThread(client, (messages) => messages.map((m) => (m.replyId === replyId ? { ...m, status } : m)));
       return;
     }
@@ -86,6 +101,43 @@ export function applyInboxNotification(n: Notification, client: QueryClient, ope
       refetch(inboxKeys.thread(openConversationId));
     }
   }
+}
+
+/**
+ * Put a freshly fetched newest page in front of the cached pages, dropping its rows from the older pages, so a
+ * live update costs one request however many pages the agent has scrolled through (an invalidation would
+ * refetch every page: 100 for 10,000 conversations).
+ */
+export function mergeNewestPage<T extends { id: string }, P extends Page<T>>(client: QueryClient,
+  key: readonly unknown[], fresh: P): void {
+  client.setQueryData<InfiniteData<P, string>>(key, (data) => {
+    if (!data) return data;
+    const seen = new Set(fresh.items.map((item) => item.id));
+    const older = data.pages.map((page) => ({ ...page, items: page.items.filter((item) => !seen.has(item.id)) }));
+    const [first, ...rest] = older;
+    // The old first page keeps what is older than the fresh page; its rows now follow the fresh ones.
+    const pages = first && first.items.length > 0 ? [fresh, first, ...rest] : [fresh, ...rest];
+    const params = first && first.items.length > 0 ? ["", ...data.pageParams] : data.pageParams;
+    return { pages, pageParams: params };
+  });
+}
+
+/** Runs `fn` at once, then at most once per `ms` (the last call of a burst is not lost). */
+export function throttle(fn: () => void, ms: number,
+  setTimer: (f: () => void, t: number) => unknown = (f, t) => globalThis.setTimeout(f, t)) {
+  let last = -Infinity;
+  let pending = false;
+  return () => {
+    const since = Date.now() - last;
+    if (since >= ms) {
+      last = Date.now();
+      fn();
+      return;
+    }
+    if (pending) return;
+    pending = true;
+    setTimer(() => { pending = false; last = Date.now(); fn(); }, ms - since);
+  };
 }
 
 /** A handoff while the page is in the background: a browser notification, when the member allowed them. */
