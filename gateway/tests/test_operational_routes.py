@@ -9,7 +9,9 @@ from typing import Any
 import grpc
 import httpx
 import pytest
+from api_gateway.users.repository import UserRepository
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sellerbot_database import create_engine, session_factory
 from sellerbot_devstack.servers import free_port
 
 from .conftest import METRICS_AUTH, login
@@ -100,3 +102,17 @@ async def test_public_metrics_are_rate_limited(gateway_factory: Callable[..., An
     client: httpx.AsyncClient = await gateway_factory(rate_limit_api="3/minute")
     statuses = [(await client.get("/metrics", headers=METRICS_AUTH)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+async def test_the_gateway_database_down_is_a_503_naming_it_not_a_500(gateway_factory: Callable[..., Any]) -> None:
+    client: httpx.AsyncClient = await gateway_factory()
+    token = await login(client)
+    state = client._transport.app.state.gateway  # type: ignore[attr-defined]
+    gone = create_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/gone")
+    state.users = UserRepository(session_factory(gone))
+    try:
+        response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        await gone.dispose()
+    assert response.status_code == 503, response.text
+    assert response.json()["service"] == "database" and "Retry-After" in response.headers

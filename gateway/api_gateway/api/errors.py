@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sellerbot_grpc import field_violations_of
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_gateway.rate_limits import RateLimitExceeded
@@ -122,7 +123,20 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _database_failure(_: Request, exc: Exception) -> JSONResponse:
+    """The gateway's own database (users, shops, teams) failed or refused the connection (asyncpg raises the
+    socket's OSError unwrapped): 503, or 409 for a constraint two requests raced on, never a bare 500; the
+    error text goes to the logs only."""
+    if isinstance(exc, IntegrityError):
+        return JSONResponse(error_body("conflict", "changed meanwhile by another request; retry"), status_code=409)
+    log.error("database_unavailable", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+    return JSONResponse(error_body("service_unavailable", "the gateway's database is not available; retry shortly",
+                                   service="database"), status_code=503, headers={"Retry-After": "5"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SQLAlchemyError, _database_failure)
+    app.add_exception_handler(OSError, _database_failure)
     app.add_exception_handler(ServiceCallFailed, _service_failure)
     app.add_exception_handler(RequestValidationError, _validation_failure)
     app.add_exception_handler(RateLimitExceeded, _rate_limited)

@@ -73,7 +73,7 @@ MEANING: dict[int, str] = {
     422: "Invalid fields or parameters; `fields` lists them",
     429: "A rate limit was hit; retry after `Retry-After` seconds",
     502: "The service failed unexpectedly (details are in its logs)",
-    503: "The service is not reachable; `service` names it",
+    503: "A service (or the gateway's database) is not reachable; `service` names it",
     504: "The service did not answer in time",
 }
 HEADERS: dict[int, dict[str, Any]] = {
@@ -103,6 +103,8 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403}
     if path.startswith(CREDENTIAL_PREFIXES):
         statuses.add(401)  # the credentials in the body are checked (login, refresh, invitations)
+    if (operation.get("security") or path.startswith(CREDENTIAL_PREFIXES)) and path not in UNTHROTTLED:
+        statuses.add(503)  # the caller is looked up in the gateway's database, which may be down
     if method != "get" and path not in UNTHROTTLED:
         statuses.add(409)  # any write may meet a conflicting state (already registered, last owner, …)
     if "{" in path:
