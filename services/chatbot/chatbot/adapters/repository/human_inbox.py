@@ -185,6 +185,7 @@ class HumanInboxStore(Store):
             conversation.reply_sequence += 1
             conversation.last_message = text[:500]
             conversation.updated_at = now
+            conversation.human_activity_at = now  # the idle sweep gives the bot back only after a quiet agent
             message = MessageRow(
                 id=str(uuid.uuid4()), conversation_id=conversation.id, user_id=conversation.user_id,
                 channel=conversation.channel, direction="out", text=text, intent="", confidence=0.0, event_id=None,
