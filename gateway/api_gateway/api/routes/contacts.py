@@ -145,7 +145,8 @@ class ContactDetailOut(BaseModel):
 
 class ContactPatch(BaseModel):
     name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^$|^[+() .\-]*([0-9][+() .\-]*){10,15}$",
+                              description="10 to 15 digits (a Brazilian number may omit the 55); empty clears it")
     tags: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=30)
     notes: str | None = Field(default=None, max_length=4000)
     owner: str | None = Field(default=None, max_length=64)
