@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, Table, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,7 @@ from chatbot.crm.leads import (
 )
 
 UNDO_WINDOW = timedelta(hours=24)
+CONTACTS = cast(Table, ContactRow.__table__)
 
 
 class MergeRefused(Exception):
@@ -218,12 +219,14 @@ class CrmStore(Store):
 
     # --- reading -----------------------------------------------------------------------------------
     async def contacts(self, user_id: str, query: ContactQuery) -> list[ContactRow]:
-        async with self._sessions() as session:
-            return list((await session.execute(self._search(user_id, query))).scalars())
+        """Read-only Core rows with the ContactRow attributes (a search page is never written back): the ORM's
+        session and instrumented objects cost more CPU than the listing's two statements."""
+        async with self._reader.connect() as conn:
+            return cast(list[ContactRow], list((await conn.execute(self._search(user_id, query))).all()))
 
-    def _search(self, user_id: str, query: ContactQuery) -> Select[ContactRow]:
+    def _search(self, user_id: str, query: ContactQuery) -> Select[Any]:
         column, descending = SORTS[query.sort]
-        statement = select(ContactRow).where(ContactRow.user_id == user_id, ContactRow.merged_into.is_(None))
+        statement = select(CONTACTS).where(ContactRow.user_id == user_id, ContactRow.merged_into.is_(None))
         if query.q:
             statement = statement.where(ContactRow.search_text.like(f"%{_escape_like(query.q)}%", escape="\\"))
         if query.tag:
@@ -257,9 +260,10 @@ class CrmStore(Store):
                 ContactIdentityRow.contact_ref == contact_ref).order_by(ContactIdentityRow.created_at))).scalars())
 
     async def identities_of(self, contact_refs: list[str]) -> dict[str, list[str]]:
-        async with self._sessions() as session:
-            rows = await session.execute(select(ContactIdentityRow.contact_ref, ContactIdentityRow.contact_id)
-                                         .where(ContactIdentityRow.contact_ref.in_(contact_refs)))
+        async with self._reader.connect() as conn:
+            rows = await conn.execute(select(ContactIdentityRow.contact_ref, ContactIdentityRow.contact_id)
+                                      .where(ContactIdentityRow.contact_ref.in_(contact_refs))
+                                      .order_by(ContactIdentityRow.created_at))
             found: dict[str, list[str]] = {}
             for ref, address in rows.all():
                 found.setdefault(ref, []).append(address)
