@@ -61,7 +61,12 @@ export function InboxPage() {
     // Live events keep it current; without the WebSocket it is polled (every loaded page: the degraded mode).
     refetchInterval: isConnected ? false : 15_000,
   });
-  const rows = useMemo(() => conversations.data?.pages.flatMap((p) => p.items) ?? [], [conversations.data]);
+  // Pages are ordered by last activity: a conversation updated while the agent scrolls can come back on a later
+  // page; it is shown once, where it was first seen (the live merge moves it to the top).
+  const rows = useMemo(() => {
+    const seen = new Set<string>();
+    return (conversations.data?.pages.flatMap((p) => p.items) ?? []).filter((c) => !seen.has(c.id) && seen.add(c.id));
+  }, [conversations.data]);
   const selected = rows.find((c) => c.id === selectedId) ?? null;
 
   // Live: the open thread's newest page is fetched at once, the list's at most every 2 s (the API limit is per
