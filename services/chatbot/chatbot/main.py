@@ -33,7 +33,7 @@ from chatbot.adapters.repository import ChatbotRepository
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
 from chatbot.adapters.secret_box import SettingsSecrets
 from chatbot.crm.webhooks import WebhookPolicy
-from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm
+from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm, order_lookup
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
 from chatbot.events.inbound import InboundPipeline
@@ -108,7 +108,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     bot = ProfessionalSellerBot(
         repository, SellerProfiles(repository, SettingsSecrets(settings.secrets_key)), contexts, writer,
         ConversationEvents(bus), default_llm,
-        await asyncio.to_thread(default_model),
+        await asyncio.to_thread(default_model), orders=order_lookup(engine),
     )
     pipeline = InboundPipeline(bot)
     servicer = ChatbotServicer(bot, Reports(repository))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chatbot.adapters.repository.crm import CrmStore, WebhookOutbox
 from chatbot.crm.contact_book import ContactBook, ForgetDeadLetters
 from chatbot.crm.order_book import OrderBook
+from chatbot.crm.order_lookup import CrmOrderLookup
 from chatbot.crm.servicer import CrmServicer
 from chatbot.crm.webhooks import CrmWebhooks, WebhookPolicy
 from chatbot.seller_bot import ProfessionalSellerBot
@@ -75,3 +76,8 @@ def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | N
     orders = OrderBook(store, bus, webhooks.publish)
     bot.listen_to_turns(contacts)
     return Crm(contacts, orders, CrmServicer(contacts, orders, WebhookOutbox(sessions)), webhooks)
+
+
+def order_lookup(engine: AsyncEngine) -> CrmOrderLookup:
+    """What the bot answers about an order number: the CRM's orders (given to the bot at construction)."""
+    return CrmOrderLookup(CrmStore(session_factory(engine)))
