@@ -108,6 +108,18 @@ async def test_a_wrong_method_is_405_listing_exactly_the_documented_methods(gate
     assert products.status_code == 405 and products.headers["Allow"] == "GET, POST"
 
 
+async def test_an_empty_id_reaches_no_route_and_is_404_even_behind_the_dashboard(
+    gateway_factory: Callable[..., Any], tmp_path: Any
+) -> None:
+    (tmp_path / "index.html").write_text("<html></html>")
+    client: httpx.AsyncClient = await gateway_factory(frontend_dist=str(tmp_path))
+    notes = await client.post("/seller-bot/conversations/notes", json={"text": "x"})  # id "" collapsed
+    assert notes.status_code == 404 and notes.json()["error"] == "not_found"
+    login_page = await client.get("/auth/login")  # a POST route: the dashboard mount answered 404 before
+    assert login_page.status_code == 405 and login_page.headers["Allow"] == "POST"
+    assert (await client.get("/")).status_code == 200
+
+
 class BrokenChatbot(chatbot_pb2_grpc.ChatbotServiceServicer):
     async def GetStats(self, request: Any, context: Any) -> Any:
         raise RuntimeError("SQL: SELECT password FROM internal_table")

@@ -18,6 +18,7 @@ from api_gateway.rate_limits import RateLimitExceeded
 
 log = structlog.get_logger(__name__)
 _HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH"}
+API_PREFIXES = ("/bot/", "/seller-bot/", "/auth/", "/team/")
 
 
 class ServiceCallFailed(Exception):
@@ -109,15 +110,22 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = getattr(exc, "headers", None)
     status = exc.status_code
-    if status == 404 and not isinstance(exc.detail, dict) and (allowed := _allowed_methods(request)):
-        status = 405  # a route path with another method, answered 404 by the dashboard's catch-all mount
+    # The dashboard's catch-all mount answers what no route serves: 404 for a route path with another method
+    # (405 is right), 405 for a POST to an unknown API path (404 is right).
+    allowed = _allowed_methods(request) if status in (404, 405) and not isinstance(exc.detail, dict) else ""
+    if status == 404 and allowed:
+        status = 405
+    elif status == 405 and not allowed and request.url.path.startswith(API_PREFIXES):
+        status, headers = 404, None
     if status == 405:
-        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        headers = {**(headers or {}), "Allow": allowed or (headers or {}).get("Allow", "")}
     names = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
              415: "unsupported_media_type"}
-    if status != exc.status_code:
+    if status == 405 and status != exc.status_code:
         body = error_body("method_not_allowed", f"{request.method} is not accepted here; use {allowed}")
+    elif status != exc.status_code:
+        body = error_body("not_found", f"no route serves {request.url.path}")
     else:
         body = exc.detail if isinstance(exc.detail, dict) else error_body(names.get(status, "error"), str(exc.detail))
     return JSONResponse(body, status_code=status, headers=headers)
