@@ -269,3 +269,5 @@ def handoff_message(reason: str) -> str:
 # waiting for a person asks for one again.
 HANDED_OVER_NOTICE = "Uma pessoa da equipe vai continuar seu atendimento por aqui. Ela já te responde 🙏"
 WAITING_REMINDER = "Uma pessoa da equipe já foi chamada e vai te responder por aqui em instantes 🙏"
+# Said when the seller gives the conversation back to the bot from the dashboard (not on the idle timeout).
+RELEASED_NOTICE = "O atendimento com a equipe foi concluído. Se precisar de algo, é só mandar mensagem por aqui 😊"

@@ -14,7 +14,7 @@ from chatbot.adapters.repository import ChatbotRepository, aware, utcnow
 from chatbot.adapters.tables import ConversationRow
 from chatbot.domain.funnel import Stage
 from chatbot.domain.handoff import HandoffState, idle_expired, on_handoff_request, on_human_activity, summarize
-from chatbot.domain.responder import HANDED_OVER_NOTICE
+from chatbot.domain.responder import HANDED_OVER_NOTICE, RELEASED_NOTICE
 from chatbot.metrics import HANDOFFS
 from chatbot.profiles import SellerProfiles
 from chatbot.usecases.broadcast import ConversationBroadcast
@@ -75,13 +75,17 @@ class Handover:
             return False
         return True
 
-    async def release(self, conversation: ConversationRow) -> ConversationRow:
+    async def release(self, conversation: ConversationRow, announce: bool = True) -> ConversationRow:
+        """Back to the bot; the buyer is told once (`announce`), unless it is the idle timeout's doing."""
+        before = HandoffState(conversation.handoff_state)
         row = await self._repository.update_conversation(
             conversation.id, handoff_state=HandoffState.BOT.value, handoff_reason="", fallback_count=0,
             complaint_count=0)
         await self._repository.close_handoffs(conversation.id)
         await self._memory.set_state(row)
         self._broadcast.updated(row, row.last_message, row.last_intent, row.stage, HandoffState.BOT)
+        if announce and before is not HandoffState.BOT:
+            await self.notify(row, RELEASED_NOTICE, "released")
         return row
 
     async def convert(self, conversation: ConversationRow, order_id: str, amount: float) -> ConversationRow:
@@ -102,6 +106,6 @@ class Handover:
             profile = await self._profiles.get(row.user_id)
             last = aware(row.human_activity_at) or aware(row.handoff_at) or aware(row.updated_at) or now
             if idle_expired(HandoffState(row.handoff_state), last, now, profile.settings.handoff_rules):
-                await self.release(row)
+                await self.release(row, announce=False)  # nobody was there: no farewell an hour later
                 released += 1
         return released

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chatbot.domain.responder import HANDED_OVER_NOTICE, WAITING_REMINDER
+from chatbot.domain.responder import HANDED_OVER_NOTICE, RELEASED_NOTICE, WAITING_REMINDER
 from chatbot.main import ChatbotService
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.events.v1 import conversation_events_pb2 as ev
@@ -131,6 +131,8 @@ async def test_handoff_silences_the_bot_and_cancels_the_pending_reply(
     assert handoffs[0].origin == ev.HANDOFF_ORIGIN_API and "Cliente: oi, tudo bem?" in handoffs[0].summary
     released = await client.ReleaseConversation(pb.ReleaseConversationRequest(id=first.conversation_id))
     assert released.handoff_state == "bot"
+    notices = await eventually(lambda: tap.replies(contact)[1:])
+    assert [r.text for r in notices] == [RELEASED_NOTICE]
     assert (await client.message(contact, "e o frete?")).reply
 
 
