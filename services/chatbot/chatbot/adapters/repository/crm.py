@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, Table, and_, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,9 @@ from chatbot.crm.leads import (
 
 UNDO_WINDOW = timedelta(hours=24)
 CONTACTS = cast(Table, ContactRow.__table__)
+COMMON_MATCHES = 1000  # a text search matching this many contacts walks the sort's index instead
+ONLY_BITMAP_SCANS = text(
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)")
 
 
 class MergeRefused(Exception):
@@ -221,10 +224,24 @@ class CrmStore(Store):
     async def contacts(self, user_id: str, query: ContactQuery) -> list[ContactRow]:
         """Read-only Core rows with the ContactRow attributes (a search page is never written back): the ORM's
         session and instrumented objects cost more CPU than the listing's two statements."""
+        common = bool(query.q) and self._postgres and await self._common_term(user_id, query.q)
         async with self._reader.connect() as conn:
-            return cast(list[ContactRow], list((await conn.execute(self._search(user_id, query))).all()))
+            statement = self._search(user_id, query, walk_sort_index=common)
+            return cast(list[ContactRow], list((await conn.execute(statement)).all()))
 
-    def _search(self, user_id: str, query: ContactQuery) -> Select[Any]:
+    async def _common_term(self, user_id: str, q: str) -> bool:
+        """Whether at least COMMON_MATCHES contacts match, counted from the trigram index only (a sequential
+        scan would read every contact for a rare term). A common term is found fastest by walking the sort's
+        index (the first page is near its start); a rare one, by sorting the trigram index's few matches:
+        PostgreSQL's statistics cannot tell the two apart."""
+        probe = select(CONTACTS.c.id).where(
+            CONTACTS.c.user_id == user_id, CONTACTS.c.search_text.like(f"%{_escape_like(q)}%", escape="\\"),
+        ).limit(COMMON_MATCHES).subquery()
+        async with self._engine.connect() as conn, conn.begin():
+            await conn.execute(ONLY_BITMAP_SCANS)
+            return int((await conn.execute(select(func.count()).select_from(probe))).scalar_one()) >= COMMON_MATCHES
+
+    def _search(self, user_id: str, query: ContactQuery, walk_sort_index: bool = False) -> Select[Any]:
         column, descending = SORTS[query.sort]
         statement = select(CONTACTS).where(ContactRow.user_id == user_id, ContactRow.merged_into.is_(None))
         if query.q:
@@ -241,7 +258,8 @@ class CrmStore(Store):
         # With a text search, the sort column is wrapped so PostgreSQL cannot walk the sort's index filtering
         # every contact (a rare term or a phone fragment took 0.5 s at 100k): it takes the trigram index's
         # matches and sorts those.
-        ordered: Any = func.coalesce(column, column) if query.q and self._postgres else column
+        rare_text = query.q and self._postgres and not walk_sort_index
+        ordered: Any = func.coalesce(column, column) if rare_text else column
         order = (ordered.desc(), ContactRow.id.desc()) if descending else (ordered.asc(), ContactRow.id.asc())
         return statement.order_by(*order).limit(query.limit)
 
