@@ -107,6 +107,7 @@ class ProfessionalSellerBot:
     def listen_to_turns(self, listener: TurnListener) -> None:
         """The CRM follows every turn (and may keep the bot quiet for a contact who opted out)."""
         self._turns.listener = listener
+        self._handover.opted_out = listener.silenced
 
     def understand(self, texts: list[str]) -> Understanding:
         return self._turns.understand(texts)

@@ -4,7 +4,7 @@ given back to the bot (by the seller or after the idle timeout), and marked conv
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,9 @@ NOTICE_NAMESPACE = uuid.UUID("9d3c1b52-6f0e-4a4e-8f25-2b7a1c9e4d11")
 
 
 class Handover:
+    # The CRM's opt-out: a contact who asked the bot to stop gets no automatic notices either.
+    opted_out: Callable[[ConversationRow], Awaitable[bool]] | None = None
+
     def __init__(
         self, repository: ChatbotRepository, profiles: SellerProfiles, memory: ContactMemory,
         broadcast: ConversationBroadcast, silenced: Callable[[str, str], None],
@@ -66,6 +69,8 @@ class Handover:
     async def notify(self, row: ConversationRow, text: str, what: str) -> bool:
         """Tell the buyer what happens next, once per handoff (the reply id is derived from the handoff, so a
         repeated notice is dropped by JetStream's deduplication); False when it could not be sent."""
+        if self.opted_out is not None and await self.opted_out(row):
+            return False
         key = f"{row.id}|{row.handoff_at.isoformat() if row.handoff_at else ''}|{what}"
         try:
             await self._broadcast.reply(row, text, f"notice:{uuid.uuid5(NOTICE_NAMESPACE, key)}",

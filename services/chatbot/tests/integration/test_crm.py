@@ -379,3 +379,14 @@ async def test_a_customer_asking_about_an_order_hears_its_status_from_the_shops_
     assert "enviado" in known.reply and "BR123456789" in known.reply, known.reply
     unknown = await bot.message("whatsapp:5511987651234", "e o pedido 111122223333?")
     assert "111122223333" in unknown.reply and "enviado" not in unknown.reply, unknown.reply
+
+
+async def test_an_opted_out_contact_gets_no_automatic_handoff_notice(shop, tap: EventTap) -> None:
+    bot, _ = shop
+    await bot.message("whatsapp:5511900002222", "oi")
+    await bot.message("whatsapp:5511900003333", "oi")
+    await bot.message("whatsapp:5511900002222", "parar")
+    for contact_id in ("whatsapp:5511900002222", "whatsapp:5511900003333"):
+        await bot.HandoffConversation(pb.HandoffConversationRequest(id=contact_id, reason="seller"))
+    await eventually(lambda: tap.replies("whatsapp:5511900003333"))  # the notice reached the other contact
+    assert tap.replies("whatsapp:5511900002222") == []
