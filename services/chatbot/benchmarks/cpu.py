@@ -93,15 +93,17 @@ async def _measure_on(database: str, servers: Any, fake_port: int, args: argpars
         _env_file=None, database_url=database_url, redis_url=servers.redis_url, nats_url=servers.nats_url,
         nats_namespace=namespace, chatbot_grpc_addr="127.0.0.1:0", chatbot_idle_sweep_seconds=3600, **llm,
     )
-    service = await start(settings)
-    freeze_startup_heap()  # as `chatbot.main.serve` does
     results: dict[str, float] = {}
     try:
-        results.update(await _turns(service, database, args))
-        if database == "postgresql" and args.contexts:
-            results.update(await _listing(service, servers.redis_url, args))
+        service = await start(settings)
+        freeze_startup_heap()  # as `chatbot.main.serve` does
+        try:
+            results.update(await _turns(service, database, args))
+            if database == "postgresql" and args.contexts:
+                results.update(await _listing(service, servers.redis_url, args))
+        finally:
+            await service.stop()
     finally:
-        await service.stop()
         if database == "postgresql":
             await _drop(servers.postgres_url, database_url, servers.nats_url, namespace)
         else:

@@ -227,9 +227,10 @@ async def _drop(admin_url: str, database_url: str, nats_url: str, namespace: str
     await connection.close()
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    for stream in ("CONVERSATIONS", "BOT", "DEAD_LETTERS"):
-        try:
-            await js.delete_stream(f"{namespace}_{stream}")
+    for stream in ("CONVERSATIONS", "BOT", "DEAD_LETTERS", "SHOP", "chatbot_partitions"):
+        try:  # every stream the service made in this namespace (each reserves its max_bytes), and its KV bucket
+            await js.delete_stream(f"KV_{namespace}_{stream}" if stream == "chatbot_partitions"
+                                   else f"{namespace}_{stream}")
         except Exception:  # noqa: S112 - best-effort cleanup
             continue
     await nc.close()

@@ -14,18 +14,28 @@ from chatbot.adapters.repository.base import CONVERSATIONS, Store, conversation_
 from chatbot.adapters.tables import ConversationRow
 
 
-def new_conversation(
+def new_conversation_values(
     user_id: str, contact_id: str, channel: str, account_id: str, platform_conversation_id: str,
     contact_name: str, variant: str,
-) -> ConversationRow:
+) -> dict[str, Any]:
+    """The columns of a contact's new conversation."""
     now = utcnow()
-    return ConversationRow(
+    return dict(
         id=str(uuid.uuid4()), user_id=user_id, contact_id=contact_id, channel=channel, account_id=account_id,
         platform_conversation_id=platform_conversation_id, contact_name=contact_name, handoff_state="bot",
         handoff_reason="", stage="new_contact", prompt_variant=variant, converted=False, order_id="",
         order_amount=Decimal("0"), last_message="", last_intent="", message_count=0, fallback_count=0,
         complaint_count=0, reply_sequence=0, archived=False, created_at=now, updated_at=now,
     )
+
+
+def new_conversation(
+    user_id: str, contact_id: str, channel: str, account_id: str, platform_conversation_id: str,
+    contact_name: str, variant: str,
+) -> ConversationRow:
+    """A new conversation to add to a session (the ORM path)."""
+    return ConversationRow(**new_conversation_values(user_id, contact_id, channel, account_id,
+                                                     platform_conversation_id, contact_name, variant))
 
 
 def refresh_contact(row: ConversationRow, account_id: str, platform_conversation_id: str, name: str) -> None:

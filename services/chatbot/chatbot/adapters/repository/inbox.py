@@ -22,7 +22,7 @@ from chatbot.adapters.repository.base import (
     utcnow,
     values,
 )
-from chatbot.adapters.repository.conversations import current_row, new_conversation, refresh_contact
+from chatbot.adapters.repository.conversations import current_row, new_conversation_values, refresh_contact
 from chatbot.adapters.tables import ConversationRow, MessageRow
 
 
@@ -35,11 +35,11 @@ class PendingMessage:
     created_at: datetime
 
 
-def inbound_row(
+def inbound_values(
     message_id: str, conversation: ConversationRow, event_id: str, text: str, platform_timestamp: datetime,
     status: str = "pending",
-) -> MessageRow:
-    return MessageRow(
+) -> dict[str, Any]:
+    return dict(
         id=message_id, conversation_id=conversation.id, user_id=conversation.user_id,
         channel=conversation.channel, direction="in", text=text, intent="", confidence=0.0, event_id=event_id,
         status=status, reply_id="", source="", prompt_variant="", platform_timestamp=platform_timestamp,
@@ -112,7 +112,8 @@ class InboxStore(Store):
         message_id = str(uuid.uuid4())
         try:
             async with self._sessions.begin() as session:
-                session.add(inbound_row(message_id, conversation, event_id, text, platform_timestamp, status))
+                session.add(MessageRow(**inbound_values(message_id, conversation, event_id, text, platform_timestamp,
+                                                          status)))
                 await session.execute(update(ConversationRow).where(ConversationRow.id == conversation.id).values(
                     last_message=text[:1000], message_count=ConversationRow.message_count + 1,
                     updated_at=utcnow()))
@@ -172,12 +173,13 @@ class InboxStore(Store):
                                 CONVERSATIONS.c.id == row.id).values(**changes))
                         return row, None
                     if row is None:
-                        row = new_conversation(user_id, contact_id, channel, account_id,
-                                                platform_conversation_id, contact_name, prompt_variant)
+                        fields = new_conversation_values(user_id, contact_id, channel, account_id,
+                                                         platform_conversation_id, contact_name, prompt_variant)
+                        row = conversation_row({key: fields.get(key) for key in CONVERSATION_COLUMNS})
                         await conn.execute(INSERT_CONVERSATION, values(row, CONVERSATION_COLUMNS))
                     message_id = str(uuid.uuid4())
-                    await conn.execute(INSERT_MESSAGE, values(
-                        inbound_row(message_id, row, event_id, text, platform_timestamp), MESSAGE_COLUMNS))
+                    message = inbound_values(message_id, row, event_id, text, platform_timestamp)
+                    await conn.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
                     row.last_message, row.message_count, row.updated_at = text[:1000], row.message_count + 1, utcnow()
                     await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == row.id).values(
                         last_message=row.last_message, message_count=CONVERSATIONS.c.message_count + 1,
