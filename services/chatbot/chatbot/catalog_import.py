@@ -41,7 +41,7 @@ def parse_csv(data: bytes) -> ParsedCatalog:
     dialect = csv.excel
     with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")  # type: ignore[assignment]
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)  # the csv module wants newline=""
     headers = {h.strip().lower() for h in reader.fieldnames or []}
     missing = [h for h in REQUIRED if h not in headers]
     if missing:

@@ -15,7 +15,7 @@ from api_gateway.users.repository import EmailAlreadyRegistered, Member
 router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(api_rate_limit)])
 
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_PATTERN = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$"  # ASCII spaces: ECMA's and Rust's \s differ on Unicode ones
 
 
 class LoginRequest(BaseModel):

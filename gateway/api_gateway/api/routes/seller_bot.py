@@ -184,8 +184,8 @@ class ImportOut(BaseModel):
 
 class ProductIn(BaseModel):
     id: str = Field(default="", max_length=64, description="Empty = create")
-    sku: str = Field(..., min_length=1, max_length=64)
-    name: str = Field(..., min_length=1, max_length=200)
+    sku: str = Field(..., min_length=1, pattern=r"\S", max_length=64)
+    name: str = Field(..., min_length=1, pattern=r"\S", max_length=200)
     description: str = Field(default="", max_length=4000)
     price: Amount = Field(..., ge=0, le=MAX_PRICE)
     currency: str = Field(default="BRL", pattern="^[A-Za-z]{3}$")

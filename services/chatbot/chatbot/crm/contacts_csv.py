@@ -56,7 +56,8 @@ def parse_import(data: bytes) -> ParsedImport:
     except UnicodeDecodeError as exc:
         raise NotAContactCsv("the file is not UTF-8 text") from exc
     first = text.split("\n", 1)[0]
-    reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
+    reader = csv.DictReader(io.StringIO(text, newline=""),  # the csv module wants newline="" (a lone \r)
+                            delimiter=";" if first.count(";") > first.count(",") else ",")
     header = {(h or "").strip().lower() for h in reader.fieldnames or []}
     if not header & {"name", "phone"}:
         raise NotAContactCsv("the header must name a `name` or `phone` column")

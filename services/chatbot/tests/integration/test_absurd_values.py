@@ -41,3 +41,10 @@ async def test_a_csv_without_the_catalog_columns_is_an_invalid_argument(client_f
     assert await _refused_field(client.ImportProducts(pb.ImportProductsRequest(csv=b"[]"))) == {"csv"}
     imported = await client.ImportProducts(pb.ImportProductsRequest(csv=b"sku,name,price\nCSV-1,Produto,9.90\n"))
     assert imported.imported == 1
+
+
+async def test_a_csv_with_lone_carriage_returns_is_read_not_an_internal_error(client_for) -> None:
+    client: Client = client_for()
+    imported = await client.ImportProducts(pb.ImportProductsRequest(csv=b"sku,name,price\rCR-1,Produto,9.90\r"))
+    assert imported.imported == 1
+    assert await _refused_field(client.ImportProducts(pb.ImportProductsRequest(csv="îÒ/\rn½".encode()))) == {"csv"}
