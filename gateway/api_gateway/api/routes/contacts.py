@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import grpc
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from sellerbot.chatbot.v1 import crm_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2_grpc
@@ -102,12 +102,23 @@ class ContactPage(BaseModel):
 
 
 class LineItemIn(BaseModel):
+    """Names what is sold: a product id, a SKU or a name (at least one)."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": [key], "properties": {key: {"pattern": r"\S"}}} for key in ("product_id", "sku", "name")]})
+
     product_id: str = Field(default="", max_length=64)
     sku: str = Field(default="", max_length=64)
     name: str = Field(default="", max_length=200)
     variant: str = Field(default="", max_length=100)
     quantity: Count = Field(default=1, ge=1, le=10_000)
     unit_price: str = Field(default="0", pattern=r"^\d{1,8}(\.\d{1,2})?$", description="Decimal, e.g. 49.90")
+
+    @model_validator(mode="after")
+    def _names_something(self) -> LineItemIn:
+        if not (self.product_id.strip() or self.sku.strip() or self.name.strip()):
+            raise ValueError("needs a name, product_id or sku")
+        return self
 
 
 class OrderOut(BaseModel):
