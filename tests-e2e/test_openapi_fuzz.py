@@ -37,9 +37,11 @@ def test_the_openapi_document_survives_schemathesis_with_every_default_check(
     stack: RunningStack, tmp_path: Path
 ) -> None:
     st = Path(sys.executable).with_name("st")
+    # One worker: with two threads, hypothesis describing a filter lambda (ast.parse) hit CPython 3.11.7's
+    # "AST constructor recursion depth mismatch" once (gh-106905), a tool error rather than an API finding.
     command = [str(st), "--config-file", str(CONFIG), "run", f"{stack.url}/openapi.json",
                "-H", f"Authorization: Bearer {_owner_token(stack)}", "--seed", str(SEED),
-               "--max-time", str(FUZZ_SECONDS), "--workers", "2", "--report", "junit", "--report-dir", str(tmp_path),
+               "--max-time", str(FUZZ_SECONDS), "--workers", "1", "--report", "junit", "--report-dir", str(tmp_path),
                "--no-color"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_SECONDS + 240)
     assert run.returncode == 0, run.stdout[-12000:] + run.stderr[-2000:]
