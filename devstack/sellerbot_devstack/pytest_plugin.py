@@ -68,8 +68,10 @@ def nats_url(servers: Servers) -> str:
     return servers.nats_url
 
 
-# Namespaces tests and benchmarks make up: a short word and 8+ random hex digits ("t3f9...", "e2e...").
-TEST_STREAM = re.compile(r"^[a-z0-9]*[0-9a-f]{8,}_[A-Z_]+$")
+# Namespaces tests and benchmarks make up: a short word and 8+ random hex digits ("t3f9...", "e2e..."); a
+# key-value bucket's stream carries JetStream's "KV_" in front ("KV_t3f9..._chatbot_partitions").
+TEST_STREAM = re.compile(r"^[a-z0-9]*[0-9a-f]{8,}_[A-Za-z_]+$")
+KV_STREAM_PREFIX = "KV_"
 STALE_AFTER = timedelta(minutes=30)
 
 
@@ -86,9 +88,10 @@ async def delete_test_streams(nats_url: str, prefix: str = "", older_than: timed
         now = datetime.now(UTC)
         for info in await manager.streams_info():
             name = info.config.name or ""
-            if prefix and not name.startswith(prefix):
+            namespaced = name.removeprefix(KV_STREAM_PREFIX)
+            if prefix and not namespaced.startswith(prefix):
                 continue
-            if not prefix and not TEST_STREAM.match(name):
+            if not prefix and not TEST_STREAM.match(namespaced):
                 continue
             created = info.created
             if older_than is not None and created is not None and now - created < older_than:
