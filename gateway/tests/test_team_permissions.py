@@ -1,11 +1,14 @@
 """The permission matrix through HTTP: every role of a shop against every route, and the README's table against
-the code's. Services are not running, so an allowed call ends in 404/409/422/503; what matters is 403 or not."""
+the code's. The services are one in-process gRPC server answering every RPC with an empty reply
+(`answering_services.py`): this file proves the gateway's enforcement, so a permitted call gets the route's
+documented success status and reaches the service with the shop as tenant, and a refused one is a 403 that no
+service ever sees."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +23,7 @@ from api_gateway.users.repository import admin_user_id
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
+from .answering_services import AnsweringServices
 from .conftest import ADMIN_EMAIL, JWT_SECRET
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -146,30 +150,138 @@ async def make_shop(gateway: httpx.AsyncClient) -> Shop:
 
 
 @pytest.fixture
-async def shop_gateway(gateway_factory: Callable[..., Any]) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = await gateway_factory(rate_limit_api="100000/minute",
-                                                      rate_limit_bot_control="100000/minute")
+async def answering_services() -> AsyncIterator[AnsweringServices]:
+    services = await AnsweringServices.start()
+    yield services
+    await services.stop()
+
+
+@pytest.fixture
+async def shop_gateway(gateway_factory: Callable[..., Any],
+                       answering_services: AnsweringServices) -> httpx.AsyncClient:
+    address = answering_services.address
+    client: httpx.AsyncClient = await gateway_factory(
+        rate_limit_api="100000/minute", rate_limit_bot_control="100000/minute", automation_grpc_addr=address,
+        chatbot_grpc_addr=address, channel_adapter_grpc_addr=address, notification_grpc_addr=address)
     return client
 
 
-async def test_each_role_against_each_route_gets_the_documented_status(shop_gateway: httpx.AsyncClient) -> None:
+def _email() -> str:
+    return f"membro-{uuid.uuid4().hex[:8]}@loja.test"
+
+
+# A valid minimal body per route that takes one (the walk fails on a route missing here). A callable builds a
+# fresh one per call (an e-mail nobody has yet).
+BODIES: dict[str, Callable[[], dict[str, Any]]] = {
+    "POST /auth/users": lambda: {"json": {"email": _email(), "password": PASSWORD}},
+    "PATCH /team/members/{user_id}": lambda: {"json": {"role": "viewer"}},
+    "POST /team/invitations": lambda: {"json": {"email": _email(), "role": "agent"}},
+    "POST /bot/tasks": lambda: {"json": {"task_type": "reply_reviews", "profile_id": "perfil-1"}},
+    "POST /bot/profiles": lambda: {"json": {"name": "Loja", "login": "loja@tiktok.test", "password": "x"}},
+    "POST /bot/profiles/{profile_id}/verify": lambda: {"json": {}},
+    "POST /bot/start": lambda: {"json": {}},
+    "POST /bot/stop": lambda: {"json": {}},
+    "POST /bot/schedules": lambda: {"json": {"task_type": "reply_reviews", "profile_id": "perfil-1",
+                                             "every_minutes": 60}},
+    "POST /bot/profiles/{profile_id}/shop-authorization": lambda: {"json": {"auth_code": "codigo"}},
+    "POST /seller-bot/message": lambda: {"json": {"contact_id": "whatsapp:5511999999999", "message": "oi"}},
+    "POST /seller-bot/conversations/{conversation_id}/handoff": lambda: {"json": {}},
+    "POST /seller-bot/conversations/{conversation_id}/convert": lambda: {"json": {}},
+    "PATCH /seller-bot/config": lambda: {"json": {}},
+    "POST /seller-bot/products": lambda: {"json": {"sku": "X-1", "name": "Produto X", "price": 49.9}},
+    "POST /seller-bot/products/import": lambda: {"content": "sku,name,price\nX-1,Produto X,49.90\n",
+                                                 "headers": {"Content-Type": "text/csv"}},
+    "POST /seller-bot/contacts/import": lambda: {"content": "name,phone\nAna,11999990000\n",
+                                                 "headers": {"Content-Type": "text/csv"}},
+    "PATCH /seller-bot/contacts/{contact_id}": lambda: {"json": {}},
+    "POST /seller-bot/contacts/{contact_id}/merge": lambda: {"json": {"other_id": DUMMY_ID}},
+    "POST /seller-bot/orders": lambda: {"json": {"line_items": [{"sku": "X-1"}]}},
+    "PATCH /seller-bot/orders/{order_id}": lambda: {"json": {}},
+    "POST /seller-bot/conversations/{conversation_id}/messages": lambda: {"json": {"text": "oi"}},
+    "POST /seller-bot/conversations/{conversation_id}/assign": lambda: {"json": {}},
+    "POST /seller-bot/conversations/{conversation_id}/notes": lambda: {"json": {"text": "cliente vip"}},
+    "POST /seller-bot/quick-replies": lambda: {"json": {"shortcut": "preco", "text": "Sai por {preco}"}},
+    "PUT /seller-bot/quick-replies/{quick_reply_id}": lambda: {"json": {"shortcut": "preco", "text": "oi"}},
+    "POST /seller-bot/channels": lambda: {"json": {"channel": "telegram", "account_key": "bot-1"}},
+}
+
+
+async def _new_member(gateway: httpx.AsyncClient, shop: Shop) -> str:
+    return (await _invite(gateway, shop, accept=True))["user_id"]
+
+
+async def _invite(gateway: httpx.AsyncClient, shop: Shop, accept: bool = False) -> dict[str, Any]:
+    invited = await gateway.post("/team/invitations", json={"email": _email(), "role": "viewer"},
+                                 headers=shop.headers(Role.OWNER))
+    assert invited.status_code == 201, invited.text
+    if not accept:
+        return dict(invited.json())
+    accepted = await gateway.post("/team/invitations/accept",
+                                  json={"token": invited.json()["token"], "password": PASSWORD})
+    assert accepted.status_code == 201, accepted.text
+    return dict(accepted.json())
+
+
+# Routes whose target lives in the gateway's own database: a real one (fresh where the call consumes it).
+TARGETS: dict[str, Callable[[httpx.AsyncClient, Shop], Awaitable[str]]] = {
+    "PATCH /team/members/{user_id}": lambda gateway, shop: _viewer(shop),
+    "DELETE /team/members/{user_id}": _new_member,
+    "DELETE /team/invitations/{invitation_id}": lambda gateway, shop: _invitation_id(gateway, shop),
+}
+
+
+async def _viewer(shop: Shop) -> str:
+    return shop.ids[Role.VIEWER]
+
+
+async def _invitation_id(gateway: httpx.AsyncClient, shop: Shop) -> str:
+    return str((await _invite(gateway, shop))["id"])
+
+
+def documented_success(document: dict[str, Any], method: str, path: str) -> int:
+    statuses = [int(s) for s in document["paths"][path][method.lower()]["responses"] if s.startswith("2")]
+    assert len(statuses) == 1, (method, path, statuses)
+    return statuses[0]
+
+
+async def test_each_role_against_each_route_gets_the_documented_status(
+    shop_gateway: httpx.AsyncClient, answering_services: AnsweringServices
+) -> None:
     shop = await make_shop(shop_gateway)
+    admin = {"Authorization": f"Bearer {token_for(admin_user_id(ADMIN_EMAIL))}"}
+    document = (await shop_gateway.get("/openapi.json")).json()
     checked = 0
     for method, path, needed in routes():
         if method == "WS" or needed is None or needed == "member":
             continue
-        url = re.sub(r"\{[^}]+\}", DUMMY_ID, path)
-        for role in Role:
-            response = await shop_gateway.request(method, url, headers=shop.headers(role),
-                                                  json={} if method in {"POST", "PATCH", "PUT"} else None)
-            allowed = needed != "platform_admin" and Permission(needed) in ROLE_PERMISSIONS[role]
+        route = f"{method} {path}"
+        operation = document["paths"][path][method.lower()]
+        assert "requestBody" not in operation or route in BODIES, f"no body for {route} in BODIES"
+        success = documented_success(document, method, path)
+        callers = [(role.value, shop.headers(role), needed != "platform_admin"
+                    and Permission(needed) in ROLE_PERMISSIONS[role]) for role in Role]
+        if needed == "platform_admin":
+            callers.append(("platform admin", admin, True))
+        for caller, headers, allowed in callers:
+            target = await TARGETS[route](shop_gateway, shop) if route in TARGETS and allowed else DUMMY_ID
+            body = BODIES.get(route, dict)()
+            calls_before = len(answering_services.calls)
+            response = await shop_gateway.request(method, re.sub(r"\{[^}]+\}", target, path),
+                                                  headers=headers | body.pop("headers", {}), **body)
+            reached = answering_services.calls[calls_before:]
             if allowed:
-                assert response.status_code not in (401, 403), (role, method, path, response.text)
+                assert response.status_code == success, (caller, route, response.text)
+                expected_tenant = shop.ids[Role.OWNER] if caller != "platform admin" else ""
+                assert all(call.tenant == expected_tenant for call in reached), (caller, route, reached)
+                assert reached or not path.startswith(("/bot/", "/seller-bot/")), (caller, route, "no RPC")
             else:
-                assert response.status_code == 403, (role, method, path, response.text)
-                assert response.json()["permission"] == needed, response.text
+                assert response.status_code == 403, (caller, route, response.text)
+                assert response.headers["content-type"] == "application/json"
+                body = response.json()
+                assert body["error"] == "forbidden" and body["permission"] == needed, response.text
+                assert not reached, (caller, route, "a refused call reached a service")
             checked += 1
-    assert checked >= 4 * 40
+    assert checked >= 4 * 70
 
 
 async def test_me_tells_each_member_their_shop_role_and_permissions(shop_gateway: httpx.AsyncClient) -> None:
