@@ -1,7 +1,7 @@
 /** The CRM's routes (gateway api/routes/contacts.py): contacts with search and cursor pages, a contact's detail
  * (orders, timeline), edits, merge/undo, LGPD erase, and orders (drafts the bot collected, confirm or drop). */
 import type { ApiClient } from "./client";
-import { list, num, obj, optDate, str, strList } from "./normalize";
+import { list, num, obj, optDate, pick, str, strList } from "./normalize";
 
 const enc = encodeURIComponent;
 
@@ -32,13 +32,27 @@ export interface OrderLine {
 export interface Order {
   id: string;
   contact: string;
+  /** The buyer's name when the API sends one (`contact_name` / `buyer_name`); "" otherwise. */
+  contactName: string;
+  conversationId: string;
   source: string;
   status: string;
+  externalOrderId: string;
   lineItems: OrderLine[];
   cep: string;
   payment: string;
   total: string;
+  currency: string;
+  trackingNumber: string;
+  carrier: string;
   createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface OrderFilter {
+  status: string;
+  source: string;
+  contact: string;
 }
 
 export interface TimelineEntry {
@@ -75,13 +89,29 @@ export function toContact(raw: unknown): Contact {
 export function toOrder(raw: unknown): Order {
   const o = obj(raw);
   return {
-    id: str(o.id), contact: str(o.contact), source: str(o.source), status: str(o.status),
-    lineItems: list(o.line_items).map((raw) => {
+    id: str(o.id), contact: str(o.contact), contactName: str(pick(o, "contact_name", "buyer_name")),
+    conversationId: str(o.conversation_id), source: str(o.source), status: str(o.status),
+    externalOrderId: str(o.external_order_id), lineItems: list(o.line_items).map((raw) => {
       const i = obj(raw);
       return { name: str(i.name), variant: str(i.variant), quantity: num(i.quantity, 1), unitPrice: str(i.unit_price) };
     }),
-    cep: str(o.cep), payment: str(o.payment), total: str(o.total), createdAt: optDate(o.created_at),
+    cep: str(o.cep), payment: str(o.payment), total: str(o.total), currency: str(o.currency, "BRL") || "BRL",
+    trackingNumber: str(o.tracking_number), carrier: str(o.carrier), createdAt: optDate(o.created_at),
+    updatedAt: optDate(o.updated_at),
   };
+}
+
+/** What a contact search can match of a channel address ("whatsapp:5511999999999"): the search folds
+ * punctuation away, so the longest run of letters and digits after the channel name is asked for, and the
+ * answer is then checked for the exact address. */
+export function addressSearchTerm(address: string): string {
+  const rest = address.includes(":") ? address.slice(address.indexOf(":") + 1) : address;
+  const runs = rest.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return runs.reduce((best, run) => (run.length > best.length ? run : best), "");
+}
+
+export function orderItemsText(order: Order): string {
+  return order.lineItems.map((i) => `${i.quantity}x ${i.name}${i.variant ? ` (${i.variant})` : ""}`).join(", ");
 }
 
 export function contactsApi(api: ApiClient) {
@@ -106,6 +136,19 @@ export function contactsApi(api: ApiClient) {
       str(obj(await api.post(`/seller-bot/contacts/${enc(id)}/merge`, { other_id: otherId })).merge_id),
     undoMerge: (mergeId: string) => api.post(`/seller-bot/contacts/merges/${enc(mergeId)}/undo`),
     erase: (id: string) => api.delete(`/seller-bot/contacts/${enc(id)}`),
+    /** The CRM contact behind a conversation's channel address, or null when the CRM does not know it (yet). */
+    byAddress: async (address: string): Promise<Contact | null> => {
+      const q = addressSearchTerm(address);
+      if (!q) return null;
+      const page = obj(await api.get("/seller-bot/contacts", { query: { q, limit: 20 } }));
+      const wanted = address.toLowerCase();
+      return list(page.contacts).map(toContact)
+        .find((c) => c.identities.some((i) => i.toLowerCase() === wanted)) ?? null;
+    },
+    orders: async (filter: OrderFilter, cursor = "", limit = 50) => {
+      const page = obj(await api.get("/seller-bot/orders", { query: { ...filter, cursor, limit } }));
+      return { items: list(page.orders).map(toOrder), nextCursor: str(page.next_cursor) };
+    },
     setOrderStatus: async (id: string, status: "confirmed" | "dropped") =>
       toOrder(await api.patch(`/seller-bot/orders/${enc(id)}`, { status })),
   };

@@ -39,6 +39,8 @@ export interface ProductInput {
   synonyms?: string[];
   shipping_policy?: string;
   return_policy?: string;
+  variants?: string[];
+  gender?: "" | "masculine" | "feminine";
 }
 
 export interface ChannelAccountInput {

@@ -296,6 +296,13 @@ export interface Product {
   synonyms: string[];
   shippingPolicy: string;
   returnPolicy: string;
+  variants: string[];
+  /** How the bot writes the article before the name: "masculine" ("o"), "feminine" ("a"), "" = inferred. */
+  gender: string;
+  /** Where the product came from: manual, csv, tiktok_shop; "" when the API does not say (older gateway). */
+  source: string;
+  /** When a sync last wrote it (TikTok Shop products); null for hand-made ones or an older gateway. */
+  syncedAt: string | null;
 }
 
 export function toProduct(raw: unknown): Product {
@@ -311,6 +318,10 @@ export function toProduct(raw: unknown): Product {
     synonyms: strList(p.synonyms),
     shippingPolicy: str(p.shipping_policy),
     returnPolicy: str(p.return_policy),
+    variants: strList(p.variants),
+    gender: str(p.gender),
+    source: str(p.source),
+    syncedAt: optDate(p.synced_at),
   };
 }
 

@@ -99,3 +99,40 @@ export const INVITATION_STATUS_LABELS: Record<string, string> = {
   accepted: "Aceito",
   expired: "Expirado",
 };
+
+/** Where a catalog product came from (the product API's `source`). */
+export const PRODUCT_SOURCE_LABELS: Record<string, string> = {
+  manual: "Manual",
+  csv: "CSV",
+  csv_import: "CSV",
+  tiktok_shop: "TikTok Shop",
+};
+
+/** Where an order came from (the orders API's `source`). */
+export const ORDER_SOURCE_LABELS: Record<string, string> = {
+  tiktok_shop: "TikTok Shop",
+  bot_draft: "Rascunho do bot",
+  manual: "Manual",
+};
+
+/** An order's status: the CRM's own, then TikTok Shop's (order search `status`). */
+export const ORDER_STATUS_LABELS: Record<string, string> = {
+  draft: "Rascunho",
+  confirmed: "Confirmado",
+  dropped: "Descartado",
+  UNPAID: "Aguardando pagamento",
+  ON_HOLD: "Em espera",
+  AWAITING_SHIPMENT: "Aguardando envio",
+  PARTIALLY_SHIPPING: "Envio parcial",
+  AWAITING_COLLECTION: "Aguardando coleta",
+  IN_TRANSIT: "Em trânsito",
+  DELIVERED: "Entregue",
+  COMPLETED: "Concluído",
+  CANCELLED: "Cancelado",
+};
+
+export const GENDER_LABELS: Record<string, string> = {
+  "": "Automático (inferido do nome)",
+  masculine: "Masculino (\u201co\u201d)",
+  feminine: "Feminino (\u201ca\u201d)",
+};

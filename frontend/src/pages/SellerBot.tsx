@@ -1,7 +1,8 @@
-/** SellerBot: the unified dashboard with the tabs Automação | Chatbot IA, live status and toasts. */
+/** SellerBot: the unified dashboard with its tabs (Automação, Chatbot IA, Atendimento, Contatos, Pedidos, Equipe),
+ * live status and toasts. */
 import { Logo } from "../components/Logo";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useServices } from "../api/services";
 import { useToast } from "../components/Toasts";
 import { Tabs } from "../components/ui";
@@ -13,9 +14,11 @@ import { BotDashboard } from "./automation/BotDashboard";
 import { ChatbotDashboard } from "./chatbot/ChatbotDashboard";
 import { ContactsPage } from "./contacts/ContactsPage";
 import { InboxPage } from "./inbox/InboxPage";
+import { NavigationProvider } from "./navigation";
+import { OrdersPage } from "./orders/OrdersPage";
 import { TeamPanel } from "./team/TeamPanel";
 
-type TabId = "automation" | "chatbot" | "inbox" | "contacts" | "team";
+type TabId = "automation" | "chatbot" | "inbox" | "contacts" | "orders" | "team";
 const TAB_KEY = "sellerbot.tab";
 
 const LIVE_TEXT: Record<SocketStatus, string> = {
@@ -52,12 +55,20 @@ export function SellerBot() {
   const { status } = useLive();
   const me = useMe();
   const [tab, setTab] = useState<TabId>(() => (sessionStorage.getItem(TAB_KEY) as TabId | null) ?? "automation");
+  // A link from a conversation or an order: the Contatos tab opens (afresh, `key`) on that contact.
+  const [contactTarget, setContactTarget] = useState<{ id: string | null; n: number }>({ id: null, n: 0 });
   useNotificationEffects();
 
-  function changeTab(next: TabId) {
+  const changeTab = useCallback((next: TabId) => {
     setTab(next);
     sessionStorage.setItem(TAB_KEY, next);
-  }
+  }, []);
+  const navigation = useMemo(() => ({
+    openContact: (id: string) => {
+      setContactTarget((t) => ({ id, n: t.n + 1 }));
+      changeTab("contacts");
+    },
+  }), [changeTab]);
 
   return (
     <div className="app">
@@ -66,7 +77,7 @@ export function SellerBot() {
         <Tabs<TabId> label="Módulos" active={tab} onChange={changeTab}
           tabs={[{ id: "automation", label: "Automação" }, { id: "chatbot", label: "Chatbot IA" },
             { id: "inbox", label: "Atendimento" }, { id: "contacts", label: "Contatos" },
-            { id: "team", label: "Equipe" }]} />
+            { id: "orders", label: "Pedidos" }, { id: "team", label: "Equipe" }]} />
         <div className="topbar-right">
           <LiveIndicator status={status} />
           <span className="user" title={me.data?.id}>{me.data?.email ?? ""}</span>
@@ -74,8 +85,12 @@ export function SellerBot() {
         </div>
       </header>
       <main className="content">
-        {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard />
-          : tab === "inbox" ? <InboxPage /> : tab === "contacts" ? <ContactsPage /> : <TeamPanel />}
+        <NavigationProvider value={navigation}>
+          {tab === "automation" ? <BotDashboard /> : tab === "chatbot" ? <ChatbotDashboard />
+            : tab === "inbox" ? <InboxPage />
+              : tab === "contacts" ? <ContactsPage key={contactTarget.n} openId={contactTarget.id} />
+                : tab === "orders" ? <OrdersPage /> : <TeamPanel />}
+        </NavigationProvider>
       </main>
     </div>
   );

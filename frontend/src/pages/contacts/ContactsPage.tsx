@@ -23,9 +23,10 @@ function useContacts() {
   return useMemo(() => contactsApi(api), [api]);
 }
 
-export function ContactsPage() {
+/** `openId`: a contact to open at once (a conversation's or an order's link from another tab). */
+export function ContactsPage({ openId = null }: { openId?: string | null } = {}) {
   const [search, setSearch] = useState<ContactSearch>({ q: "", stage: "", tag: "", sort: "last_seen" });
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(openId);
   const settled = useDebounced(search);
   return (
     <div className="contacts">
