@@ -131,7 +131,8 @@ class ReplyDelivery:
                 continue
             last_id = await self._with_retries(platform, account, attempts,
                                                functools.partial(self._send_once, platform, account, reply, part))
-            await self._records.record_part(reply.reply_id, index, platform.value, last_id)
+            await self._records.record_part(reply.reply_id, index, platform.value, last_id, reply.user_id,
+                                            reply.contact_id)
         return last_id
 
     async def _check_instagram_window(self, reply: events.OutboundReply) -> None:
@@ -250,6 +251,7 @@ class ReplyDelivery:
             user_id=reply.user_id, channel=reply.channel, contact_id=reply.contact_id, reply_id=reply.reply_id,
             delivered=delivered, platform_message_id=message_id, error=error, attempts=attempts,
             dead_lettered=dead, at=_now_stamp(),
+            status=events.DELIVERY_STATUS_SENT if delivered else events.DELIVERY_STATUS_FAILED,
         )
         await self._bus.publish(Subjects.delivery(platform.channel), event, event.event_id, reply.user_id)
 

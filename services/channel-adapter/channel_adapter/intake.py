@@ -36,6 +36,7 @@ from channel_adapter.metrics import (
     WEBHOOKS_RECEIVED,
     WEBHOOKS_REJECTED,
 )
+from channel_adapter.receipts import DeliveryReceipts
 from channel_adapter.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -108,6 +109,7 @@ class WebhookIntake:
         self._directory = directory
         self._records = records
         self._bus = bus
+        self._receipts = DeliveryReceipts(records, bus)
 
     async def handle(self, call: WebhookCall) -> WebhookAnswer:
         try:
@@ -246,8 +248,18 @@ class WebhookIntake:
             owner = account
             if platform is not Platform.TELEGRAM and outcome.account_key != account.account_key:
                 owner = await self._directory.by_key(platform, outcome.account_key)
+            if isinstance(outcome, norm.Receipt):
+                receipt = await self._receipts.publish(platform, owner, outcome)
+                if receipt.unknown:
+                    MESSAGES_IGNORED.labels(platform.channel, norm.IgnoreReason.UNKNOWN_MESSAGE.value).inc()
+                    result.ignored[norm.IgnoreReason.UNKNOWN_MESSAGE.value] += 1
+                result.published += receipt.published
+                result.duplicates += receipt.duplicates
+                continue
             pending.append(self._publish_one(platform, owner, outcome))
         # Most webhooks carry one message: awaited directly, without a task of its own.
+        if not pending:
+            return result
         acks = [await pending[0]] if len(pending) == 1 else await asyncio.gather(*pending)
         for ack in acks:
             result.duplicates += ack

@@ -30,3 +30,7 @@ CIRCUIT_STATE = Gauge(
 DEAD_LETTERS = Counter("channel_adapter_dead_letters_total", "Replies moved to the dead-letter stream", ["channel"])
 ACCOUNTS_UNREADABLE = Counter(
     "channel_adapter_accounts_unreadable_total", "Channel accounts skipped: secrets do not decrypt", ["channel"])
+RECEIPTS = Counter(
+    "channel_adapter_receipts_total",
+    "Delivery receipts from the channels (outcome: stored, duplicate, unknown = no reply of ours has that id)",
+    ["channel", "status", "outcome"])

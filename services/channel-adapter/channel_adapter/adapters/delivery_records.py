@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +23,16 @@ class DeadLetterStatus:
 
 
 @dataclass(frozen=True)
+class SentReply:
+    """A reply a receipt is about: enough to report its new status."""
+
+    reply_id: str
+    user_id: str
+    contact_id: str
+    platform_message_id: str
+
+
+@dataclass(frozen=True)
 class DeadLetter:
     id: str
     user_id: str
@@ -35,6 +46,14 @@ class DeadLetter:
     manual_retries: int
     failed_at: datetime
     reply: bytes
+
+
+def _one_per_reply(rows: Sequence[SentPartRow]) -> list[SentReply]:
+    replies: dict[str, SentReply] = {}
+    for row in rows:
+        replies.setdefault(row.reply_id, SentReply(row.reply_id, row.user_id, row.contact_id,
+                                                   row.platform_message_id))
+    return list(replies.values())
 
 
 def _dead_letter(row: DeadLetterRow) -> DeadLetter:
@@ -54,10 +73,12 @@ class DeliveryRecords:
                 select(SentPartRow).where(SentPartRow.reply_id == reply_id))).scalars().all()
         return {row.part_index: row.platform_message_id for row in rows}
 
-    async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str) -> None:
+    async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str,
+                          user_id: str = "", contact_id: str = "") -> None:
         async with self._sessions() as session:
             session.add(SentPartRow(reply_id=reply_id, part_index=index, platform=platform,
-                                    platform_message_id=platform_message_id, sent_at=datetime.now(UTC)))
+                                    platform_message_id=platform_message_id, sent_at=datetime.now(UTC),
+                                    user_id=user_id, contact_id=contact_id))
             try:
                 await session.commit()
             except IntegrityError:  # recorded by a concurrent delivery of the same reply
@@ -71,6 +92,26 @@ class DeliveryRecords:
                 SentPartRow.platform == platform, SentPartRow.platform_message_id == platform_message_id,
             ).limit(1))
             return found.first() is not None
+
+    async def replies_by_message_ids(self, platform: str, user_id: str, ids: tuple[str, ...]) -> list[SentReply]:
+        """The replies (of this owner) that went out as these platform messages, one per reply."""
+        if not ids:
+            return []
+        async with self._sessions() as session:
+            rows = (await session.execute(select(SentPartRow).where(
+                SentPartRow.platform == platform, SentPartRow.platform_message_id.in_(ids),
+                SentPartRow.user_id == user_id))).scalars().all()
+        return _one_per_reply(rows)
+
+    async def replies_until(self, platform: str, user_id: str, contact_id: str, until: datetime) -> list[SentReply]:
+        """Meta's watermark: every reply to this contact sent at or before `until` (the last day's, at most)."""
+        since = min(until, datetime.now(UTC)) - timedelta(days=1)
+        async with self._sessions() as session:
+            rows = (await session.execute(select(SentPartRow).where(
+                SentPartRow.platform == platform, SentPartRow.contact_id == contact_id,
+                SentPartRow.user_id == user_id, SentPartRow.sent_at <= until, SentPartRow.sent_at >= since,
+            ).limit(200))).scalars().all()
+        return _one_per_reply(rows)
 
     # ---- Instagram 24-hour window
     async def touch_instagram_contact(self, account_key: str, contact_id: str, at: datetime) -> None:
@@ -133,8 +174,11 @@ class DeliveryRecords:
         return _dead_letter(row)
 
     async def forget_dead_letters(self, owners: list[str], contact_ids: list[str]) -> int:
-        """Delete every dead letter of these contacts (an erased person's reply texts)."""
+        """Delete every dead letter of these contacts (an erased person's reply texts), and forget whom the sent
+        parts went to (they keep only platform ids, which no longer lead to the person)."""
         async with self._sessions() as session:
+            await session.execute(update(SentPartRow).where(
+                SentPartRow.user_id.in_(owners), SentPartRow.contact_id.in_(contact_ids)).values(contact_id=""))
             result = await session.execute(delete(DeadLetterRow).where(
                 DeadLetterRow.user_id.in_(owners), DeadLetterRow.contact_id.in_(contact_ids)))
             await session.commit()

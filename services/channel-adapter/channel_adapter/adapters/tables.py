@@ -33,13 +33,17 @@ class SentPartRow(Base):
     """One delivered part of a reply: makes re-deliveries idempotent and recognises our own echoes."""
 
     __tablename__ = "channel_adapter_sent_parts"
-    __table_args__ = (Index("ix_channel_adapter_sent_parts_platform_id", "platform", "platform_message_id"),)
+    __table_args__ = (Index("ix_channel_adapter_sent_parts_platform_id", "platform", "platform_message_id"),
+                      Index("ix_channel_adapter_sent_parts_contact", "platform", "contact_id", "sent_at"))
 
     reply_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     part_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     platform_message_id: Mapped[str] = mapped_column(String(200), default="")
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Whose reply and to whom: a receipt names only the platform's message id (or, Meta, the buyer + a time).
+    user_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    contact_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class DeadLetterRow(Base):

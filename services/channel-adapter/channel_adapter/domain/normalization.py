@@ -27,6 +27,15 @@ class IgnoreReason(StrEnum):
     DELETED_MESSAGE = "deleted_message"
     UNSUPPORTED_EVENT = "unsupported_event"
     UNSUPPORTED_MESSAGE = "unsupported_message"
+    UNKNOWN_MESSAGE = "receipt_for_unknown_message"  # a receipt for a message we did not send (or forgot)
+
+
+class ReceiptStatus(StrEnum):
+    """What a channel's receipt says about a message we sent (the steps before, sent/pending, are not news)."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,20 @@ class Ignored:
     account_key: str = ""
 
 
-Outcome = InboundText | HumanTookOver | Ignored
+@dataclass(frozen=True)
+class Receipt:
+    """The channel reports where messages we sent got to: by their platform ids, or (Meta) by a watermark:
+    every message to `contact_id` sent at or before it."""
+
+    account_key: str
+    status: ReceiptStatus
+    platform_message_ids: tuple[str, ...] = ()
+    contact_id: str = ""
+    watermark: datetime | None = None
+    error: str = ""
+
+
+Outcome = InboundText | HumanTookOver | Ignored | Receipt
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -109,7 +131,7 @@ _EVOLUTION_MEDIA = {
     "stickerMessage": "sticker",
     "locationMessage": "location",
 }
-_EVOLUTION_STATUS_EVENTS = {"messages.update", "send.message.update", "messages.edited", "messages.delete",
+_EVOLUTION_STATUS_EVENTS = {"send.message.update", "messages.edited", "messages.delete",
                             "presence.update", "chats.update", "contacts.update", "connection.update"}
 
 
@@ -136,6 +158,10 @@ def parse_evolution(
         return [Ignored(IgnoreReason.OWN_MESSAGE, instance)]
     if event in _EVOLUTION_STATUS_EVENTS:
         return [Ignored(IgnoreReason.STATUS_UPDATE, instance)]
+    if event == "messages.update":
+        updates = payload.get("data")
+        return [_evolution_receipt(instance, _dict(item))
+                for item in (updates if isinstance(updates, list) else [updates])]
     if event != "messages.upsert":
         return [Ignored(IgnoreReason.UNSUPPORTED_EVENT, instance)]
     data = payload.get("data")
@@ -144,6 +170,26 @@ def parse_evolution(
         _evolution_message(instance, _dict(item), f"{body_digest}:{n}" if n else body_digest, accept_group_chats)
         for n, item in enumerate(items)
     ]
+
+
+# Baileys' ack levels as Evolution names them (ERROR 0, PENDING 1, SERVER_ACK 2, DELIVERY_ACK 3, READ 4, PLAYED 5).
+_EVOLUTION_RECEIPTS = {"DELIVERY_ACK": ReceiptStatus.DELIVERED, "READ": ReceiptStatus.READ,
+                       "PLAYED": ReceiptStatus.READ, "ERROR": ReceiptStatus.FAILED,
+                       "3": ReceiptStatus.DELIVERED, "4": ReceiptStatus.READ, "5": ReceiptStatus.READ,
+                       "0": ReceiptStatus.FAILED}
+
+
+def _evolution_receipt(instance: str, data: dict[str, Any]) -> Outcome:
+    """`messages.update`: v2 sends `{keyId, remoteJid, fromMe, status, messageId (its own row id)}`, v1 (1.8) the
+    Baileys key spread (`{id, remoteJid, fromMe, status, datetime, owner}`); some builds nest `key`."""
+    key = _dict(data.get("key"))
+    from_me = data.get("fromMe", key.get("fromMe"))
+    status = _EVOLUTION_RECEIPTS.get(_str(data.get("status")).upper())
+    message_id = _str(data.get("keyId") or key.get("id") or data.get("id"))
+    if from_me is not True or status is None or not message_id:  # a read of the buyer's message, SERVER_ACK...
+        return Ignored(IgnoreReason.STATUS_UPDATE, instance)
+    error = "WhatsApp reported an error delivering the message (status ERROR)" if status is ReceiptStatus.FAILED else ""
+    return Receipt(instance, status, (message_id,), error=error)
 
 
 def _evolution_text(message: dict[str, Any]) -> str:
@@ -220,7 +266,7 @@ def _evolution_message(instance: str, data: dict[str, Any], body_digest: str, ac
 # ---------------------------------------------------------------- Chatwoot
 
 _CHATWOOT_MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
-_CHATWOOT_STATUS_EVENTS = {"message_updated", "conversation_status_changed", "conversation_updated",
+_CHATWOOT_STATUS_EVENTS = {"conversation_status_changed", "conversation_updated",
                            "conversation_opened", "conversation_resolved", "conversation_created",
                            "conversation_typing_on", "conversation_typing_off"}
 _CHATWOOT_MEDIA = {"image": "image", "audio": "audio", "video": "video", "file": "document",
@@ -236,6 +282,8 @@ def parse_chatwoot(payload: dict[str, Any], delivery_id: str, bot_mode: bool) ->
     event = _str(payload.get("event"))
     if event in _CHATWOOT_STATUS_EVENTS:
         return [Ignored(IgnoreReason.STATUS_UPDATE, account)]
+    if event == "message_updated":
+        return [_chatwoot_receipt(account, payload)]
     if event != "message_created":
         return [Ignored(IgnoreReason.UNSUPPORTED_EVENT, account)]
     raw_type = payload.get("message_type")
@@ -279,6 +327,36 @@ def parse_chatwoot(payload: dict[str, Any], delivery_id: str, bot_mode: bool) ->
     )]
 
 
+_CHATWOOT_RECEIPTS = {"delivered": ReceiptStatus.DELIVERED, "read": ReceiptStatus.READ,
+                      "failed": ReceiptStatus.FAILED, 1: ReceiptStatus.DELIVERED, 2: ReceiptStatus.READ,
+                      3: ReceiptStatus.FAILED}
+
+
+def _chatwoot_receipt(account: str, payload: dict[str, Any]) -> Outcome:
+    """`message_updated` of an outgoing message whose `status` (sent|delivered|read|failed) moved.
+
+    Upstream `Message#webhook_data` leaves `status` out (chatwoot PR #15908 adds it); the conversation's
+    `messages[]` (push_event_data, which has it) carries it when the updated message is the last one.
+    """
+    message_id = _str(payload.get("id"))
+    raw_type = payload.get("message_type")
+    message_type = _CHATWOOT_MESSAGE_TYPES.get(raw_type, "") if isinstance(raw_type, int) else _str(raw_type)
+    if message_type not in ("outgoing", "template") or payload.get("private") is True or not message_id:
+        return Ignored(IgnoreReason.STATUS_UPDATE, account)
+    raw_status = payload.get("status")
+    if raw_status is None:
+        same = [m for m in map(_dict, _list(_dict(payload.get("conversation")).get("messages")))
+                if _str(m.get("id")) == message_id]
+        raw_status = same[0].get("status") if same else None
+    status = _CHATWOOT_RECEIPTS.get(raw_status if isinstance(raw_status, int) else _str(raw_status))
+    if status is None:
+        return Ignored(IgnoreReason.STATUS_UPDATE, account)
+    error = ""
+    if status is ReceiptStatus.FAILED:
+        error = _str(_dict(payload.get("content_attributes")).get("external_error")) or "Chatwoot marked it failed"
+    return Receipt(account, status, (message_id,), error=error)
+
+
 def _chatwoot_phone(sender: dict[str, Any], conversation: dict[str, Any]) -> str:
     """The contact's phone as Chatwoot knows it (`+55 11 99999-9999`, on the sender or the conversation's
     contact): `phone:5511999999999`, so the chatbot's CRM finds the same person it knows from WhatsApp."""
@@ -314,7 +392,9 @@ def _instagram_event(account: str, event: dict[str, Any]) -> Outcome:
     sender = _str(_dict(event.get("sender")).get("id"))
     message = event.get("message")
     if not isinstance(message, dict):
-        if any(k in event for k in ("reaction", "read", "delivery", "message_edit")):
+        if "read" in event or "delivery" in event:
+            return _instagram_receipt(account, sender, event)
+        if any(k in event for k in ("reaction", "message_edit")):
             return Ignored(IgnoreReason.STATUS_UPDATE, account)
         return Ignored(IgnoreReason.UNSUPPORTED_EVENT, account)
     if message.get("is_echo") is True or (sender and sender == account):
@@ -336,6 +416,20 @@ def _instagram_event(account: str, event: dict[str, Any]) -> Outcome:
         media_url=_str(_dict(first.get("payload")).get("url")), platform_message_id=mid,
         platform_timestamp=_from_unix(event.get("timestamp"), milliseconds=True),
     )
+
+
+def _instagram_receipt(account: str, sender: str, event: dict[str, Any]) -> Outcome:
+    """`messaging_seen` (`read: {mid}`, Instagram) and the Messenger forms `message_reads` (`read: {watermark}`)
+    and `message_deliveries` (`delivery: {mids?, watermark}`): the sender is the buyer who got our messages."""
+    read, delivery = _dict(event.get("read")), _dict(event.get("delivery"))
+    status = ReceiptStatus.READ if event.get("read") is not None else ReceiptStatus.DELIVERED
+    body = read if status is ReceiptStatus.READ else delivery
+    mids = tuple(_str(m) for m in [body.get("mid"), *_list(body.get("mids"))] if m)
+    watermark = _from_unix(body.get("watermark"), milliseconds=True)
+    if not mids and watermark is None:
+        return Ignored(IgnoreReason.STATUS_UPDATE, account)
+    return Receipt(account, status, mids, contact_id=f"instagram:{sender}" if sender else "",
+                   watermark=None if mids else watermark)
 
 
 # ---------------------------------------------------------------- Telegram Bot API
