@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sellerbot_database import create_engine, run_migrations, session_factory
 
-from api_gateway.api.errors import install_error_handlers
+from api_gateway.api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api_gateway.api.main import api_router
 from api_gateway.api.openapi import install_openapi
 from api_gateway.api.routes.webhooks import WebhookIngress
@@ -170,6 +170,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         app, excluded_urls="metrics,livez,readyz,seller-bot/health,ws/notifications,seller-bot/webhook/",
         exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
-    app.add_middleware(WebhookIngress)  # outermost of the middlewares: webhooks skip the ones added before
+    app.add_middleware(WebhookIngress)  # webhooks skip the middlewares added before
+    app.add_middleware(UnexpectedErrorMiddleware)  # outermost: a 500 JSON body for whatever nothing else mapped
     install_openapi(app)
     return app

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
+from api_gateway.main import create_app
+from api_gateway.settings import GatewaySettings
 
 from .conftest import login
 
@@ -58,17 +61,49 @@ async def test_bot_start_and_stop_are_limited_per_user(gateway_factory: Callable
     assert limited.json()["scope"] == "bot_control"
 
 
-async def test_routes_of_a_missing_service_answer_503_naming_it(gateway: httpx.AsyncClient) -> None:
+async def test_routes_of_a_missing_service_answer_503_naming_it_and_not_its_address(
+    gateway_factory: Callable[..., Any], gateway_settings: Callable[..., GatewaySettings],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    settings = gateway_settings()
+    gateway: httpx.AsyncClient = await gateway_factory(automation_grpc_addr=settings.automation_grpc_addr,
+                                                       chatbot_grpc_addr=settings.chatbot_grpc_addr)
     headers = {"Authorization": f"Bearer {await login(gateway)}"}
     response = await gateway.get("/bot/tasks", headers=headers)
     assert response.status_code == 503
-    body = response.json()
-    assert body["error"] == "service_unavailable"
-    assert body["service"] == "automation"
-    assert "automation service is not available" in body["detail"]
+    assert response.json() == {"error": "service_unavailable", "service": "automation",
+                               "detail": "automation service is not available; retry shortly"}
     chat = await gateway.get("/seller-bot/conversations", headers=headers)
     assert chat.status_code == 503
     assert chat.json()["service"] == "chatbot"
+    for answer, address in ((response, settings.automation_grpc_addr), (chat, settings.chatbot_grpc_addr)):
+        assert address.rsplit(":", 1)[1] not in answer.text and "127.0.0.1" not in answer.text
+    # gRPC's text with the address is for the operator: in the log line.
+    assert settings.automation_grpc_addr.rsplit(":", 1)[1] in capfd.readouterr().out
+
+
+async def test_an_unexpected_exception_is_a_500_error_body_with_a_request_id_and_no_internals(
+    gateway_settings: Callable[..., GatewaySettings], capfd: pytest.CaptureFixture[str],
+) -> None:
+    app = create_app(gateway_settings())
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
+        token = await login(client)
+
+        async def broken_lookup(_: str) -> None:
+            raise RuntimeError("pool at 10.9.8.7:6432 gave up; dsn password=hunter2-internal")
+
+        app.state.gateway.users.member = broken_lookup
+        response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    request_id = response.headers["X-Request-ID"]
+    assert body == {"error": "internal_error", "request_id": request_id,
+                    "detail": f"the gateway failed unexpectedly; quote request id {request_id}"}
+    assert "10.9.8.7" not in response.text and "hunter2" not in response.text and "Traceback" not in response.text
+    logged = [line for line in capfd.readouterr().out.splitlines() if request_id in line]
+    assert logged and "unhandled_exception" in logged[0] and "/auth/me" in logged[0]
 
 
 async def test_bad_task_body_is_422_naming_the_fields(gateway: httpx.AsyncClient) -> None:

@@ -39,7 +39,7 @@ async def test_every_operation_lists_the_statuses_it_can_answer(gateway: httpx.A
     for path, method, op in _operations(spec):
         statuses = set(op["responses"])
         needs_token = bool(op.get("security")) and {} not in op["security"]
-        expected = ({"401", "403"} if needs_token else set()) | ({"404"} if "{" in path else set())
+        expected = ({"401", "403"} if needs_token else set()) | ({"404"} if "{" in path else set()) | {"500"}
         if "requestBody" in op:
             expected |= {"413", "422"}
         if path.startswith(("/bot/", "/seller-bot/")) and path != "/seller-bot/health":
@@ -47,6 +47,7 @@ async def test_every_operation_lists_the_statuses_it_can_answer(gateway: httpx.A
         assert expected <= statuses, (method, path, expected - statuses)
         if "429" in statuses:
             assert "Retry-After" in op["responses"]["429"]["headers"], (method, path)
+        assert "X-Request-ID" in op["responses"]["500"]["headers"], (method, path)
     health = spec["paths"]["/seller-bot/health"]["get"]
     assert {} in health["security"]  # the token is optional there
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import grpc
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sellerbot_grpc import field_violations_of
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api_gateway.rate_limits import RateLimitExceeded
 
@@ -45,6 +47,13 @@ _GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
 }
 
 
+_NOT_AVAILABLE: dict[grpc.StatusCode, str] = {
+    grpc.StatusCode.UNAVAILABLE: "{service} service is not available; retry shortly",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "{service} service is not available: it did not answer in time",
+    grpc.StatusCode.UNIMPLEMENTED: "{service} service is not available: it does not implement this call yet",
+}
+
+
 def error_body(error: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "detail": detail, **extra}
 
@@ -58,8 +67,9 @@ def service_failure_response(exc: ServiceCallFailed) -> JSONResponse:
     code = exc.error.code()
     status, error = _GRPC_TO_HTTP.get(code, (502, "service_error"))
     detail = exc.error.details() or code.name
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.DEADLINE_EXCEEDED):
-        detail = f"{exc.service} service is not available: {detail}"
+    if code in _NOT_AVAILABLE:
+        # gRPC's own text names internal addresses ("ipv4:10.0.3.7:50051: Connection refused"): logs only.
+        detail = _NOT_AVAILABLE[code].format(service=exc.service)
         log.warning("service_call_failed", service=exc.service, code=code.name, detail=exc.error.details())
     elif status == 502:
         # An unexpected failure's text is the service's internals (exception, SQL): logs only, never the client.
@@ -149,3 +159,38 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failure)
     app.add_exception_handler(RateLimitExceeded, _rate_limited)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+class UnexpectedErrorMiddleware:
+    """The last resort: an exception nobody mapped becomes a 500 with the shared Error body, its request id in
+    the body, the `X-Request-ID` header and the log line with the traceback; the caller never sees the
+    exception's text. Outermost, so the webhook ingress and every middleware are covered too. A response that
+    has already started cannot be replaced: that one is logged and the connection closed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request_id = uuid.uuid4().hex
+            log.exception("unhandled_exception", request_id=request_id, method=scope["method"],
+                          path=scope["path"], response_started=started)
+            if started:
+                raise
+            response = JSONResponse(
+                error_body("internal_error", f"the gateway failed unexpectedly; quote request id {request_id}",
+                           request_id=request_id),
+                status_code=500, headers={"X-Request-ID": request_id})
+            await response(scope, receive, send)

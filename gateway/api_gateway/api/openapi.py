@@ -9,6 +9,7 @@ What each status means, and which operations can get it:
   /auth/* and accepting an invitation check the credentials they are sent: 401;
 - every write (not GET): 409;
 - every operation with an id in its path: 404;
+- every operation: 500 with `request_id` (an unexpected failure of the gateway itself; never its internals);
 - every operation translated to a service call (/bot/*, /seller-bot/*): 404, 409, 502, 503 and 504, each with
   `service` naming the service (see errors.py for the gRPC status -> HTTP status table).
 /seller-bot/health takes a token but does not need one: its security says so (`{}` is "anonymous").
@@ -38,7 +39,7 @@ SCHEMAS: dict[str, Any] = {
         "title": "Error",
         "type": "object",
         "description": "Every error answer. Some carry more members: `retry_after` and `scope` (429), `permission` "
-                       "(403), `worker` (409 of /bot/start).",
+                       "(403), `worker` (409 of /bot/start), `request_id` (500).",
         "required": ["error", "detail"],
         "properties": {
             "error": {"type": "string", "description": "Machine-readable code, e.g. validation_error, not_found",
@@ -47,6 +48,7 @@ SCHEMAS: dict[str, Any] = {
             "fields": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"},
                        "description": "422: each invalid field"},
             "service": {"type": "string", "description": "The service that answered or failed"},
+            "request_id": {"type": "string", "description": "500: the id of the log line that has the failure"},
         },
         "additionalProperties": True,
     },
@@ -72,12 +74,15 @@ MEANING: dict[int, str] = {
     415: "The body's content type is not accepted",
     422: "Invalid fields or parameters; `fields` lists them",
     429: "A rate limit was hit; retry after `Retry-After` seconds",
+    500: "The gateway failed unexpectedly; `request_id` (also the X-Request-ID header) finds it in the logs",
     502: "The service failed unexpectedly (details are in its logs)",
     503: "A service (or the gateway's database) is not reachable; `service` names it",
     504: "The service did not answer in time",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    500: {"X-Request-ID": {"schema": {"type": "string"}, "required": True,
+                           "description": "The id of the log line that has the failure"}},
     429: {"Retry-After": {"schema": {"type": "string"}, "required": True,
                           "description": "Seconds until the window has room"}},
 }
@@ -92,7 +97,7 @@ def _error_response(status: int) -> dict[str, Any]:
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
-    statuses: set[int] = set()
+    statuses: set[int] = {500}
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
     if operation.get("parameters"):
