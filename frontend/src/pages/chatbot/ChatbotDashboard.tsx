@@ -1,20 +1,24 @@
-/** Chatbot IA: conversations, analytics, catalog, configuration, channels and failed deliveries. */
+/** Chatbot IA: conversations, analytics, catalog, quick replies, configuration (with the CRM webhook's failed
+ * deliveries), channels and failed deliveries. */
 import { useState } from "react";
 import { Tabs } from "../../components/ui";
 import { AnalyticsPanel } from "./AnalyticsPanel";
 import { ChannelsPanel } from "./ChannelsPanel";
 import { ConfigEditor } from "./ConfigEditor";
 import { ConversationsPanel } from "./ConversationsPanel";
+import { CrmWebhookDeliveriesPanel } from "./CrmWebhookDeliveriesPanel";
 import { DeadLettersPanel } from "./DeadLettersPanel";
 import { ProductsPanel } from "./ProductsPanel";
+import { QuickRepliesPanel } from "./QuickRepliesPanel";
 import { ChatStatsCards } from "./ChatStatsCards";
 import { TestMessagePanel } from "./TestMessagePanel";
 
-type Section = "conversations" | "analytics" | "catalog" | "config" | "channels" | "failures";
+type Section = "conversations" | "analytics" | "catalog" | "quickReplies" | "config" | "channels" | "failures";
 const SECTIONS: { id: Section; label: string }[] = [
   { id: "conversations", label: "Conversas" },
   { id: "analytics", label: "Análises" },
   { id: "catalog", label: "Catálogo" },
+  { id: "quickReplies", label: "Respostas rápidas" },
   { id: "config", label: "Configuração" },
   { id: "channels", label: "Canais" },
   { id: "failures", label: "Falhas de entrega" },
@@ -45,7 +49,8 @@ export function ChatbotDashboard() {
       </>}
       {section === "analytics" && <AnalyticsPanel period={period} />}
       {section === "catalog" && <ProductsPanel />}
-      {section === "config" && <ConfigEditor />}
+      {section === "quickReplies" && <QuickRepliesPanel />}
+      {section === "config" && <><ConfigEditor /><CrmWebhookDeliveriesPanel /></>}
       {section === "channels" && <ChannelsPanel />}
       {section === "failures" && <DeadLettersPanel />}
     </div>

@@ -46,4 +46,38 @@ describe("ContactsPage", () => {
     const erase = await screen.findByRole("button", { name: "Apagar dados (LGPD)" });
     await waitFor(() => expect(erase).toBeDisabled());
   });
+
+  it("filters by owner, saves the owner chosen among the members and shows orders in the timeline", async () => {
+    const members = [{ user_id: "u1", email: "a@loja.test", role: "agent" }, { user_id: "u2", email: "bia@loja.test", role: "agent" }];
+    const confirmed = { ...draft, id: "o2", status: "confirmed", created_at: "2026-12-03T09:00:00Z" };
+    const { calls } = renderWithApi(<ContactsPage />, {
+      "GET /auth/me": () => me(["edit_contacts"]),
+      "GET /team/members": () => members,
+      "GET /seller-bot/contacts": (c) => ({ contacts: c.query.get("owner") === "u2" ? [{ ...ana, owner: "u2" }] : [ana],
+        next_cursor: "" }),
+      "GET /seller-bot/contacts/c1": () => ({ contact: ana, orders: [confirmed], timeline: [
+        { at: "2026-12-03T10:00:00Z", kind: "handoff", text: "pediu um humano", channel: "whatsapp" },
+        { at: "2026-12-03T08:00:00Z", kind: "message_in", text: "quero 2 camisetas", channel: "whatsapp" }] }),
+      "PATCH /seller-bot/contacts/c1": (c) => ({ contact: { ...ana, ...(c.body as object) }, orders: [], timeline: [] }),
+    });
+    const filter = await screen.findByRole("combobox", { name: "Responsável" });
+    await waitFor(() => expect(within(filter).getByRole("option", { name: "bia@loja.test" })).toBeInTheDocument());
+    await user.selectOptions(filter, "u2");
+    await waitFor(() => expect(calls.some((c) => c.path === "/seller-bot/contacts" && c.query.get("owner") === "u2"))
+      .toBe(true));
+    const row = await screen.findByTestId("contact-row");
+    await waitFor(() => expect(within(row).getByText("bia@loja.test")).toBeInTheDocument());
+
+    await user.click(within(row).getByRole("button", { name: "Ana Souza" }));
+    const timeline = await screen.findByRole("list", { name: "Linha do tempo" });
+    const entries = within(timeline).getAllByRole("listitem");
+    expect(entries.map((e) => e.getAttribute("data-kind"))).toEqual(["handoff", "order", "message_in"]);
+    expect(entries[1]).toHaveTextContent("Pedido");
+    expect(entries[1]).toHaveTextContent("confirmado · 2x Camiseta (M) · R$ 79,80");
+    expect(entries[0]).toHaveTextContent("Transferido para humano");
+
+    await user.selectOptions(screen.getByRole("combobox", { name: "Responsável pelo contato" }), "u2");
+    await user.click(screen.getByRole("button", { name: "Salvar" }));
+    await waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toMatchObject({ owner: "u2" }));
+  });
 });

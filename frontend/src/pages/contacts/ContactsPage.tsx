@@ -1,13 +1,14 @@
-/** Contatos: the shop's contacts (leads) with search and filters, and a contact's page: score and why, tags,
- * notes, owner, opt-out, the bot's draft orders to confirm or drop, the timeline, merge (with undo) and LGPD
- * erasure. Controls a role cannot use are disabled; the gateway enforces the same rules (README matrix). */
+/** Contatos: the shop's contacts (leads) with search and filters (stage, tag, owner), and a contact's page: score
+ * and why, tags, notes, owner, opt-out, the bot's draft orders to confirm or drop, the timeline (messages,
+ * handoffs and orders), merge (with undo) and LGPD erasure. Controls a role cannot use are disabled; the gateway enforces the same rules (README matrix). */
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { FormEvent, useEffect, useMemo, useState } from "react";
-import { contactsApi, Contact, ContactDetail, ContactSearch, Order } from "../../api/contacts";
+import { contactsApi, Contact, ContactDetail, ContactSearch, Order, TimelineEntry } from "../../api/contacts";
 import { useServices } from "../../api/services";
 import { ErrorBox } from "../../components/ErrorBox";
 import { useToast } from "../../components/Toasts";
 import { Badge, ConfirmButton, Empty, Loading, Panel } from "../../components/ui";
+import { useTeamMembers } from "../../hooks/queries";
 import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
 import { useAction } from "../../hooks/useAction";
 import { useDebounced } from "../../hooks/useDebounced";
@@ -18,6 +19,28 @@ const KEY = ["contacts"] as const;
 const SORTS: [string, string][] = [["last_seen", "Mais recentes"], ["score", "Maior pontuação"], ["name", "Nome"],
   ["created", "Mais novos"]];
 
+/** The list API also filters by `owner` (a member's user id). */
+type Search = ContactSearch & { owner: string };
+
+const TIMELINE_KINDS: Record<string, string> = {
+  message_in: "Cliente", message_out: "Resposta", handoff: "Transferido para humano", order: "Pedido",
+};
+const ORDER_STATUS: Record<string, string> = { draft: "rascunho", confirmed: "confirmado", dropped: "descartado" };
+
+/** The API's timeline (messages and handoffs, newest first) with the contact's orders folded in by date. */
+export function contactTimeline(detail: ContactDetail): TimelineEntry[] {
+  const orders = detail.orders.map((o): TimelineEntry => ({
+    at: o.createdAt, kind: "order", channel: o.source === "tiktok_shop" ? "TikTok Shop" : "",
+    text: `${ORDER_STATUS[o.status] ?? o.status} · ${orderItems(o)} · R$ ${o.total.replace(".", ",")}`,
+  }));
+  if (detail.timeline.some((t) => t.kind === "order")) return detail.timeline; // the API already lists them
+  return [...detail.timeline, ...orders].sort((a, b) => Date.parse(b.at ?? "") - Date.parse(a.at ?? ""));
+}
+
+function orderItems(order: Order): string {
+  return order.lineItems.map((i) => `${i.quantity}x ${i.name}${i.variant ? ` (${i.variant})` : ""}`).join(", ");
+}
+
 function useContacts() {
   const { api } = useServices();
   return useMemo(() => contactsApi(api), [api]);
@@ -25,7 +48,7 @@ function useContacts() {
 
 /** `openId`: a contact to open at once (a conversation's or an order's link from another tab). */
 export function ContactsPage({ openId = null }: { openId?: string | null } = {}) {
-  const [search, setSearch] = useState<ContactSearch>({ q: "", stage: "", tag: "", sort: "last_seen" });
+  const [search, setSearch] = useState<Search>({ q: "", stage: "", tag: "", owner: "", sort: "last_seen" });
   const [selected, setSelected] = useState<string | null>(openId);
   const settled = useDebounced(search);
   return (
@@ -37,7 +60,7 @@ export function ContactsPage({ openId = null }: { openId?: string | null } = {})
 }
 
 function ContactList({ search, settled, onSearch, selected, onSelect }: {
-  search: ContactSearch; settled: ContactSearch; onSearch: (s: ContactSearch) => void;
+  search: Search; settled: Search; onSearch: (s: Search) => void;
   selected: string | null; onSelect: (id: string) => void;
 }) {
   const contacts = useContacts();
@@ -48,6 +71,8 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
     getNextPageParam: (last) => last.nextCursor || undefined,
   });
   const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const members = useTeamMembers();
+  const emails = new Map((members.data ?? []).map((m) => [m.userId, m.email]));
   return (
     <Panel title="Contatos">
       <div className="filters">
@@ -59,6 +84,10 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
         </select>
         <input aria-label="Etiqueta" placeholder="Etiqueta" value={search.tag}
           onChange={(e) => onSearch({ ...search, tag: e.target.value })} />
+        <select aria-label="Responsável" value={search.owner} onChange={(e) => onSearch({ ...search, owner: e.target.value })}>
+          <option value="">Todos os responsáveis</option>
+          {(members.data ?? []).map((m) => <option key={m.userId} value={m.userId}>{m.email}</option>)}
+        </select>
         <select aria-label="Ordem" value={search.sort} onChange={(e) => onSearch({ ...search, sort: e.target.value })}>
           {SORTS.map(([value, text]) => <option key={value} value={value}>{text}</option>)}
         </select>
@@ -68,7 +97,7 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
       {pages.data && items.length === 0 && <Empty>Nenhum contato encontrado.</Empty>}
       {items.length > 0 && (
         <table className="table">
-          <thead><tr><th>Nome</th><th>Telefone</th><th>Etapa</th><th>Pontuação</th><th>Etiquetas</th><th>Visto</th></tr></thead>
+          <thead><tr><th>Nome</th><th>Telefone</th><th>Etapa</th><th>Pontuação</th><th>Etiquetas</th><th>Responsável</th><th>Visto</th></tr></thead>
           <tbody>{items.map((c) => (
             <tr key={c.id} className={c.id === selected ? "selected" : ""} onClick={() => onSelect(c.id)}
               data-testid="contact-row">
@@ -78,6 +107,7 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
               <td>{label(STAGE_LABELS, c.stage)}</td>
               <td>{c.score}</td>
               <td>{c.tags.join(", ")}</td>
+              <td className="small">{c.owner ? emails.get(c.owner) ?? c.owner : "—"}</td>
               <td title={formatDateTime(c.lastSeen)}>{formatAgo(c.lastSeen)}</td>
             </tr>))}
           </tbody>
@@ -102,7 +132,8 @@ function ContactPanel({ id, onGone }: { id: string; onGone: () => void }) {
 }
 
 function ContactView({ detail, onGone }: { detail: ContactDetail; onGone: () => void }) {
-  const { contact, orders, timeline } = detail;
+  const { contact, orders } = detail;
+  const timeline = contactTimeline(detail);
   return (
     <Panel title={contact.name || contact.phone || "Contato"} actions={<EraseButton contact={contact} onGone={onGone} />}>
       <p className="muted small">{contact.identities.join(" · ")}</p>
@@ -122,8 +153,9 @@ function ContactView({ detail, onGone }: { detail: ContactDetail; onGone: () => 
       )}
       <h3>Linha do tempo</h3>
       {timeline.length === 0 ? <Empty>Sem mensagens.</Empty> : (
-        <ul className="timeline">{timeline.map((t, i) => (
-          <li key={i}><span className="muted small">{formatDateTime(t.at)} · {t.kind} · {t.channel}</span> {t.text}</li>))}
+        <ul className="timeline" aria-label="Linha do tempo">{timeline.map((t, i) => (
+          <li key={i} data-kind={t.kind}><span className="muted small">{formatDateTime(t.at)} · {TIMELINE_KINDS[t.kind] ?? t.kind}
+            {t.channel && ` · ${t.channel}`}</span> {t.text}</li>))}
         </ul>
       )}
     </Panel>
@@ -136,6 +168,7 @@ function ContactEditor({ contact }: { contact: Contact }) {
   const [tags, setTags] = useState(contact.tags.join(", "));
   const [notes, setNotes] = useState(contact.notes);
   const [owner, setOwner] = useState(contact.owner);
+  const members = useTeamMembers();
   useEffect(() => { setTags(contact.tags.join(", ")); setNotes(contact.notes); setOwner(contact.owner); }, [contact]);
   const save = useAction((patch: Parameters<typeof contacts.update>[1]) => contacts.update(contact.id, patch),
     { invalidate: [KEY], success: "Contato salvo" });
@@ -146,7 +179,12 @@ function ContactEditor({ contact }: { contact: Contact }) {
   return (
     <form onSubmit={submit} className="form-grid" title={canEdit ? undefined : NOT_ALLOWED}>
       <label>Etiquetas <input aria-label="Etiquetas" value={tags} disabled={!canEdit} onChange={(e) => setTags(e.target.value)} /></label>
-      <label>Responsável <input aria-label="Responsável" value={owner} disabled={!canEdit} onChange={(e) => setOwner(e.target.value)} /></label>
+      <label>Responsável
+        <select aria-label="Responsável pelo contato" value={owner} disabled={!canEdit} onChange={(e) => setOwner(e.target.value)}>
+          <option value="">Ninguém</option>
+          {owner && !(members.data ?? []).some((m) => m.userId === owner) && <option value={owner}>{owner}</option>}
+          {(members.data ?? []).map((m) => <option key={m.userId} value={m.userId}>{m.email}</option>)}
+        </select></label>
       <label>Notas <textarea aria-label="Notas" value={notes} disabled={!canEdit} onChange={(e) => setNotes(e.target.value)} /></label>
       <label className="inline">
         <input type="checkbox" checked={contact.optedOut} disabled={!canEdit}
@@ -187,7 +225,7 @@ function OrderRow({ order, contactId }: { order: Order; contactId: string }) {
   const canEdit = useCan("edit_orders");
   const act = useAction((status: "confirmed" | "dropped") => contacts.setOrderStatus(order.id, status),
     { invalidate: [KEY, [...KEY, "detail", contactId]], success: (o) => (o.status === "confirmed" ? "Pedido confirmado" : "Pedido descartado") });
-  const items = order.lineItems.map((i) => `${i.quantity}x ${i.name}${i.variant ? ` (${i.variant})` : ""}`).join(", ");
+  const items = orderItems(order);
   return (
     <tr data-testid="order-row">
       <td>{order.source === "bot_draft" ? "Bot" : order.source === "manual" ? "Manual" : "TikTok Shop"}</td>
