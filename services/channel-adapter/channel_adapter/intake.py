@@ -253,6 +253,9 @@ class WebhookIntake:
                 if receipt.unknown:
                     MESSAGES_IGNORED.labels(platform.channel, norm.IgnoreReason.UNKNOWN_MESSAGE.value).inc()
                     result.ignored[norm.IgnoreReason.UNKNOWN_MESSAGE.value] += 1
+                if receipt.stale:
+                    MESSAGES_IGNORED.labels(platform.channel, norm.IgnoreReason.STALE_RECEIPT.value).inc(receipt.stale)
+                    result.ignored[norm.IgnoreReason.STALE_RECEIPT.value] += receipt.stale
                 result.published += receipt.published
                 result.duplicates += receipt.duplicates
                 continue

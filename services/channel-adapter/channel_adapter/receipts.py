@@ -2,7 +2,9 @@
 is found by the platform message id recorded when it was sent (Meta: by buyer and watermark) and its new
 status is published as ReplyDelivered (`receipt=true`) on `conversations.delivery.<channel>`.
 
-Telegram sends no receipts: a Telegram reply stays `sent`.
+Each reply's furthest receipt status is kept with its sent parts, and a receipt that would move it backwards
+(Meta may report a read before the delivery; Evolution redelivers) is answered as `stale_receipt` and not
+published. Telegram sends no receipts: a Telegram reply stays `sent`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class ReceiptOutcome:
     published: int = 0
     duplicates: int = 0
     unknown: bool = False
+    stale: int = 0
 
 
 class DeliveryReceipts:
@@ -53,7 +56,8 @@ class DeliveryReceipts:
             RECEIPTS.labels(platform.channel, receipt.status.value, "unknown").inc()
             return ReceiptOutcome(unknown=True)
         duplicates = 0
-        for reply in replies:
+        fresh = [reply for reply in replies if reply.receipt_status in receipt.status.follows]
+        for reply in fresh:
             at = Timestamp()
             at.GetCurrentTime()
             # One event per reply and status: the platform's redeliveries and the other parts' receipts of a
@@ -64,7 +68,13 @@ class DeliveryReceipts:
                 delivered=receipt.status is not ReceiptStatus.FAILED, platform_message_id=reply.platform_message_id,
                 error=receipt.error, status=_STATUS[receipt.status], receipt=True, at=at)
             ack = await self._bus.publish(Subjects.delivery(platform.channel), event, event.event_id, reply.user_id)
+            # After the publish: a failed publish is answered 503 and the platform's retry still finds it new.
+            await self._records.advance_receipt(reply.reply_id, receipt.status.value, receipt.status.follows)
             duplicates += int(bool(ack.duplicate))
             RECEIPTS.labels(platform.channel, receipt.status.value, "duplicate" if ack.duplicate else "stored").inc()
-        log.info("delivery_receipt", channel=platform.channel, status=receipt.status.value, replies=len(replies))
-        return ReceiptOutcome(published=len(replies) - duplicates, duplicates=duplicates)
+        stale = len(replies) - len(fresh)
+        if stale:
+            RECEIPTS.labels(platform.channel, receipt.status.value, "stale").inc(stale)
+        log.info("delivery_receipt", channel=platform.channel, status=receipt.status.value, replies=len(fresh),
+                 stale=stale)
+        return ReceiptOutcome(published=len(fresh) - duplicates, duplicates=duplicates, stale=stale)

@@ -30,6 +30,7 @@ class SentReply:
     user_id: str
     contact_id: str
     platform_message_id: str
+    receipt_status: str = ""  # the furthest status a receipt reported so far
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _one_per_reply(rows: Sequence[SentPartRow]) -> list[SentReply]:
     replies: dict[str, SentReply] = {}
     for row in rows:
         replies.setdefault(row.reply_id, SentReply(row.reply_id, row.user_id, row.contact_id,
-                                                   row.platform_message_id))
+                                                   row.platform_message_id, row.receipt_status))
     return list(replies.values())
 
 
@@ -112,6 +113,14 @@ class DeliveryRecords:
                 SentPartRow.user_id == user_id, SentPartRow.sent_at <= until, SentPartRow.sent_at >= since,
             ).limit(200))).scalars().all()
         return _one_per_reply(rows)
+
+    async def advance_receipt(self, reply_id: str, status: str, moved_from: frozenset[str]) -> None:
+        """Record the reply's new receipt status, only over one of the statuses it may follow."""
+        async with self._sessions() as session:
+            await session.execute(update(SentPartRow).where(
+                SentPartRow.reply_id == reply_id, SentPartRow.receipt_status.in_(moved_from),
+            ).values(receipt_status=status))
+            await session.commit()
 
     # ---- Instagram 24-hour window
     async def touch_instagram_contact(self, account_key: str, contact_id: str, at: datetime) -> None:

@@ -44,6 +44,7 @@ class SentPartRow(Base):
     # Whose reply and to whom: a receipt names only the platform's message id (or, Meta, the buyer + a time).
     user_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     contact_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    receipt_status: Mapped[str] = mapped_column(String(16), default="", server_default="")  # delivered|read|failed
 
 
 class DeadLetterRow(Base):

@@ -28,6 +28,7 @@ class IgnoreReason(StrEnum):
     UNSUPPORTED_EVENT = "unsupported_event"
     UNSUPPORTED_MESSAGE = "unsupported_message"
     UNKNOWN_MESSAGE = "receipt_for_unknown_message"  # a receipt for a message we did not send (or forgot)
+    STALE_RECEIPT = "stale_receipt"  # the reply is already further along (a late 'delivered' after 'read')
 
 
 class ReceiptStatus(StrEnum):
@@ -36,6 +37,16 @@ class ReceiptStatus(StrEnum):
     DELIVERED = "delivered"
     READ = "read"
     FAILED = "failed"
+
+    @property
+    def follows(self) -> frozenset[str]:
+        """The receipt statuses this one may replace: never backwards (read stays read; failed only before any
+        delivery; a message the platform first called failed may still be delivered)."""
+        return _FOLLOWS[self]
+
+
+_FOLLOWS = {ReceiptStatus.FAILED: frozenset({""}), ReceiptStatus.DELIVERED: frozenset({"", "failed"}),
+            ReceiptStatus.READ: frozenset({"", "failed", "delivered"})}
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ async def test_whatsapp_receipts_report_delivered_then_read_for_the_reply_sent(g
     assert (await _post(gateway, "evolution", evolution_messages_update(
         "acme-sales", key_id, jid, "READ", version="v1")))["published"] == 1
     again = await _post(gateway, "evolution", evolution_messages_update("acme-sales", key_id, jid, "READ"))
-    assert again["duplicates"] == 1  # Evolution retries; JetStream keeps one
+    late = await _post(gateway, "evolution", evolution_messages_update("acme-sales", key_id, jid, "DELIVERY_ACK"))
+    assert again["ignored"] == late["ignored"] == {"stale_receipt": 1}  # read stays read
     unknown = await _post(gateway, "evolution", evolution_messages_update("acme-sales", "3EB0NOTOURS", jid, "READ"))
     assert unknown["ignored"] == {"receipt_for_unknown_message": 1}
 
@@ -79,6 +80,8 @@ async def test_chatwoot_and_instagram_receipts(gateway, bus, fakes, tap) -> None
     assert (await _post(gateway, "instagram", instagram_receipt(IG_ACCOUNT, "4444", watermark_ms=watermark)))[
         "published"] == 1
     assert (await _post(gateway, "instagram", instagram_receipt(IG_ACCOUNT, "4444", read_mid=mid)))["published"] == 1
+    late = await _post(gateway, "instagram", instagram_receipt(IG_ACCOUNT, "4444", delivered_mids=(mid,)))
+    assert late["ignored"] == {"stale_receipt": 1}
     stranger = await _post(gateway, "instagram", instagram_receipt(IG_ACCOUNT, "5555", watermark_ms=watermark))
     assert stranger["ignored"] == {"receipt_for_unknown_message": 1}
     delivered, read = (await deliveries.wait_for(5))[3:]
