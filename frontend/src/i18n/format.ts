@@ -57,3 +57,10 @@ export function formatAgo(iso: string | null, now = Date.now()): string {
   if (seconds < 86400) return `há ${Math.floor(seconds / 3600)} h`;
   return formatDateTime(iso);
 }
+
+/** A money amount as a Brazilian seller types it ("79,90", "R$ 1.234,56", "79.90"); NaN when it is not one. */
+export function parseMoney(text: string): number {
+  let t = text.replace(/R\$/gi, "").replace(/\s/g, "");
+  if (t.includes(",")) t = t.replace(/\./g, "").replace(",", ".");
+  return /^\d+(\.\d{1,2})?$/.test(t) ? Number(t) : NaN;
+}
