@@ -100,6 +100,7 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
             webhooks=make_limit("webhooks", settings.rate_limit_webhooks),
             api=make_limit("api", settings.rate_limit_api),
             bot_control=make_limit("bot_control", settings.rate_limit_bot_control),
+            login_failures=make_limit("login_failures", settings.login_failure_limit),
         ),
         services=services,
         webhooks=WebhookForwarder.over_grpc(services.channel_adapter, settings.grpc_timeout_seconds,

@@ -1,4 +1,5 @@
-"""Rate limits of the seed (webhooks per IP, API per IP, bot start/stop per user) with the `limits` library.
+"""Rate limits of the seed (webhooks per IP, API per IP, bot start/stop per user) and the login lockout (failed
+logins per e-mail), with the `limits` library.
 
 Counts live in Redis so gateway replicas share them (sliding-window counters: two keys per client
 instead of a sorted set of every hit, so the check costs one cheap round trip). Hits on one client's window
@@ -40,7 +41,7 @@ class RateLimitExceeded(Exception):
 
 @dataclass(frozen=True)
 class Limit:
-    scope: str  # webhooks | api | bot_control
+    scope: str  # webhooks | api | bot_control | login_failures
     item: RateLimitItem
     text: str
 
@@ -83,8 +84,43 @@ class RateLimiter:
             check.add_done_callback(self._checks.discard)
         if await decision:
             return
-        limiter = self._primary if self._primary is not None and self._primary_healthy else self._memory
-        stats = await limiter.get_window_stats(limit.item, limit.scope, key)
+        await self._refuse(limit, key)
+
+    async def refuse_when_full(self, limit: Limit, key: str) -> None:
+        """RateLimitExceeded when `key`'s window is full, without counting a hit (the login lockout: only
+        failures count, and a full window refuses even the right password until it has room)."""
+        limiter = self._limiter()
+        try:
+            if await limiter.test(limit.item, limit.scope, key):
+                return
+        except Exception as exc:
+            self._primary_failed(exc)
+            if await self._memory.test(limit.item, limit.scope, key):
+                return
+        await self._refuse(limit, key)
+
+    async def count(self, limit: Limit, key: str) -> None:
+        """One hit on `key`'s window, never refused (a failed login)."""
+        await self._consume(limit, key, 1)
+
+    async def forget(self, limit: Limit, key: str) -> None:
+        """Empty `key`'s window (a successful login clears the failures before it)."""
+        try:
+            await self._limiter().clear(limit.item, limit.scope, key)
+        except Exception as exc:
+            self._primary_failed(exc)
+        await self._memory.clear(limit.item, limit.scope, key)
+
+    def _limiter(self) -> SlidingWindowCounterRateLimiter:
+        return self._primary if self._primary is not None and self._primary_healthy else self._memory
+
+    def _primary_failed(self, exc: Exception) -> None:
+        BACKEND_FALLBACK.inc()
+        log.warning("rate_limit_backend_failed", error=str(exc))
+        self._primary_healthy = False
+
+    async def _refuse(self, limit: Limit, key: str) -> None:
+        stats = await self._limiter().get_window_stats(limit.item, limit.scope, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         RATE_LIMITED.labels(limit.scope).inc()
         raise RateLimitExceeded(limit.scope, limit.text, retry_after)
@@ -126,9 +162,7 @@ class RateLimiter:
                 self._primary_healthy = True
                 return allowed
             except Exception as exc:
-                BACKEND_FALLBACK.inc()
-                log.warning("rate_limit_backend_failed", error=str(exc))
-                self._primary_healthy = False
+                self._primary_failed(exc)
         return await self._memory.hit(limit.item, limit.scope, key, cost=cost)
 
 

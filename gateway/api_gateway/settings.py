@@ -42,6 +42,10 @@ class GatewaySettings(TelemetrySettings, DatabaseSettings):
     rate_limit_webhooks: str = "100/minute"
     rate_limit_api: str = "30/minute"
     rate_limit_bot_control: str = "5/minute"
+    login_failure_limit: str = Field(
+        default="5/15 minutes",
+        description="Failed logins per e-mail (any client) before that e-mail's logins get 429 until the window has "
+        "room; a successful login clears the count")
     trusted_proxies: str = Field(default="", description="Comma-separated IPs/CIDRs allowed to set X-Forwarded-For")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 

@@ -21,6 +21,7 @@ class RateLimits:
     webhooks: Limit
     api: Limit
     bot_control: Limit
+    login_failures: Limit
 
 
 @dataclass

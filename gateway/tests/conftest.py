@@ -40,6 +40,8 @@ def gateway_settings(postgres_url: str, redis_url: str, nats_url: str) -> Callab
             "grpc_timeout_seconds": 2.0,
             # Unique rate-limit scope per test: shared Redis must not leak counts between tests.
             "rate_limit_api": "1000/minute",
+            # Failed logins are counted per e-mail in the shared Redis: the admin's must never lock other runs out.
+            "login_failure_limit": "100000/minute",
             **overrides,
         }
         return GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -6,6 +6,8 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import jwt
@@ -29,6 +31,42 @@ async def test_wrong_password_is_401_json(gateway: httpx.AsyncClient) -> None:
     response = await gateway.post("/auth/login", json={"email": ADMIN_EMAIL, "password": "nope"})
     assert response.status_code == 401
     assert response.json()["error"] == "unauthorized"
+
+
+async def _seller(gateway: httpx.AsyncClient, password: str) -> str:
+    email = f"vendedora-{uuid.uuid4().hex[:8]}@loja.test"
+    created = await gateway.post("/auth/users", json={"email": email, "password": password},
+                                 headers={"Authorization": f"Bearer {await login(gateway)}"})
+    assert created.status_code == 201, created.text
+    return email
+
+
+async def test_failed_logins_lock_that_e_mail_from_every_client_until_the_window_has_room(
+    gateway_factory: Callable[..., Any],
+) -> None:
+    first: httpx.AsyncClient = await gateway_factory(login_failure_limit="3/minute")
+    other_client: httpx.AsyncClient = await gateway_factory(login_failure_limit="3/minute")
+    email = await _seller(first, "senha-certa-123")
+    for _ in range(3):
+        wrong = await first.post("/auth/login", json={"email": email.upper(), "password": "chute"})
+        assert wrong.status_code == 401, wrong.text
+    for client in (first, other_client):  # per account: a fresh address does not buy new guesses
+        locked = await client.post("/auth/login", json={"email": email, "password": "senha-certa-123"})
+        assert locked.status_code == 429, locked.text
+        assert 1 <= int(locked.headers["Retry-After"]) <= 60
+        assert locked.json()["error"] == "rate_limited" and locked.json()["scope"] == "login_failures"
+    # Another account from the same client is not locked.
+    another = await _seller(first, "outra-senha-123")
+    assert (await first.post("/auth/login", json={"email": another, "password": "outra-senha-123"})).status_code == 200
+
+
+async def test_a_successful_login_clears_the_failures_before_it(gateway_factory: Callable[..., Any]) -> None:
+    gateway: httpx.AsyncClient = await gateway_factory(login_failure_limit="3/minute")
+    email = await _seller(gateway, "senha-certa-123")
+    statuses = []
+    for password in ("chute", "chute", "senha-certa-123", "chute", "chute", "senha-certa-123"):
+        statuses.append((await gateway.post("/auth/login", json={"email": email, "password": password})).status_code)
+    assert statuses == [401, 401, 200, 401, 401, 200]
 
 
 async def test_protected_route_without_token_is_401(gateway: httpx.AsyncClient) -> None:
