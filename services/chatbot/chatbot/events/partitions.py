@@ -108,16 +108,29 @@ class PartitionLeases:
     async def _acquire(self, partitions: set[int]) -> None:
         assert self._kv is not None
         acquired: set[int] = set()
-        for partition in sorted(partitions):
-            try:
-                self._revisions[partition] = await self._kv.create(f"lease.{partition}", self.replica_id.encode())
-            except KeyWrongLastSequenceError:
-                continue  # still held: its owner releases it on its next beat, or it expires
-            self._renewed_at[partition] = time.monotonic()
-            acquired.add(partition)
-        if acquired:
-            log.info("partitions_acquired", replica=self.replica_id, partitions=sorted(acquired))
-            await self._on_acquired(acquired)
+        try:
+            for partition in sorted(partitions):
+                try:
+                    self._revisions[partition] = await self._kv.create(
+                        f"lease.{partition}", self.replica_id.encode())
+                except KeyWrongLastSequenceError:
+                    continue  # still held: its owner releases it on its next beat, or it expires
+                self._renewed_at[partition] = time.monotonic()
+                acquired.add(partition)
+        finally:  # a create that timed out mid-way must not leave the leases taken before it unconsumed
+            if acquired:
+                await self._start_consuming(acquired)
+
+    async def _start_consuming(self, partitions: set[int]) -> None:
+        log.info("partitions_acquired", replica=self.replica_id, partitions=sorted(partitions))
+        try:
+            await self._on_acquired(partitions)
+        except Exception:
+            # Held but not consumed would stall those contacts until this process exits: give the leases
+            # back, so the next beat (here or on another replica) takes them again from their first unacked.
+            log.warning("partition_consumers_not_started", replica=self.replica_id, partitions=sorted(partitions))
+            await self._release(partitions)
+            raise
 
     async def _renew(self, partitions: set[int]) -> None:
         assert self._kv is not None
