@@ -23,6 +23,9 @@ export interface InboxConversation {
   assigneeName: string;
   converted: boolean;
   updatedAt: string | null;
+  /** false: an agent's reply cannot be delivered on this conversation's channel (TikTok Shop, the API channel).
+   * Absent in the API (older gateway) reads as true: the server refuses what it cannot send anyway. */
+  canReply: boolean;
 }
 
 export interface InboxMessage {
@@ -66,6 +69,7 @@ export function toInboxConversation(raw: unknown): InboxConversation {
     handoffState: str(c.handoff_state, "bot") || "bot", handoffReason: str(c.handoff_reason),
     messageCount: num(c.message_count), unread: num(c.unread), assigneeId: str(c.assignee_id),
     assigneeName: str(c.assignee_name), converted: c.converted === true, updatedAt: optDate(c.updated_at),
+    canReply: c.can_reply !== false,
   };
 }
 

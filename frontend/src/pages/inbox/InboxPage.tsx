@@ -1,7 +1,9 @@
 /**
  * Atendimento (the human inbox): the shop's conversations with unread counts and filters, the open thread with
  * who wrote each message (buyer, bot with its intent and confidence, or the agent), the buyer's context beside
- * it (stage, handoff, last intents, assignee, notes, catalog search) and a composer with quick replies.
+ * it (stage, handoff, last intents, the contact's cart/draft order and recent orders, assignee, notes, catalog search;
+ * a drawer behind "Contexto" on narrow screens) and a composer with quick replies, disabled with the reason when the
+ * channel cannot deliver an agent's reply (`can_reply: false`).
  * Long lists are virtualised (10,000 conversations, 5,000-message threads). Keys: j/k next/previous, r reply,
  * t take over, b give back to the bot, Ctrl+Enter send, "/" in the composer for quick replies.
  */
@@ -17,6 +19,9 @@ import { useAction } from "../../hooks/useAction";
 import { formatAgo, formatMoney, formatPercent } from "../../i18n/format";
 import { CHANNEL_LABELS, HANDOFF_LABELS, INTENT_LABELS, STAGE_LABELS, label } from "../../i18n/labels";
 import { useLive } from "../../realtime/LiveProvider";
+import { orderItemsText } from "../../api/contacts";
+import { ContactLink, useContactOf, useContactsApi } from "../contacts/ContactLink";
+import { DraftActions, ORDERS_KEY, OrderStatusBadge, orderNumber, orderTotal, orderTracking } from "../orders/orderParts";
 import {
   applyInboxNotification, INBOX_EVENTS, inboxKeys, mergeNewestPage, notifyHandoff, patchConversations, throttle,
   withHeardDeliveries,
@@ -49,6 +54,8 @@ export function InboxPage() {
   const [filter, setFilter] = useState<InboxFilter>("all");
   const [channel, setChannel] = useState("");
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  // Below 1100 px the context column is a drawer opened from the thread's header.
+  const [contextOpen, setContextOpen] = useState(false);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const selectedRef = useRef<string | null>(null);
   selectedRef.current = selectedId;
@@ -112,7 +119,7 @@ export function InboxPage() {
   }, [move]);
 
   return (
-    <div className="inbox">
+    <div className={contextOpen ? "inbox context-open" : "inbox"}>
       <section className="inbox-list" aria-label="Conversas">
         <div className="inbox-filters">
           <div role="tablist" aria-label="Filtro">
@@ -134,7 +141,8 @@ export function InboxPage() {
           onEnd={() => { if (conversations.hasNextPage && !conversations.isFetchingNextPage) void conversations.fetchNextPage(); }} />
       </section>
       {selectedId ? (
-        <ConversationView key={selectedId} id={selectedId} listed={selected} composerRef={composerRef} can={can} />
+        <ConversationView key={selectedId} id={selectedId} listed={selected} composerRef={composerRef} can={can}
+          contextOpen={contextOpen} onToggleContext={() => setContextOpen(!contextOpen)} />
       ) : (
         <section className="inbox-thread inbox-empty"><Empty>Escolha uma conversa (j/k para navegar).</Empty></section>
       )}
@@ -193,9 +201,9 @@ function ConversationList({ rows, selectedId, onSelect, onEnd }: {
   );
 }
 
-function ConversationView({ id, listed, composerRef, can }: {
+function ConversationView({ id, listed, composerRef, can, contextOpen, onToggleContext }: {
   id: string; listed: InboxConversation | null; composerRef: React.RefObject<HTMLTextAreaElement | null>;
-  can: (permission: string) => boolean;
+  can: (permission: string) => boolean; contextOpen: boolean; onToggleContext: () => void;
 }) {
   const inbox = useInboxApi();
   const { chatbot } = useServices();
@@ -250,10 +258,14 @@ function ConversationView({ id, listed, composerRef, can }: {
       <section className="inbox-thread" aria-label="Mensagens">
         <header className="inbox-thread-head">
           <div>
-            <strong>{conversation?.contactName || conversation?.contactId || id}</strong>
+            <ContactLink address={conversation?.contactId ?? ""}>
+              <strong>{conversation?.contactName || conversation?.contactId || id}</strong>
+            </ContactLink>
             <div className="muted small">{conversation && label(CHANNEL_LABELS, conversation.channel)} · {conversation?.contactId}</div>
           </div>
           <div className="actions">
+            <button type="button" className="secondary context-toggle" aria-expanded={contextOpen}
+              aria-controls="inbox-context" onClick={onToggleContext}>Contexto</button>
             {conversation && <Badge tone={HANDOFF_TONE[conversation.handoffState] ?? "muted"}>{label(HANDOFF_LABELS, conversation.handoffState)}</Badge>}
             {canTakeOver && (withBot ? (
               <button type="button" className="secondary" disabled={takeOver.isPending} onClick={() => takeOver.mutate(undefined)}
@@ -274,7 +286,7 @@ function ConversationView({ id, listed, composerRef, can }: {
         )}
       </section>
       {conversation && (
-        <ContextPanel conversation={conversation} messages={messages} can={can}
+        <ContextPanel conversation={conversation} messages={messages} can={can} onClose={onToggleContext}
           onPaste={(hint) => { setProductHint(hint); composerRef.current?.focus(); }} />
       )}
     </>
@@ -338,6 +350,7 @@ function Composer({ conversation, composerRef, productHint, onSent }: {
   const [picked, setPicked] = useState(0);
   const quickReplies = useQuery({ queryKey: inboxKeys.quickReplies, queryFn: inbox.quickReplies, staleTime: 60_000 });
   const send = useAction((body: string) => inbox.reply(conversation.id, body));
+  const blocked = !conversation.canReply;
   useEffect(() => {
     if (productHint) setText((current) => (current ? `${current} ${productHint.text}` : productHint.text));
   }, [productHint]);
@@ -358,7 +371,7 @@ function Composer({ conversation, composerRef, productHint, onSent }: {
 
   function submit() {
     const body = text.trim();
-    if (!body || send.isPending) return;
+    if (!body || send.isPending || blocked) return;
     send.mutate(body, { onSuccess: () => { setText(""); onSent(); } });
   }
 
@@ -392,22 +405,37 @@ function Composer({ conversation, composerRef, productHint, onSent }: {
           ))}
         </ul>
       )}
+      {blocked && <p className="notice small" role="note">{cannotReplyText(conversation.channel)}</p>}
       <textarea ref={composerRef} aria-label="Responder ao cliente" rows={3} value={text} maxLength={4096}
-        placeholder={conversation.handoffState === "bot"
+        disabled={blocked}
+        placeholder={blocked ? "Respostas por este canal não podem ser enviadas daqui" : conversation.handoffState === "bot"
           ? "Responder assume a conversa (o bot fica em silêncio). / para respostas rápidas"
           : "Escreva a resposta… / para respostas rápidas, Ctrl+Enter envia"}
         onChange={(e) => { setText(e.target.value); setPicked(0); }} onKeyDown={onKeyDown} />
       <div className="composer-actions">
         <span className="muted small">Enviado por {label(CHANNEL_LABELS, conversation.channel)}</span>
-        <button type="submit" disabled={!text.trim() || send.isPending}>Enviar</button>
+        <button type="submit" disabled={blocked || !text.trim() || send.isPending}>Enviar</button>
       </div>
     </form>
   );
 }
 
-function ContextPanel({ conversation, messages, can, onPaste }: {
+/** Why the composer is off: the channel cannot carry an agent's message (the API says `can_reply: false`). */
+export function cannotReplyText(channel: string): string {
+  if (channel === "tiktok_shop") {
+    return "O Seller Bot não consegue entregar respostas de atendente no chat do TikTok Shop: responda pela central "
+      + "de mensagens do Seller Center. Você ainda pode assumir a conversa para o bot ficar em silêncio.";
+  }
+  if (channel === "api") {
+    return "Conversas do canal API não têm para onde enviar a resposta de um atendente: quem chama a API recebe só "
+      + "as respostas do bot.";
+  }
+  return `Este canal (${label(CHANNEL_LABELS, channel)}) não entrega respostas de atendente enviadas daqui.`;
+}
+
+function ContextPanel({ conversation, messages, can, onPaste, onClose }: {
   conversation: InboxConversation; messages: InboxMessage[]; can: (permission: string) => boolean;
-  onPaste: (hint: { id: string; text: string }) => void;
+  onPaste: (hint: { id: string; text: string }) => void; onClose: () => void;
 }) {
   const lastIntents = useMemo(() => {
     const seen: string[] = [];
@@ -418,18 +446,71 @@ function ContextPanel({ conversation, messages, can, onPaste }: {
     return seen;
   }, [messages]);
   return (
-    <aside className="inbox-context" aria-label="Contexto do cliente">
-      <h3>Cliente</h3>
+    <aside id="inbox-context" className="inbox-context" aria-label="Contexto do cliente">
+      <div className="inbox-context-head">
+        <h3>Cliente</h3>
+        <button type="button" className="link-button context-toggle" onClick={onClose}>Fechar</button>
+      </div>
       <dl className="facts">
         <dt>Etapa</dt><dd>{conversation.stage ? label(STAGE_LABELS, conversation.stage) : "—"}{conversation.converted && <> <Badge tone="ok">Venda</Badge></>}</dd>
         <dt>Atendimento</dt><dd>{label(HANDOFF_LABELS, conversation.handoffState)}{conversation.handoffReason && <div className="muted small">{conversation.handoffReason}</div>}</dd>
         <dt>Últimas intenções</dt><dd>{lastIntents.length ? lastIntents.map((i) => label(INTENT_LABELS, i)).join(", ") : "—"}</dd>
         <dt>Mensagens</dt><dd>{conversation.messageCount}</dd>
       </dl>
+      <BuyerOrders address={conversation.contactId} />
       <Assignee conversation={conversation} canAssign={can("assign_conversations")} />
       <CatalogSearch onPaste={onPaste} />
       <Notes conversationId={conversation.id} canWrite={can("write_notes")} />
     </aside>
+  );
+}
+
+const RECENT_ORDERS = 5;
+
+/** The contact behind the conversation (CRM), its cart (the draft order the bot collected, to confirm or drop)
+ * and its latest orders with status and tracking. */
+function BuyerOrders({ address }: { address: string }) {
+  const contact = useContactOf(address);
+  const contacts = useContactsApi();
+  const contactId = contact.data?.id ?? "";
+  const orders = useQuery({
+    queryKey: [...ORDERS_KEY, "contact", contactId],
+    queryFn: () => contacts.orders({ contact: contactId, status: "", source: "" }, "", 20),
+    enabled: !!contactId, staleTime: 30_000, refetchInterval: 60_000,
+  });
+  if (contact.isPending) return null;
+  if (contact.error) return <ErrorBox error={contact.error} onRetry={() => void contact.refetch()} />;
+  if (!contact.data) return <p className="muted small">Cliente ainda não está em Contatos.</p>;
+  const all = orders.data?.items ?? [];
+  const drafts = all.filter((o) => o.status === "draft");
+  const recent = all.filter((o) => o.status !== "draft").slice(0, RECENT_ORDERS);
+  return (
+    <div className="stack buyer-orders">
+      <ContactLink contactId={contact.data.id}>Abrir contato</ContactLink>
+      <h3>Carrinho</h3>
+      <ErrorBox error={orders.error} onRetry={() => void orders.refetch()} />
+      {orders.data && drafts.length === 0 && <span className="muted small">Nenhum pedido em rascunho.</span>}
+      <ul className="orders-mini" aria-label="Carrinho">
+        {drafts.map((o) => (
+          <li key={o.id} data-testid="cart-order">
+            <div>{orderItemsText(o) || "—"}</div>
+            <div className="muted small">{orderTotal(o)}{o.cep && ` · CEP ${o.cep}`}{o.payment && ` · ${o.payment}`}</div>
+            <DraftActions order={o} />
+          </li>
+        ))}
+      </ul>
+      <h3>Pedidos recentes</h3>
+      {orders.data && recent.length === 0 && <span className="muted small">Nenhum pedido.</span>}
+      <ul className="orders-mini" aria-label="Pedidos recentes">
+        {recent.map((o) => (
+          <li key={o.id} data-testid="recent-order">
+            <div className="row-between"><code>{orderNumber(o)}</code> <OrderStatusBadge status={o.status} /></div>
+            <div className="muted small">{orderItemsText(o) || "—"} · {orderTotal(o)}</div>
+            {(o.carrier || o.trackingNumber) && <div className="small">Rastreio: {orderTracking(o)}</div>}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
