@@ -59,12 +59,15 @@ async def members(chatbot: ChatbotService) -> Any:
         await member.channel.close()
 
 
-async def _delivered(tap: EventTap, user: str, contact: str, reply_id: str) -> None:
+async def _delivered(tap: EventTap, user: str, contact: str, reply_id: str,
+                     status: int = ev.DELIVERY_STATUS_UNSPECIFIED) -> None:
+    """channel-adapter's report: the send (no status: an older producer, or SENT), or a channel's receipt."""
     assert tap.bus is not None
     at = Timestamp()
     at.GetCurrentTime()
-    event = ev.ReplyDelivered(event_id=f"delivery:{reply_id}", user_id=user, channel=ev.CHANNEL_WHATSAPP,
-                              contact_id=contact, reply_id=reply_id, delivered=True, at=at)
+    event = ev.ReplyDelivered(event_id=f"delivery:{reply_id}:{status}", user_id=user, channel=ev.CHANNEL_WHATSAPP,
+                              contact_id=contact, reply_id=reply_id, delivered=status != ev.DELIVERY_STATUS_FAILED,
+                              status=status, receipt=status > ev.DELIVERY_STATUS_SENT, at=at)
     await tap.bus.publish(Subjects.delivery("whatsapp"), event, event.event_id, user)
 
 
@@ -96,13 +99,21 @@ async def test_an_agent_answers_the_bot_goes_quiet_and_comes_back_when_given_bac
     [assigned] = await eventually(lambda: tap.events("conversations.assigned", ev.ConversationAssigned))
     assert (assigned.assignee_id, assigned.conversation_id) == ("member-bia", listed.id)
 
-    await _delivered(tap, shop, contact, posted.reply_id)
-
-    async def delivered() -> Any:
+    async def statuses(expected: tuple[str, str]) -> Any:
         page = await bia.call(bia.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=listed.id))
-        return page if page.messages[0].status == "delivered" else None
+        found = {m.reply_id: m.status for m in page.messages if m.direction == "out"}
+        return page if (found[posted.reply_id], found[bot_reply.reply_id]) == expected else None
 
-    page = await eventually(delivered)
+    await _delivered(tap, shop, contact, posted.reply_id)  # accepted by the send API: still only sent
+    await _delivered(tap, shop, contact, posted.reply_id, ev.DELIVERY_STATUS_DELIVERED)
+    page = await eventually(lambda: statuses(("delivered", "sent")))
+    await _delivered(tap, shop, contact, posted.reply_id, ev.DELIVERY_STATUS_READ)
+    await eventually(lambda: statuses(("read", "sent")))
+    await _delivered(tap, shop, contact, posted.reply_id, ev.DELIVERY_STATUS_FAILED)  # late: read stays read
+    await _delivered(tap, shop, contact, posted.reply_id, ev.DELIVERY_STATUS_DELIVERED)
+    # The consumer handles reports in order: once the bot's reply shows this last one, the late ones were seen.
+    await _delivered(tap, shop, contact, bot_reply.reply_id, ev.DELIVERY_STATUS_DELIVERED)
+    await eventually(lambda: statuses(("read", "delivered")))
     assert page.conversation.handoff_state == "human" and page.conversation.assignee_name == "bia@loja.test"
     assert page.messages[0].author_name == "bia@loja.test"
 

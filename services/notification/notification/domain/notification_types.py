@@ -24,6 +24,8 @@ class NotificationType(StrEnum):
     CHATBOT_REPLY_QUEUED = "chatbot_reply_queued"
     CHATBOT_REPLY_FAILED = "chatbot_reply_failed"
     CHATBOT_CONVERSATION_ASSIGNED = "chatbot_conversation_assigned"
+    # A channel's receipt: the buyer's device got the reply (delivered) or the buyer opened it (read).
+    CHATBOT_REPLY_STATUS = "chatbot_reply_status"
 
 
 class ControlType(StrEnum):

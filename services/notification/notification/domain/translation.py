@@ -88,8 +88,17 @@ def _inbound(_: str, e: conv.InboundMessage) -> NotificationDraft:
     }, _ts(e.received_at) or _ts(e.platform_timestamp))
 
 
+_RECEIPT_STATUS = {conv.DELIVERY_STATUS_DELIVERED: "delivered", conv.DELIVERY_STATUS_READ: "read"}
+
+
 def _delivery(_: str, e: conv.ReplyDelivered) -> NotificationDraft | None:
-    if e.dead_lettered:  # every attempt failed: the inbox shows the reply as not delivered
+    if e.receipt and e.status in _RECEIPT_STATUS:  # channel-adapter publishes only receipts that move forward
+        return NotificationDraft(e.user_id, T.CHATBOT_REPLY_STATUS, {
+            "contact_id": e.contact_id, "channel": _channel(e.channel), "reply_id": e.reply_id,
+            "status": _RECEIPT_STATUS[e.status],
+        }, _ts(e.at))
+    failed_receipt = e.receipt and e.status == conv.DELIVERY_STATUS_FAILED
+    if e.dead_lettered or failed_receipt:  # every attempt failed, or the channel could not deliver it
         return NotificationDraft(e.user_id, T.CHATBOT_REPLY_FAILED, {
             "contact_id": e.contact_id, "channel": _channel(e.channel), "reply_id": e.reply_id, "error": e.error,
         }, _ts(e.at))

@@ -79,6 +79,23 @@ def test_a_dead_lettered_reply_becomes_reply_failed() -> None:
                              "error": "bot was blocked by the user"}
 
 
+def test_channel_receipts_become_reply_status_and_a_failed_receipt_reply_failed() -> None:
+    for status, name in ((conv.DELIVERY_STATUS_DELIVERED, "delivered"), (conv.DELIVERY_STATUS_READ, "read")):
+        receipt = conv.ReplyDelivered(user_id="u", channel=conv.CHANNEL_WHATSAPP, contact_id="c", reply_id="r",
+                                      delivered=True, status=status, receipt=True)
+        draft = translate("conversations.delivery.whatsapp", _bytes(receipt))
+        assert draft is not None and draft.type is NotificationType.CHATBOT_REPLY_STATUS
+        assert draft.payload == {"contact_id": "c", "channel": "whatsapp", "reply_id": "r", "status": name}
+    failed = conv.ReplyDelivered(user_id="u", channel=conv.CHANNEL_CHATWOOT, contact_id="c", reply_id="r",
+                                 status=conv.DELIVERY_STATUS_FAILED, receipt=True, error="131047")
+    draft = translate("conversations.delivery.chatwoot", _bytes(failed))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_REPLY_FAILED
+    assert draft.payload["error"] == "131047"
+    sent = conv.ReplyDelivered(user_id="u", reply_id="r", delivered=True, status=conv.DELIVERY_STATUS_SENT)
+    draft = translate("conversations.delivery.telegram", _bytes(sent))
+    assert draft is not None and draft.type is NotificationType.CHATBOT_REPLY_SENT
+
+
 def test_outgoing_replies_name_their_author_for_the_inbox() -> None:
     bot_reply = conv.OutboundReply(user_id="u", channel=conv.CHANNEL_WHATSAPP, contact_id="c", reply_id="r1",
                                    text="Temos sim!", intent="availability", inbox_conversation_id="conv-1")
