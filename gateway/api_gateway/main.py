@@ -27,6 +27,7 @@ from api_gateway.input_safety import InputSafetyMiddleware
 from api_gateway.internal_metrics import InternalMetricsServer
 from api_gateway.rate_limits import RateLimiter, make_limit
 from api_gateway.request_metrics import RequestMetricsMiddleware
+from api_gateway.server_log_redaction import redact_tokens_in_server_logs
 from api_gateway.service_clients import ServiceClients
 from api_gateway.settings import GatewaySettings
 from api_gateway.state import GatewayState, RateLimits
@@ -156,6 +157,7 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.recent_health = RecentHealth()
+    redact_tokens_in_server_logs()
     install_error_handlers(app)
     app.add_middleware(InputSafetyMiddleware)  # inside the body limit, which bounds what it reads
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

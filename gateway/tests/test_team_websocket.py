@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -55,3 +57,36 @@ async def test_a_removed_member_loses_the_live_feed_at_once(served_gateway: str)
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(again.recv(), 10)
             assert again.close_code == 4401
+
+
+async def test_the_token_travels_as_a_websocket_protocol_and_the_server_chooses_bearer(served_gateway: str) -> None:
+    async with httpx.AsyncClient(base_url=served_gateway, timeout=30) as api:
+        shop: Shop = await make_shop(api)
+    url = served_gateway.replace("http://", "ws://") + "/ws/notifications"
+    async with websockets.connect(url, subprotocols=["bearer", shop.tokens["viewer"]]) as socket:
+        assert socket.subprotocol == "bearer"
+        await socket.send(json.dumps({"type": "ping"}))
+        deadline = time.monotonic() + 10
+        while json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] != "pong":
+            assert time.monotonic() < deadline, "no pong"
+    async with websockets.connect(url, subprotocols=["bearer", "forged.token.value"]) as forged:
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(forged.recv(), 10)
+        assert forged.close_code == 4401
+
+
+async def test_a_token_in_the_query_string_is_redacted_from_the_server_logs(
+    served_gateway: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with httpx.AsyncClient(base_url=served_gateway, timeout=30) as api:
+        shop: Shop = await make_shop(api)
+        assert (await api.get("/livez", params={"token": "query-secret-9f3e"})).status_code == 200
+    token = shop.tokens["agent"]
+    async with _ws(served_gateway, token) as socket:
+        await socket.send(json.dumps({"type": "ping"}))
+        await asyncio.wait_for(socket.recv(), 10)
+    server_log = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")  # httpx: the test's client
+    assert token not in server_log and "query-secret-9f3e" not in server_log
+    assert '"WebSocket /ws/notifications?token=[redacted]"' in server_log
+    assert "GET /livez?token=[redacted]" in server_log

@@ -42,7 +42,9 @@ describe("NotificationSocket", () => {
     socket.subscribe("*", (n) => all.push(n.type));
     socket.start();
     await flush();
-    expect(sockets[0]?.url).toBe("ws://gateway.test/ws/notifications?token=t1");
+    // The token is a WebSocket protocol, never in the URL (which access logs keep).
+    expect(sockets[0]?.url).toBe("ws://gateway.test/ws/notifications");
+    expect(sockets[0]?.protocols).toEqual(["bearer", "t1"]);
     sockets[0]?.open();
     expect(socket.isConnected).toBe(true);
     sockets[0]?.send({ id: "e1", type: "bot_task_completed", payload: { task_id: "42" }, ts: "2026-11-25T10:00:00Z" });

@@ -27,7 +27,14 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export type SocketFactory = (url: string) => SocketLike;
+/**
+ * Opens a socket offering `protocols`. The access token travels there (`["bearer", token]`, sent as the
+ * Sec-WebSocket-Protocol header) rather than in the URL, which proxies and servers write to access logs.
+ */
+export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
+
+/** The protocol the gateway answers; the token is offered right after it. */
+export const BEARER_PROTOCOL = "bearer";
 
 export interface NotificationSocketOptions {
   /** The current access token (null = logged out: do not connect). */
@@ -93,7 +100,7 @@ export class NotificationSocket {
 
   constructor(options: NotificationSocketOptions) {
     this.opts = {
-      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      createSocket: (url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike,
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       setTimer: (fn, ms) => globalThis.setTimeout(fn, ms),
@@ -176,11 +183,13 @@ export class NotificationSocket {
       return;
     }
     this.connectedToken = token;
-    const params = new URLSearchParams({ token });
+    const params = new URLSearchParams();
     if (this.lastEventId) params.set("last_event_id", this.lastEventId);
+    const query = params.toString();
     let socket: SocketLike;
     try {
-      socket = this.opts.createSocket(`${this.opts.endpoint ?? defaultEndpoint()}?${params.toString()}`);
+      socket = this.opts.createSocket(`${this.opts.endpoint ?? defaultEndpoint()}${query ? `?${query}` : ""}`,
+        [BEARER_PROTOCOL, token]);
     } catch {
       this.scheduleReconnect();
       return;

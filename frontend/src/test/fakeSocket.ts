@@ -1,5 +1,5 @@
 /** Fake WebSockets and a manual timer queue for the reconnect tests. */
-import type { SocketLike } from "../realtime/notificationSocket";
+import { BEARER_PROTOCOL, type SocketLike } from "../realtime/notificationSocket";
 
 export class FakeSocket implements SocketLike {
   onopen: SocketLike["onopen"] = null;
@@ -7,8 +7,12 @@ export class FakeSocket implements SocketLike {
   onclose: SocketLike["onclose"] = null;
   onerror: SocketLike["onerror"] = null;
   closedByClient: number | null = null;
-  constructor(readonly url: string) {}
-  get token(): string | null { return new URL(this.url).searchParams.get("token"); }
+  constructor(readonly url: string, readonly protocols: string[] = []) {}
+  /** The token offered after the `bearer` protocol. */
+  get token(): string | null {
+    const at = this.protocols.indexOf(BEARER_PROTOCOL);
+    return at >= 0 ? this.protocols[at + 1] ?? null : null;
+  }
   get lastEventId(): string | null { return new URL(this.url).searchParams.get("last_event_id"); }
   open() { this.onopen?.({}); }
   send(message: unknown) { this.onmessage?.({ data: JSON.stringify(message) }); }
@@ -18,7 +22,9 @@ export class FakeSocket implements SocketLike {
 
 export function socketFactory() {
   const sockets: FakeSocket[] = [];
-  return { sockets, create: (url: string) => { const s = new FakeSocket(url); sockets.push(s); return s; } };
+  return { sockets, create: (url: string, protocols: string[]) => {
+    const s = new FakeSocket(url, protocols); sockets.push(s); return s;
+  } };
 }
 
 export class ManualTimers {

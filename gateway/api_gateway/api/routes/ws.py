@@ -1,8 +1,11 @@
 """/ws/notifications: the authenticated WebSocket, relayed from NotificationService.Subscribe (gRPC stream).
 
-Frames are JSON `{"id", "type", "payload", "ts"}` (see proto/EVENTS.md). The token comes from the `token`
-query parameter or an `Authorization: Bearer` header; `types` (comma-separated) narrows the subscription and
-`last_event_id` resumes after that id. Control frames have `"id": null`: `subscribed`, `heartbeat`, `resync`,
+Frames are JSON `{"id", "type", "payload", "ts"}` (see proto/EVENTS.md). The token comes from the
+`Sec-WebSocket-Protocol` header, offered as the two protocols `bearer, <token>` (what the dashboard does: a
+browser cannot set headers on a WebSocket, and a URL ends up in access logs; the server answers `bearer`), an
+`Authorization: Bearer` header, or, for older clients, the `token` query parameter (redacted from the server's
+logs by `server_log_redaction`); `types` (comma-separated) narrows the subscription and `last_event_id` resumes
+after that id. Control frames have `"id": null`: `subscribed`, `heartbeat`, `resync`,
 and `pong` (the answer to a client's `{"type": "ping"}`).
 
 Close codes: 4401 missing/forged/expired token (or its user was removed, checked again every
@@ -78,12 +81,24 @@ class _Frame:
     event_ts: float  # 0 for control frames
 
 
+BEARER_PROTOCOL = "bearer"
+
+
+def _offered_token(websocket: WebSocket) -> str:
+    """The protocol offered after `bearer` in Sec-WebSocket-Protocol, '' when there is none."""
+    offered: list[str] = websocket.scope.get("subprotocols") or []
+    if BEARER_PROTOCOL in offered[:-1]:
+        return offered[offered.index(BEARER_PROTOCOL) + 1]
+    return ""
+
+
 def _token_of(websocket: WebSocket) -> str:
-    token = websocket.query_params.get("token", "")
+    if token := _offered_token(websocket):
+        return token
     header = websocket.headers.get("authorization", "")
-    if not token and header.lower().startswith("bearer "):
-        token = header[7:].strip()
-    return token
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return websocket.query_params.get("token", "")
 
 
 def render(note: pb.Notification) -> _Frame:
@@ -331,8 +346,9 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 @router.websocket("/ws/notifications")
 async def notifications(websocket: WebSocket) -> None:
     state: GatewayState = websocket.app.state.gateway
-    # Accept first: a close before the handshake becomes an HTTP 403 and the browser never sees the code.
-    await websocket.accept()
+    # Accept first: a close before the handshake becomes an HTTP 403 and the browser never sees the code. A
+    # browser that offered protocols fails the handshake unless one is chosen.
+    await websocket.accept(subprotocol=BEARER_PROTOCOL if _offered_token(websocket) else None)
     try:
         claims = state.tokens.verify(_token_of(websocket), TokenKind.ACCESS)
     except InvalidToken as exc:
