@@ -55,6 +55,9 @@ class InboxConversationOut(BaseModel):
     assignee_id: str = ""
     assignee_name: str = ""
     converted: bool = False
+    can_reply: bool = Field(True, description="false: the channel (api, tiktok_shop) cannot carry an agent's "
+                                              "reply; POST .../messages answers 409")
+    reply_unavailable_reason: str = Field("", description="why an agent cannot reply here, when can_reply is false")
     updated_at: datetime | None = None
 
 
@@ -72,7 +75,8 @@ class MessageOut(BaseModel):
     text: str
     intent: str = Field("", description="the turn's intent: on buyer messages and the bot's replies")
     confidence: float = 0.0
-    status: str = Field(description="in: pending | answered | silenced; out: sent | delivered | failed")
+    status: str = Field(description="in: pending | answered | silenced; out: sent (the channel's send API took it) "
+                                    "| delivered | read (the channel's receipts, where it sends them) | failed")
     reply_id: str = ""
     created_at: datetime | None = None
 
@@ -132,7 +136,7 @@ def _conversation(c: pb.InboxConversation) -> InboxConversationOut:
         last_message=c.last_message, last_intent=c.last_intent, stage=c.stage, handoff_state=c.handoff_state,
         handoff_reason=c.handoff_reason, message_count=c.message_count, unread=c.unread,
         assignee_id=c.assignee_id, assignee_name=c.assignee_name, converted=c.converted,
-        updated_at=time_from(c.updated_at))
+        can_reply=c.can_reply, reply_unavailable_reason=c.reply_unavailable_reason, updated_at=time_from(c.updated_at))
 
 
 def _message(m: pb.InboxMessage) -> MessageOut:

@@ -13,10 +13,17 @@ from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_actor_
 
 from chatbot.adapters.repository.human_inbox import BadCursor, InboxEntry, ShortcutTaken, ThreadMessage
 from chatbot.adapters.tables import NoteRow, QuickReplyRow
+from chatbot.domain.agent_replies import reply_unavailable_reason
 from chatbot.domain.config import Channel
 from chatbot.domain.quick_replies import SHORTCUT
 from chatbot.events.publisher import timestamp
-from chatbot.usecases.human_inbox import ConversationNotFound, HumanInbox, QuickReplyNotFound, ReplyNotPublished
+from chatbot.usecases.human_inbox import (
+    ChannelCannotReply,
+    ConversationNotFound,
+    HumanInbox,
+    QuickReplyNotFound,
+    ReplyNotPublished,
+)
 
 MAX_TEXT = 4096
 MAX_PAGE = 200
@@ -29,7 +36,8 @@ def inbox_conversation(entry: InboxEntry) -> pb.InboxConversation:
         id=c.id, contact_id=c.contact_id, channel=c.channel, contact_name=c.contact_name,
         last_message=c.last_message, last_intent=c.last_intent, stage=c.stage, handoff_state=c.handoff_state,
         message_count=c.message_count, unread=entry.unread, assignee_id=s.assignee_id if s else "",
-        assignee_name=s.assignee_name if s else "", handoff_reason=c.handoff_reason, converted=c.converted)
+        assignee_name=s.assignee_name if s else "", handoff_reason=c.handoff_reason, converted=c.converted,
+        can_reply=not reply_unavailable_reason(c.channel), reply_unavailable_reason=reply_unavailable_reason(c.channel))
     if c.updated_at:
         message.updated_at.CopyFrom(timestamp(c.updated_at))
     return message
@@ -71,6 +79,8 @@ async def _statuses(context: Any) -> AsyncIterator[None]:
         await abort_invalid_argument(context, "invalid cursor", [FieldViolation("cursor", str(exc))])
     except ShortcutTaken as exc:
         await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another quick reply has the shortcut /{exc}")
+    except ChannelCannotReply as exc:
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"cannot answer this conversation here: {exc}")
     except ReplyNotPublished as exc:
         await context.abort(grpc.StatusCode.UNAVAILABLE, f"the reply could not be queued for delivery: {exc}")
 

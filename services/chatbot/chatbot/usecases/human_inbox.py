@@ -11,6 +11,7 @@ from sellerbot.events.v1 import conversation_events_pb2 as ev
 from chatbot.adapters.repository import ChatbotRepository, utcnow
 from chatbot.adapters.repository.human_inbox import HumanInboxStore, InboxEntry, PostedReply
 from chatbot.adapters.tables import ConversationRow, InboxStateRow, MessageRow
+from chatbot.domain.agent_replies import reply_unavailable_reason
 from chatbot.domain.handoff import HandoffReason, HandoffState
 from chatbot.domain.quick_replies import ProductFacts, Rendered, render
 from chatbot.events.publisher import ConversationEvents, channel_enum, timestamp
@@ -26,6 +27,10 @@ class ConversationNotFound(LookupError):
 
 class QuickReplyNotFound(LookupError):
     pass
+
+
+class ChannelCannotReply(Exception):
+    """The conversation's channel cannot carry an agent's reply (the message says why)."""
 
 
 class ReplyNotPublished(ConnectionError):
@@ -55,6 +60,8 @@ class HumanInbox:
                      author_name: str) -> MessageRow:
         """Deliver an agent's reply like the bot's (channel-adapter: retries, dead letters, delivery report)."""
         conversation = await self.conversation(user_id, conversation_id)
+        if reason := reply_unavailable_reason(conversation.channel):  # refused before anything changes
+            raise ChannelCannotReply(reason)
         if conversation.handoff_state != HandoffState.HUMAN.value:
             await self._bot.hand_off(conversation, "human_agent", HandoffReason.HUMAN_AGENT_REPLIED)
         posted = await self.store.post_reply(conversation.id, text, author_id, author_name)

@@ -62,3 +62,28 @@ async def test_bad_config_is_a_422_naming_the_fields(gateway: httpx.AsyncClient)
     assert {f["field"] for f in response.json()["fields"]} == {"llm.temperature", "tone"}
     missing = await gateway.post("/seller-bot/conversations/nope/handoff", json={})
     assert missing.status_code == 404
+
+
+async def test_an_agent_cannot_answer_where_no_channel_carries_the_reply(gateway: httpx.AsyncClient) -> None:
+    """API and TikTok Shop conversations: the inbox says so (can_reply) and refuses a reply with 409 and why,
+    before taking the conversation from the bot; a WhatsApp conversation can be answered."""
+    ids = {}
+    for channel in ("api", "tiktok_shop", "whatsapp"):
+        body = {"contact_id": f"{channel}:buyer-can-reply", "message": "oi", "channel": channel}
+        answer = await gateway.post("/seller-bot/message", json=body)
+        assert answer.status_code == 200, answer.text
+        ids[channel] = answer.json()["conversation_id"]
+    listed = {c["channel"]: c for c in (await gateway.get("/seller-bot/inbox", params={"limit": 200})).json()[
+        "conversations"] if c["contact_id"].endswith(":buyer-can-reply")}
+    assert (listed["whatsapp"]["can_reply"], listed["whatsapp"]["reply_unavailable_reason"]) == (True, "")
+    for channel, where in (("api", "POST /seller-bot/message"), ("tiktok_shop", "Seller Center")):
+        assert listed[channel]["can_reply"] is False and where in listed[channel]["reply_unavailable_reason"]
+        url = f"/seller-bot/conversations/{ids[channel]}/messages"
+        refused = await gateway.post(url, json={"text": "Oi, aqui é a Bia"})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "conflict" and where in refused.json()["detail"]
+        thread = (await gateway.get(url)).json()
+        assert thread["conversation"]["handoff_state"] == "bot" and thread["conversation"]["can_reply"] is False
+        assert all(m["author"] != "human" for m in thread["messages"])
+    answered = await gateway.post(f"/seller-bot/conversations/{ids['whatsapp']}/messages", json={"text": "Oi!"})
+    assert answered.status_code == 201, answered.text
