@@ -1,4 +1,11 @@
-"""Chatwoot fake: conversation messages and toggle_status, authenticated with the `api_access_token` header.
+"""Chatwoot fake: conversation messages and toggle_status, contacts' custom attributes and labels, and the
+account's labels, authenticated with the `api_access_token` header.
+
+As Chatwoot does, `PUT .../contacts/{id}` merges `custom_attributes` into the contact's, and
+`POST .../contacts/{id}/labels` replaces the contact's labels with those of the list that are labels of the
+account (`POST .../labels` creates one), dropping the others. A contact the fake has not seen is created on
+first use (the real one would answer 404 for an id it does not have); `GET .../contacts/{id}` and
+`GET .../contacts/{id}/labels` read the result.
 
 Run: `python -m sellerbot_fakes.chatwoot_fake --port 3000`.
 """
@@ -40,6 +47,67 @@ def create_app() -> Any:
             "sender": {"id": 1, "name": "Seller Bot", "type": "agent_bot"}, "account_id": account_id,
         })
 
+    contacts: dict[tuple[int, int], dict[str, Any]] = {}
+    account_labels: dict[int, dict[str, dict[str, Any]]] = {}
+    app.state.chatwoot_contacts = contacts
+
+    def contact_of(account_id: int, contact_id: int) -> dict[str, Any]:
+        return contacts.setdefault((account_id, contact_id), {
+            "id": contact_id, "name": "", "email": None, "phone_number": None, "identifier": None,
+            "additional_attributes": {}, "custom_attributes": {}, "labels": [], "availability_status": "offline",
+            "created_at": int(time.time()), "last_activity_at": int(time.time())})
+
+    @app.get("/api/v1/accounts/{account_id}/contacts/{contact_id}")
+    async def show_contact(account_id: int, contact_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        return JSONResponse({"payload": _contact_json(contact_of(account_id, contact_id))})
+
+    @app.put("/api/v1/accounts/{account_id}/contacts/{contact_id}")
+    async def update_contact(account_id: int, contact_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        body = await request.json()
+        contact = contact_of(account_id, contact_id)
+        attributes = body.get("custom_attributes")
+        if attributes is not None and not isinstance(attributes, dict):
+            return JSONResponse({"message": "custom_attributes must be an object"}, status_code=422)
+        contact["custom_attributes"] = {**contact["custom_attributes"], **(attributes or {})}
+        for key in ("name", "email", "phone_number", "identifier"):
+            if key in body:
+                contact[key] = body[key]
+        return JSONResponse({"payload": _contact_json(contact)})
+
+    @app.get("/api/v1/accounts/{account_id}/contacts/{contact_id}/labels")
+    async def contact_labels(account_id: int, contact_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        return JSONResponse({"payload": contact_of(account_id, contact_id)["labels"]})
+
+    @app.post("/api/v1/accounts/{account_id}/contacts/{contact_id}/labels")
+    async def set_contact_labels(account_id: int, contact_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        posted = (await request.json()).get("labels") or []
+        known = account_labels.get(account_id, {})
+        contact = contact_of(account_id, contact_id)
+        contact["labels"] = [str(label) for label in posted if str(label) in known]
+        return JSONResponse({"payload": contact["labels"]})
+
+    @app.post("/api/v1/accounts/{account_id}/labels")
+    async def create_label(account_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        body = await request.json()
+        title = str(body.get("title") or "").strip().lower()
+        labels = account_labels.setdefault(account_id, {})
+        if not title or title in labels:
+            return JSONResponse({"message": "Title has already been taken" if title else "Title can't be blank"},
+                                status_code=422)
+        labels[title] = {"id": next(_ids), "title": title, "description": body.get("description", ""),
+                         "color": body.get("color", "#1f93ff"), "show_on_sidebar": bool(body.get("show_on_sidebar"))}
+        return JSONResponse(labels[title])
+
     @app.post("/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status")
     async def toggle_status(account_id: int, conversation_id: int, request: Request) -> JSONResponse:
         if (denied := unauthorized(request)) is not None:
@@ -51,6 +119,11 @@ def create_app() -> Any:
                                                      "conversation_id": conversation_id}})
 
     return app
+
+
+def _contact_json(contact: dict[str, Any]) -> dict[str, Any]:
+    """Chatwoot's contact JSON (its labels are read from .../labels, not here)."""
+    return {key: value for key, value in contact.items() if key != "labels"}
 
 
 app = create_app()

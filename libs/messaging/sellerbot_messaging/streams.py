@@ -72,6 +72,7 @@ class Subjects:
     CONVERSATION_UPDATED = "conversations.updated"
     ORDER_PLACED = "conversations.order"
     CONVERSATION_ASSIGNED = "conversations.assigned"
+    CONTACT_ALL = "conversations.contact.>"
     BOT_TASK_ALL = "bot.task.>"
     BOT_WORKER_ALL = "bot.worker.>"
     BOT_ALL = "bot.>"
@@ -102,6 +103,15 @@ class Subjects:
     @staticmethod
     def delivery(channel: str) -> str:
         return f"conversations.delivery.{channel}"
+
+    @staticmethod
+    def contact(channel: str) -> str:
+        """The CRM's contact fields for a platform's own contact record (ContactChanged)."""
+        return f"conversations.contact.{channel}"
+
+    @staticmethod
+    def contact_dead_letter(channel: str) -> str:
+        return f"deadletters.contact.{channel}"
 
     @staticmethod
     def bot_task(kind: str) -> str:

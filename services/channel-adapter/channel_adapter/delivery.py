@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import structlog
@@ -17,6 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 from sellerbot.events.v1 import conversation_events_pb2 as events
+from sellerbot.events.v1 import crm_events_pb2 as crm_events
 from sellerbot_messaging import EventBus, Subjects
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
@@ -25,10 +26,12 @@ from channel_adapter.adapters.delivery_records import DeliveryRecords
 from channel_adapter.adapters.platform_apis import PlatformApis, PlatformRejected
 from channel_adapter.domain.accounts import ChannelAccount
 from channel_adapter.domain.channels import Platform
+from channel_adapter.domain.crm_sync import chatwoot_attributes, chatwoot_labels
 from channel_adapter.domain.errors import DeliveryRefused, DeliveryUnavailable
 from channel_adapter.domain.splitting import split_text
 from channel_adapter.metrics import (
     CIRCUIT_STATE,
+    CONTACT_SYNCS,
     DEAD_LETTERS,
     REPLIES_FAILED,
     REPLIES_SENT,
@@ -39,6 +42,7 @@ from channel_adapter.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+CONTACT_SYNC_PREFIX = "contact-sync:"  # dead letters of contact syncs: reply_id = prefix + event id
 _STATE_VALUES = {"closed": 0, "half-opened": 1, "opened": 2}
 
 
@@ -180,6 +184,58 @@ class ReplyDelivery:
         await self._with_retries(Platform.CHATWOOT, account, attempts, lambda: self._apis.chatwoot_toggle_status(
             account, account_id, handoff.conversation_id, "open"))
         log.info("handoff_delivered", conversation_id=handoff.conversation_id, account_id=account_id)
+
+    # ------------------------------------------------------------------ CRM contact sync
+    async def sync_contact(self, change: crm_events.ContactChanged) -> str:
+        """Chatwoot: the CRM's stage, last intent, owner and score as the contact's custom attributes, its tags
+        as the contact's labels. Skipped when the shop has no Chatwoot account with a token; after the
+        retries, dead-lettered like a reply (never raised). Returns the outcome."""
+        if change.channel != events.CHANNEL_CHATWOOT or not change.contact_id.startswith("chatwoot:"):
+            return "not_chatwoot"
+        account = await self._directory.for_reply(Platform.CHATWOOT, change.user_id, change.account_id)
+        if not self._shop_has(account, change.user_id):
+            CONTACT_SYNCS.labels(Platform.CHATWOOT.channel, "not_configured").inc()
+            return "not_configured"
+        account_id = change.account_id or account.account_key
+        contact = change.contact_id.split(":", 1)[1]
+        attributes: dict[str, Any] = dict(chatwoot_attributes(change.stage, change.last_intent, change.owner,
+                                                              change.score))
+        labels = chatwoot_labels(list(change.tags))
+        attempts = _Attempts()
+        try:
+            await self._with_retries(Platform.CHATWOOT, account, attempts, lambda: self._apis.chatwoot_update_contact(
+                account, account_id, contact, attributes))
+            await self._with_retries(Platform.CHATWOOT, account, attempts, lambda: (
+                self._apis.chatwoot_set_contact_labels(account, account_id, contact, labels)))
+        except Exception as exc:
+            await self._dead_letter_sync(change, describe(exc), attempts.count)
+            return "dead"
+        CONTACT_SYNCS.labels(Platform.CHATWOOT.channel, "synced").inc()
+        await self._records.mark_delivered(CONTACT_SYNC_PREFIX + change.event_id)
+        log.info("contact_synced", contact_id=change.contact_id, account_id=account_id, attempts=attempts.count)
+        return "synced"
+
+    def _shop_has(self, account: ChannelAccount, user_id: str) -> bool:
+        """The shop's own Chatwoot account, or the environment's when it is theirs (or the single seller's)."""
+        if not account.secret("api_token"):
+            return False
+        owner = self._settings.default_seller_user_id
+        return not account.is_default or not owner or owner == user_id
+
+    async def _dead_letter_sync(self, change: crm_events.ContactChanged, error: str, attempts: int) -> None:
+        channel = Platform.CHATWOOT.channel
+        log.warning("contact_sync_dead_lettered", contact_id=change.contact_id, error=error, attempts=attempts)
+        CONTACT_SYNCS.labels(channel, "dead").inc()
+        DEAD_LETTERS.labels(channel).inc()
+        summary = (f"Chatwoot contact sync: stage {change.stage or '-'}, last intent {change.last_intent or '-'}, "
+                   f"owner {change.owner or '-'}, labels {', '.join(change.tags) or '-'}")
+        await self._records.add_dead_letter(
+            user_id=change.user_id, channel=channel, contact_id=change.contact_id,
+            reply_id=CONTACT_SYNC_PREFIX + change.event_id, text=summary, error=error, attempts=attempts,
+            reply=change.SerializeToString())
+        await self._bus.publish(
+            Subjects.contact_dead_letter(channel), change, f"dead:{change.event_id}:{uuid.uuid4().hex[:8]}",
+            change.user_id, extra_headers={"Sellerbot-Error": error[:1000], "Sellerbot-Attempts": str(attempts)})
 
     # ------------------------------------------------------------------ plumbing
     async def _with_retries(self, platform: Platform, account: ChannelAccount, attempts: _Attempts,

@@ -34,3 +34,7 @@ RECEIPTS = Counter(
     "channel_adapter_receipts_total",
     "Delivery receipts from the channels (outcome: stored, duplicate, unknown = no reply of ours has that id)",
     ["channel", "status", "outcome"])
+CONTACT_SYNCS = Counter(
+    "channel_adapter_contact_syncs_total",
+    "CRM contact changes written to the platform's contact (outcome: synced, not_configured, dead)",
+    ["channel", "outcome"])

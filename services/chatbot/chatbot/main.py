@@ -33,7 +33,7 @@ from chatbot.adapters.repository import ChatbotRepository
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
 from chatbot.adapters.secret_box import SettingsSecrets
 from chatbot.crm.webhooks import WebhookPolicy
-from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm, order_lookup
+from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm, order_lookup, purge_expired_merges
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
 from chatbot.events.inbound import InboundPipeline
@@ -130,6 +130,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
                     stream=CONVERSATIONS)
         crm.consume(bus)
         service.background.append(asyncio.create_task(crm.webhooks.run()))
+        service.background.append(asyncio.create_task(purge_expired_merges(crm.contacts)))
         consumers = InboundConsumers(bus, pipeline, recheck_after=settings.chatbot_partition_lease_seconds * 2)
         service.leases = PartitionLeases(
             bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,

@@ -79,6 +79,10 @@ class AccountDirectory:
             by_key.setdefault(account.platform, {}).setdefault(account.account_key, account)
         self._accounts, self._by_platform, self._by_key = accounts, by_platform, by_key
 
+    async def registered(self, platform: Platform) -> list[ChannelAccount]:
+        """Every seller's registered accounts of the platform (not the environment's default)."""
+        return list(await self._registered(platform))
+
     async def by_key(self, platform: Platform, account_key: str) -> ChannelAccount:
         """The registered owner of an instance / account / IG account / bot, else the default account."""
         await self._registered(platform)

@@ -148,6 +148,20 @@ class DeliveryRecords:
             return None
         return at if at.tzinfo else at.replace(tzinfo=UTC)
 
+    async def forget_instagram_windows(self, contact_ids: list[str], account_keys: list[str],
+                                       unless_keys: list[str] | None = None) -> int:
+        """Delete when these contacts last wrote (an erased person): on the given IG accounts, or, with
+        `unless_keys`, on every account but those (the default account's owner erasing)."""
+        where = [InstagramContactRow.contact_id.in_(contact_ids)]
+        if unless_keys is not None:
+            where.append(InstagramContactRow.account_key.not_in(unless_keys))
+        else:
+            where.append(InstagramContactRow.account_key.in_(account_keys))
+        async with self._sessions() as session:
+            result = await session.execute(delete(InstagramContactRow).where(*where))
+            await session.commit()
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     # ---- dead letters
     async def add_dead_letter(
         self, *, user_id: str, channel: str, contact_id: str, reply_id: str, text: str, error: str,

@@ -60,15 +60,16 @@ class PlatformApis:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _post(self, platform: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    async def _post(self, platform: str, url: str, body: dict[str, Any], headers: dict[str, str],
+                    method: str = "POST") -> dict[str, Any]:
         # The last hop of a webhook's trace: a client span, and its traceparent sent along (platforms ignore it;
         # a proxy or the local fakes record it). The URL is not recorded: Telegram's carries the bot token.
-        with span_unless_unsampled(tracer, f"POST {platform}", kind=SpanKind.CLIENT) as span:
+        with span_unless_unsampled(tracer, f"{method} {platform}", kind=SpanKind.CLIENT) as span:
             traced_headers = dict(headers)
             propagate.inject(traced_headers)
-            span.set_attribute("http.request.method", "POST")
+            span.set_attribute("http.request.method", method)
             span.set_attribute("server.address", httpx.URL(url).host)
-            response = await self._http.post(url, json=body, headers=traced_headers)
+            response = await self._http.request(method, url, json=body, headers=traced_headers)
             span.set_attribute("http.response.status_code", response.status_code)
         if response.status_code >= 400:
             raise PlatformRejected(platform, response.status_code, response.text,
@@ -103,6 +104,22 @@ class PlatformApis:
                                      status: str) -> None:
         url = f"{self._base(account)}/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status"
         await self._post("chatwoot", url, {"status": status}, {"api_access_token": account.secret("api_token")})
+
+    async def chatwoot_update_contact(self, account: ChannelAccount, account_id: str, contact_id: str,
+                                      custom_attributes: dict[str, Any]) -> None:
+        """PUT /api/v1/accounts/{a}/contacts/{id}: Chatwoot merges `custom_attributes` into the contact's."""
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}"
+        await self._post("chatwoot", url, {"custom_attributes": custom_attributes},
+                         {"api_access_token": account.secret("api_token")}, method="PUT")
+
+    async def chatwoot_set_contact_labels(self, account: ChannelAccount, account_id: str, contact_id: str,
+                                          labels: list[str]) -> list[str]:
+        """POST /api/v1/accounts/{a}/contacts/{id}/labels: replaces the contact's labels with those of the list
+        that are labels of the account (Chatwoot drops the others); answers the labels it kept."""
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}/labels"
+        data = await self._post("chatwoot", url, {"labels": labels}, {"api_access_token": account.secret("api_token")})
+        kept = data.get("payload")
+        return [str(label) for label in kept] if isinstance(kept, list) else []
 
     async def instagram_send_text(self, account: ChannelAccount, recipient_id: str, text: str) -> str:
         """Send API (Instagram Login flavour): POST {graph}/me/messages with the access token as Bearer."""

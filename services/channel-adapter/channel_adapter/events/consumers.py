@@ -1,4 +1,5 @@
-"""Durable JetStream consumers: replies and hand-offs from the chatbot go out to the platforms.
+"""Durable JetStream consumers: replies, hand-offs and CRM contact changes from the chatbot go out to the
+platforms.
 
 A fetched batch is delivered concurrently across contacts but one reply at a time per contact, in stream
 order (a FIFO lock per contact), so each contact's replies leave in the order they were produced while a slow
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from sellerbot.events.v1 import conversation_events_pb2 as events
+from sellerbot.events.v1 import crm_events_pb2 as crm_events
 from sellerbot_messaging import EventBus, EventMeta, Subjects
 from sellerbot_messaging.streams import CONVERSATIONS
 
@@ -23,6 +25,7 @@ from channel_adapter.domain.channels import Platform
 log = structlog.get_logger(__name__)
 OUTBOUND_DURABLE = "channel-adapter-outbound"
 HANDOFF_DURABLE = "channel-adapter-handoff"
+CONTACT_DURABLE = "channel-adapter-contacts"
 _OURS = {p.channel_enum for p in Platform}
 CONCURRENCY = 16
 
@@ -64,10 +67,16 @@ def start_consumers(bus: EventBus, delivery: ReplyDelivery, ack_wait_seconds: fl
     async def on_handoff(handoff: events.HandoffRequested, _: EventMeta) -> None:
         await delivery.hand_off(handoff)
 
+    async def on_contact(change: crm_events.ContactChanged, _: EventMeta) -> None:
+        # one at a time (concurrency 1): a contact's changes reach Chatwoot in the order they were made
+        await delivery.sync_contact(change)
+
     return [
         bus.consume(Subjects.OUTBOUND_ALL, OUTBOUND_DURABLE, events.OutboundReply, on_reply,
                     stream=CONVERSATIONS, batch=CONCURRENCY, ack_wait_seconds=ack_wait_seconds,
                     concurrency=CONCURRENCY),
         bus.consume(Subjects.HANDOFF_ALL, HANDOFF_DURABLE, events.HandoffRequested, on_handoff,
+                    stream=CONVERSATIONS, batch=8, ack_wait_seconds=ack_wait_seconds),
+        bus.consume(Subjects.CONTACT_ALL, CONTACT_DURABLE, crm_events.ContactChanged, on_contact,
                     stream=CONVERSATIONS, batch=8, ack_wait_seconds=ack_wait_seconds),
     ]

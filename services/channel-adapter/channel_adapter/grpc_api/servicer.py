@@ -16,13 +16,14 @@ from opentelemetry.trace import SpanKind
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as events
+from sellerbot.events.v1 import crm_events_pb2 as crm_events
 from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_user_id
 from sellerbot_messaging import EventBus, Subjects
 from sellerbot_telemetry import span_unless_unsampled
 
 from channel_adapter.adapters.account_directory import AccountDirectory
 from channel_adapter.adapters.delivery_records import DeadLetter, DeadLetterStatus, DeliveryRecords
-from channel_adapter.delivery import ReplyDelivery
+from channel_adapter.delivery import CONTACT_SYNC_PREFIX, ReplyDelivery
 from channel_adapter.domain import errors
 from channel_adapter.domain.accounts import ChannelAccount, require_valid
 from channel_adapter.domain.channels import Platform
@@ -176,7 +177,29 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
         if not contact_ids:
             return pb.ForgetContactsResponse()
         deleted = await self._records.forget_dead_letters(self._owners(user_id), contact_ids)
-        return pb.ForgetContactsResponse(dead_letters=deleted)
+        return pb.ForgetContactsResponse(dead_letters=deleted,
+                                         instagram_windows=await self._forget_instagram_windows(user_id, contact_ids))
+
+    async def _forget_instagram_windows(self, user_id: str, contact_ids: list[str]) -> int:
+        """The window rows of the caller's IG accounts; the default account's owner also those of every IG
+        account nobody registered (the environment's)."""
+        registered = await self._directory.registered(Platform.INSTAGRAM)
+        own = [a.account_key for a in registered if a.user_id == user_id]
+        if self._settings.default_seller_user_id in ("", user_id):
+            others = [a.account_key for a in registered if a.user_id != user_id]
+            return await self._records.forget_instagram_windows(contact_ids, [], unless_keys=others)
+        return await self._records.forget_instagram_windows(contact_ids, own)
+
+    async def _republish(self, letter: DeadLetter, retry: int) -> None:
+        """A reply goes back on the outbound stream, a contact sync on the contact stream."""
+        if letter.reply_id.startswith(CONTACT_SYNC_PREFIX):
+            change = crm_events.ContactChanged.FromString(letter.reply)
+            await self._bus.publish(Subjects.contact(letter.channel), change, f"{change.event_id}:retry:{retry}",
+                                    change.user_id)
+            return
+        reply = events.OutboundReply.FromString(letter.reply)
+        await self._bus.publish(Subjects.outbound(letter.channel), reply, f"{reply.reply_id}:retry:{retry}",
+                                reply.user_id)
 
     async def RetryDeadLetter(self, request: pb.RetryDeadLetterRequest,
                               context: grpc.aio.ServicerContext) -> pb.DeadLetter:
@@ -184,12 +207,10 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
         user_id = await caller_user_id(context)
         async with domain_errors(context):
             letter = await self._records.dead_letter(request.id, self._owners(user_id))
-            reply = events.OutboundReply.FromString(letter.reply)
             # Marked first: the delivery may finish (and mark it delivered) before publish returns.
             retried = await self._records.mark_retried(letter.id)
             try:
-                await self._bus.publish(Subjects.outbound(letter.channel), reply,
-                                        f"{reply.reply_id}:retry:{retried.manual_retries}", reply.user_id)
+                await self._republish(letter, retried.manual_retries)
             except Exception as exc:
                 await self._records.set_status(letter.id, DeadLetterStatus.DEAD)
                 raise errors.DeliveryUnavailable("the event stream is unavailable; try again") from exc

@@ -1,5 +1,6 @@
 """The CRM's use cases on contacts: kept current by every turn (and honouring opt-out there), listed,
-edited, merged and unmerged, imported and exported, and erased everywhere the platform keeps the person."""
+edited, merged and unmerged, imported and exported, synced out to Chatwoot, and erased everywhere the
+platform keeps the person."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from sellerbot_messaging import EventMeta
 
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.crm_tables import ContactMergeRow, ContactRow
+from chatbot.adapters.repository.base import utcnow
 from chatbot.adapters.repository.crm import ContactQuery, CrmStore, ErasedPerson, TurnSeen
 from chatbot.adapters.tables import ConversationRow
+from chatbot.crm.chatwoot_sync import ChatwootSync, SyncedFields
 from chatbot.crm.contacts_csv import EXPORT_COLUMNS, csv_text, parse_import
 from chatbot.crm.events import CrmEvent, CrmEventKind
-from chatbot.crm.leads import OPT_OUT_NOTICE, asks_to_opt_out, phone_of, tag_text
-from chatbot.crm.metrics import CRM_ERRORS
+from chatbot.crm.leads import LONGEST_UNDO_WINDOW, OPT_OUT_NOTICE, asks_to_opt_out, phone_of, tag_text, undo_deadline
+from chatbot.crm.metrics import CRM_ERRORS, CRM_MERGES_PURGED
 from chatbot.domain.order_slots import OrderDraft
+from chatbot.profiles import SellerProfiles
 from chatbot.usecases.understanding import Understanding
 
 log = structlog.get_logger(__name__)
@@ -41,11 +45,14 @@ class ImportReport:
 
 class ContactBook:
     def __init__(self, store: CrmStore, contexts: ContextStore, publish: Callable[[CrmEvent], None],
-                 forget_dead_letters: ForgetDeadLetters | None = None) -> None:
+                 forget_dead_letters: ForgetDeadLetters | None = None, profiles: SellerProfiles | None = None,
+                 chatwoot: ChatwootSync | None = None) -> None:
         self.store = store
         self._contexts = contexts
         self._publish = publish
         self._forget_dead_letters = forget_dead_letters
+        self._profiles = profiles  # the shop's timezone (undo window) and its FAQ cache (erasure)
+        self._chatwoot = chatwoot
 
     # --- the turn's listener ------------------------------------------------------------------------
     async def silenced(self, conversation: ConversationRow) -> bool:
@@ -73,6 +80,8 @@ class ContactBook:
             log.warning("crm_observe_failed", conversation_id=conversation.id, error=str(exc))
             return
         contact = observed.contact
+        self._sync(SyncedFields(observed.previous_stage, observed.previous_intent, tuple(contact.tags or []),
+                                contact.owner), contact)
         if observed.created:
             self._emit(CrmEventKind.LEAD_CREATED, contact, {"channel": conversation.channel})
         if observed.previous_stage != contact.stage:
@@ -82,6 +91,10 @@ class ContactBook:
             self._emit(CrmEventKind.ORDER_DRAFTED, contact, {
                 "order_id": order.id, "total": f"{order.total:.2f}", "currency": order.currency,
                 "line_items": order.line_items, "cep": order.cep, "payment": order.payment})
+
+    def _sync(self, before: SyncedFields | None, contact: ContactRow | None) -> None:
+        if self._chatwoot is not None and contact is not None:
+            self._chatwoot.contact_changed(before, contact)
 
     def _emit(self, kind: CrmEventKind, contact: ContactRow, data: dict[str, Any]) -> None:
         self._publish(CrmEvent(kind, contact.user_id, contact.id, data, contact_fields(contact)))
@@ -114,16 +127,42 @@ class ContactBook:
 
     async def update(self, user_id: str, contact_ref: str, changes: dict[str, Any]) -> ContactRow | None:
         before = await self.store.contact(user_id, contact_ref)
+        synced = SyncedFields.of(before) if before is not None else None
         row = await self.store.update_contact(user_id, contact_ref, changes)
         if row is not None and before is not None and "stage" in changes and changes["stage"] != before.stage:
             self._emit(CrmEventKind.STAGE_CHANGED, row, {"from": before.stage, "to": row.stage})
+        if row is not None:
+            self._sync(synced, row)
         return row
 
     async def merge(self, user_id: str, kept_ref: str, merged_ref: str, actor: str) -> ContactMergeRow:
-        return await self.store.merge(user_id, kept_ref, merged_ref, actor)
+        record = await self.store.merge(user_id, kept_ref, merged_ref, actor)
+        self._sync(None, await self.store.contact(user_id, kept_ref))  # its Chatwoot addresses may be new to it
+        return record
 
     async def undo_merge(self, user_id: str, merge_id: str, actor: str) -> ContactMergeRow:
-        return await self.store.undo_merge(user_id, merge_id, actor)
+        record = await self.store.undo_merge(user_id, merge_id, actor, await self.shop_timezone(user_id))
+        for ref in (record.kept_ref, record.merged_ref):
+            self._sync(None, await self.store.contact(user_id, ref))
+        return record
+
+    async def shop_timezone(self, user_id: str) -> str:
+        """`business_hours.timezone` of the shop's config (its default is America/Sao_Paulo); "" = UTC."""
+        if self._profiles is None:
+            return ""
+        return (await self._profiles.get(user_id)).settings.business_hours.timezone
+
+    async def undo_until(self, user_id: str, merged_at: datetime) -> datetime:
+        return undo_deadline(merged_at, await self.shop_timezone(user_id))
+
+    async def purge_expired_merges(self) -> dict[str, int]:
+        """Merges past every shop's undo window: their snapshots and the hidden merged contacts go."""
+        purged = await self.store.purge_expired_merges(utcnow() - LONGEST_UNDO_WINDOW)
+        for kind, count in purged.items():
+            CRM_MERGES_PURGED.labels(kind).inc(count)
+        if any(purged.values()):
+            log.info("crm_merges_purged", **purged)
+        return purged
 
     # --- CSV ----------------------------------------------------------------------------------------
     async def export_csv(self, user_id: str) -> AsyncIterator[str]:
@@ -174,6 +213,9 @@ class ContactBook:
         counts = dict(erased.counts)
         counts["redis_keys"] = await self._forget_in_redis(user_id, erased)
         counts["dead_letters"] = dead_letters
+        if counts.get("learned_answers") and self._profiles is not None:
+            # this replica's FAQ cache at once; other replicas reload theirs within the profile cache's 30 s
+            self._profiles.refresh_faq(user_id)
         self._publish(CrmEvent(CrmEventKind.CONTACT_ERASED, user_id, contact_ref, {}))
         log.info("contact_erased", user_id=user_id, contact=contact_ref, actor=actor, **counts)
         return counts
@@ -195,7 +237,8 @@ class ContactBook:
             log.error("contact_not_erased", user_id=user_id, reason="channel-adapter unreachable", error=str(exc))
             raise
 
-    async def export_person(self, user_id: str, contact_ref: str) -> str | None:
+    async def export_person(self, user_id: str, contact_ref: str, actor: str = "") -> str | None:
+        """Everything held about the person, as JSON; the export itself is audited (counts only)."""
         person = await self.store.person(user_id, contact_ref)
         if person is None:
             return None
@@ -206,6 +249,9 @@ class ContactBook:
                     for kind, rows in person.items()}
         document["redis_contexts"] = {k: v for k, v in contexts.items() if v}
         document["redis_sessions"] = {k: v for k, v in sessions.items() if v}
+        counts = {kind: len(rows) for kind, rows in person.items() if isinstance(rows, list)}
+        counts["redis_keys"] = len(document["redis_contexts"]) + len(document["redis_sessions"])
+        await self.store.record_export(user_id, contact_ref, actor, counts)
         return json.dumps(document, default=str, ensure_ascii=False, indent=1)
 
 

@@ -1,12 +1,14 @@
 """Pure rules of a lead: the phone a channel address carries, the explainable lead score, what to search on,
-and the customer's own "stop sending me messages"."""
+the customer's own "stop sending me messages", how long a merge can be undone and which learned FAQ answers
+came from a person's words."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.domain.funnel import RANK, Stage
 from chatbot.domain.text import fold
@@ -16,6 +18,10 @@ PHONE_CHANNELS = ("whatsapp", "phone")
 _DIGITS = re.compile(r"\D+")
 MAX_LAST_INTENTS = 5
 MAX_TAGS = 30
+LEARNED_QUESTION_CHARS = 1000  # a learned FAQ question is cut here when stored
+# A calendar day lasts at most 25 hours (the day a DST change puts the clocks back): a merge older than this
+# is past its undo window in every timezone, so its snapshot and the merged contact can go.
+LONGEST_UNDO_WINDOW = timedelta(hours=25)
 
 
 class OrderSource(StrEnum):
@@ -133,3 +139,34 @@ def asks_to_opt_out(texts: list[str]) -> bool:
 
 OPT_OUT_NOTICE = ("Tudo bem! Você não vai mais receber mensagens automáticas nossas. "
                   "Se quiser voltar a falar com a loja, é só pedir para um atendente.")
+
+
+def shop_zone(timezone: str) -> ZoneInfo:
+    """The shop's timezone (`business_hours.timezone` of its config); UTC when none or unknown."""
+    try:
+        return ZoneInfo(timezone) if timezone else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def undo_deadline(merged_at: datetime, timezone: str) -> datetime:
+    """A merge can be undone within the calendar day it was made, in the shop's timezone: until the next
+    local midnight (in UTC)."""
+    zone = shop_zone(timezone)
+    local_day = merged_at.astimezone(zone).date()
+    return datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+
+
+def learned_from(question: str, texts: set[str]) -> bool:
+    """Whether a learned FAQ question was made of these customer messages: the bot learns the whole burst
+    it answered, its messages joined by newlines (cut at LEARNED_QUESTION_CHARS), so any of the person's
+    messages that is one of those lines (or the cut last one) gives it away."""
+    if question in texts:
+        return True
+    framed = f"\n{question}\n"
+    if any(f"\n{text}\n" in framed for text in texts if text):
+        return True
+    if len(question) >= LEARNED_QUESTION_CHARS:
+        tail = question.rsplit("\n", 1)[-1]
+        return bool(tail) and any(text.startswith(tail) for text in texts)
+    return False

@@ -17,11 +17,12 @@ from sellerbot_grpc import FieldViolation, abort_invalid_argument, caller_actor_
 
 from chatbot.adapters.crm_tables import ContactRow, CrmWebhookDeliveryRow, OrderRow
 from chatbot.adapters.repository import aware
-from chatbot.adapters.repository.crm import SORTS, UNDO_WINDOW, ContactQuery, MergeRefused, WebhookOutbox
+from chatbot.adapters.repository.crm import SORTS, ContactQuery, MergeRefused, WebhookOutbox
 from chatbot.crm.contact_book import ContactBook
 from chatbot.crm.contacts_csv import NotAContactCsv
 from chatbot.crm.leads import clean_tags, normalize_phone
 from chatbot.crm.order_book import OrderBook, OrderInvalid
+from chatbot.crm.order_lookup import shop_order_fields
 from chatbot.domain.funnel import Stage
 from chatbot.domain.text import fold
 from chatbot.events.publisher import timestamp
@@ -155,7 +156,7 @@ class CrmServicer(crm_pb2_grpc.CrmServiceServicer):
         assert kept is not None
         identities = await self._contacts.store.identities(kept.id)
         return pb.MergeResult(merge_id=merge_id, contact=contact_message(kept, [i.contact_id for i in identities]),
-                              undo_until=timestamp((aware(at) or at) + UNDO_WINDOW))
+                              undo_until=timestamp(await self._contacts.undo_until(user_id, aware(at) or at)))
 
     async def ExportContacts(self, request: pb.ExportContactsRequest, context: Any) -> AsyncIterator[pb.CsvChunk]:
         user_id = await caller_user_id(context)
@@ -193,7 +194,7 @@ class CrmServicer(crm_pb2_grpc.CrmServiceServicer):
 
     async def ExportPerson(self, request: pb.ExportPersonRequest, context: Any) -> pb.PersonExport:
         user_id = await caller_user_id(context)
-        document = await self._contacts.export_person(user_id, request.id)
+        document = await self._contacts.export_person(user_id, request.id, caller_actor_id(context))
         if document is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"contact {request.id} not found")
         return pb.PersonExport(json=document)
@@ -315,5 +316,6 @@ def order_message(row: OrderRow) -> pb.Order:
         updated_at=timestamp(aware(row.updated_at) or row.updated_at))
     if row.confirmed_at:
         message.confirmed_at.CopyFrom(timestamp(aware(row.confirmed_at) or row.confirmed_at))
+    shop_order_fields(message, row)
     return message
 

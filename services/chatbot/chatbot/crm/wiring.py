@@ -3,9 +3,11 @@ the turn listener set on the bot."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import grpc
+import structlog
 from sellerbot.channels.v1 import channel_adapter_pb2, channel_adapter_pb2_grpc
 from sellerbot.chatbot.v1 import crm_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
@@ -16,13 +18,16 @@ from sellerbot_messaging.streams import CONVERSATIONS
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatbot.adapters.repository.crm import CrmStore, WebhookOutbox
+from chatbot.crm.chatwoot_sync import ChatwootSync
 from chatbot.crm.contact_book import ContactBook, ForgetDeadLetters
+from chatbot.crm.metrics import CRM_ERRORS
 from chatbot.crm.order_book import OrderBook
 from chatbot.crm.order_lookup import CrmOrderLookup
 from chatbot.crm.servicer import CrmServicer
 from chatbot.crm.webhooks import CrmWebhooks, WebhookPolicy
 from chatbot.seller_bot import ProfessionalSellerBot
 
+log = structlog.get_logger(__name__)
 CRM_GRPC_SERVICE = "sellerbot.chatbot.v1.CrmService"
 IDENTITY_SUBJECT = "conversations.inbound.chatwoot.*"
 
@@ -44,6 +49,18 @@ class Crm:
                     stream=CONVERSATIONS)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-crm-handoffs", ev.HandoffRequested, self.contacts.on_handoff,
                     stream=CONVERSATIONS)
+
+
+async def purge_expired_merges(contacts: ContactBook, every: float = 3600.0) -> None:
+    """Hourly: merges past the undo window lose their snapshot and hidden merged contact (every replica runs
+    it; the deletes are idempotent)."""
+    while True:
+        try:
+            await contacts.purge_expired_merges()
+        except Exception as exc:  # the database may be away for a while; next hour
+            CRM_ERRORS.labels("merge_purge").inc()
+            log.warning("crm_merge_purge_failed", error=str(exc))
+        await asyncio.sleep(every)
 
 
 class ChannelAdapterDeadLetters:
@@ -72,7 +89,8 @@ def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | N
     forget_dead_letters: ForgetDeadLetters | None = None
     if channel_adapter_address:
         forget_dead_letters = ChannelAdapterDeadLetters(channel_adapter_address).forget
-    contacts = ContactBook(store, bot.contexts, webhooks.publish, forget_dead_letters)
+    contacts = ContactBook(store, bot.contexts, webhooks.publish, forget_dead_letters, bot.profiles,
+                           ChatwootSync(store, bus))
     orders = OrderBook(store, bus, webhooks.publish)
     bot.listen_to_turns(contacts)
     return Crm(contacts, orders, CrmServicer(contacts, orders, WebhookOutbox(sessions)), webhooks)

@@ -247,10 +247,12 @@ async def test_erasing_a_contact_leaves_nothing_in_the_database_or_redis(
         messages = await conn.fetchval("SELECT count(*) FROM chatbot_messages WHERE conversation_id = $1",
                                        done.conversation_id)
         orders = await conn.fetchval("SELECT count(*) FROM chatbot_orders WHERE user_id = $1", crm_client.user_id)
-        audit = await conn.fetch("SELECT action, contact_ref FROM chatbot_crm_audit WHERE user_id = $1",
-                                 crm_client.user_id)
+        audit = await conn.fetch("SELECT action, contact_ref, actor, counts::text AS counts FROM chatbot_crm_audit "
+                                 "WHERE user_id = $1 ORDER BY id", crm_client.user_id)
         assert messages == 0 and orders == 0
-        assert [(a["action"], a["contact_ref"]) for a in audit] == [("erased", contact.id)]
+        # the export and the erasure are both audited, with counts only
+        assert [(a["action"], a["contact_ref"]) for a in audit] == [("exported", contact.id), ("erased", contact.id)]
+        assert '"messages": 8' in audit[0]["counts"] and "Rita" not in audit[0]["counts"]
     finally:
         await conn.close()
     client = redis.from_url(redis_url)

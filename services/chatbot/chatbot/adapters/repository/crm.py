@@ -1,5 +1,6 @@
 """The CRM's database access: contacts and their channel identities (kept current by each turn), search with
-keyset pages, explicit merges with undo, orders of every source, erasure and the audit trail."""
+keyset pages, explicit merges with undo (purged after the undo window), orders of every source, erasure of
+a person's whole merge tree and the audit trail."""
 
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ from chatbot.crm.leads import (
     channel_of,
     later_stage,
     lead_score,
+    learned_from,
     phone_of,
     search_text,
     tag_text,
+    undo_deadline,
 )
 
-UNDO_WINDOW = timedelta(hours=24)
 CONTACTS = cast(Table, ContactRow.__table__)
 COMMON_MATCHES = 1000  # a text search matching this many contacts walks the sort's index instead
 ONLY_BITMAP_SCANS = text(
@@ -69,6 +71,7 @@ class Observed:
     created: bool
     previous_stage: str
     draft_order: OrderRow | None = None
+    previous_intent: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class CrmStore(Store):
         created = False
         if contact is None:
             contact, created = await self._attach(session, seen.user_id, seen.contact_id, seen.name, now)
-        previous = contact.stage
+        previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
         if seen.name and not contact.name:
             contact.name = seen.name[:200]
             await self._refresh_search(session, contact)
@@ -136,7 +139,7 @@ class CrmStore(Store):
         await self._rescore(session, contact, now)
         contact.updated_at = now
         await session.flush()
-        return Observed(contact, created, previous, draft_order)
+        return Observed(contact, created, previous, draft_order, previous_intent)
 
     async def _by_identity(self, session: AsyncSession, user_id: str, contact_id: str) -> ContactRow | None:
         return (await session.execute(
@@ -373,7 +376,8 @@ class CrmStore(Store):
                                                                   "orders": len(orders)}))
             return record
 
-    async def undo_merge(self, user_id: str, merge_id: str, actor: str) -> ContactMergeRow:
+    async def undo_merge(self, user_id: str, merge_id: str, actor: str, timezone: str = "") -> ContactMergeRow:
+        """Within the calendar day of the merge in the shop's timezone (`timezone`; UTC when empty)."""
         async with self._sessions.begin() as session:
             record = await session.get(ContactMergeRow, merge_id)
             if record is None or record.user_id != user_id:
@@ -381,8 +385,9 @@ class CrmStore(Store):
             if record.undone_at is not None:
                 raise MergeRefused("this merge was already undone")
             now = utcnow()
-            if now - (aware(record.created_at) or now) > UNDO_WINDOW:
-                raise MergeRefused("a merge can be undone within 24 hours")
+            deadline = undo_deadline(aware(record.created_at) or now, timezone)
+            if now >= deadline:
+                raise MergeRefused(f"a merge can be undone only on the day it was made (until {deadline.isoformat()})")
             kept, merged = await session.get(ContactRow, record.kept_ref), await session.get(ContactRow,
                                                                                             record.merged_ref)
             if kept is None or merged is None:
@@ -517,31 +522,33 @@ class CrmStore(Store):
             contact = await session.get(ContactRow, contact_ref)
             if contact is None or contact.user_id != user_id:
                 return None
-            merged = select(ContactRow.id).where(ContactRow.merged_into == contact.id)
-            return list((await session.execute(select(ContactIdentityRow.contact_id).where(or_(
-                ContactIdentityRow.contact_ref == contact.id, ContactIdentityRow.contact_ref.in_(merged))))).scalars())
+            refs = await _merge_tree(session, contact.id)
+            return list((await session.execute(select(ContactIdentityRow.contact_id).where(
+                ContactIdentityRow.contact_ref.in_(refs)))).scalars())
 
     async def erase(self, user_id: str, contact_ref: str, actor: str) -> ErasedPerson | None:
-        """Delete the person's rows: contact, identities, conversations (messages and handoffs with them),
-        the FAQ answers learned from their questions, their draft orders; confirmed orders stay for the
-        shop's books with no link to anyone and no CEP. One audit row records counts, never personal data."""
+        """Delete the person's rows: the contact and every contact merged into it (at any depth), identities,
+        conversations (messages and handoffs with them), the FAQ answers learned from their questions, their
+        draft orders; confirmed orders stay for the shop's books with no link to anyone and no CEP. One audit
+        row records counts, never personal data."""
         async with self._sessions.begin() as session:
             contact = await session.get(ContactRow, contact_ref)
             if contact is None or contact.user_id != user_id:
                 return None
+            refs = await _merge_tree(session, contact.id)
             addresses = list((await session.execute(select(ContactIdentityRow.contact_id).where(
-                ContactIdentityRow.contact_ref == contact.id))).scalars())
-            merged = list((await session.execute(select(ContactRow.id).where(
-                ContactRow.merged_into == contact.id))).scalars())
+                ContactIdentityRow.contact_ref.in_(refs)))).scalars())
             conversations = list((await session.execute(select(ConversationRow.id).where(
                 ConversationRow.user_id == user_id, ConversationRow.contact_id.in_(addresses)))).scalars())
-            questions = list((await session.execute(select(MessageRow.text).where(
+            questions = set((await session.execute(select(MessageRow.text).where(
                 MessageRow.conversation_id.in_(conversations), MessageRow.direction == "in"))).scalars())
             erased = ErasedPerson(addresses, conversations)
-            refs = [contact.id, *merged]
             counts = erased.counts
+            learned = [row_id for row_id, question in (await session.execute(select(
+                LearnedAnswerRow.id, LearnedAnswerRow.question).where(LearnedAnswerRow.user_id == user_id))).all()
+                if learned_from(question, questions)]
             counts["learned_answers"] = await _deleted(session, delete(LearnedAnswerRow).where(
-                LearnedAnswerRow.user_id == user_id, LearnedAnswerRow.question.in_([q[:1000] for q in questions])))
+                LearnedAnswerRow.id.in_(learned)))
             counts["messages"] = await _deleted(session, delete(MessageRow).where(
                 MessageRow.conversation_id.in_(conversations)))
             counts["handoffs"] = await _deleted(session, delete(HandoffRow).where(
@@ -561,6 +568,33 @@ class CrmStore(Store):
             counts["contacts"] = await _deleted(session, delete(ContactRow).where(ContactRow.id.in_(refs)))
             session.add(audit(user_id, "erased", contact.id, actor, counts))
             return erased
+
+    async def record_export(self, user_id: str, contact_ref: str, actor: str, counts: dict[str, int]) -> None:
+        async with self._sessions.begin() as session:
+            session.add(audit(user_id, "exported", contact_ref, actor, counts))
+
+    async def purge_expired_merges(self, before: datetime) -> dict[str, int]:
+        """After the undo window nothing needs a merge's snapshot (the kept contact's fields as they were)
+        or the hidden merged contact: both go. The audit rows of the merges stay (no personal data)."""
+        async with self._sessions.begin() as session:
+            merges = await _deleted(session, delete(ContactMergeRow).where(ContactMergeRow.created_at < before))
+            contacts = await _deleted(session, delete(ContactRow).where(
+                ContactRow.merged_into.is_not(None), ContactRow.updated_at < before))
+            return {"merges": merges, "merged_contacts": contacts}
+
+    async def chatwoot_addresses(self, user_id: str, contact_ref: str) -> list[tuple[str, str]]:
+        """(`chatwoot:<id>`, Chatwoot account id of its newest conversation, "" when none) for each Chatwoot
+        identity of the contact."""
+        async with self._reader.connect() as conn:
+            addresses = list((await conn.execute(select(ContactIdentityRow.contact_id).where(
+                ContactIdentityRow.contact_ref == contact_ref, ContactIdentityRow.channel == "chatwoot"))).scalars())
+            found = []
+            for address in addresses:
+                account = (await conn.execute(select(ConversationRow.account_id).where(
+                    ConversationRow.user_id == user_id, ConversationRow.contact_id == address)
+                    .order_by(ConversationRow.created_at.desc()).limit(1))).scalar_one_or_none()
+                found.append((address, account or ""))
+            return found
 
     async def audit_trail(self, user_id: str, contact_ref: str) -> list[CrmAuditRow]:
         async with self._sessions() as session:
@@ -622,6 +656,16 @@ class WebhookOutbox(Store):
         async with self._sessions() as session:
             return int((await session.execute(select(func.count()).where(
                 CrmWebhookDeliveryRow.status == "dead"))).scalar_one())
+
+
+async def _merge_tree(session: AsyncSession, contact_ref: str) -> list[str]:
+    """The contact and every contact merged into it, at any depth (A into B, then B into C: C, B and A)."""
+    refs, frontier = [contact_ref], [contact_ref]
+    while frontier:
+        frontier = [ref for ref in (await session.execute(select(ContactRow.id).where(
+            ContactRow.merged_into.in_(frontier)))).scalars() if ref not in refs]
+        refs += frontier
+    return refs
 
 
 async def _deleted(session: AsyncSession, statement: Any) -> int:

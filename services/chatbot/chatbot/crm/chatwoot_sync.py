@@ -1,0 +1,73 @@
+"""Sync out to Chatwoot: when a contact's stage, last intent, tags or owner change, each of its Chatwoot
+addresses gets a `ContactChanged` on `conversations.contact.chatwoot`; channel-adapter writes it to the
+Chatwoot contact (custom attributes and labels) with its retries and dead letters. Contacts that never wrote
+through Chatwoot publish nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot.events.v1 import crm_events_pb2 as crm_ev
+from sellerbot_messaging import EventBus, Subjects
+
+from chatbot.adapters.crm_tables import ContactRow
+from chatbot.adapters.repository.base import utcnow
+from chatbot.adapters.repository.crm import CrmStore
+from chatbot.crm.metrics import CRM_CHATWOOT_SYNCS, CRM_ERRORS
+from chatbot.events.publisher import timestamp
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncedFields:
+    """What Chatwoot keeps of the CRM contact."""
+
+    stage: str
+    last_intent: str
+    tags: tuple[str, ...]
+    owner: str
+
+    @classmethod
+    def of(cls, row: ContactRow) -> SyncedFields:
+        return cls(row.stage, (list(row.last_intents or []) or [""])[0], tuple(row.tags or []), row.owner)
+
+
+class ChatwootSync:
+    def __init__(self, store: CrmStore, bus: EventBus | None) -> None:
+        self._store = store
+        self._bus = bus
+        self._publishing: set[asyncio.Task[None]] = set()
+
+    def contact_changed(self, before: SyncedFields | None, contact: ContactRow) -> None:
+        """Called by the contact book after a change (never blocks it; the publish runs beside)."""
+        if self._bus is None or contact.merged_into or SyncedFields.of(contact) == before:
+            return
+        task = asyncio.create_task(self._publish(contact.user_id, contact.id, SyncedFields.of(contact),
+                                                 contact.score))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish(self, user_id: str, contact_ref: str, fields: SyncedFields, score: int) -> None:
+        assert self._bus is not None
+        try:
+            for address, account_id in await self._store.chatwoot_addresses(user_id, contact_ref):
+                event = crm_ev.ContactChanged(
+                    event_id=f"contact:{uuid.uuid4()}", user_id=user_id, channel=ev.CHANNEL_CHATWOOT,
+                    account_id=account_id, contact_id=address, crm_contact_id=contact_ref, stage=fields.stage,
+                    last_intent=fields.last_intent, tags=list(fields.tags), owner=fields.owner, score=score,
+                    changed_at=timestamp(utcnow()))
+                await self._bus.publish(Subjects.contact("chatwoot"), event, event.event_id, user_id)
+                CRM_CHATWOOT_SYNCS.inc()
+        except Exception as exc:  # the next change sends the whole state again
+            CRM_ERRORS.labels("chatwoot_sync").inc()
+            log.warning("crm_chatwoot_sync_not_published", contact=contact_ref, error=str(exc))
+
+    async def drain(self) -> None:
+        """Wait for the publishes in flight (tests, shutdown)."""
+        if self._publishing:
+            await asyncio.gather(*self._publishing, return_exceptions=True)

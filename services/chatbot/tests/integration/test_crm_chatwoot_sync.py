@@ -1,0 +1,107 @@
+"""Sync out to Chatwoot, end to end: the chatbot's CRM publishes ContactChanged on real NATS, the real
+channel-adapter writes it to the Chatwoot fake over HTTP (custom attributes and labels, Chatwoot's wire
+format), retrying a failed call; a contact that never wrote through Chatwoot is not synced."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from chatbot.main import ChatbotService
+from sellerbot.chatbot.v1 import crm_pb2 as crm
+from sellerbot.events.v1 import conversation_events_pb2 as ev
+from sellerbot_fakes import chatwoot_fake
+from sellerbot_fakes.platform_fake import ServedFake
+from sellerbot_messaging import Subjects
+
+from ..conftest import EventTap, eventually
+from .test_crm import CrmClient
+
+TOKEN = "cw-agent-token"
+
+
+@pytest.fixture
+async def chatwoot() -> AsyncIterator[ServedFake]:
+    fake = await ServedFake.start(chatwoot_fake.create_app())
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def adapter(chatwoot: ServedFake, postgres_url: str, nats_url: str, nats_namespace: str) -> AsyncIterator[Any]:
+    from channel_adapter.main import start_service
+    from channel_adapter.settings import ServiceSettings as AdapterSettings
+
+    service = await start_service(AdapterSettings(  # type: ignore[call-arg]
+        _env_file=None, database_url=postgres_url, nats_url=nats_url, nats_namespace=nats_namespace,
+        secrets_key="test-secrets-key-0123456789", channel_adapter_metrics_port=0, chatwoot_url=chatwoot.url,
+        chatwoot_api_token=TOKEN, outbound_backoff_initial_seconds=0.05), grpc_address="127.0.0.1:0")
+    yield service
+    await service.stop()
+
+
+async def _writes_through_chatwoot(tap: EventTap, user_id: str, contact_id: str, text: str) -> None:
+    assert tap.bus is not None
+    event = ev.InboundMessage(
+        event_id=f"chatwoot:{uuid.uuid4().hex}", user_id=user_id, channel=ev.CHANNEL_CHATWOOT, account_id="7",
+        contact_id=contact_id, contact_name="Bia Lima", conversation_id="88", text=text)
+    await tap.bus.publish(Subjects.inbound("chatwoot", user_id, contact_id), event, event.event_id, user_id)
+
+
+def _calls(fake: ServedFake, method: str, path: str) -> list[Any]:
+    return [r for r in fake.state.requests if r.method == method and r.path == path]
+
+
+async def test_a_chatwoot_contacts_stage_tags_and_owner_reach_the_chatwoot_contact(
+    chatbot: ChatbotService, tap: EventTap, chatwoot: ServedFake, adapter: Any
+) -> None:
+    user_id = f"shop-{uuid.uuid4().hex[:8]}"
+    crm_client = CrmClient(chatbot.port, user_id)
+    contact_path, labels_path = "/api/v1/accounts/7/contacts/4242", "/api/v1/accounts/7/contacts/4242/labels"
+    async with httpx.AsyncClient(base_url=chatwoot.url, headers={"api_access_token": TOKEN}) as cw:
+        for title in ("vip", "atacado"):  # Chatwoot keeps only labels the account has
+            assert (await cw.post("/api/v1/accounts/7/labels", json={"title": title})).status_code == 200
+        await _writes_through_chatwoot(tap, user_id, "chatwoot:4242", "quanto custa a camiseta?")
+        await eventually(lambda: _calls(chatwoot, "POST", labels_path), timeout=20)
+        first = _calls(chatwoot, "PUT", contact_path)[0]
+        assert first.headers["api_access_token"] == TOKEN
+        assert first.body["custom_attributes"]["sellerbot_last_intent"] == "price"
+
+        await eventually(lambda: _calls(chatwoot, "POST", "/api/v1/accounts/7/conversations/88/messages"), timeout=20)
+        contact = await crm_client.only_contact()
+        chatwoot.fail(kind="status", status=503, times=1)  # the next call fails once and is retried
+        await crm_client.UpdateContact(crm.UpdateContactRequest(
+            id=contact.id, fields=["stage", "tags", "owner"], stage="purchase_intent",
+            tags=["VIP", "Atacado", "sem-label"], owner="member-1"))
+
+        async def synced() -> Any:
+            labels = (await cw.get(labels_path)).json()["payload"]
+            shown = (await cw.get(contact_path)).json()["payload"]["custom_attributes"]
+            return shown if labels == ["vip", "atacado"] and shown["sellerbot_owner"] == "member-1" else None
+
+        attributes = await eventually(synced, timeout=20)
+        assert attributes == {"sellerbot_stage": "purchase_intent", "sellerbot_last_intent": "price",
+                              "sellerbot_owner": "member-1", "sellerbot_lead_score": attributes["sellerbot_lead_score"]}
+        puts = _calls(chatwoot, "PUT", contact_path)
+        assert [r.status for r in puts[-2:]] == [503, 200]  # retried after the 503
+        assert puts[-1].body == {"custom_attributes": attributes}
+        assert _calls(chatwoot, "POST", labels_path)[-1].body == {"labels": ["vip", "atacado", "sem-label"]}
+
+    # a contact who only wrote on WhatsApp has no Chatwoot contact to write to
+    other = CrmClient(chatbot.port, f"shop-{uuid.uuid4().hex[:8]}")
+    before = len(chatwoot.state.requests)
+    from ..conftest import Client
+
+    bot = Client(chatbot.port, other.user_id)
+    await bot.message("whatsapp:5511955554444", "oi")
+    whatsapp_only = await other.only_contact()
+    await other.UpdateContact(crm.UpdateContactRequest(id=whatsapp_only.id, fields=["tags"], tags=["vip"]))
+    await _writes_through_chatwoot(tap, user_id, "chatwoot:4242", "obrigada")  # a later sync of the first shop
+    await eventually(lambda: len(_calls(chatwoot, "PUT", contact_path)) > len(puts), timeout=20)
+    assert all("/contacts/" in r.path and r.path.startswith("/api/v1/accounts/7/contacts/4242")
+               for r in chatwoot.state.requests[before:] if "/contacts/" in r.path)
+    for client in (crm_client, other, bot):
+        await client.channel.close()
