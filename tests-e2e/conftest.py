@@ -48,6 +48,18 @@ class RunningStack:
         return self.log.read_text(errors="replace")[-6000:]
 
 
+def ensure_current_dist() -> None:
+    """The gateway serves frontend/dist if it is there when it starts: rebuild it when a source file is newer."""
+    frontend = ROOT / "frontend"
+    index = frontend / "dist" / "index.html"
+    sources = [p for p in (frontend / "src").rglob("*") if p.is_file()] + [frontend / "index.html"]
+    if index.is_file() and index.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return
+    result = subprocess.run(["npm", "run", "build"], cwd=frontend, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, f"npm run build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
 def _spawn(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -74,6 +86,7 @@ def stack_database(servers: Servers) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[RunningStack]:
+    ensure_current_dist()  # before the gateway starts, or it serves no dashboard
     data_dir = tmp_path_factory.mktemp("stack")
     log = data_dir / "stack.log"
     ports = {name: free_port() for name in ("gateway", "automation", "chatbot", "channel_adapter", "notification",
