@@ -82,6 +82,7 @@ def test_every_manifest_matches_the_kubernetes_api_schema(chart: helm_python.Cha
         chatbot={"autoscaling": {"enabled": True}},
         notification={"autoscaling": {"enabled": True}},
         images={"pullSecrets": [{"name": "regcred"}]},
+        networkPolicy={"enabled": True, "prometheus": {"namespaceLabels": {}, "podLabels": {"app": "prometheus"}}},
     )
     checked = set()
     for (kind, _), manifest in render(chart, everything_on).items():
@@ -90,7 +91,7 @@ def test_every_manifest_matches_the_kubernetes_api_schema(chart: helm_python.Cha
         kubernetes_validate.validate(manifest, kube_version, strict=True)  # unknown fields fail too
         checked.add(kind)
     assert {"Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "Ingress",
-            "PodDisruptionBudget"} <= checked
+            "PodDisruptionBudget", "NetworkPolicy"} <= checked
 
 
 def test_every_process_gets_a_deployment_and_a_service(default: Manifests) -> None:
@@ -274,8 +275,9 @@ def test_the_gateway_ingress_is_optional(chart: helm_python.Chart, default: Mani
     ({"chatbot": {"autoscaling": {"enabeld": True}}}, "enabeld"),
     ({"tracing": {"enabled": True, "jaegr": {}}}, "jaegr"),
     ({"images": {"repository": "r", "digests": {"chatbot": "sha256:abc"}}}, "/images/digests/chatbot"),
+    ({"networkPolicy": {"enabled": True, "prometheus": {"podLabels": {"a": "b"}}, "egress": {}}}, "egress"),
 ], ids=["secret-key-typo", "create-not-boolean", "two-automation-workers", "port-out-of-range", "unknown-key",
-        "unknown-nested-key", "unknown-tracing-key", "short-digest"])
+        "unknown-nested-key", "unknown-tracing-key", "short-digest", "unknown-network-policy-key"])
 def test_the_values_schema_refuses_mistakes_before_anything_renders(
     chart: helm_python.Chart, override: dict[str, Any], message: str,
 ) -> None:
@@ -323,12 +325,95 @@ def test_images_pinned_by_digest_win_over_the_tag(chart: helm_python.Chart) -> N
     assert container(manifests, GATEWAY)["image"] == "registry.example/sb/gateway:0.1.0"
 
 
-def test_the_production_values_example_pins_every_image_by_a_placeholder_digest(chart: helm_python.Chart) -> None:
-    production = yaml.safe_load((CHART_DIR / "values-production.yaml").read_text())
+ZERO_DIGEST = "sha256:" + "0" * 64
+RELEASED_DIGEST = "sha256:" + "ab" * 32
+
+
+def production_values(text: str | None = None) -> dict[str, Any]:
+    production = yaml.safe_load(text or (CHART_DIR / "values-production.yaml").read_text())
+    return {**production, "secrets": {"values": REQUIRED_SECRETS}}
+
+
+def test_the_production_values_example_refuses_to_render_until_its_placeholder_digests_are_replaced(
+    chart: helm_python.Chart,
+) -> None:
+    text = (CHART_DIR / "values-production.yaml").read_text()
+    production = production_values(text)
     assert set(production["images"]["digests"]) == {p.name for p in PROCESSES}
-    manifests = render(chart, {**production, "secrets": {"values": REQUIRED_SECRETS}})
+    assert set(production["images"]["digests"].values()) == {ZERO_DIGEST}
+    with pytest.raises(helm_python.HelmRenderError,
+                       match=r"images\.digests\.automation is the all-zero placeholder of values-production\.yaml"):
+        render(chart, production)
+    # The tracing images are pinned too, and their placeholders refused as well.
+    for key, image in (("collectorImage", production["tracing"]["collectorImage"]),
+                       ("jaeger.image", production["tracing"]["jaeger"]["image"])):
+        assert image.endswith("@" + ZERO_DIGEST), key
+    services_released = production_values(text)
+    services_released["images"]["digests"] = dict.fromkeys(production["images"]["digests"], RELEASED_DIGEST)
+    with pytest.raises(helm_python.HelmRenderError, match=r"tracing\.collectorImage .*all-zero placeholder"):
+        render(chart, services_released)
+
+    released = production_values(text.replace("0" * 64, "ab" * 32))
+    manifests = render(chart, released)
     for process in PROCESSES:
-        assert "@sha256:" in container(manifests, process)["image"]
+        assert container(manifests, process)["image"].endswith(f"/{process.name}@{RELEASED_DIGEST}")
+    assert {name for kind, name in manifests if kind == "NetworkPolicy"} == {f"{PREFIX}-{p.name}" for p in PROCESSES}
+    released["tracing"]["enabled"] = True
+    (collector,) = render(chart, released)[("Deployment", f"{PREFIX}-otel-collector")]["spec"]["template"][
+        "spec"]["containers"]
+    assert collector["image"] == f"otel/opentelemetry-collector:0.114.0@{RELEASED_DIGEST}"
+
+
+def callers_of(service: Process) -> set[str]:
+    """The processes that dial `service` (their settings read its <NAME>_GRPC_ADDR)."""
+    return {p.name for p in PROCESSES if p != service and f"{service.env_prefix}_GRPC_ADDR" in p.settings_env_names()}
+
+
+def admitted(policy: dict[str, Any], port: str, pod: dict[str, str], namespace: dict[str, str]) -> bool:
+    """NetworkPolicy semantics for one ingress connection to a pod the policy selects."""
+    def matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+        return selector is not None and selector.get("matchLabels", {}).items() <= labels.items()
+
+    for rule in policy["spec"]["ingress"]:
+        if port not in {p["port"] for p in rule.get("ports", [])}:
+            continue
+        if "from" not in rule:
+            return True
+        for peer in rule["from"]:
+            own_namespace = namespace.get("kubernetes.io/metadata.name") == NAMESPACE
+            namespace_ok = matches(peer["namespaceSelector"], namespace) if "namespaceSelector" in peer \
+                else own_namespace
+            if namespace_ok and matches(peer.get("podSelector", {}), pod):
+                return True
+    return False
+
+
+def test_network_policies_admit_only_each_services_callers_and_prometheus(chart: helm_python.Chart) -> None:
+    assert not [kind for kind, _ in render(chart, base_values()) if kind == "NetworkPolicy"]  # off by default
+    manifests = render(chart, base_values(networkPolicy={"enabled": True, "prometheus": {
+        "namespaceLabels": {"kubernetes.io/metadata.name": "monitoring"},
+        "podLabels": {"app.kubernetes.io/name": "prometheus"}}}))
+    ours = {"kubernetes.io/metadata.name": NAMESPACE}
+    monitoring = {"kubernetes.io/metadata.name": "monitoring"}
+    prometheus = {"app.kubernetes.io/name": "prometheus"}
+    intruder = {"app.kubernetes.io/name": "debug-shell"}
+    assert callers_of(SERVICES[1]) == {"gateway", "automation"}  # automation asks the chatbot
+    for target in PROCESSES:
+        policy = manifests[("NetworkPolicy", f"{PREFIX}-{target.name}")]
+        kubernetes_validate.validate(policy, kubernetes_validate.latest_version(), strict=True)
+        assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": target.name,
+                                                                "app.kubernetes.io/instance": RELEASE}
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        for source in PROCESSES:
+            pod = {"app.kubernetes.io/name": source.name, "app.kubernetes.io/instance": RELEASE}
+            if target.is_grpc:
+                assert admitted(policy, "grpc", pod, ours) == (source.name in callers_of(target)), (source, target)
+            assert admitted(policy, "metrics", pod, ours) == (source == GATEWAY and target != GATEWAY), (source, target)
+        assert admitted(policy, "metrics", prometheus, monitoring), target
+        assert not admitted(policy, "metrics", prometheus, {"kubernetes.io/metadata.name": "tenant-apps"}), target
+        assert not admitted(policy, "metrics", intruder, ours) and not admitted(policy, "grpc", intruder, ours)
+    gateway = manifests[("NetworkPolicy", f"{PREFIX}-gateway")]
+    assert admitted(gateway, "http", intruder, {"kubernetes.io/metadata.name": "ingress-nginx"})  # the public API
 
 
 def test_tracing_adds_a_collector_and_jaeger_and_points_every_process_at_the_collector(
