@@ -32,6 +32,8 @@ class AnswerKind(StrEnum):
     ASK_ORDER_NUMBER = "ask_order_number"
     PURCHASE = "purchase"
     PURCHASE_UNAVAILABLE = "purchase_unavailable"
+    ORDER_CANCELLED = "order_cancelled"  # the buyer gave up the order in progress
+    RESTOCK_NOTICE = "restock_notice"  # the buyer will be told when a sold-out product is back
     COMPLAINT = "complaint"
     HANDOFF = "handoff"
     THANKS = "thanks"
@@ -50,6 +52,7 @@ class Answer:
     order: OrderDraft | None = None
     slot: Slot | None = None
     order_info: OrderInfo | None = None
+    confirmed: str = ""  # "yes" / "no": a yes/no question the facts answer ("tem frete grátis?")
 
 
 @dataclass
@@ -98,6 +101,8 @@ class AnswerPlan:
             if answer.order and answer.order.unit_price:
                 lines.append(f"Pedido em montagem: {answer.order.quantity}x {answer.order.product_name}, total "
                              f"{format_brl(answer.order.total)} sem frete")
+            if answer.kind is AnswerKind.RESTOCK_NOTICE and answer.product:
+                lines.append(f"Aviso de volta ao estoque anotado para: {answer.product.name} (a equipe avisa)")
         return lines
 
     def allowed_amounts(self) -> set[Decimal]:

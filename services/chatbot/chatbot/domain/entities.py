@@ -34,7 +34,8 @@ _TOPIC_PATTERNS: dict[Topic, re.Pattern[str]] = {
         r"|sai por|ta quanto|quanto que)\b"),
     Topic.STOCK: re.compile(
         r"\b(estoque|disponivel|disponiveis|disponibilidade|esgotad\w*|acabou|ainda tem|tem ainda|pronta entrega"
-        r"|quantas unidades|quantos tem|quantas tem|tem unidade|volta a ter|repoe|reposicao)\b"),
+        r"|quantas unidades|quantos tem|quantas tem|tem unidade|volta a ter|repoe|reposicao|quando volta\w*|vai voltar"
+        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*)\b"),
     Topic.VARIANTS: re.compile(
         r"\b(cor|cores|tamanho|tamanhos|opcao|opcoes|numeracao|numeracoes|voltagem|versao|versoes|sabor|sabores"
         r"|tons?|estampas?|modelos|capacidades?|variacao|variacoes|vem em que|vem em quais|quais as opcoes)\b"),
@@ -45,6 +46,8 @@ _TOPIC_PATTERNS: dict[Topic, re.Pattern[str]] = {
     Topic.PAYMENT: re.compile(
         r"\b(pix|cartao|boleto|parcel\w*|pagamento|pagar|pago|formas de pag\w*|credito|debito|vezes)\b"),
     Topic.RETURNS: re.compile(r"\b(troca|trocar|devolv\w*|devolucao|reembolso|arrependimento|estorno)\b"),
+    Topic.ORDER_STATUS: re.compile(
+        r"\b(rastre\w*|acompanh\w*(?: \w+){0,3} (?:pedido|compra|encomenda))\b"),
     Topic.DETAILS: re.compile(
         r"\b(material|feito de|descricao|detalhes|medidas|dimensoes|compativel|serve em|serve no|serve na"
         r"|funciona|especificac\w*|como e|tecido|bateria dura|resistente|a prova)\b"),
@@ -62,14 +65,36 @@ _NOT_A_PRODUCT = frozenset((  # noqa: SIM905
     "atendente pessoa humano alguem voce voces ai aqui la hoje amanha agora nada tudo todos favor "
     "mesmo so nota fiscal nf parcelamento juros vezes valor preco site link foto fotos video loja "
     "novidade novidades lancamento dinheiro troco retirada horario endereco numero opcao opcoes modelo "
-    "modelos unidade unidades pronta vez cep resposta problema duvida duvidas informacao sabor medida"
+    "modelos unidade unidades pronta vez cep resposta problema duvida duvidas informacao sabor medida "
+    "fabrica fabricacao eletronico eletronicos defeito defeitos roupa roupas tamanhos cores mercadoria"
 ).split())
 _PRODUCT_PHRASE = re.compile(
     r"(?:quanto (?:custa|custam|e|sai|ta|fica|esta)|preco d[oa]s?|valor d[oa]s?|(?:voces? )?(?:tem|tens|vende|vendem"
-    r"|trabalha com|trabalham com)|^e(?= (?:o|a|os|as) )|quero (?:comprar|ver))"
+    r"|trabalha com|trabalham com)|^e(?= (?:o|a|os|as) )|quero (?:comprar|ver)"
+    r"|(?:garantia|troca|devolucao)(?= d[oa]s? ))"
     r"\s+(?:(?:o|a|os|as|um|uma|uns|umas|de|do|da)\s+)?([a-z0-9][a-z0-9 ]*)")
 _FOLLOW_UP = re.compile(r"^(?:e|mas e|tambem|e tambem)\s+(?:o|a|os|as|do|da|no|na|esse|essa|aquele|aquela)?\b")
 _REFERENCE = re.compile(r"\b(esse|essa|este|esta|ele|ela|dele|dela|nele|nela|desse|dessa|o mesmo|a mesma)\b")
+_ASKS_HAVE = re.compile(
+    r"^(?:(?:oi|ola|bom dia|boa tarde|boa noite) )?(?:voces? |vc )?(?:tem|tens|teria|ainda ha|ha|vende|vendem)\b")
+_RESTOCK_REQUEST = re.compile(
+    r"\b(?:me )?(?:avisa|avise|avisar|aviso|notifica\w*|me chama|me fala|me manda mensagem)\b(?: \w+){0,3} "
+    r"(?:quando|assim que|se)\b|\bquero ser avisad\w*|\baviso de (?:chegada|reposicao|estoque)")
+# A spec the buyer asks for: "1 litro", "500ml", "128gb", "110v", "20w"; sizes are read apart ("tamanho 42").
+_SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(ml|l|lt|litros?|gb|tb|w|v|volts?|mah)(?![a-z0-9])")
+_SIZE = re.compile(r"\b(?:tamanho|tam|numero|numeracao|num|size|no|na|o|a)\s+(\d{2}|pp|gg|xg|xgg|eg|exg|g\d)\b"
+                   r"|\b(?:tamanho|tam|size)\s+([pmg])\b")
+_BARE_SIZE = re.compile(r"\b(\d{2})\b")
+_UNITS = {"ml": ("volume", 1), "l": ("volume", 1000), "lt": ("volume", 1000), "litro": ("volume", 1000),
+          "litros": ("volume", 1000), "gb": ("storage", 1), "tb": ("storage", 1024), "w": ("power", 1),
+          "v": ("voltage", 1), "volt": ("voltage", 1), "volts": ("voltage", 1), "mah": ("battery", 1)}
+# Words that tell one device (and what fits it) from another: "capa do iphone" is not "Capa Galaxy S23".
+_BRANDS = frozenset((  # noqa: SIM905
+    "iphone apple ipad macbook airpods samsung galaxy motorola moto xiaomi redmi poco lg nokia asus zenfone "
+    "lenovo dell acer hp positivo multilaser jbl sony playstation ps4 ps5 xbox nintendo switch kindle huawei "
+    "realme oppo vivo oneplus pixel mi note"
+).split())
+_CONNECTORS = frozenset(("de", "do", "da", "dos", "das", "para", "pra", "pro", "o", "a", "os", "as", "no", "na"))
 _ORDER_NUMBER = re.compile(r"(?:#|pedido\D{0,4})(\d{3,})|\b(\d{5,})\b")
 _CEP = re.compile(r"\b(\d{5})-?(\d{3})\b")
 
@@ -86,6 +111,11 @@ class Entities:
     follow_up: bool = False  # "e o carregador?": same question, another product
     refers_back: bool = False  # "esse", "ele": the product in focus
     words: tuple[str, ...] = field(default=())
+    products: tuple[Product, ...] = ()  # every product named ("o carregador e o fone"), `product` first
+    spec: str = ""  # a spec or size asked that the product does not come in ("42", "1 litro"), as written
+    spec_own: str = ""  # what the product has instead, from its name ("500ml" when "1 litro" was asked)
+    asks_have: bool = False  # "tem o X?": whether the shop has it
+    restock_request: bool = False  # "me avisa quando chegar"
 
 
 def normalised(text: str) -> str:
@@ -97,15 +127,141 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
     topics = frozenset(t for t, pattern in _TOPIC_PATTERNS.items() if pattern.search(folded))
     match = catalog.find(text)
     product = match.product if match else None
-    unknown = "" if product else _unknown_product(folded, catalog, focus)
+    asked_key, spec_label = _spec_in(folded)
+    if product is not None and asked_key:
+        product = _with_spec(product, asked_key, catalog)
+    unknown = ""
+    if product is not None and _other_device(folded, product):
+        unknown, product = _phrase_from(folded, product), None
+    if product is None:
+        unknown = unknown or _unknown_product(folded, catalog, focus)
     target = product or focus
     variant = variant_in(folded, target) if target else ""
+    if target is not None and not asked_key and not variant:
+        asked_key, spec_label = _bare_size(folded, target)
+    if target is not None and asked_key and not variant:
+        variant = next((v for v in target.variants if spec_key(fold(v)) == asked_key), "")
+    missing = spec_label if target is not None and asked_key and not _has_spec(target, asked_key) else ""
     colour = next((c for c in COLOURS if any(_stem(w) == _stem(c) for w in folded.split())), "")
+    named = _products_named(text, catalog, product) if product is not None else ()
     return Entities(
         topics=topics, product=product, unknown_product=unknown, variant=variant, colour=colour,
         order_number=order_number_in(text), cep=_cep(text), follow_up=bool(_FOLLOW_UP.match(folded)),
-        refers_back=bool(_REFERENCE.search(folded)), words=tuple(folded.split()),
+        refers_back=bool(_REFERENCE.search(folded)), words=tuple(folded.split()), products=named,
+        spec=missing, spec_own=_own_spec(target, asked_key) if missing and target else "",
+        asks_have=bool(_ASKS_HAVE.match(folded)), restock_request=bool(_RESTOCK_REQUEST.search(folded)),
     )
+
+
+def _products_named(text: str, catalog: Catalog, first: Product) -> tuple[Product, ...]:
+    """"quanto custa o carregador e o fone?": each part that names a product, in order."""
+    found = {first.id: first}
+    for part in re.split(r",|\s(?:e|ou|tambem|mais)\s", fold(text)):
+        match = catalog.find(part) if part.strip() else None
+        if match is not None and not _other_device(fold(part), match.product):
+            found.setdefault(match.product.id, match.product)
+    return tuple(found.values())
+
+
+def spec_key(folded: str) -> str:
+    """A spec in one comparable unit ("1 litro" and "1000ml" -> "volume:1000"), or a size ("size:42")."""
+    key, _ = _spec_in(folded)
+    if key:
+        return key
+    token = folded.replace(" ", "")
+    return f"size:{token}" if re.fullmatch(r"\d{2}|pp|p|m|g|gg|xg|xgg|eg|exg|g\d", token) else ""
+
+
+def _spec_in(folded: str) -> tuple[str, str]:
+    match = _SPEC.search(folded)
+    if match:
+        kind, factor = _UNITS[match.group(2)]
+        amount = float(match.group(1).replace(",", ".")) * factor
+        return f"{kind}:{amount:g}", match.group(0)
+    size = _SIZE.search(folded)
+    if size:
+        value = size.group(1) or size.group(2)
+        return f"size:{value}", value.upper()
+    return "", ""
+
+
+def _bare_size(folded: str, product: Product) -> tuple[str, str]:
+    """"o tênis 42": a bare two-digit number is a size when the product's variants are numbers."""
+    if not product.variants or not all(v.strip().isdigit() for v in product.variants):
+        return "", ""
+    without_cep = _CEP.sub(" ", folded)
+    for match in _BARE_SIZE.finditer(without_cep):
+        before = without_cep[:match.start()].split()[-1:]
+        after = without_cep[match.end():].split()[:1]
+        if before and before[0] in ("quero", "levar", "levo", "manda", "comprar", "pedido", "x"):
+            continue
+        if after and after[0] in ("un", "unidade", "unidades", "pecas", "x", "reais", "dias", "vezes"):
+            continue
+        return f"size:{match.group(1)}", match.group(1)
+    return "", ""
+
+
+def _has_spec(product: Product, key: str) -> bool:
+    keys = {spec_key(fold(v)) for v in product.variants}
+    keys |= {k for k in (spec_key(w) for w in fold(product.name).split()) if not k.startswith("size:")}
+    keys |= {_spec_in(fold(product.name))[0]}
+    return key in keys
+
+
+def _own_spec(product: Product, key: str) -> str:
+    """The product's name's spec of the kind asked: "500ml" in "Garrafa Térmica 500ml" for a volume."""
+    kind = key.split(":")[0]
+    for word in product.name.split():
+        own = _spec_in(fold(word))[0]
+        if own.split(":")[0] == kind and own != key:
+            return word
+    return ""
+
+
+def _with_spec(product: Product, key: str, catalog: Catalog) -> Product:
+    """"garrafa de 1 litro": among the products of the same head noun, the one that comes in it."""
+    if _has_spec(product, key):
+        return product
+    head = fold(product.name).split()[:1]
+    same_head = [p for p in catalog.products if fold(p.name).split()[:1] == head and _has_spec(p, key)]
+    return same_head[0] if same_head else product
+
+
+def _qualifiers(folded: str, product: Product) -> list[str]:
+    """The words after the product's noun that name a device or model ("capa do iphone 15")."""
+    words = folded.split()
+    terms = {t for phrase in (product.name, *product.synonyms, product.sku) for t in fold(phrase).split()}
+    start = next((i for i, w in enumerate(words) if any(same_word(t, w) for t in terms)), None)
+    if start is None:
+        return []
+    found: list[str] = []
+    for word in words[start + 1:start + 6]:
+        if word in _CONNECTORS:
+            continue
+        is_model = any(c.isdigit() for c in word) and (bool(found) or any(c.isalpha() for c in word))
+        if word in _BRANDS or (is_model and not _SPEC.fullmatch(word)):
+            found.append(word)
+            continue
+        if not any(same_word(t, word) for t in terms):
+            break
+    return found
+
+
+def _other_device(folded: str, product: Product) -> bool:
+    """The buyer's model words are not the product's: the question is about another product."""
+    terms = {t for phrase in (product.name, *product.synonyms, product.sku) for t in fold(phrase).split()}
+    return any(not any(t == q or (not q.isdigit() and same_word(t, q)) for t in terms)
+               for q in _qualifiers(folded, product))
+
+
+def _phrase_from(folded: str, product: Product) -> str:
+    """The buyer's own words for the product asked ("capa do iphone 15")."""
+    words = folded.split()
+    terms = {t for phrase in (product.name, *product.synonyms) for t in fold(phrase).split()}
+    start = next((i for i, w in enumerate(words) if any(same_word(t, w) for t in terms)), 0)
+    qualifiers = _qualifiers(folded, product)
+    end = max((words.index(q, start) for q in qualifiers if q in words[start:]), default=start)
+    return " ".join(words[start:end + 1])
 
 
 def variant_in(folded: str, product: Product) -> str:
@@ -163,10 +319,21 @@ def _unknown_product(folded: str, catalog: Catalog, focus: Product | None) -> st
             continue
         if focus is not None and variant_in(" ".join(kept), focus):
             continue
-        if catalog.knows_word(kept[0]):
+        if catalog.knows_word(kept[0]) and (kept[0] not in _BRANDS or _is_head_word(kept[0], catalog)):
             continue
         return " ".join(kept)
     return ""
+
+
+def _is_head_word(word: str, catalog: Catalog) -> bool:
+    """Whether the word names a product (a name's or synonym's first word), not only qualifies one: "iphone"
+    in "Capinha iPhone 13" does not make the shop sell iPhones."""
+    for product in catalog.products:
+        for phrase in (product.name, *product.synonyms, product.sku):
+            terms = [t for t in fold(phrase).split() if t not in STOPWORDS]
+            if terms and same_word(terms[0], word):
+                return True
+    return False
 
 
 _TOPIC_WORD = re.compile("|".join(p.pattern for p in _TOPIC_PATTERNS.values()))
@@ -174,6 +341,10 @@ _TOPIC_WORD = re.compile("|".join(p.pattern for p in _TOPIC_PATTERNS.values()))
 
 def _stem(word: str) -> str:
     """Colours and adjectives in any gender and number: "pretas", "preto" -> "pret"."""
+    if len(word) > 3 and word.endswith("ns"):
+        return word[:-2] + "m"  # "marrons" -> "marrom"
+    if len(word) > 3 and word.endswith("is"):
+        return word[:-2] + "l"  # "azuis" -> "azul"
     if len(word) > 3 and word.endswith("s"):
         word = word[:-1]
     if len(word) > 3 and word[-1] in "ao":
@@ -181,5 +352,8 @@ def _stem(word: str) -> str:
     return word
 
 
-__all__ = ["COLOURS", "POLICY_TOPICS", "PRODUCT_TOPICS", "Entities", "Topic", "extract", "same_word",
-           "variant_in"]
+__all__ = ["COLOURS", "POLICY_TOPICS", "PRODUCT_TOPICS", "Entities", "Topic", "extract", "same_word", "spec_key",
+           "stem", "variant_in"]
+
+
+stem = _stem

@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from chatbot.domain.catalog import Catalog, Product
+from chatbot.domain.catalog import Catalog, Product, same_word
+from chatbot.domain.entities import spec_key, stem, variant_in
 from chatbot.domain.money import format_brl
 from chatbot.domain.text import fold
 
@@ -54,28 +55,55 @@ class OrderDraft:
         return Decimal(self.unit_price or "0") * self.quantity
 
 
-def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[str]) -> OrderDraft:
-    """Take every slot value the message gives; an answer to the last question counts even if bare."""
+def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[str],
+         switch_product: bool = True) -> OrderDraft:
+    """Take every slot value the message gives. A variant is one of the product's own (spelled in any gender
+    or number, with a typo): anything else said while the variant is asked is never stored as one. Another
+    product named replaces the draft's only when `switch_product` (the buyer asked to buy it)."""
     folded = fold(text)
     match = catalog.find(text)
-    if match:
+    if match and (switch_product or not draft.product_id):
         _set_product(draft, match.product)
     elif not draft.product_id and len(catalog.products) == 1:
         _set_product(draft, catalog.products[0])
     product = catalog.by_id(draft.product_id)
-    if product and product.variants and not draft.variant:
-        draft.variant = _variant_in(folded, product) or (
-            text.strip()[:40] if draft.asked == Slot.VARIANT and _variant_in(folded, product, loose=True) else "")
     cep = _CEP.search(text)
     if cep:
         draft.cep = f"{cep.group(1)}-{cep.group(2)}"
-    quantity = _quantity_in(folded, exclude=cep.group(0) if cep else "")
+    rest = folded.replace(fold(cep.group(0)), " ") if cep else folded
+    quantity = _quantity_in(rest, exclude="")
     if quantity:
         draft.quantity = quantity
+    if product and product.variants and not draft.variant:
+        draft.variant = variant_answer(rest, product, asked=draft.asked == Slot.VARIANT)
     payment = _payment_in(folded, payment_methods)
     if payment:
         draft.payment = payment
     return draft
+
+
+def variant_answer(folded: str, product: Product, asked: bool) -> str:
+    """The product's variant the text names, in the catalog's spelling, or "". When the variant was just asked,
+    a bare option ("M", "o 40", "as pretas") or a typo of one ("tranparente") counts too."""
+    named = variant_in(folded, product)
+    if named or not asked:
+        return named
+    words = [w for w in folded.split() if w not in _FILLER]
+    for variant in product.variants:
+        key = fold(variant)
+        if key in words or (spec_key(key) and spec_key(key) == spec_key(" ".join(words))):
+            return variant
+    stems = {stem(w) for w in words}
+    for variant in product.variants:
+        parts = fold(variant).split()
+        if parts and all(stem(p) in stems or any(len(p) > 4 and same_word(p, w) for w in words) for p in parts):
+            return variant
+    return ""
+
+
+_FILLER = frozenset(("o", "a", "os", "as", "um", "uma", "de", "do", "da", "no", "na", "cor", "tamanho", "numero",
+                     "quero", "prefiro", "pode", "ser", "vou", "querer", "levar", "e", "mesmo", "sim", "esse",
+                     "essa", "opcao"))
 
 
 def next_slot(draft: OrderDraft, catalog: Catalog) -> Slot | None:
@@ -123,7 +151,7 @@ def _variant_in(folded: str, product: Product, loose: bool = False) -> str:
 def _quantity_in(folded: str, exclude: str) -> int:
     text = folded.replace(fold(exclude), " ") if exclude else folded
     for word, value in _WORD_NUMBERS.items():
-        if re.search(rf"\b(quero|levar|manda|vou querer)\s+{word}\b", text):
+        if re.search(rf"\b(quero|levar|levo|manda|vou querer|comprar|pedir)\s+(?:comprar\s+|levar\s+)?{word}\b", text):
             return value
     match = re.search(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|kits?|x)\b", text) or re.search(
         r"\b(?:quero|levar|levo|manda|querer|comprar|pedir)\s+(?:comprar\s+|levar\s+|pedir\s+)?(\d{1,2})\b", text)

@@ -54,10 +54,19 @@ def _out_of_hours(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
 def _listing(products: tuple[Product, ...] | list[Product], with_prices: bool) -> str:
     unique = list({p.id: p for p in products}.values())
     shown = unique[:LISTED_PRODUCTS]
-    items = [f"{p.name} ({money(p.price)})" if with_prices else p.name for p in shown]
+    items = [_listed(p, with_prices) for p in shown]
     if len(unique) > LISTED_PRODUCTS:
         return ", ".join(items) + " e outros"
     return join(items)
+
+
+def _listed(p: Product, with_price: bool) -> str:
+    """A product in a list, marked when sold out: "Tênis Corrida Vento (R$ 299,90, esgotado)"."""
+    notes = ([money(p.price)] if with_price else []) + ([] if p.in_stock else [agree(p.noun, "esgotado")])
+    return f"{p.name} ({', '.join(notes)})" if notes else p.name
+
+
+_RESTOCK_OFFER = "Se quiser, te aviso por aqui assim que voltar ao estoque"
 
 
 def _price(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
@@ -88,27 +97,40 @@ def _stock(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
         return paragraph([_YES[settings.tone],
                           f"{the(p.name, p.noun, capital=True)} {verb} {agree(p.noun, 'disponível')} "
                           f"({counted(p.stock, 'unidade')} em estoque)"])
-    return paragraph([_sold_out(p, settings), _alternatives(answer.products),
-                      "Se preferir, chamo alguém da equipe para ver quando volta ao estoque"])
+    return paragraph([_sold_out(p, settings), _alternatives(answer.products), _RESTOCK_OFFER])
 
 
 def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     p = answer.product
     assert p is not None
     options = join(p.variants)
-    stock = "" if p.in_stock else f"Mas no momento {pronoun(p.noun)} {'estão' if p.noun.plural else 'está'} " \
-        f"{agree(p.noun, 'esgotado')}"
+    name = the(p.name, p.noun, capital=True)
+    verb = "estão" if p.noun.plural else "está"
+    if answer.text and answer.variant and not answer.has_variant:  # "1 litro" asked of the "Garrafa 500ml"
+        return paragraph([f"{_SORRY[settings.tone]} não temos em {answer.variant}: {the(p.name, p.noun)} é de "
+                          f"{answer.text} e sai por {money(p.price)}",
+                          f"{'Estão' if p.noun.plural else 'Está'} {agree(p.noun, 'esgotado')} no momento"
+                          if not p.in_stock else (f"Opções: {options}" if options else "")])
+    if not p.in_stock:  # one sentence on the stock, whatever the option asked
+        sold_out = [_sold_out(p, settings) + (" (em todas as opções)" if p.variants else ""),
+                    _alternatives(answer.products), _RESTOCK_OFFER]
+        if answer.variant and not answer.has_variant:
+            return paragraph([f"{name} não vem em {answer.variant}" + (f": as opções são {options}" if options
+                                                                       else ""), *sold_out])
+        return paragraph(sold_out if answer.variant else [f"{name} vem em: {options}", *sold_out])
     if not p.variants:
-        return paragraph([f"{the(p.name, p.noun, capital=True)} não tem opções de cor ou tamanho cadastradas",
-                          "Posso chamar alguém da equipe para confirmar", stock])
+        if answer.variant:
+            return paragraph([f"{_SORRY[settings.tone]} não temos em {answer.variant}: {the(p.name, p.noun)} "
+                              f"sai por {money(p.price)}", "Quer que eu separe para você?"])
+        return paragraph([f"{name} não tem opções de cor ou tamanho cadastradas",
+                          "Posso chamar alguém da equipe para confirmar"])
     if answer.variant and answer.has_variant:
-        head = _YES[settings.tone] if p.in_stock else "Essa opção existe"
-        return paragraph([head, f"{the(p.name, p.noun, capital=True)} vem em {answer.variant}",
-                          f"Opções: {options}", stock])
+        return paragraph([_YES[settings.tone], f"{name} vem em {answer.variant} e {verb} "
+                          f"{agree(p.noun, 'disponível')} ({counted(p.stock, 'unidade')} em estoque)",
+                          f"Opções: {options}"])
     if answer.variant:
-        return paragraph([f"{the(p.name, p.noun, capital=True)} não vem em {answer.variant}",
-                          f"As opções são: {options}", stock])
-    return paragraph([f"{the(p.name, p.noun, capital=True)} vem em: {options}", stock])
+        return paragraph([f"{name} não vem em {answer.variant}", f"As opções são: {options}"])
+    return sentence(f"{name} vem em: {options}")
 
 
 def _details(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
@@ -157,7 +179,10 @@ def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         methods = plan.payment_methods
         if not methods:
             return "Vou confirmar com a equipe as formas de pagamento disponíveis e já te aviso."
-        return continue_with(f"Aceitamos {join(methods)}", plan.installments)
+        head = {"yes": "Sim, a", "no": "Essa forma não, mas a"}.get(answer.confirmed, "A")
+        return continue_with(f"{head}ceitamos {join(methods)}", plan.installments)
+    if answer.text and answer.confirmed == "yes":
+        return f"Sim! {sentence(answer.text)}"
     if answer.text:
         label = {Topic.SHIPPING: "Sobre o envio", Topic.RETURNS: "Sobre trocas e devoluções",
                  Topic.WARRANTY: "Sobre a garantia"}[answer.topic or Topic.SHIPPING]
@@ -197,12 +222,26 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         return f"Que ótimo! Qual produto você quer? Temos {_listing(answer.products, with_prices=True)}."
     if slot is Slot.VARIANT and product:
         options = join(product.variants, "ou")
-        return f"Ótima escolha! Qual opção {of(product.noun)} {product.name} você prefere: {options}?"
+        question = f"Qual opção {of(product.noun)} {product.name} você prefere: {options}?"
+        if answer.variant:  # the option asked does not exist
+            return f"{sentence(f'{the(product.name, product.noun, capital=True)} não vem em {answer.variant}')} " \
+                   f"{question}"
+        if answer.text == "resume":
+            return f"Voltando ao seu pedido: {question[0].lower()}{question[1:]}"
+        if answer.text == "again":
+            noted = f"Anotado, {counted(draft.quantity, 'unidade')}. " if draft.quantity > 1 else ""
+            return f"{noted}Só preciso saber a opção: {options}?"
+        return f"Ótima escolha! {question}"
     if slot is Slot.CEP:
-        return f"Perfeito, {draft.quantity}x {draft.product_name}. Qual o CEP para entrega?"
+        chosen = f"{draft.quantity}x {draft.product_name}" + (f" ({draft.variant})" if draft.variant else "")
+        if answer.text == "resume":
+            return f"Voltando ao seu pedido ({chosen}): qual o CEP para entrega?"
+        return f"Perfeito, {chosen}. Qual o CEP para entrega?"
     if slot is Slot.PAYMENT:
         methods = plan.payment_methods
         options = f" Aceitamos {join(methods)}." if methods else ""
+        if answer.text == "resume":
+            return f"Voltando ao seu pedido: como você prefere pagar?{options}"
         return f"Anotado! Como você prefere pagar?{options}"
     return (f"Pedido anotado! ✅\n{summary(draft)}\nVou passar para uma pessoa da equipe finalizar com você; "
             "ela te responde por aqui.")
@@ -211,8 +250,19 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
 def _purchase_unavailable(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     p = answer.product
     assert p is not None
-    return paragraph([_sold_out(p, settings), _alternatives(answer.products),
-                      "Se preferir, chamo alguém da equipe para ver quando volta ao estoque"])
+    return paragraph([_sold_out(p, settings), _alternatives(answer.products), _RESTOCK_OFFER])
+
+
+def _restock_notice(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.product
+    assert p is not None
+    return paragraph([f"Combinado! {the(p.name, p.noun, capital=True)} {'estão' if p.noun.plural else 'está'} "
+                      f"{agree(p.noun, 'esgotado')} no momento; anotei seu pedido de aviso",
+                      "Assim que voltar ao estoque, a equipe te avisa por aqui"])
+
+
+def _order_cancelled(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    return "Tudo bem, cancelei o pedido que estávamos montando. Se precisar de algo, é só chamar 😊"
 
 
 def _complaint(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
@@ -247,6 +297,8 @@ _ANSWERS: dict[AnswerKind, Callable[[Answer, AnswerPlan, BotSettings], str]] = {
     AnswerKind.ASK_ORDER_NUMBER: _ask_order_number,
     AnswerKind.PURCHASE: _purchase,
     AnswerKind.PURCHASE_UNAVAILABLE: _purchase_unavailable,
+    AnswerKind.ORDER_CANCELLED: _order_cancelled,
+    AnswerKind.RESTOCK_NOTICE: _restock_notice,
     AnswerKind.COMPLAINT: _complaint,
     AnswerKind.HANDOFF: _handoff,
     AnswerKind.THANKS: _thanks,

@@ -13,9 +13,17 @@ from typing import Any
 
 from chatbot.domain import order_slots
 from chatbot.domain.answer_plan import Answer, AnswerKind, AnswerPlan
-from chatbot.domain.catalog import Catalog, Product
+from chatbot.domain.catalog import STOPWORDS, Catalog, Product, same_word
 from chatbot.domain.config import BotSettings
-from chatbot.domain.entities import POLICY_TOPICS, PRODUCT_TOPICS, Entities, Topic, extract, order_number_in
+from chatbot.domain.entities import (
+    POLICY_TOPICS,
+    PRODUCT_TOPICS,
+    Entities,
+    Topic,
+    extract,
+    normalised,
+    order_number_in,
+)
 from chatbot.domain.handoff import Counters, HandoffReason, automatic_trigger
 from chatbot.domain.intents import Intent
 from chatbot.domain.orders import OrderInfo
@@ -31,9 +39,15 @@ _INTENT_TOPICS = {
 }
 _TOPIC_ORDER = [Topic.PRICE, Topic.STOCK, Topic.VARIANTS, Topic.DETAILS, Topic.SHIPPING, Topic.PAYMENT,
                 Topic.RETURNS, Topic.WARRANTY, Topic.ORDER_STATUS]
-_YES = re.compile(r"^(?:sim|s|ss|pode|pode sim|quero|quero sim|claro|ok|okay|beleza|blz|isso|por favor|pf|bora"
-                  r"|manda|chama|pode chamar|chama sim|sim por favor|aham|uhum|yes)\b")
+# Only an explicit yes accepts an offer: "quero 2" after a sold-out notice is not "yes, call a person".
+_YES_WORD = (r"(?:sim|s|ss|pode|quero|claro|ok|okay|beleza|blz|isso|por favor|pf|bora|manda|chama|chamar|aham"
+             r"|uhum|yes|pode ser|com certeza|quero sim|por gentileza|obrigad[oa]|valeu|eu quero|uma pessoa|alguem)")
+_YES = re.compile(rf"^{_YES_WORD}(?: {_YES_WORD})*$")
 OFFER_HUMAN = "human"
+OFFER_RESTOCK = "restock:"  # + the sold-out product's id: a "sim" records a back-in-stock notice
+# The contact's context key listing the sold-out products (ids) the buyer asked to hear about; the seller sees it
+# in the conversation's context (and the plan's RESTOCK_NOTICE answer names the product).
+BACK_IN_STOCK_KEY = "back_in_stock"
 
 
 @dataclass(frozen=True)
@@ -43,13 +57,15 @@ class ConversationState:
     product_id: str = ""
     topic: str = ""  # the last question answered about a product (carried to "e o carregador?")
     order: dict[str, Any] | None = None
-    offer: str = ""  # what the bot offered last ("human"): a "sim" accepts it
+    offer: str = ""  # what the bot offered last ("human", "restock:<id>"): a "sim" accepts it
     first_turn: bool = True
+    back_in_stock: tuple[str, ...] = ()  # products the buyer asked to be told about when back in stock
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> ConversationState:
         return cls(str(context.get("product_id") or ""), str(context.get("topic") or ""), context.get("order"),
-                   str(context.get("offer") or ""), not context)
+                   str(context.get("offer") or ""), not context,
+                   tuple(str(i) for i in context.get(BACK_IN_STOCK_KEY) or ()))
 
 
 @dataclass
@@ -72,7 +88,7 @@ class TurnPlan:
         """What the contact's context remembers after this turn."""
         updates: dict[str, Any] = {
             "product_id": self.product.id if self.product else context.get("product_id", ""),
-            "order": self.draft.to_dict() if (self.draft and self.in_order and trigger is None) else None,
+            "order": self.draft.to_dict() if (self.draft and trigger is None) else None,
             "topic": self.topic, "offer": self.offer,
         }
         return {**updates, **self.context_updates}
@@ -102,10 +118,16 @@ def plan_turn(
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
 
-    if state.offer == OFFER_HUMAN and _YES.match(fold(joined)) and not entities.topics:
-        turn.trigger = HandoffReason.CUSTOMER_ASKED
-        plan.answers.append(Answer(AnswerKind.HANDOFF, text=HandoffReason.CUSTOMER_ASKED))
-        return turn
+    if state.offer and _YES.match(fold(joined)) and not entities.topics:
+        restock = catalog.by_id(state.offer.removeprefix(OFFER_RESTOCK)) if state.offer.startswith(OFFER_RESTOCK) \
+            else None
+        if restock is not None:
+            _restock_notice(turn, restock, state)
+            return turn
+        if state.offer == OFFER_HUMAN:
+            turn.trigger = HandoffReason.CUSTOMER_ASKED
+            plan.answers.append(Answer(AnswerKind.HANDOFF, text=HandoffReason.CUSTOMER_ASKED))
+            return turn
     turn.trigger = automatic_trigger(intents, Counters(complaints, fallbacks), settings.handoff_rules)
     if turn.trigger is not None:
         plan.answers.append(Answer(AnswerKind.HANDOFF, text=turn.trigger))
@@ -113,19 +135,30 @@ def plan_turn(
 
     if out_of_hours and state.first_turn:
         plan.answers.append(Answer(AnswerKind.OUT_OF_HOURS, text=settings.out_of_hours_message))
+    if entities.restock_request and product is not None and not product.in_stock:
+        _restock_notice(turn, product, state)
+        return turn
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
     if Intent.GREETING in intents and (topics or len(intents) > 1 or not plan.answers):
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
+    answered: set[tuple[AnswerKind, str]] = set()
     for topic in topics[:MAX_TOPICS]:
-        answer = _answer(topic, product, entities, catalog, settings, order_info)
-        if answer.kind not in plan.kinds or answer.kind is AnswerKind.POLICY:
-            plan.answers.append(answer)
-    if not topics and product is not None and entities.product is not None:
-        plan.answers.append(_details(product))  # a product named on its own: what it is, its price and stock
+        several = topic in (Topic.PRICE, Topic.STOCK, Topic.DETAILS) and len(entities.products) > 1
+        for target in entities.products[:MAX_TOPICS] if several else (product,):
+            answer = _answer(topic, target, entities, catalog, settings, order_info, joined)
+            key = (answer.kind, answer.product.id if answer.product else "")
+            if key not in answered or answer.kind is AnswerKind.POLICY:
+                answered.add(key)
+                plan.answers.append(answer)
+    if not topics and entities.product is not None:
+        for named in entities.products or (entities.product,):
+            plan.answers.append(_details(named))  # a product named on its own: what it is, its price and stock
     elif not topics and entities.unknown_product:
         plan.answers.append(_unknown(entities.unknown_product, catalog))
+    if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
+        _resume_order(turn, catalog)
     if Intent.COMPLAINT in intents:
         plan.answers.append(Answer(AnswerKind.COMPLAINT))
     if Intent.THANKS_BYE in intents and not topics:
@@ -134,9 +167,12 @@ def plan_turn(
         plan.answers.append(Answer(AnswerKind.NOT_UNDERSTOOD))
     product_topics = [t for t in topics if t in PRODUCT_TOPICS or t is Topic.ORDER_STATUS]
     turn.topic = product_topics[0].value if product_topics else (state.topic if not topics else "")
-    if any(a.kind is AnswerKind.ORDER_STATUS and a.order_info and not a.order_info.known for a in plan.answers) \
-            or any(a.kind is AnswerKind.PURCHASE_UNAVAILABLE for a in plan.answers):
+    if any(a.kind is AnswerKind.ORDER_STATUS and a.order_info and not a.order_info.known for a in plan.answers):
         turn.offer = OFFER_HUMAN
+    sold_out = next((a.product for a in plan.answers if a.product is not None and not a.product.in_stock
+                     and a.kind in (AnswerKind.STOCK, AnswerKind.VARIANTS)), None)
+    if sold_out is not None and not turn.offer:
+        turn.offer = OFFER_RESTOCK + sold_out.id
     if any(a.kind is AnswerKind.ORDER_STATUS for a in plan.answers):
         turn.order_number = next(a.order_info.number for a in plan.answers if a.order_info)
     return turn
@@ -145,9 +181,16 @@ def plan_turn(
 def _topics(intents: list[Intent], entities: Entities, state: ConversationState) -> list[Topic]:
     strong = set(entities.topics)
     weak = {_INTENT_TOPICS[i] for i in intents if i in _INTENT_TOPICS}
-    if (entities.variant or entities.colour) and not strong & {Topic.PRICE, Topic.SHIPPING, Topic.PAYMENT}:
-        strong.add(Topic.VARIANTS)  # "tem na cor preta?", "tem o 39?"
+    if entities.asks_have and entities.product is not None and not strong - {Topic.DETAILS}:
+        strong.add(Topic.STOCK)  # "tem vestido floral?": whether the shop has it
+    if Topic.SHIPPING in strong and entities.product is None:
+        strong.discard(Topic.PRICE)  # "quanto fica o frete pra sp?": the shipping's price, not the products'
+        weak.discard(Topic.PRICE)
+    if (entities.variant or entities.colour or entities.spec) and not strong & {Topic.PRICE, Topic.SHIPPING,
+                                                                                 Topic.PAYMENT}:
+        strong.add(Topic.VARIANTS)  # "tem na cor preta?", "tem o 39?": the variant's answer says the stock too
         weak.discard(Topic.STOCK)
+        strong.discard(Topic.STOCK)
     if strong - {Topic.DETAILS}:
         weak.discard(Topic.DETAILS)  # "quais cores?" / "tem garantia?" are classified product_info
     if Topic.STOCK in weak and strong & {Topic.VARIANTS, Topic.WARRANTY}:
@@ -177,10 +220,14 @@ def _carried(strong: set[Topic], weak: set[Topic], entities: Entities, state: Co
 
 def _answer(
     topic: Topic, product: Product | None, entities: Entities, catalog: Catalog, settings: BotSettings,
-    order_info: OrderInfo | None,
+    order_info: OrderInfo | None, joined: str = "",
 ) -> Answer:
     if topic in POLICY_TOPICS:
-        return Answer(AnswerKind.POLICY, topic, product, text=_policy_text(topic, product, settings))
+        if entities.unknown_product:  # "qual a garantia do notebook?": the shop does not sell it
+            return _unknown(entities.unknown_product, catalog)
+        text = _policy_text(topic, product, settings)
+        return Answer(AnswerKind.POLICY, topic, product, text=text,
+                      confirmed=_policy_confirms(topic, joined, text, settings))
     if topic is Topic.ORDER_STATUS:
         if order_info is None:
             return Answer(AnswerKind.ASK_ORDER_NUMBER, topic)
@@ -198,10 +245,42 @@ def _answer(
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
         return Answer(AnswerKind.STOCK, topic, product, products=alternatives)
     if topic is Topic.VARIANTS:
-        asked = entities.variant or entities.colour
-        return Answer(AnswerKind.VARIANTS, topic, product, variant=entities.variant or asked,
-                      has_variant=bool(entities.variant))
+        asked = entities.spec or entities.variant or entities.colour
+        alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
+        return Answer(AnswerKind.VARIANTS, topic, product, variant=asked, products=alternatives,
+                      has_variant=bool(entities.variant) and not entities.spec, text=entities.spec_own)
     return _details(product)
+
+
+_YES_NO = re.compile(r"^(?:voces? |vc )?(?:tem|tens|aceita\w*|faz|fazem|parcela\w*|da para|posso|ha|oferece\w*"
+                     r"|trabalha\w* com)\s+(.+)$")
+
+
+def _policy_confirms(topic: Topic, joined: str, text: str, settings: BotSettings) -> str:
+    """A yes/no question the policy answers: "tem frete grátis?" -> "yes" when the policy says so; "aceita
+    boleto?" -> "no" when boleto is not among the methods."""
+    match = _YES_NO.match(normalised(joined))
+    if not match:
+        return ""
+    asked = [w for w in match.group(1).split() if w not in STOPWORDS][:2]
+    if not asked:
+        return ""
+    if topic is Topic.PAYMENT:
+        methods = fold(" ".join(settings.policies.payment_methods))
+        named = [w for w in asked if w in ("pix", "boleto", "cartao", "credito", "debito", "dinheiro")]
+        if not named or not methods:
+            return ""
+        return "yes" if all(w in methods.split() for w in named) else "no"
+    for part in re.split(r"[.;]", fold_keep_stops(text)):
+        words = part.split()
+        if all(any(same_word(a, w) for w in words) for a in asked) and "nao" not in words:
+            return "yes"
+    return ""
+
+
+def fold_keep_stops(text: str) -> str:
+    """Folded, keeping the sentence stops (a policy is read sentence by sentence)."""
+    return ". ".join(fold(part) for part in re.split(r"[.;]", text))
 
 
 def _details(product: Product) -> Answer:
@@ -209,7 +288,30 @@ def _details(product: Product) -> Answer:
 
 
 def _unknown(name: str, catalog: Catalog) -> Answer:
-    return Answer(AnswerKind.UNKNOWN_PRODUCT, text=name, products=tuple(catalog.in_stock()))
+    """What the shop has instead: products sharing a word with what was asked ("capa do iphone 15") first."""
+    asked = set(fold(name).split())
+    similar = sorted(catalog.in_stock(), key=lambda p: not any(
+        same_word(t, w) for t in fold(p.name).split()[:1] for w in asked))
+    return Answer(AnswerKind.UNKNOWN_PRODUCT, text=name, products=tuple(similar))
+
+
+def _restock_notice(turn: TurnPlan, product: Product, state: ConversationState) -> None:
+    """The buyer wants to hear when a sold-out product is back: recorded in the contact's context."""
+    turn.plan.answers.append(Answer(AnswerKind.RESTOCK_NOTICE, product=product))
+    turn.context_updates[BACK_IN_STOCK_KEY] = list(dict.fromkeys([*state.back_in_stock, product.id]))
+    turn.product, turn.topic = product, state.topic
+
+
+def _resume_order(turn: TurnPlan, catalog: Catalog) -> None:
+    """After a side question the order in progress is asked for again where it stopped."""
+    draft = turn.draft
+    assert draft is not None
+    slot = order_slots.next_slot(draft, catalog)
+    chosen = catalog.by_id(draft.product_id)
+    if slot is None or chosen is None:
+        return
+    draft.asked = slot.value
+    turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, text="resume"))
 
 
 def _alternatives(product: Product, catalog: Catalog) -> list[Product]:
@@ -237,36 +339,47 @@ def _purchase(
     """Order slot filling; False when the turn is not about an order."""
     intents = understanding.intents
     draft = order_slots.OrderDraft.from_dict(state.order)
-    wants = Intent.PURCHASE in intents
+    wants = Intent.PURCHASE in intents and Topic.ORDER_STATUS not in entities.topics
     if draft is None and not wants:
         return False
+    if draft is not None and _CANCEL.search(fold(joined)):
+        turn.plan.answers.append(Answer(AnswerKind.ORDER_CANCELLED, product=catalog.by_id(draft.product_id)))
+        turn.context_updates["order"] = None
+        return True
     if wants and entities.unknown_product:
         turn.plan.answers.append(_unknown(entities.unknown_product, catalog))
         return True
     draft = draft or order_slots.OrderDraft()
     before = draft.to_dict()
+    asked_before = draft.asked
     if turn.product and not draft.product_id and wants:
         order_slots.fill(draft, turn.product.name, catalog, [])
-    order_slots.fill(draft, joined, catalog, settings.policies.payment_methods)
+    order_slots.fill(draft, joined, catalog, settings.policies.payment_methods, switch_product=wants)
     progressed = draft.to_dict() != before
     continuing = wants or progressed or understanding.primary.intent in (
         Intent.OTHER, Intent.PAYMENT, Intent.PURCHASE)
     if not continuing:
-        turn.draft = draft  # kept for later; this turn answers its own question
+        turn.draft = draft  # kept: this turn answers its own question, then the order is asked for again
         return False
     chosen = catalog.by_id(draft.product_id)
     if chosen is not None and not chosen.in_stock:
         turn.plan.answers.append(Answer(AnswerKind.PURCHASE_UNAVAILABLE, product=chosen,
                                         products=tuple(_alternatives(chosen, catalog))))
-        turn.offer = OFFER_HUMAN
+        turn.offer = OFFER_RESTOCK + chosen.id
         turn.product = chosen
         turn.context_updates["order"] = None
         return True
     slot = order_slots.next_slot(draft, catalog)
     draft.asked = slot.value if slot else ""
     turn.draft, turn.in_order, turn.intents = draft, True, [Intent.PURCHASE]
-    turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot,
+    missing = entities.spec if chosen is not None and entities.spec and not draft.variant else ""
+    again = "again" if slot is order_slots.Slot.VARIANT and asked_before == slot.value and not missing else ""
+    turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, variant=missing,
+                                    text=again,
                                     products=tuple(catalog.in_stock()) if slot is order_slots.Slot.PRODUCT else ()))
     if slot is None:
         turn.trigger = HandoffReason.ORDER_READY
     return True
+
+
+_CANCEL = re.compile(r"\b(desist\w*|cancela\w*|nao quero mais|deixa para la|deixa pra la|esquece)\b")

@@ -143,7 +143,12 @@ TEMPLATES = [
     "e {a} {head}?", "quais cores {do} {head}?", "tem {a} {head} na cor {colour}?", "preco {do} {head}",
     "{head} ainda tem?", "quero {n} {head}", "quanto é esse?", "tem disponível?", "quais os preços?",
     "vcs tem {head} {colour}?", "o que tem disponivel", "quanto custa o notebook?",
+    "tem {a} {head} no {size}?", "tem {head} tamanho {size}?", "tem {head} de {volume}?",
+    "quero comprar {a} {head} {size}",
+    "quero {a} {head}", "{size}", "quero {n}", "ainda tem {a} {head} {colour}?",
 ]
+SIZES = ["38", "39", "40", "41", "42", "P", "M", "G", "GG"]
+VOLUMES = ["500ml", "1L", "750ml", "2 litros"]
 
 
 @st.composite
@@ -152,25 +157,31 @@ def catalogs(draw: st.DrawFn) -> Catalog:
     products = []
     for i, head in enumerate(heads):
         price = Decimal(draw(st.integers(min_value=100, max_value=99_999))) / 100
-        variants = tuple(draw(st.lists(st.sampled_from(COLOURS), max_size=3, unique=True)))
-        products.append(Product(f"p{i}", f"SKU{i}", f"{head} {draw(st.sampled_from(QUALIFIERS))}", price,
+        variants = tuple(draw(st.lists(st.sampled_from(draw(st.sampled_from([COLOURS, SIZES]))), max_size=4,
+                                       unique=True)))
+        volume = draw(st.sampled_from(["", "", *VOLUMES[:3]]))
+        name = f"{head} {draw(st.sampled_from(QUALIFIERS))}" + (f" {volume}" if volume else "")
+        products.append(Product(f"p{i}", f"SKU{i}", name, price,
                                 stock=draw(st.sampled_from([0, 0, 1, 2, 7, 30])), variants=variants))
     return Catalog(products)
 
 
 @given(catalog=catalogs(), picks=st.lists(st.tuples(st.sampled_from(TEMPLATES), st.integers(0, 5),
-                                                    st.sampled_from(COLOURS), st.integers(1, 3)),
+                                                    st.sampled_from(COLOURS), st.integers(1, 3),
+                                                    st.sampled_from(SIZES), st.sampled_from(VOLUMES)),
                                           min_size=1, max_size=4))
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_no_reply_states_a_price_or_stock_that_contradicts_the_catalog(
-    catalog: Catalog, picks: list[tuple[str, int, str, int]]
+    catalog: Catalog, picks: list[tuple[str, int, str, int, str, str]]
 ) -> None:
+    """Nor a size, volume or colour the product does not come in (sizes and volumes asked, any dialogue)."""
     dialogue = Dialogue(catalog, SETTINGS)
-    for template, index, colour, n in picks:
+    for template, index, colour, n, size, volume in picks:
         product = catalog.products[index % len(catalog.products)]
         head = product.name.split()[0]
         article = "a" if product.noun.gender is Gender.FEMININE else "o"
-        text = template.format(a=article, name=product.name, head=head.lower(), do="d" + article, colour=colour, n=n)
+        text = template.format(a=article, name=product.name, head=head.lower(), do="d" + article, colour=colour, n=n,
+                               size=size, volume=volume)
         _assert_consistent(dialogue.say(text), catalog)
 
 
@@ -191,6 +202,13 @@ def _assert_consistent(reply: str, catalog: Catalog) -> None:
             assert int(count) == product.stock, (product, reply)
         if not product.in_stock:
             assert not re.search(r"\b(disponíve[il]s?|em estoque)\b", said) or "esgotad" in said, (product, reply)
+        for claimed in re.finditer(r"(?<!não )\bvem em ([^.:,]+?)(?: e (?:está|estão)|[.:,]|$)", said):
+            assert claimed.group(1) in product.variants, (product, reply)
+        for own in re.findall(r"é de (\S+) e sai", said):
+            assert own in product.name.split(), (product, reply)
+        if re.search(r"\bnão (?:vem|temos) em\b", said):
+            asked = re.search(r"\bnão (?:vem|temos) em ([^.:,]+)", said)
+            assert asked is not None and asked.group(1) not in product.variants, (product, reply)
 
 
 def test_an_order_source_plugged_into_the_port_answers_the_status_without_a_person() -> None:
@@ -202,3 +220,119 @@ def test_an_order_source_plugged_into_the_port_answers_the_status_without_a_pers
     assert reply == "Seu pedido 48213 está: enviado. Código de rastreio: BR123. Previsão de entrega: 12/12."
     assert turn.offer == "" and turn.trigger is None
     assert unsupported_claims(reply, turn.plan, CATALOG) == []
+
+
+# --- the audit's defects (issue 16, second round): a catalog with sizes 38-41, a sold-out product with colours,
+# a 500ml bottle, a phone case for one phone only ------------------------------------------------------------
+AUDIT = Catalog([
+    Product("ten", "TEN", "Tênis Corrida Vento", Decimal("299.90"), stock=6, variants=("38", "39", "40", "41")),
+    Product("moc", "MOC", "Mochila Urbana", Decimal("189.90"), stock=0, variants=("Preta", "Marrom")),
+    Product("gar", "GAR", "Garrafa Térmica 500ml", Decimal("69.90"), stock=9, variants=("Azul", "Preta")),
+    Product("cap", "CAP", "Capa Galaxy S23", Decimal("39.90"), stock=11, synonyms=("capinha",)),
+    Product("car", "CAR", "Carregador Turbo 20W", Decimal("59.90"), stock=12),
+    Product("fon", "FON", "Fone Bluetooth", Decimal("149.90"), stock=3),
+])
+AUDIT_SETTINGS = SETTINGS.model_copy(update={"policies": SETTINGS.policies.model_copy(update={
+    "shipping": "Prazo de 3 a 8 dias úteis. Frete grátis acima de R$ 200,00.",
+    "payment_methods": ["pix", "cartão de crédito"]})})
+
+
+def _audit() -> Dialogue:
+    return Dialogue(AUDIT, AUDIT_SETTINGS)
+
+
+def _order(dialogue: Dialogue) -> dict[str, Any]:
+    return dialogue.context.get("order") or {}
+
+
+def test_only_one_of_the_products_variants_is_stored_as_the_variant() -> None:
+    dialogue = _audit()
+    assert "38, 39, 40 ou 41" in dialogue.say("quero comprar o tênis")
+    reply = dialogue.say("quero 2")
+    assert _order(dialogue)["variant"] == "" and _order(dialogue)["quantity"] == 2
+    assert "38, 39, 40 ou 41" in reply and "CEP" not in reply
+    reply = dialogue.say("01310100")
+    assert _order(dialogue)["variant"] == "" and _order(dialogue)["cep"] == "01310-100" and "38, 39, 40 ou 41" in reply
+    dialogue.say("40")
+    assert (_order(dialogue)["variant"], _order(dialogue)["quantity"]) == ("40", 2)
+
+
+def test_a_colour_answer_in_the_plural_or_another_gender_names_the_variant() -> None:
+    for said, variant in (("azuis", "Azul"), ("as pretas", "Preta"), ("quero a azul", "Azul")):
+        dialogue = _audit()
+        dialogue.say("quero a garrafa")
+        assert "CEP" in dialogue.say(said), said
+        assert _order(dialogue)["variant"] == variant
+
+
+def test_a_side_question_keeps_the_order_and_resumes_it() -> None:
+    dialogue = _audit()
+    dialogue.say("quero comprar o tênis")
+    reply = dialogue.say("qual o prazo de entrega?")
+    assert "3 a 8 dias" in reply and "Voltando ao seu pedido" in reply and "38, 39, 40 ou 41" in reply
+    assert _order(dialogue)["product_id"] == "ten"
+    assert "CEP" in dialogue.say("tamanho 40") and _order(dialogue)["variant"] == "40"
+    dialogue.say("quanto custa o fone?")  # another product's price: the order keeps its product
+    assert _order(dialogue)["product_id"] == "ten"
+    assert "cancelei" in dialogue.say("desisti") and dialogue.context["order"] is None
+
+
+def test_a_variant_or_spec_the_product_does_not_have_is_said_not_to_exist() -> None:
+    reply = _audit().say("tem o tênis no 42?")
+    assert "não vem em 42" in reply and "38, 39, 40 e 41" in reply and "Temos sim" not in reply
+    reply = _audit().say("tem garrafa de 1 litro?")
+    assert "não temos em 1 litro" in reply and "500ml" in reply and "Temos sim" not in reply
+    reply = _audit().say("quero comprar o tênis 42")
+    assert "não vem em 42" in reply and "CEP" not in reply and "Ótima escolha" not in reply
+    assert "vem em 40" in _audit().say("tem o tênis no 40?")
+
+
+def test_another_devices_product_is_not_quoted_as_the_one_asked() -> None:
+    dialogue = _audit()
+    reply = dialogue.say("quanto custa a capa do iphone 15?")
+    assert "não trabalhamos com capa do iphone 15" in reply and "está por" not in reply
+    assert reply.index("Capa Galaxy S23") < reply.index("Tênis")  # the nearest thing the shop has comes first
+    assert "R$ 39,90" in _audit().say("quanto custa a capa do galaxy s23?")
+    assert "não trabalhamos com iphone" in _audit().say("vcs vendem iphone?")
+
+
+def test_only_an_explicit_yes_accepts_an_offer() -> None:
+    dialogue = _audit()
+    assert "esgotada" in dialogue.say("quero a mochila")
+    dialogue.say("quero 2")
+    assert dialogue.last is not None and dialogue.last.trigger is None
+    dialogue = _audit()
+    dialogue.say("cadê meu pedido 48213?")
+    dialogue.say("pode chamar sim")
+    assert dialogue.last is not None and dialogue.last.trigger is not None
+
+
+def test_every_product_named_is_answered_and_a_shipping_question_gets_shipping() -> None:
+    reply = _audit().say("quanto custa o carregador e o fone?")
+    assert "R$ 59,90" in reply and "R$ 149,90" in reply
+    reply = _audit().say("quanto fica o frete pra sp?")
+    assert "3 a 8 dias" in reply and not amounts_in(reply) - {Decimal("200.00")}
+
+
+def test_a_back_in_stock_notice_is_offered_and_recorded() -> None:
+    dialogue = _audit()
+    reply = dialogue.say("quando volta a mochila?")
+    assert "esgotada" in reply and "te aviso" in reply
+    assert "anotei" in dialogue.say("sim") and dialogue.context["back_in_stock"] == ["moc"]
+    dialogue = _audit()
+    assert "anotei" in dialogue.say("me avisa quando chegar a mochila") and dialogue.context["back_in_stock"] == ["moc"]
+    assert dialogue.last is not None and dialogue.last.trigger is None
+
+
+def test_a_sold_out_colour_is_said_sold_out_once() -> None:
+    reply = _audit().say("ainda tem a mochila marrom?")
+    assert reply.count("esgotad") == 1 and "Temos sim" not in reply
+
+
+def test_listings_mark_sold_out_policies_refuse_products_not_sold_and_yes_no_is_answered() -> None:
+    assert "Mochila Urbana (esgotada)" in _audit().say("quais produtos vcs tem?")
+    assert "não trabalhamos com notebook" in _audit().say("qual a garantia do notebook?")
+    reply = _audit().say("tem frete grátis?")
+    assert reply.startswith("Sim!") and "R$ 200,00" in reply
+    assert _audit().say("aceita boleto?").startswith("Essa forma não, mas aceitamos pix")
+    assert _audit().say("aceita pix?").startswith("Sim, aceitamos pix")
