@@ -70,9 +70,12 @@ bench: install chromium wrk
 eval: install
 	$(PY) -m chatbot.evaluate_answers --quiet
 
-# The inbox's real-stack browser test, saving a screenshot of each view on the way
+# The real-stack browser tests (one stack for both), saving a screenshot of each view on the way; pictures of
+# views that are no longer taken are removed first
 screenshots: install chromium frontend
-	SCREENSHOTS_DIR=$(CURDIR)/frontend/docs/screenshots $(PY) -m pytest -q tests-e2e/test_inbox_browser.py
+	rm -f frontend/docs/screenshots/*.png
+	SCREENSHOTS_DIR=$(CURDIR)/frontend/docs/screenshots $(PY) -m pytest -q tests-e2e/test_contacts_browser.py \
+		tests-e2e/test_inbox_browser.py
 
 # The OpenAPI fuzz test of make test, with a longer budget (tests-e2e/schemathesis.toml has its settings)
 FUZZ_SECONDS ?= 900
