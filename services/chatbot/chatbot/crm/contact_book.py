@@ -31,8 +31,9 @@ from chatbot.usecases.understanding import Understanding
 log = structlog.get_logger(__name__)
 SAME_PHONE_ACTOR = "auto:same_phone"  # merges made because two addresses share a phone (undoable like any)
 
-# channel-adapter's dead letters of these addresses are deleted by a gRPC call (count deleted)
-ForgetDeadLetters = Callable[[str, list[str]], Awaitable[int]]
+# channel-adapter's records of these addresses (dead letters, Instagram window) are deleted by a gRPC call
+# (rows deleted per kind)
+ForgetDeadLetters = Callable[[str, list[str]], Awaitable[dict[str, int]]]
 
 
 @dataclass
@@ -206,13 +207,13 @@ class ContactBook:
         if addresses is None:
             return None
         # channel-adapter first: when it cannot be reached nothing is erased yet, and the call can be repeated
-        dead_letters = await self._forget_dead_letters_of(user_id, addresses)
+        forgotten = await self._forget_dead_letters_of(user_id, addresses)
         erased = await self.store.erase(user_id, contact_ref, actor)
         if erased is None:
             return None
         counts = dict(erased.counts)
         counts["redis_keys"] = await self._forget_in_redis(user_id, erased)
-        counts["dead_letters"] = dead_letters
+        counts.update(forgotten)
         if counts.get("learned_answers") and self._profiles is not None:
             # this replica's FAQ cache at once; other replicas reload theirs within the profile cache's 30 s
             self._profiles.refresh_faq(user_id)
@@ -227,9 +228,9 @@ class ContactBook:
             await self._contexts.delete_session(conversation_id)
         return len(erased.contact_ids) + len(erased.conversation_ids)
 
-    async def _forget_dead_letters_of(self, user_id: str, contact_ids: list[str]) -> int:
+    async def _forget_dead_letters_of(self, user_id: str, contact_ids: list[str]) -> dict[str, int]:
         if self._forget_dead_letters is None or not contact_ids:
-            return 0
+            return {"dead_letters": 0, "instagram_windows": 0}
         try:
             return await self._forget_dead_letters(user_id, contact_ids)
         except Exception as exc:

@@ -64,17 +64,18 @@ async def purge_expired_merges(contacts: ContactBook, every: float = 3600.0) -> 
 
 
 class ChannelAdapterDeadLetters:
-    """channel-adapter's ForgetContacts over gRPC (its dead letters hold reply texts to the person)."""
+    """channel-adapter's ForgetContacts over gRPC (its dead letters hold reply texts to the person, its
+    Instagram window when they last wrote)."""
 
     def __init__(self, address: str) -> None:
         self._channel = open_channel(address)
         self._stub = channel_adapter_pb2_grpc.ChannelAdapterServiceStub(self._channel)
 
-    async def forget(self, user_id: str, contact_ids: list[str]) -> int:
+    async def forget(self, user_id: str, contact_ids: list[str]) -> dict[str, int]:
         response = await self._stub.ForgetContacts(
             channel_adapter_pb2.ForgetContactsRequest(contact_ids=contact_ids), metadata=user_metadata(user_id),
             timeout=10)
-        return int(response.dead_letters)
+        return {"dead_letters": int(response.dead_letters), "instagram_windows": int(response.instagram_windows)}
 
     async def close(self) -> None:
         await self._channel.close()
