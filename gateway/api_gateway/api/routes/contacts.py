@@ -160,7 +160,8 @@ class ContactPatch(BaseModel):
                               description="10 to 15 digits (a Brazilian number may omit the 55); empty clears it")
     tags: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=30)
     notes: str | None = Field(default=None, max_length=4000)
-    owner: str | None = Field(default=None, max_length=64)
+    owner: str | None = Field(default=None, max_length=64,
+                              description="user id of a member of the shop (422 otherwise); empty = nobody")
     stage: Stage | SkipJsonSchema[None] = None  # absent = unchanged; a stage cannot be cleared
     opted_out: Annotated[bool, Strict()] | None = None
 
@@ -311,10 +312,20 @@ async def get_contact(contact_id: str, state: State, user: CanReadContacts) -> C
     return _detail(r)
 
 
+async def _require_member_of_shop(state: GatewayState, user: Member, owner: str) -> None:
+    """A contact's owner is a member of the caller's shop: the gateway knows the team, the chatbot does not."""
+    member = await state.users.member(owner)
+    if member is None or member.shop_id != user.shop_id:
+        raise HTTPException(422, error_body("validation_error", "owner: not a member of this shop",
+                                            fields=[{"field": "owner", "message": "not a member of this shop"}]))
+
+
 @router.patch("/contacts/{contact_id}", response_model=ContactDetailOut,
               summary="Change a contact's name, phone, tags, notes, owner, stage or opt-out")
 async def update_contact(contact_id: str, body: ContactPatch, state: State, user: CanEditContacts
                          ) -> ContactDetailOut:
+    if body.owner:
+        await _require_member_of_shop(state, user, body.owner)
     fields = sorted(body.model_dump(exclude_unset=True))
     values: dict[str, Any] = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     request = pb.UpdateContactRequest(id=contact_id, fields=fields, **values)

@@ -44,3 +44,23 @@ async def test_contacts_and_orders_through_the_gateway(gateway: httpx.AsyncClien
     assert erased.status_code == 200 and erased.json()["erased"]["contacts"] == 1
     assert (await gateway.get(f"/seller-bot/contacts/{contact['id']}")).status_code == 404
     assert (await gateway.post("/seller-bot/contacts/merges/nope/undo")).status_code == 404
+
+
+async def test_a_contacts_owner_must_be_a_member_of_the_shop(gateway: httpx.AsyncClient) -> None:  # noqa: F811
+    await gateway.post("/seller-bot/message", json={"contact_id": "whatsapp:5511987650011", "message": "oi",
+                                                   "channel": "whatsapp", "contact_name": "Tina"})
+    contact = (await gateway.get("/seller-bot/contacts", params={"q": "tina"})).json()["contacts"][0]
+    me = (await gateway.get("/auth/me")).json()
+    outsider = await gateway.post("/auth/users", json={"email": f"outsider-{contact['id'][:8]}@test.local",
+                                                       "password": "outsider-password-1"})
+    assert outsider.status_code == 201, outsider.text  # a seller with a shop of their own
+    for owner in ("nobody-here", outsider.json()["id"]):
+        refused = await gateway.patch(f"/seller-bot/contacts/{contact['id']}", json={"owner": owner, "notes": "x"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["fields"] == [{"field": "owner", "message": "not a member of this shop"}]
+    unchanged = (await gateway.get(f"/seller-bot/contacts/{contact['id']}")).json()["contact"]
+    assert unchanged["owner"] == "" and unchanged["notes"] == ""
+    owned = await gateway.patch(f"/seller-bot/contacts/{contact['id']}", json={"owner": me["id"]})
+    assert owned.status_code == 200 and owned.json()["contact"]["owner"] == me["id"]
+    cleared = await gateway.patch(f"/seller-bot/contacts/{contact['id']}", json={"owner": ""})
+    assert cleared.status_code == 200 and cleared.json()["contact"]["owner"] == ""
