@@ -30,12 +30,11 @@ describe("CrmWebhookDeliveriesPanel", () => {
   });
 
   it("is not shown, and asks nothing, without manage_contact_data", async () => {
-    const { calls } = renderWithApi(<CrmWebhookDeliveriesPanel />, {
+    const { calls, queryClient } = renderWithApi(<CrmWebhookDeliveriesPanel />, {
       "GET /auth/me": () => me(["edit_contacts"]),
       "GET /seller-bot/crm-webhook/deliveries": () => [dead],
     });
-    await waitFor(() => expect(calls.some((c) => c.path === "/auth/me")).toBe(true));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => expect(queryClient.getQueryState(["me"])?.status).toBe("success"));
     expect(screen.queryByText(/Webhook do CRM/)).not.toBeInTheDocument();
     expect(calls.some((c) => c.path.startsWith("/seller-bot/crm-webhook"))).toBe(false);
   });
