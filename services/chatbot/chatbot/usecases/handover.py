@@ -68,17 +68,33 @@ class Handover:
 
     async def notify(self, row: ConversationRow, text: str, what: str) -> bool:
         """Tell the buyer what happens next, once per handoff (the reply id is derived from the handoff, so a
-        repeated notice is dropped by JetStream's deduplication); False when it could not be sent."""
+        repeated notice is dropped by JetStream's deduplication); False when it could not be sent.
+
+        The notice is kept in the thread as the bot's message first, so the agent reads what the buyer got
+        (and its delivery status, like any reply's)."""
         if self.opted_out is not None and await self.opted_out(row):
             return False
         key = f"{row.id}|{row.handoff_at.isoformat() if row.handoff_at else ''}|{what}"
+        reply_id = f"notice:{uuid.uuid5(NOTICE_NAMESPACE, key)}"
+        stored = None
         try:
-            await self._broadcast.reply(row, text, f"notice:{uuid.uuid5(NOTICE_NAMESPACE, key)}",
-                                        row.reply_sequence, [], "")
+            stored = await self._repository.record_notice(row, text, reply_id)
+        except Exception as exc:  # the buyer is still told; only the thread misses the line
+            log.warning("handoff_notice_not_stored", conversation_id=row.id, error=str(exc))
+        try:
+            await self._broadcast.reply(row, text, reply_id, row.reply_sequence, [], "")
         except Exception as exc:  # the handoff itself stands; the buyer simply is not told
             log.warning("handoff_notice_not_sent", conversation_id=row.id, error=str(exc))
+            if stored is not None:
+                await self._mark_unsent(row, reply_id)
             return False
         return True
+
+    async def _mark_unsent(self, row: ConversationRow, reply_id: str) -> None:
+        try:
+            await self._repository.mark_failed_reply(row.user_id, reply_id)
+        except Exception as exc:
+            log.warning("handoff_notice_not_marked", conversation_id=row.id, error=str(exc))
 
     async def release(self, conversation: ConversationRow, announce: bool = True) -> ConversationRow:
         """Back to the bot; the buyer is told once (`announce`), unless it is the idle timeout's doing."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+from chatbot.domain.responder import HANDED_OVER_NOTICE, RELEASED_NOTICE
 from chatbot.main import ChatbotService
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -130,6 +131,33 @@ async def test_an_agent_answers_the_bot_goes_quiet_and_comes_back_when_given_bac
     await eventually(lambda: len([r for r in tap.replies(contact) if not r.author_id]) == 2)
 
 
+async def test_the_handoff_and_release_notices_are_in_the_thread_as_the_buyer_got_them(
+    tap: EventTap, members: Any
+) -> None:
+    shop, contact = f"shop-{uuid.uuid4().hex[:8]}", "whatsapp:5511977776666"
+    ana = members(shop, "member-ana")
+    await tap.inbound(shop, contact, "oi")
+    await eventually(lambda: answered(ana, 1))
+    [listed] = (await ana.call(ana.inbox.ListInbox, pb.ListInboxRequest())).conversations
+
+    await ana.call(ana.chatbot.HandoffConversation, cpb.HandoffConversationRequest(id=listed.id))
+    await ana.call(ana.chatbot.ReleaseConversation, cpb.ReleaseConversationRequest(id=listed.id))
+    await ana.call(ana.chatbot.ReleaseConversation, cpb.ReleaseConversationRequest(id=listed.id))  # no-op
+
+    thread = await ana.call(ana.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=listed.id))
+    released, handed_over = thread.messages[:2]  # newest first
+    assert (handed_over.text, released.text) == (HANDED_OVER_NOTICE, RELEASED_NOTICE)
+    assert all((m.author, m.direction, m.status) == ("bot", "out", "sent") for m in (released, handed_over))
+    assert len(thread.messages) == 4  # the buyer's "oi", the bot's answer, the two notices: nothing twice
+
+    def published_notices() -> list[ev.OutboundReply]:
+        found = [r for r in tap.replies(contact) if r.reply_id.startswith("notice:")]
+        return found if len(found) == 2 else []
+
+    notices = await eventually(published_notices)
+    assert sorted(r.reply_id for r in notices) == sorted(m.reply_id for m in (released, handed_over))
+
+
 async def _unread(member: Member, count: int) -> pb.InboxConversation | None:
     page = await member.call(member.inbox.ListInbox, pb.ListInboxRequest(mine_only=True))
     return page.conversations[0] if page.conversations and page.conversations[0].unread == count else None
@@ -224,13 +252,14 @@ async def test_the_inbox_on_sqlite_as_make_run_uses_it(chatbot_factory: Any, tmp
     service = await chatbot_factory(database_url=f"sqlite:///{tmp_path}/chatbot.db")
     agent = Member(service.port, f"shop-{uuid.uuid4().hex[:8]}", "member-lia")
     try:
-        for contact in ("api:ana", "api:bruno"):
+        for contact in ("telegram:1001", "telegram:1002"):  # a channel an agent can answer on
             for text in ("oi", "qual o prazo de entrega?"):
                 await agent.call(agent.chatbot.ProcessMessage, cpb.ProcessMessageRequest(
-                    contact_id=contact, message=text, channel="api"))
+                    contact_id=contact, message=text, channel="telegram"))
         first = await agent.call(agent.inbox.ListInbox, pb.ListInboxRequest(limit=1))
         second = await agent.call(agent.inbox.ListInbox, pb.ListInboxRequest(limit=1, cursor=first.next_cursor))
-        assert [c.contact_id for c in [*first.conversations, *second.conversations]] == ["api:bruno", "api:ana"]
+        listed = [c.contact_id for c in [*first.conversations, *second.conversations]]
+        assert listed == ["telegram:1002", "telegram:1001"]
         assert first.conversations[0].unread == 2
         bruno = first.conversations[0].id
         pages, cursor = [], ""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import uuid
 
-from chatbot.adapters.repository.base import Store
-from chatbot.adapters.tables import MessageRow
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from chatbot.adapters.repository.base import Store, utcnow
+from chatbot.adapters.tables import ConversationRow, MessageRow
 
 # A reply's status only moves forward: sent -> delivered -> read; failed only before any receipt of delivery,
 # and a failed reply sent again (a dead letter retried) is sent, delivered or read again.
@@ -27,6 +30,25 @@ class HistoryStore(Store):
                 MessageRow.status.in_(OUT_STATUS_FOLLOWS[status]),
             ).values(status=status))
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_notice(self, conversation: ConversationRow, text: str, reply_id: str) -> MessageRow | None:
+        """Keep an automatic notice (handed over, released) in the thread as the bot's message, once per
+        reply id (a repeated notice is not stored twice: None)."""
+        now = utcnow()
+        message = MessageRow(
+            id=str(uuid.uuid4()), conversation_id=conversation.id, user_id=conversation.user_id,
+            channel=conversation.channel, direction="out", text=text, intent="", confidence=0.0,
+            event_id=reply_id, status="sent", reply_id=reply_id, source="notice", prompt_variant="",
+            response_seconds=None, platform_timestamp=now, created_at=now)
+        try:
+            async with self._sessions.begin() as session:
+                session.add(message)
+        except IntegrityError:  # (user_id, event_id) is unique: this notice is already in the thread
+            return None
+        return message
+
+    async def mark_failed_reply(self, user_id: str, reply_id: str) -> None:
+        await self.mark_delivery(user_id, reply_id, "failed")
 
     async def history(self, conversation_id: str, limit: int = 12) -> list[tuple[str, str]]:
         async with self._sessions() as session:
