@@ -299,7 +299,7 @@ async def import_contacts(
 
 
 @router.post("/contacts/merges/{merge_id}/undo", response_model=MergeOut,
-             summary="Undo a merge (within 24 hours)")
+             summary="Undo a merge (on the day it was made, in the shop's timezone: until `undo_until`)")
 async def undo_merge(merge_id: str, state: State, user: CanEditContacts) -> MergeOut:
     r = await call_service(state, SERVICE, crm(state).UndoMerge, pb.UndoMergeRequest(merge_id=merge_id), user)
     return MergeOut(merge_id=r.merge_id, contact=_contact(r.contact), undo_until=time_from(r.undo_until))
@@ -333,7 +333,7 @@ async def update_contact(contact_id: str, body: ContactPatch, state: State, user
 
 
 @router.post("/contacts/{contact_id}/merge", response_model=MergeOut,
-             summary="Merge another contact into this one (explicit; undo within 24 hours)")
+             summary="Merge another contact into this one (explicit; undo on the same day, until `undo_until`)")
 async def merge_contacts(contact_id: str, body: MergeIn, state: State, user: CanEditContacts) -> MergeOut:
     request = pb.MergeContactsRequest(id=contact_id, other_id=body.other_id)
     r = await call_service(state, SERVICE, crm(state).MergeContacts, request, user)
