@@ -1,6 +1,6 @@
 """Start-up of the chatbot service: database migrations, Redis contexts, the intent model, the gRPC
-server (with health), the JetStream consumers (inbound ones per leased partition), the idle-handoff sweeper
-and the metrics port."""
+server (with health), the JetStream consumers (inbound ones per leased partition, the SHOP read models), the
+idle-handoff sweeper and the metrics port."""
 
 from __future__ import annotations
 
@@ -30,22 +30,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
+from chatbot.adapters.repository.crm import CrmStore
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
+from chatbot.adapters.repository.shop import ShopStore
 from chatbot.adapters.secret_box import SettingsSecrets
+from chatbot.crm.order_lookup import CrmOrderLookup
 from chatbot.crm.webhooks import WebhookPolicy
-from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm, order_lookup, purge_expired_merges
+from chatbot.crm.wiring import CRM_GRPC_SERVICE, build_crm, purge_expired_merges
 from chatbot.domain.intents import default_model
 from chatbot.events.conversation_signals import ConversationSignals
 from chatbot.events.inbound import InboundPipeline
 from chatbot.events.inbound_consumers import InboundConsumers
 from chatbot.events.partitions import PartitionLeases
 from chatbot.events.publisher import ConversationEvents
+from chatbot.events.shop_events import ShopReadModels
 from chatbot.grpc_api.inbox_servicer import InboxServicer
 from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
 from chatbot.reports import Reports
 from chatbot.seller_bot import ProfessionalSellerBot
 from chatbot.settings import ServiceSettings
+from chatbot.usecases.attribution import SalesAttribution
 from chatbot.usecases.human_inbox import HumanInbox
 
 log = structlog.get_logger(__name__)
@@ -105,10 +110,11 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     await bus.ensure_streams()
     default_llm = LlmEndpoint(settings.openai_base_url, settings.openai_api_key, settings.openai_model)
     writer.prepare(default_llm)
+    shop = ShopStore(session_factory(engine))
     bot = ProfessionalSellerBot(
         repository, SellerProfiles(repository, SettingsSecrets(settings.secrets_key)), contexts, writer,
         ConversationEvents(bus), default_llm,
-        await asyncio.to_thread(default_model), orders=order_lookup(engine),
+        await asyncio.to_thread(default_model), orders=CrmOrderLookup(shop),
     )
     pipeline = InboundPipeline(bot)
     servicer = ChatbotServicer(bot, Reports(repository))
@@ -122,7 +128,9 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service = ChatbotService(settings, engine, bot, pipeline, server, bus, writer)
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
-        signals = ConversationSignals(bot)
+        attribution = SalesAttribution(bot, shop, CrmStore(session_factory(engine)))
+        signals = ConversationSignals(bot, attribution)
+        ShopReadModels(shop, bot.profiles, attribution).consume(bus)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,
                     stream=CONVERSATIONS)
         bus.consume(Subjects.ORDER_PLACED, "chatbot-orders", ev.OrderPlaced, signals.on_order, stream=CONVERSATIONS)

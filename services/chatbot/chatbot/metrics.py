@@ -51,3 +51,10 @@ LLM_REPLIES_REJECTED = Counter(
     "LLM replies replaced by the offline wording because they stated a fact not in the planned facts",
     ["channel", "claim"],
 )
+SHOP_EVENTS_APPLIED = Counter(
+    "chatbot_shop_events_total", "SHOP events applied to the read models (or stale: a later read was applied)",
+    ["kind", "outcome"],
+)
+CONVERSIONS_ATTRIBUTED = Counter(
+    "chatbot_conversions_attributed_total", "Orders looked at for a conversion", ["origin", "outcome"],
+)

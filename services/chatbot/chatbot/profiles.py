@@ -87,7 +87,7 @@ class SellerProfiles:
     async def _load(self, user_id: str, generation: int) -> SellerProfile:
         config = await self._repository.latest_config(user_id)
         settings = self._settings(config)
-        products = [product_from_row(r) for r in await self._repository.products(user_id)]
+        products = [product_from_row(r) for r in await self._repository.products(user_id, offered_only=True)]
         answers = [FaqAnswer(e.question, e.answer, "curated") for e in settings.faq_cache.entries]
         answers += [FaqAnswer(r.question, r.answer, "learned") for r in await self._repository.learned_answers(user_id)]
         profile = SellerProfile(settings, config.version if config else 0, Catalog(products), FaqIndex(answers))

@@ -139,6 +139,12 @@ class OrderOut(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     confirmed_at: datetime | None = None
+    tracking_url: str = Field(default="", description="tiktok_shop: the carrier's tracking page")
+    last_tracking_event: str = Field(default="", description="tiktok_shop: the carrier's last event")
+    last_tracking_at: datetime | None = None
+    buyer_name: str = Field(default="", description="tiktok_shop: the recipient as the platform gives it")
+    buyer_phone: str = Field(default="", description="tiktok_shop: digits; empty when the platform masked it")
+    synced_at: datetime | None = Field(default=None, description="tiktok_shop: when the order was last synced")
 
 
 class TimelineEntryOut(BaseModel):
@@ -230,7 +236,11 @@ def _order(o: pb.Order) -> OrderOut:
                                quantity=i.quantity, unit_price=i.unit_price) for i in o.line_items],
         cep=o.cep, payment=o.payment, total=o.total, currency=o.currency, tracking_number=o.tracking_number,
         carrier=o.carrier, notes=o.notes, created_at=time_from(o.created_at), updated_at=time_from(o.updated_at),
-        confirmed_at=time_from(o.confirmed_at) if o.HasField("confirmed_at") else None)
+        confirmed_at=time_from(o.confirmed_at) if o.HasField("confirmed_at") else None,
+        tracking_url=o.tracking_url, last_tracking_event=o.last_tracking_event,
+        last_tracking_at=time_from(o.last_tracking_at) if o.HasField("last_tracking_at") else None,
+        buyer_name=o.buyer_name, buyer_phone=o.buyer_phone,
+        synced_at=time_from(o.synced_at) if o.HasField("synced_at") else None)
 
 
 def _detail(d: pb.ContactDetail) -> ContactDetailOut:

@@ -170,6 +170,12 @@ class ProductOut(BaseModel):
     return_policy: str = ""
     gender: str = ""
     updated_at: datetime | None = None
+    source: str = Field(default="manual", description="manual (this API) | csv (an import) | tiktok_shop (synced "
+                        "from the shop; read-only here: the next sync overwrites an edit)")
+    synced_at: datetime | None = Field(default=None, description="tiktok_shop: when the shop was last read")
+    active: bool = Field(default=True, description="False: the shop deactivated it; kept, never offered by the bot")
+    external_id: str = Field(default="", description="tiktok_shop: the TikTok Shop product id")
+    platform_status: str = Field(default="", description="tiktok_shop: ACTIVATE, SELLER_DEACTIVATED, ..., MISSING")
 
 
 class DeletedOut(BaseModel):
@@ -211,7 +217,9 @@ def _product(p: pb.Product) -> ProductOut:
     return ProductOut(
         id=p.id, sku=p.sku, name=p.name, description=p.description, price=p.price, currency=p.currency,
         stock=p.stock, synonyms=list(p.synonyms), variants=list(p.variants), shipping_policy=p.shipping_policy,
-        return_policy=p.return_policy, gender=p.gender, updated_at=time_from(p.updated_at))
+        return_policy=p.return_policy, gender=p.gender, updated_at=time_from(p.updated_at),
+        source=p.source or "manual", synced_at=time_from(p.synced_at) if p.HasField("synced_at") else None,
+        active=p.active, external_id=p.external_id, platform_status=p.platform_status)
 
 
 def _stages(stages: Any) -> list[FunnelStageOut]:

@@ -71,6 +71,8 @@ class OrderRow(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "source", "external_order_id", name="uq_chatbot_orders_external"),
         Index("ix_chatbot_orders_user_time", "user_id", "created_at", "id"),
+        Index("ix_chatbot_orders_buyer_phone", "user_id", "buyer_phone"),
+        Index("ix_chatbot_orders_buyer_handle", "user_id", "buyer_handle"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -90,6 +92,13 @@ class OrderRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # TikTok Shop orders (migration chatbot_0005): the buyer as the platform gives it (the phone normalised to
+    # digits, "" when masked), when the read model last applied an event and the platform's update time.
+    buyer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    buyer_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    buyer_handle: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    external_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ContactMergeRow(Base):

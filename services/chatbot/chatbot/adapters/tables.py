@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,8 +88,12 @@ class MessageRow(Base):
 
 
 class ProductRow(Base):
+    """A product of the catalog, whatever made it: `source` manual (the API), csv (an import), tiktok_shop (the
+    SHOP events' read model, by `external_id`; `active` False once the shop deactivated it: never deleted)."""
+
     __tablename__ = "chatbot_products"
-    __table_args__ = (UniqueConstraint("user_id", "sku", name="uq_chatbot_products_sku"),)
+    __table_args__ = (UniqueConstraint("user_id", "sku", name="uq_chatbot_products_sku"),
+                      UniqueConstraint("user_id", "source", "external_id", name="uq_chatbot_products_external"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -103,6 +108,11 @@ class ProductRow(Base):
     shipping_policy: Mapped[str] = mapped_column(Text, default="")
     return_policy: Mapped[str] = mapped_column(Text, default="")
     gender: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the TikTok Shop product id
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    platform_status: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -22,7 +22,6 @@ from chatbot.crm.chatwoot_sync import ChatwootSync
 from chatbot.crm.contact_book import ContactBook, ForgetDeadLetters
 from chatbot.crm.metrics import CRM_ERRORS
 from chatbot.crm.order_book import OrderBook
-from chatbot.crm.order_lookup import CrmOrderLookup
 from chatbot.crm.servicer import CrmServicer
 from chatbot.crm.webhooks import CrmWebhooks, WebhookPolicy
 from chatbot.seller_bot import ProfessionalSellerBot
@@ -96,7 +95,3 @@ def build_crm(engine: AsyncEngine, bot: ProfessionalSellerBot, bus: EventBus | N
     bot.listen_to_turns(contacts)
     return Crm(contacts, orders, CrmServicer(contacts, orders, WebhookOutbox(sessions)), webhooks)
 
-
-def order_lookup(engine: AsyncEngine) -> CrmOrderLookup:
-    """What the bot answers about an order number: the CRM's orders (given to the bot at construction)."""
-    return CrmOrderLookup(CrmStore(session_factory(engine)))

@@ -96,8 +96,7 @@ class AnswerPlan:
                              "(diga que vai confirmar com a equipe)")
             if answer.order_info is not None:
                 info = answer.order_info
-                lines.append(f"Pedido {info.number}: {info.status}" if info.known else
-                             f"Pedido {info.number}: status indisponível por aqui (ofereça chamar uma pessoa)")
+                lines.append(_order_fact(info))
             if answer.order and answer.order.unit_price:
                 lines.append(f"Pedido em montagem: {answer.order.quantity}x {answer.order.product_name}, total "
                              f"{format_brl(answer.order.total)} sem frete")
@@ -146,3 +145,16 @@ def _product_fact(p: Product) -> str:
     if p.description:
         parts.append(p.description[:300])
     return "; ".join(parts)
+
+
+def _order_fact(info: OrderInfo) -> str:
+    if info.hidden:  # another buyer's order: not even its status
+        return (f"Pedido {info.number}: NÃO dê nenhuma informação dele; peça o CEP de entrega ou o nome de quem "
+                "comprou para confirmar")
+    if not info.known:
+        return f"Pedido {info.number}: status indisponível por aqui (ofereça chamar uma pessoa)"
+    facts = [f"Pedido {info.number}: {info.status}"]
+    facts += [f"{label}: {value}" for label, value in (
+        ("última atualização", info.last_event), ("transportadora", info.carrier),
+        ("código de rastreio", info.tracking_code), ("link de rastreio", info.tracking_url)) if value]
+    return "; ".join(facts)

@@ -156,6 +156,13 @@ class CrmWebhook(_Strict):
         return self
 
 
+class Attribution(_Strict):
+    """Which orders count as the bot's sales: a TikTok Shop order or a confirmed one from a buyer who wrote to
+    the bot within `window_days` before ordering converts that conversation (funnel, A/B variants, stats)."""
+
+    window_days: int = Field(default=7, ge=0, le=90, description="0 = no order is attributed to the bot")
+
+
 class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     INSTAGRAM = "instagram"
@@ -181,6 +188,7 @@ class BotSettings(_Strict):
     faq_cache: FaqCache = Field(default_factory=FaqCache)
     prompt_variants: list[PromptVariant] = Field(default_factory=list, max_length=10)
     crm_webhook: CrmWebhook = Field(default_factory=CrmWebhook)
+    attribution: Attribution = Field(default_factory=Attribution)
 
     @field_validator("prompt_variants")
     @classmethod

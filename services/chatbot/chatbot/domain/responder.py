@@ -11,6 +11,7 @@ from chatbot.domain.config import BotSettings, Tone
 from chatbot.domain.entities import Topic
 from chatbot.domain.handoff import HandoffReason
 from chatbot.domain.order_slots import Slot, summary
+from chatbot.domain.orders import OrderAccess
 from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, pronoun, sentence, the
 
 LISTED_PRODUCTS = 6
@@ -198,13 +199,28 @@ def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
 def _order_status(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
     info = answer.order_info
     assert info is not None
+    if info.access is OrderAccess.NEEDS_PROOF:
+        return (f"Encontrei o pedido {info.number}, mas ele não está no nome deste contato. Para a sua segurança, "
+                "me confirma o CEP de entrega ou o nome completo de quem fez a compra?")
+    if info.access is OrderAccess.PROOF_FAILED:
+        return (f"Esses dados não conferem com o pedido {info.number}, então não posso passar informações dele por "
+                "aqui. Quer que eu chame uma pessoa da equipe para ajudar?")
     if info.known:
         parts = [f"Seu pedido {info.number} está: {info.status}"]
+        if info.last_event:
+            when = f" ({info.last_event_at})" if info.last_event_at else ""
+            parts.append(f"Última atualização da entrega: {info.last_event}{when}")
+        if info.carrier:
+            parts.append(f"Transportadora: {info.carrier}")
         if info.tracking_code:
             parts.append(f"Código de rastreio: {info.tracking_code}")
         if info.estimated_delivery:
             parts.append(f"Previsão de entrega: {info.estimated_delivery}")
-        return paragraph(parts)
+        if info.other_orders:
+            parts.append("Se a sua dúvida for sobre outro pedido, me manda o número dele")
+        text = paragraph(parts)
+        # The link last and bare: a full stop after it would end up in the address the buyer taps.
+        return f"{text} Acompanhe a entrega: {info.tracking_url}" if info.tracking_url else text
     return (f"Ainda não consigo consultar o pedido {info.number} por aqui. Quer que eu chame uma pessoa da equipe "
             "para verificar para você?")
 

@@ -1,7 +1,9 @@
 """Signals from other services about conversations: a human agent replied (the bot goes quiet), an order
-was placed (the funnel converts), a reply was or was not delivered."""
+was placed (the funnel converts, within the attribution window), a reply was or was not delivered."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 import structlog
 from sellerbot.events.v1 import conversation_events_pb2 as ev
@@ -10,13 +12,15 @@ from sellerbot_messaging import EventMeta
 from chatbot.domain.handoff import HandoffReason
 from chatbot.events.publisher import channel_name
 from chatbot.seller_bot import ProfessionalSellerBot
+from chatbot.usecases.attribution import SalesAttribution
 
 log = structlog.get_logger(__name__)
 
 
 class ConversationSignals:
-    def __init__(self, bot: ProfessionalSellerBot) -> None:
+    def __init__(self, bot: ProfessionalSellerBot, attribution: SalesAttribution) -> None:
         self._bot = bot
+        self._attribution = attribution
 
     async def on_handoff(self, event: ev.HandoffRequested, meta: EventMeta) -> None:
         """Only human-agent handoffs come from outside; the bot's and the API's own are echoes."""
@@ -30,11 +34,10 @@ class ConversationSignals:
         await self._bot.hand_off(conversation, "human_agent", event.reason or HandoffReason.HUMAN_AGENT_REPLIED)
 
     async def on_order(self, event: ev.OrderPlaced, meta: EventMeta) -> None:
-        conversation = await self._bot.repository.current_conversation(event.user_id, event.contact_id)
-        if conversation is None:
-            log.info("order_without_conversation", contact_id=event.contact_id, order_id=event.order_id)
-            return
-        await self._bot.convert(conversation, event.order_id, event.amount)
+        """Converts the conversation when the buyer wrote to the bot within the shop's attribution window."""
+        placed_at = event.placed_at.ToDatetime(tzinfo=UTC) if event.HasField("placed_at") else None
+        await self._attribution.placed_order(event.user_id, event.contact_id, event.order_id, event.amount,
+                                             placed_at)
 
     async def on_delivery(self, event: ev.ReplyDelivered, meta: EventMeta) -> None:
         status = delivery_status(event)

@@ -19,6 +19,7 @@ from chatbot.catalog_import import parse_csv
 from chatbot.domain.catalog import Product
 from chatbot.domain.config import Channel, ConfigInvalid
 from chatbot.domain.money import to_decimal
+from chatbot.domain.shop import ProductSource
 from chatbot.events.publisher import timestamp
 from chatbot.reports import InvalidPeriod, Reports
 from chatbot.seller_bot import ProfessionalSellerBot
@@ -223,7 +224,7 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
                 "csv", f"the header line lacks the column(s) {', '.join(parsed.missing_columns)}")])
         imported = updated = 0
         for product in parsed.products:
-            _, created = await self._bot.repository.upsert_product(user_id, product)
+            _, created = await self._bot.repository.upsert_product(user_id, product, ProductSource.CSV)
             imported += created
             updated += not created
         if parsed.products:
@@ -254,6 +255,9 @@ def product_message(row: ProductRow) -> pb.Product:
         price=float(Decimal(str(row.price))), currency=row.currency, stock=row.stock, synonyms=row.synonyms or [],
         shipping_policy=row.shipping_policy, return_policy=row.return_policy, variants=row.variants or [],
         gender=row.gender or "", updated_at=timestamp(aware(row.updated_at)),  # type: ignore[arg-type]
+        source=row.source or ProductSource.MANUAL, active=bool(row.active), external_id=row.external_id or "",
+        platform_status=row.platform_status or "",
+        synced_at=timestamp(aware(row.synced_at)) if row.synced_at else None,  # type: ignore[arg-type]
     )
 
 

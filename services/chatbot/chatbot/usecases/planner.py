@@ -141,6 +141,8 @@ def plan_turn(
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
+    if order_info is not None and order_info.proof_turn and Topic.ORDER_STATUS not in topics:
+        topics.append(Topic.ORDER_STATUS)  # the CEP or name the bot asked for to confirm an order
     if Intent.GREETING in intents and (topics or len(intents) > 1 or not plan.answers):
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
     answered: set[tuple[AnswerKind, str]] = set()

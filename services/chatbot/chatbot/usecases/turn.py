@@ -31,7 +31,14 @@ from chatbot.usecases.broadcast import ConversationBroadcast
 from chatbot.usecases.composer import ReplyComposer
 from chatbot.usecases.handover import Handover
 from chatbot.usecases.memory import ContactMemory
-from chatbot.usecases.orders import NoOrderSource, OrderLookup
+from chatbot.usecases.orders import (
+    CONFIRMED_KEY,
+    PENDING_PROOF_KEY,
+    NoOrderSource,
+    OrderLookup,
+    order_for_turn,
+    remember_order_access,
+)
 from chatbot.usecases.planner import ConversationState, order_number_asked, plan_turn
 from chatbot.usecases.understanding import Understanding, understand
 
@@ -133,8 +140,10 @@ class TurnAnswerer:
         understanding = self.understand(texts)
         context, session = await self._memory.load(conversation)
         state = ConversationState.from_context(context)
-        number = order_number_asked(joined, understanding, state)
-        order_info = await self._orders.find(user_id, number) if number else None
+        order_info = await order_for_turn(
+            self._orders, user_id, conversation.contact_id, joined, order_number_asked(joined, understanding, state),
+            Intent.ORDER_STATUS in understanding.intents, str(context.get(PENDING_PROOF_KEY) or ""),
+            list(context.get(CONFIRMED_KEY) or []))
         turn = plan_turn(
             texts, understanding, state, catalog, settings, conversation.complaint_count,
             conversation.fallback_count, not settings.business_hours.is_open(datetime.now(UTC)), order_info,
@@ -144,7 +153,8 @@ class TurnAnswerer:
         notice = self.listener.notice_for(texts) if self.listener is not None else ""
         if notice:  # the customer asked to stop receiving messages: the bot says so once, then stays quiet
             reply, source, trigger = notice, "offline", None
-        elif trigger is not None or turn.in_order:
+        elif trigger is not None or turn.in_order or order_info is not None:
+            # An order's status and tracking are said word for word (and another buyer's never): no LLM.
             reply, source = render(turn.plan, settings), "offline"
         else:
             reply, source = await self._composer.compose(conversation, profile, turn.plan, joined,
@@ -202,6 +212,7 @@ class TurnAnswerer:
             return result_of(fresh or conversation, "", understanding.primary, dropped="human_took_over")
         _observe(channel, pending, understanding, latency)
         context.update(turn.context_after(context, trigger))
+        context.update(remember_order_access(context, order_info))
         session["recent_replies"] = [*recent, reply][-3:]
         await self._memory.save(conversation, context, session, texts, reply,
                                 understanding.primary.intent.value, stage.value, HandoffState.BOT)

@@ -364,25 +364,6 @@ async def test_erasing_a_contact_deletes_their_dead_letters_in_the_channel_adapt
         await adapter.stop()
 
 
-async def test_a_customer_asking_about_an_order_hears_its_status_from_the_shops_orders(
-    shop, postgres_url: str
-) -> None:
-    bot, crm_client = shop
-    conn = await asyncpg.connect(postgres_url)
-    try:  # a TikTok Shop order as the order sync will land it (source, external id, platform status, tracking)
-        await conn.execute(
-            "INSERT INTO chatbot_orders (id, user_id, contact_ref, conversation_id, source, status, external_order_id, "
-            "line_items, cep, payment, total, currency, tracking, notes, created_at, updated_at) VALUES ($1, $2, NULL, "
-            "'', 'tiktok_shop', 'IN_TRANSIT', '576461413038785752', '[]', '', '', 99.9, 'BRL', "
-            "'{\"tracking_number\": \"BR123456789\"}', '', now(), now())", str(uuid.uuid4()), crm_client.user_id)
-    finally:
-        await conn.close()
-    known = await bot.message("whatsapp:5511987651234", "qual o status do pedido 576461413038785752?")
-    assert "enviado" in known.reply and "BR123456789" in known.reply, known.reply
-    unknown = await bot.message("whatsapp:5511987651234", "e o pedido 111122223333?")
-    assert "111122223333" in unknown.reply and "enviado" not in unknown.reply, unknown.reply
-
-
 async def test_an_opted_out_contact_gets_no_automatic_handoff_notice(shop, tap: EventTap) -> None:
     bot, _ = shop
     await bot.message("whatsapp:5511900002222", "oi")

@@ -48,5 +48,5 @@ class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HistoryStore, 
             await conn.close()
         # A seller's first turn also loads its profile: compile those ORM statements now, not in that turn.
         await self.latest_config("")
-        await self.products("")
+        await self.products("", offered_only=True)
         await self.learned_answers("")

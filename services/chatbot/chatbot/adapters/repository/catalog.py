@@ -1,4 +1,5 @@
-"""The seller's product catalog."""
+"""The seller's product catalog: hand-made and CSV products (edited here) beside the synced TikTok Shop ones
+(written by the SHOP read model, `adapters/repository/shop.py`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from sqlalchemy import delete, func, select
 from chatbot.adapters.repository.base import Store, utcnow
 from chatbot.adapters.tables import ProductRow
 from chatbot.domain.catalog import Product
+from chatbot.domain.shop import ProductSource
 
 
 class CatalogStore(Store):
-    async def products(self, user_id: str, query: str = "") -> list[ProductRow]:
+    async def products(self, user_id: str, query: str = "", offered_only: bool = False) -> list[ProductRow]:
+        """Every product the seller sees (a synced product's placeholder, not yet named, is hidden);
+        `offered_only`: what the bot may offer (inactive synced products are kept but never offered)."""
         async with self._sessions() as session:
-            statement = select(ProductRow).where(ProductRow.user_id == user_id)
+            statement = select(ProductRow).where(ProductRow.user_id == user_id, ProductRow.name != "")
+            if offered_only:
+                statement = statement.where(ProductRow.active.is_(True))
             if query:
                 like = f"%{query.lower()}%"
                 statement = statement.where(func.lower(ProductRow.name).like(like) |
@@ -22,8 +28,10 @@ class CatalogStore(Store):
             rows = await session.execute(statement.order_by(ProductRow.name))
             return list(rows.scalars())
 
-    async def upsert_product(self, user_id: str, product: Product) -> tuple[ProductRow, bool]:
-        """Create, or update by id or by SKU; returns (row, created)."""
+    async def upsert_product(self, user_id: str, product: Product, source: ProductSource = ProductSource.MANUAL
+                             ) -> tuple[ProductRow, bool]:
+        """Create, or update by id or by SKU; returns (row, created). A new product gets `source`; an edited
+        one keeps its own (a synced product edited by hand is overwritten by its next sync)."""
         now = utcnow()
         async with self._sessions.begin() as session:
             row = None
@@ -38,7 +46,7 @@ class CatalogStore(Store):
                     ProductRow.user_id == user_id, ProductRow.sku == product.sku))).scalar_one_or_none()
             created = row is None
             if row is None:
-                row = ProductRow(id=str(uuid.uuid4()), user_id=user_id, created_at=now)
+                row = ProductRow(id=str(uuid.uuid4()), user_id=user_id, created_at=now, source=source, active=True)
                 session.add(row)
             row.sku, row.name, row.description = product.sku, product.name, product.description
             row.price, row.currency, row.stock = product.price, product.currency or "BRL", product.stock
