@@ -558,7 +558,8 @@ class CrmStore(Store):
             counts["draft_orders"] = await _deleted(session, delete(OrderRow).where(
                 OrderRow.contact_ref.in_(refs), OrderRow.status.in_([OrderStatus.DRAFT, OrderStatus.DROPPED])))
             counts["orders_unlinked"] = await _deleted(session, update(OrderRow).where(
-                OrderRow.contact_ref.in_(refs)).values(contact_ref=None, cep="", notes="", conversation_id=""))
+                OrderRow.contact_ref.in_(refs)).values(contact_ref=None, cep="", notes="", conversation_id="",
+                                                       buyer_name="", buyer_phone="", buyer_handle=""))
             counts["identities"] = await _deleted(session, delete(ContactIdentityRow).where(
                 ContactIdentityRow.contact_ref.in_(refs)))
             await session.execute(delete(ContactMergeRow).where(or_(
