@@ -11,6 +11,7 @@ from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository, utcnow
 from chatbot.adapters.tables import ConversationRow
+from chatbot.domain.handoff import HandoffState
 from chatbot.domain.intents import IntentModel
 from chatbot.domain.variants import assign_variant
 from chatbot.events.publisher import ConversationEvents
@@ -70,6 +71,12 @@ class ProfessionalSellerBot:
         if conversation is not None and stored is not None and conversation.handoff_state == "waiting_human":
             await self._turns.remind_a_person_is_coming(conversation, [text])
         return conversation, stored
+
+    def announce_stored(self, conversation: ConversationRow, text: str) -> None:
+        """A buyer message kept for the person holding the conversation is now readable: ConversationUpdated,
+        published after it was stored (the inbox refetches on it; `chatbot_message_received` races the store)."""
+        self._broadcast.updated(conversation, text, conversation.last_intent, conversation.stage,
+                                HandoffState(conversation.handoff_state))
 
     async def open_conversation(
         self, user_id: str, contact_id: str, channel: str, account_id: str = "",

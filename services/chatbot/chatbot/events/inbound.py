@@ -70,6 +70,7 @@ class InboundPipeline:
         elif conversation is not None and conversation.handoff_state != "bot":
             await self._bot.repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc()
+            self._bot.announce_stored(conversation, text)  # no reply will follow to refresh the open thread
             return
         key = (event.user_id, event.contact_id)
         if not self.owns(key):  # its partition moved on: stored, and its new owner recovers it

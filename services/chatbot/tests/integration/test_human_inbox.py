@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import grpc
+import nats
 import pytest
 from chatbot.domain.responder import HANDED_OVER_NOTICE, RELEASED_NOTICE
 from chatbot.main import ChatbotService
@@ -156,6 +157,35 @@ async def test_the_handoff_and_release_notices_are_in_the_thread_as_the_buyer_go
 
     notices = await eventually(published_notices)
     assert sorted(r.reply_id for r in notices) == sorted(m.reply_id for m in (released, handed_over))
+
+
+async def test_a_message_kept_for_the_agent_is_readable_when_its_update_is_published(
+    tap: EventTap, members: Any, nats_url: str
+) -> None:
+    """While a person holds the conversation no reply follows a buyer's message, so the chatbot publishes
+    ConversationUpdated once it is stored: read at the moment that event arrives, the thread has it."""
+    shop, contact = f"shop-{uuid.uuid4().hex[:8]}", "whatsapp:5511966665555"
+    bia = members(shop, "member-bia")
+    await tap.inbound(shop, contact, "oi")
+    await eventually(lambda: answered(bia, 1))
+    [listed] = (await bia.call(bia.inbox.ListInbox, pb.ListInboxRequest())).conversations
+    await bia.call(bia.inbox.PostMessage, pb.PostMessageRequest(conversation_id=listed.id, text="Oi, é a Bia"))
+    seen_in_thread: list[bool] = []
+
+    async def on_update(msg: Any) -> None:
+        update = ev.ConversationUpdated.FromString(msg.data)
+        if update.conversation_id == listed.id and update.last_message == "ainda tem o azul?":
+            thread = await bia.call(bia.inbox.ListMessages, pb.ListMessagesRequest(conversation_id=listed.id))
+            seen_in_thread.append(any(m.text == "ainda tem o azul?" and m.status == "silenced"
+                                      for m in thread.messages))
+
+    connection = await nats.connect(nats_url)
+    try:
+        await connection.subscribe(f"{tap.namespace}.conversations.updated", cb=on_update)
+        await tap.inbound(shop, contact, "ainda tem o azul?")
+        assert await eventually(lambda: seen_in_thread) == [True]
+    finally:
+        await connection.close()
 
 
 async def _unread(member: Member, count: int) -> pb.InboxConversation | None:
