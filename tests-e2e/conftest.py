@@ -24,6 +24,8 @@ INSTAGRAM_APP_SECRET = "ig-app-secret-e2e"
 TELEGRAM_BOT_TOKEN = "7000001:AAE2eTelegramToken"
 TELEGRAM_SECRET_TOKEN = "tg-secret-e2e"
 METRICS_TOKEN = "e2e-metrics-token-0123456789"
+TIKTOK_SHOP_APP_KEY = "6e2eappkey"
+TIKTOK_SHOP_APP_SECRET = "e2e-tiktok-app-secret-0123456789"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class RunningStack:
     graph_url: str
     telegram_url: str
     log: Path
+    tiktok_shop_url: str = ""  # the fake TikTok Shop Open API (automation's API sync talks to it)
 
     def token(self, email: str = "", password: str = "") -> str:
         response = httpx.post(f"{self.url}/auth/login", json={
@@ -92,7 +95,7 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
     ports = {name: free_port() for name in ("gateway", "automation", "chatbot", "channel_adapter", "notification",
                                              "m_gateway", "m_automation", "m_chatbot", "m_channel_adapter",
                                              "m_notification", "evolution", "seller_center", "chatwoot", "graph",
-                                             "telegram")}
+                                             "telegram", "tiktok_shop")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
     admin_email = f"e2e-{uuid.uuid4().hex[:8]}@sellerbot.test"
     namespace = f"e2e{uuid.uuid4().hex[:10]}"
@@ -122,6 +125,10 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         "TELEGRAM_API_URL": f"http://127.0.0.1:{ports['telegram']}",
         "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
+        "TIKTOK_SHOP_API_URL": f"http://127.0.0.1:{ports['tiktok_shop']}",
+        "TIKTOK_SHOP_AUTH_URL": f"http://127.0.0.1:{ports['tiktok_shop']}",
+        "TIKTOK_SHOP_APP_KEY": TIKTOK_SHOP_APP_KEY,
+        "TIKTOK_SHOP_APP_SECRET": TIKTOK_SHOP_APP_SECRET,
         "RATE_LIMIT_API": "10000/minute",
         "METRICS_TOKEN": METRICS_TOKEN,
         "GATEWAY_METRICS_PORT": str(ports["m_gateway"]),
@@ -141,12 +148,15 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
     for fake in ("chatwoot", "graph", "telegram"):
         fakes.append(_spawn([sys.executable, "-m", f"sellerbot_fakes.{fake}_fake", "--port", str(ports[fake])],
                             log, env))
-    for name in ("evolution", "seller_center", "chatwoot", "graph", "telegram"):
+    fakes.append(_spawn([sys.executable, "-m", "sellerbot_fakes.tiktok_shop", "--port", str(ports["tiktok_shop"]),
+                         "--app-key", TIKTOK_SHOP_APP_KEY, "--app-secret", TIKTOK_SHOP_APP_SECRET], log, env))
+    for name in ("evolution", "seller_center", "chatwoot", "graph", "telegram", "tiktok_shop"):
         wait_for_port("127.0.0.1", ports[name], 30)
     launcher = _spawn([sys.executable, "-m", "sellerbot_devstack", "run"], log, env)
     running = RunningStack(f"http://127.0.0.1:{ports['gateway']}", admin_email, "e2e-admin-password",
                            evolution_url, seller_center_url, f"http://127.0.0.1:{ports['chatwoot']}",
-                           f"http://127.0.0.1:{ports['graph']}", f"http://127.0.0.1:{ports['telegram']}", log)
+                           f"http://127.0.0.1:{ports['graph']}", f"http://127.0.0.1:{ports['telegram']}", log,
+                           f"http://127.0.0.1:{ports['tiktok_shop']}")
     deadline = time.monotonic() + 120
     while "Seller Bot is running" not in log.read_text(errors="replace"):
         if launcher.poll() is not None or time.monotonic() > deadline:
