@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 class SecretBox:
     def __init__(self, secrets_key: str) -> None:
         keys = [k.strip() for k in secrets_key.split(",") if k.strip()] or [secrets_key]
+        self._first = Fernet(_fernet_key(keys[0]))
         self._fernet = MultiFernet([Fernet(_fernet_key(k)) for k in keys])
 
     def seal(self, value: dict[str, Any]) -> str:
@@ -33,6 +34,14 @@ class SecretBox:
     def rotate(self, token: str) -> str:
         """The same value encrypted with the first key (InvalidToken when no configured key opens it)."""
         return self._fernet.rotate(token.encode()).decode()
+
+    def reseal(self, token: str) -> str | None:
+        """`rotate`, or None when the first key sealed it already (`python -m automation.reseal`)."""
+        try:
+            self._first.decrypt(token.encode())
+        except InvalidToken:
+            return self.rotate(token)
+        return None
 
 
 def _fernet_key(secrets_key: str) -> bytes:

@@ -36,6 +36,7 @@ class SecretBox:
         if not keys:
             log.warning("secrets_key_missing", detail="SECRETS_KEY unset: using the development key")
             keys = [DEV_SECRETS_KEY]
+        self._first = Fernet(derive_fernet_key(keys[0]))
         self._fernet = MultiFernet([Fernet(derive_fernet_key(k)) for k in keys])
 
     def seal(self, secrets: dict[str, str]) -> str:
@@ -49,3 +50,12 @@ class SecretBox:
         except InvalidToken as exc:
             raise SecretsUnreadable("channel secrets do not decrypt with SECRETS_KEY") from exc
         return {str(k): str(v) for k, v in data.items()}
+
+    def reseal(self, token: str) -> str | None:
+        """The token sealed with the first key, None when it already is (`python -m channel_adapter.reseal`);
+        InvalidToken when no configured key opens it."""
+        try:
+            self._first.decrypt(token.encode())
+        except InvalidToken:
+            return self._fernet.rotate(token.encode()).decode()
+        return None

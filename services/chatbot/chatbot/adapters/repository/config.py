@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from chatbot.adapters.repository.base import Store, utcnow
 from chatbot.adapters.tables import ConfigVersionRow
@@ -27,3 +27,17 @@ class ConfigStore(Store):
             session.add(row)
         return row
 
+
+    async def config_versions_after(self, after_id: int, limit: int) -> list[ConfigVersionRow]:
+        """Every shop's versions in id order, `limit` at a time (the key rotation's re-encryption walks them)."""
+        async with self._sessions() as session:
+            return list((await session.execute(select(ConfigVersionRow).where(ConfigVersionRow.id > after_id)
+                                               .order_by(ConfigVersionRow.id).limit(limit))).scalars())
+
+    async def replace_sealed_settings(self, resealed: dict[int, dict[str, Any]]) -> None:
+        """The one rewrite of the append-only history: the same settings with their secrets sealed again (a key
+        rotation), never another content."""
+        async with self._sessions.begin() as session:
+            for row_id, settings in resealed.items():
+                await session.execute(update(ConfigVersionRow).where(ConfigVersionRow.id == row_id)
+                                      .values(settings=settings))
