@@ -1,7 +1,8 @@
 """Answer quality: pt-BR dialogues with a catalog and policies, each turn with the facts its answer must state
 and the claims it must not make, replayed through the same understanding, planner and wording as a real turn
-(offline responder), and through the LLM path against the OpenAI-compatible fake (echoing, then
-hallucinating a price). Prints accuracy per category for the tuning set and the held-out set.
+(offline responder), and through the LLM path against the OpenAI-compatible fake (echoing, then inventing
+prices, stock, deadlines, colours and products, a different invention per dialogue). Prints accuracy per
+category for the tuning set and the held-out sets, and how many offline wordings the checker would reject.
 
 Run: `make eval` (or `.venv/bin/python -m chatbot.evaluate_answers [--offline-only]`)."""
 
@@ -11,6 +12,7 @@ import argparse
 import asyncio
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +23,10 @@ import yaml
 from chatbot.adapters.llm import LlmEndpoint, LlmUnavailable, ReplyWriter
 from chatbot.domain.catalog import Catalog, Product
 from chatbot.domain.config import BotSettings
+from chatbot.domain.guardrails import unsupported_claims
 from chatbot.domain.handoff import HandoffReason
 from chatbot.domain.intents import IntentModel, default_model
+from chatbot.domain.money import format_brl
 from chatbot.domain.orders import OrderInfo
 from chatbot.domain.responder import handoff_message, render
 from chatbot.domain.text import fold
@@ -33,7 +37,18 @@ from chatbot.usecases.understanding import understand
 DATA_DIR = Path(__file__).resolve().parents[1] / "evaluation"
 SETS = ("tuning", "held_out", "fresh")  # fresh: a second held-out set, written last
 CATEGORIES = ("price", "stock", "variants", "policies", "unknown_product", "context", "handoff", "order_status")
-HALLUCINATION = "Temos sim, e hoje está com desconto: sai por R$ 7,77 e chega amanhã!"
+# What the hallucinating fake invents, one kind per dialogue in turn (filled with the dialogue's shop): every
+# one states something outside the planned facts, so the checker must reject each.
+INVENTIONS = (
+    "Temos sim, e hoje está com desconto: sai por R$ 7,77 e chega amanhã!",
+    "{name} está por {bare}, aproveita!",
+    "Custa só setenta e sete reais!",
+    "Temos o notebook gamer disponível também!",
+    "{sold_out} chega em breve e você já pode comprar!",
+    "Chega em uma semana, pode ficar tranquilo!",
+    "Restam só onze unidades, corre!",
+    "{name} também vem na cor lilás.",
+)
 
 
 @dataclass
@@ -78,6 +93,7 @@ class Conversation:
         self.recent: list[str] = []
         self.history: list[dict[str, str]] = []
         self.rejected = 0
+        self.false_alarms: list[str] = []  # offline wordings the checker would reject
 
     async def say(self, text: str) -> str:
         if not self.with_bot:
@@ -91,6 +107,8 @@ class Conversation:
                          False, order_info)
         trigger = turn.trigger
         draft = render(turn.plan, settings)
+        if trigger is None and not turn.in_order and unsupported_claims(draft, turn.plan, catalog):
+            self.false_alarms.append(draft)
         reply = draft
         if self.llm and trigger is None and not turn.in_order:
             reply = await self._llm(turn.plan, draft, text)
@@ -127,6 +145,9 @@ def check_turn(turn: dict[str, Any], reply: str, with_bot: bool) -> list[str]:
     options = turn.get("expect_any", [])
     if options and not any(fold(str(o)) in folded for o in options):
         failures.append(f"none of {options}")
+    for once in turn.get("once", []):
+        if folded.count(fold(str(once))) != 1:
+            failures.append(f"'{once}' {folded.count(fold(str(once)))} times (once expected)")
     for forbidden in turn.get("forbid", []):
         written = str(forbidden)  # with punctuation ("boleto. em"): as written, case aside
         if (written.lower() in reply.lower()) if not written.replace(" ", "").isalnum() else fold(written) in folded:
@@ -140,21 +161,36 @@ def check_turn(turn: dict[str, Any], reply: str, with_bot: bool) -> list[str]:
     return failures
 
 
+def invention(index: int, shop: Shop) -> str:
+    """The hallucinating fake's reply for the index-th dialogue."""
+    in_stock = shop.catalog.in_stock()
+    sold_out = [p for p in shop.catalog.products if not p.in_stock]
+    product = in_stock[index % len(in_stock)] if in_stock else shop.catalog.products[0]
+    bare = format_brl(product.price + Decimal("7.77")).removeprefix("R$ ")
+    return INVENTIONS[index % len(INVENTIONS)].format(
+        name=product.name, bare=bare, sold_out=(sold_out or [product])[0].name)
+
+
 async def run_set(
-    name: str, shops: dict[str, Shop], model: IntentModel, llm: tuple[ReplyWriter, LlmEndpoint] | None
+    name: str, shops: dict[str, Shop], model: IntentModel, llm: tuple[ReplyWriter, LlmEndpoint] | None,
+    before_dialogue: Callable[[int, Shop], None] | None = None, false_alarms: list[str] | None = None,
 ) -> tuple[list[Check], int]:
     dialogues = yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     checks: list[Check] = []
     rejected = 0
-    for dialogue in dialogues:
+    for index, dialogue in enumerate(dialogues):
+        if before_dialogue is not None:
+            before_dialogue(index, shops[dialogue["shop"]])
         conversation = Conversation(shops[dialogue["shop"]], model, llm)
         for index, turn in enumerate(dialogue["turns"]):
             reply = await conversation.say(turn["say"])
-            if not any(k in turn for k in ("expect", "expect_any", "forbid", "handoff", "silent")):
+            if not any(k in turn for k in ("expect", "expect_any", "forbid", "handoff", "silent", "once")):
                 continue
             checks.append(Check(dialogue["id"], turn.get("category", dialogue["category"]), index, turn["say"],
                                 reply, check_turn(turn, reply, conversation.with_bot)))
         rejected += conversation.rejected
+        if false_alarms is not None:
+            false_alarms += conversation.false_alarms
     return checks, rejected
 
 
@@ -187,8 +223,12 @@ async def main(argv: list[str] | None = None) -> int:
     model = default_model()
     results: dict[str, float] = {}
     for name in SETS:
-        checks, _ = await run_set(name, shops, model, None)
+        alarms: list[str] = []
+        checks, _ = await run_set(name, shops, model, None, false_alarms=alarms)
         results[f"offline {name}"] = report(f"offline responder, {name} set", checks, not args.quiet)
+        print(f"  offline wordings the LLM checker would reject: {len(alarms)}")
+        for alarm in alarms if not args.quiet else []:
+            print(f"    {alarm!r}")
     if not args.offline_only:
         from sellerbot_fakes.openai_fake import OpenAIFake
 
@@ -200,13 +240,15 @@ async def main(argv: list[str] | None = None) -> int:
                 checks, _ = await run_set(name, shops, model, (writer, endpoint))
                 results[f"llm {name}"] = report(f"LLM path (fake echoing the planned answer), {name} set", checks,
                                                 not args.quiet)
-            fake.configure(reply=HALLUCINATION)
             for name in SETS:
                 before = len(fake.requests)
-                checks, rejected = await run_set(name, shops, model, (writer, endpoint))
+                checks, rejected = await run_set(
+                    name, shops, model, (writer, endpoint),
+                    before_dialogue=lambda i, shop: fake.configure(reply=invention(i, shop)))
                 asked = len(fake.requests) - before
                 results[f"llm-hallucinating {name}"] = report(
-                    f"LLM path (fake inventing a price, stock and deadline), {name} set", checks, not args.quiet)
+                    f"LLM path (fake inventing prices, stock, deadlines, colours, products), {name} set", checks,
+                    not args.quiet)
                 print(f"  hallucinated replies rejected by the checker: {rejected}/{asked}")
         finally:
             await writer.close()

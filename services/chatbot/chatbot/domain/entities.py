@@ -325,6 +325,11 @@ def _unknown_product(folded: str, catalog: Catalog, focus: Product | None) -> st
     return ""
 
 
+def unknown_product_in(folded: str, catalog: Catalog) -> str:
+    """A product named in the text that the catalog does not have ("" if none)."""
+    return _unknown_product(normalised(folded), catalog, None)
+
+
 def _is_head_word(word: str, catalog: Catalog) -> bool:
     """Whether the word names a product (a name's or synonym's first word), not only qualifies one: "iphone"
     in "Capinha iPhone 13" does not make the shop sell iPhones."""
@@ -353,7 +358,7 @@ def _stem(word: str) -> str:
 
 
 __all__ = ["COLOURS", "POLICY_TOPICS", "PRODUCT_TOPICS", "Entities", "Topic", "extract", "same_word", "spec_key",
-           "stem", "variant_in"]
+           "stem", "unknown_product_in", "variant_in"]
 
 
 stem = _stem

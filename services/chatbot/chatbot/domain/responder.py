@@ -12,7 +12,7 @@ from chatbot.domain.entities import Topic
 from chatbot.domain.handoff import HandoffReason
 from chatbot.domain.order_slots import Slot, summary
 from chatbot.domain.orders import OrderAccess
-from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, pronoun, sentence, the
+from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, sentence, the
 
 LISTED_PRODUCTS = 6
 # The tone changes the words around the facts, never the facts.
@@ -245,7 +245,7 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         if answer.text == "resume":
             return f"Voltando ao seu pedido: {question[0].lower()}{question[1:]}"
         if answer.text == "again":
-            noted = f"Anotado, {counted(draft.quantity, 'unidade')}. " if draft.quantity > 1 else ""
+            noted = f"Anotado, quantidade {draft.quantity}. " if draft.quantity > 1 else ""
             return f"{noted}Só preciso saber a opção: {options}?"
         return f"Ótima escolha! {question}"
     if slot is Slot.CEP:

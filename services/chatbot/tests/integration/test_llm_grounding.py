@@ -67,12 +67,37 @@ async def test_a_hallucinated_stock_deadline_or_policy_is_rejected_and_counted(
     assert _rejected_counts()["policy"] == after["policy"] + 1
 
 
+async def test_prices_counts_and_deadlines_in_words_colours_and_unsold_products_are_rejected(
+    chatbot_factory, fake_llm: OpenAIFake
+) -> None:
+    """The holes an audit found in the checker, each through the SDK to the fake: the offline wording goes out."""
+    _, client = await _seller(chatbot_factory, fake_llm)
+    await client.add_product(sku="M1", name="Mochila Trilha", price=189.90, stock=0, variants=["Preta", "Marrom"])
+    before = _rejected_counts()
+    inventions = [
+        ("qto custa o produto x?", "Está por 69,90, aproveita!"),
+        ("qto custa o produto x?", "Custa só setenta reais!"),
+        ("vcs vendem notebook?", "Temos sim, o notebook está disponível!"),
+        ("tem a mochila trilha?", "Ela chega em breve e você já pode comprar!"),
+        ("qto custa o produto x?", "Chega em uma semana."),
+        ("tem o produto x?", "Restam só duas unidades!"),
+        ("quais cores da mochila trilha?", "A Mochila Trilha vem também na cor verde."),
+    ]
+    for i, (question, invented) in enumerate(inventions):
+        fake_llm.configure(reply=invented)
+        answer = await client.message(f"{CONTACT}{i}", question)
+        assert answer.reply and answer.reply != invented, (question, invented)
+    after = _rejected_counts()
+    assert after["price"] >= before["price"] + 2 and after["deadline"] >= before["deadline"] + 2
+    assert after["stock"] >= before["stock"] + 3 and after["variant"] == before["variant"] + 1
+
+
 def _rejected_counts() -> dict[str, float]:
     from prometheus_client import REGISTRY
 
     return {claim: REGISTRY.get_sample_value("chatbot_llm_replies_rejected_total",
                                              {"channel": "whatsapp", "claim": claim}) or 0.0
-            for claim in ("price", "stock", "deadline", "policy")}
+            for claim in ("price", "stock", "deadline", "policy", "variant")}
 
 
 async def test_llm_errors_and_timeouts_fall_back_and_the_breaker_opens(

@@ -182,7 +182,11 @@ def test_no_reply_states_a_price_or_stock_that_contradicts_the_catalog(
         article = "a" if product.noun.gender is Gender.FEMININE else "o"
         text = template.format(a=article, name=product.name, head=head.lower(), do="d" + article, colour=colour, n=n,
                                size=size, volume=volume)
-        _assert_consistent(dialogue.say(text), catalog)
+        reply = dialogue.say(text)
+        _assert_consistent(reply, catalog)
+        assert dialogue.last is not None
+        if not dialogue.last.in_order and dialogue.last.trigger is None:  # the checker passes the offline wording
+            assert unsupported_claims(reply, dialogue.last.plan, catalog) == [], (text, reply)
 
 
 def _assert_consistent(reply: str, catalog: Catalog) -> None:
@@ -336,3 +340,26 @@ def test_listings_mark_sold_out_policies_refuse_products_not_sold_and_yes_no_is_
     assert reply.startswith("Sim!") and "R$ 200,00" in reply
     assert _audit().say("aceita boleto?").startswith("Essa forma não, mas aceitamos pix")
     assert _audit().say("aceita pix?").startswith("Sim, aceitamos pix")
+
+
+def test_the_checker_reads_amounts_counts_and_deadlines_in_words_and_colours_and_products_not_sold() -> None:
+    def kinds(reply: str, question: str) -> set[str]:
+        dialogue = _audit()
+        dialogue.say(question)
+        assert dialogue.last is not None
+        assert unsupported_claims(render(dialogue.last.plan, AUDIT_SETTINGS), dialogue.last.plan, AUDIT) == []
+        return {c.kind for c in unsupported_claims(reply, dialogue.last.plan, AUDIT)}
+
+    assert kinds("Está por 69,90.", "quanto custa o fone?") == {"price"}
+    assert kinds("Sai por 69 reais.", "quanto custa o fone?") == {"price"}
+    assert kinds("Custa setenta reais.", "quanto custa o fone?") == {"price"}
+    assert kinds("Custa cento e quarenta e nove reais e noventa centavos.", "quanto custa o fone?") == set()
+    assert kinds("Temos sim, o notebook está disponível!", "quanto custa o notebook?") == {"stock"}
+    assert kinds("Temos o notebook gamer disponível também!", "quanto custa o fone?") == {"stock"}
+    assert kinds("Ela chega em breve e você já pode comprar!", "tem a mochila?") >= {"stock", "deadline"}
+    assert kinds("Chega em uma semana.", "quanto custa o fone?") == {"deadline"}
+    assert kinds("Chega em 3 a 8 dias úteis.", "qual o prazo de entrega?") == set()
+    assert kinds("Restam só duas unidades!", "tem fone?") == {"stock"}
+    assert kinds("Restam só três unidades!", "tem fone?") == set()
+    assert kinds("A Garrafa Térmica 500ml também vem na cor verde.", "quais cores da garrafa?") == {"variant"}
+    assert kinds("A Garrafa Térmica 500ml não vem em verde.", "quais cores da garrafa?") == set()
