@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from chatbot.adapters.context_store import CONTEXT_TTL_SECONDS
 from chatbot.adapters.repository import ChatbotRepository, utcnow
@@ -43,6 +44,8 @@ class ChannelNumbers:
     active_conversations: int
     handoffs: int
     average_response_seconds: float
+    conversions: int = 0  # conversations converted in the period: orders attributed to the bot
+    revenue: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -69,19 +72,21 @@ class Reports:
         rows = await self._repository.message_stats(user_id, since)
         active = await self._repository.active_by_channel(user_id, utcnow() - timedelta(seconds=CONTEXT_TTL_SECONDS))
         handoffs = await self._repository.handoffs_by_channel(user_id, since)
-        channels = sorted({c for c, *_ in rows} | set(active) | set(handoffs))
+        sales = await self._repository.conversions_by_channel(user_id, since)
+        channels = sorted({c for c, *_ in rows} | set(active) | set(handoffs) | set(sales))
         per_channel = []
         for channel in channels:
             incoming = sum(n for c, d, n, _ in rows if c == channel and d == "in")
             out = [(n, a) for c, d, n, a in rows if c == channel and d == "out"]
             per_channel.append(ChannelNumbers(
                 channel, incoming, sum(n for n, _ in out), active.get(channel, 0), handoffs.get(channel, 0),
-                _weighted_average(out)))
+                _weighted_average(out), *sales.get(channel, (0, Decimal("0.00")))))
         all_out = [(c.messages_out, c.average_response_seconds) for c in per_channel]
         totals = ChannelNumbers(
             "", sum(c.messages_in for c in per_channel), sum(c.messages_out for c in per_channel),
             sum(c.active_conversations for c in per_channel), sum(c.handoffs for c in per_channel),
-            _weighted_average(all_out))
+            _weighted_average(all_out), sum(c.conversions for c in per_channel),
+            sum((c.revenue for c in per_channel), Decimal("0.00")))
         return Stats(label, totals, per_channel)
 
     async def intents(self, user_id: str, period: str, channel: str) -> tuple[str, list[tuple[str, int, float]], int]:

@@ -105,6 +105,8 @@ class ChannelStatsOut(BaseModel):
     active_conversations: int
     handoffs: int
     average_response_seconds: float
+    conversions: int = Field(default=0, description="Conversations converted in the period (attributed orders)")
+    revenue: str = Field(default="0.00", description="Decimal: the total of those conversations' orders")
 
 
 class StatsOut(BaseModel):
@@ -114,6 +116,9 @@ class StatsOut(BaseModel):
     active_conversations: int
     handoffs: int
     average_response_seconds: float
+    conversions: int = Field(default=0, description="Conversations converted in the period: orders from buyers who "
+                             "wrote to the bot within the attribution window (config attribution.window_days)")
+    revenue: str = Field(default="0.00", description="Decimal: the total of those orders")
     per_channel: list[ChannelStatsOut]
 
 
@@ -291,11 +296,12 @@ async def stats(state: State, user: CanReadStats, period: Period = "7d") -> Stat
     return StatsOut(
         period=r.period, messages_in=r.messages_in, messages_out=r.messages_out,
         active_conversations=r.active_conversations, handoffs=r.handoffs,
-        average_response_seconds=r.average_response_seconds,
+        average_response_seconds=r.average_response_seconds, conversions=r.conversions, revenue=r.revenue or "0.00",
         per_channel=[ChannelStatsOut(
             channel=c.channel, messages_in=c.messages_in, messages_out=c.messages_out,
             active_conversations=c.active_conversations, handoffs=c.handoffs,
-            average_response_seconds=c.average_response_seconds) for c in r.per_channel])
+            average_response_seconds=c.average_response_seconds, conversions=c.conversions,
+            revenue=c.revenue or "0.00") for c in r.per_channel])
 
 
 @router.get("/stats/intents", response_model=IntentStatsOut, summary="Counts and share per intent")

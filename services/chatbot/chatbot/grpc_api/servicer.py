@@ -131,10 +131,12 @@ class ChatbotServicer(chatbot_pb2_grpc.ChatbotServiceServicer):
         return pb.ChatStats(
             messages_in=t.messages_in, messages_out=t.messages_out, active_conversations=t.active_conversations,
             handoffs=t.handoffs, average_response_seconds=t.average_response_seconds, period=stats.period,
+            conversions=t.conversions, revenue=f"{t.revenue:.2f}",
             per_channel=[pb.ChannelStats(
                 channel=c.channel, messages_in=c.messages_in, messages_out=c.messages_out,
                 active_conversations=c.active_conversations, handoffs=c.handoffs,
-                average_response_seconds=c.average_response_seconds) for c in stats.per_channel])
+                average_response_seconds=c.average_response_seconds, conversions=c.conversions,
+                revenue=f"{c.revenue:.2f}") for c in stats.per_channel])
 
     async def GetIntentStats(self, request: pb.GetIntentStatsRequest, context: Any) -> pb.IntentStats:
         user_id = await caller_user_id(context)

@@ -227,6 +227,9 @@ async def test_an_order_converts_the_conversation_only_within_the_attribution_wi
     assert not await _converted(bot, late) and not await _converted(bot, before)
     funnel = await bot.GetFunnel(pb.GetFunnelRequest(period="24h"))
     assert {s.stage: s.count for s in funnel.stages}["converted"] == 1
+    stats = await bot.GetStats(pb.GetStatsRequest(period="24h"))
+    assert stats.conversions == 1 and stats.revenue == "159.80"
+    assert [(c.channel, c.conversions, c.revenue) for c in stats.per_channel] == [("whatsapp", 1, "159.80")]
 
 
 async def _count(crm_client: CrmClient, n: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
@@ -31,6 +32,15 @@ class StatsStore(Store):
             rows = await session.execute(select(HandoffRow.channel, func.count()).where(
                 HandoffRow.user_id == user_id, HandoffRow.created_at >= since).group_by(HandoffRow.channel))
             return {c: int(n) for c, n in rows.all()}
+
+    async def conversions_by_channel(self, user_id: str, since: datetime) -> dict[str, tuple[int, Decimal]]:
+        """Conversations converted since (an attributed order), and their orders' total, per channel."""
+        async with self._sessions() as session:
+            rows = await session.execute(select(
+                ConversationRow.channel, func.count(), func.coalesce(func.sum(ConversationRow.order_amount), 0),
+            ).where(ConversationRow.user_id == user_id, ConversationRow.converted.is_(True),
+                    ConversationRow.converted_at >= since).group_by(ConversationRow.channel))
+            return {c: (int(n), Decimal(str(total))) for c, n, total in rows.all()}
 
     async def intent_counts(self, user_id: str, since: datetime, channel: str = "") -> dict[str, int]:
         async with self._sessions() as session:
