@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
-from sellerbot_database import session_factory
+from sellerbot_database import ReencryptionReport, session_factory
 
 from chatbot.adapters.repository.config import ConfigStore
 from chatbot.adapters.secret_box import SettingsSecrets
@@ -23,22 +22,12 @@ from chatbot.settings import ServiceSettings
 BATCH = 200
 
 
-@dataclass
-class ResealReport:
-    versions: int = 0
-    resealed: int = 0
-    unreadable: list[int] = field(default_factory=list)  # config version row ids no key opens
-
-    def summary(self) -> str:
-        text = (f"chatbot config versions: {self.versions} read, {self.resealed} resealed with the first key of "
-                f"SECRETS_KEY, {self.versions - self.resealed - len(self.unreadable)} already were")
-        if self.unreadable:
-            text += f", {len(self.unreadable)} open with no key (row ids {self.unreadable[:20]})"
-        return text
-
-
-async def reseal_config_versions(store: ConfigStore, secrets: SettingsSecrets, batch: int = BATCH) -> ResealReport:
-    report = ResealReport()
+async def reseal_config_versions(
+    store: ConfigStore, secrets: SettingsSecrets, batch: int = BATCH,
+) -> ReencryptionReport:
+    """The same walk as `sellerbot_database.reencrypt_column`, over JSON settings with the secrets inside; no
+    compare-and-set, since a version never changes once written."""
+    report = ReencryptionReport("chatbot_config_versions.settings")
     after = 0
     while rows := await store.config_versions_after(after, batch):
         resealed = {}
@@ -46,18 +35,18 @@ async def reseal_config_versions(store: ConfigStore, secrets: SettingsSecrets, b
             try:
                 settings = secrets.reseal(row.settings)
             except InvalidToken:
-                report.unreadable.append(row.id)
+                report.unreadable.append(str(row.id))
                 continue
             if settings is not None:
                 resealed[row.id] = settings
         await store.replace_sealed_settings(resealed)
-        report.versions += len(rows)
-        report.resealed += len(resealed)
+        report.rows += len(rows)
+        report.rewritten += len(resealed)
         after = rows[-1].id
     return report
 
 
-async def _run(settings: ServiceSettings) -> ResealReport:
+async def _run(settings: ServiceSettings) -> ReencryptionReport:
     engine = _engine(settings.url_for(SERVICE_NAME))
     try:
         return await reseal_config_versions(ConfigStore(session_factory(engine)), SettingsSecrets(settings.secrets_key))

@@ -69,7 +69,8 @@ async def test_the_command_reseals_every_version_of_every_shop_with_the_first_ke
                           timeout=120, check=False,
                           env={"DATABASE_URL": own_database, "SECRETS_KEY": f"{NEW},{OLD}", "PATH": "/usr/bin"})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "6 read, 5 resealed with the first key of SECRETS_KEY, 1 already were" in done.stdout
+    assert done.stdout.startswith("chatbot_config_versions.settings: 6 read, 5 resealed with the first key of "
+                                  "SECRETS_KEY, 1 already were"), done.stdout
 
     new_only = SettingsSecrets(NEW)
     after = await _history(repository, 6)
@@ -84,7 +85,7 @@ async def test_the_command_reseals_every_version_of_every_shop_with_the_first_ke
     assert (await SellerProfiles(repository, new_only).config("loja-b")).settings.llm.api_key == LLM_KEY
 
     again = await reseal_config_versions(repository, SettingsSecrets(f"{NEW},{OLD}"))
-    assert (again.versions, again.resealed, again.unreadable) == (6, 0, [])
+    assert (again.rows, again.rewritten, again.unreadable) == (6, 0, [])
 
 
 async def test_a_version_no_key_opens_is_reported_and_the_others_are_resealed(repository: ChatbotRepository) -> None:
@@ -92,7 +93,7 @@ async def test_a_version_no_key_opens_is_reported_and_the_others_are_resealed(re
     await SellerProfiles(repository, SettingsSecrets(OLD)).update_config("loja-y", {"llm": {"api_key": LLM_KEY}})
     report = await reseal_config_versions(repository, SettingsSecrets(f"{NEW},{OLD}"), batch=1)
     lost_row, kept_row = await repository.config_versions_after(0, 10)
-    assert report.unreadable == [lost_row.id] and report.resealed == 1
+    assert report.unreadable == [str(lost_row.id)] and report.rewritten == 1
     assert "1 open with no key" in report.summary()
     assert SettingsSecrets(LOST).open(lost_row.settings)["llm"]["api_key"] == LLM_KEY  # left as it was
     assert SettingsSecrets(NEW).open(kept_row.settings)["llm"]["api_key"] == LLM_KEY
