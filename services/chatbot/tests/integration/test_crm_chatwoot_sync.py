@@ -77,6 +77,9 @@ async def test_a_chatwoot_contacts_stage_tags_and_owner_reach_the_chatwoot_conta
             id=contact.id, fields=["stage", "tags", "owner"], stage="purchase_intent",
             tags=["VIP", "Atacado", "sem-label"], owner="member-1"))
 
+        # the fault takes the next request of any kind: read the fake only after the PUT met it
+        await eventually(lambda: [r for r in _calls(chatwoot, "PUT", contact_path) if r.status == 503], timeout=20)
+
         async def synced() -> Any:
             labels = (await cw.get(labels_path)).json()["payload"]
             shown = (await cw.get(contact_path)).json()["payload"]["custom_attributes"]
@@ -105,3 +108,43 @@ async def test_a_chatwoot_contacts_stage_tags_and_owner_reach_the_chatwoot_conta
                for r in chatwoot.state.requests[before:] if "/contacts/" in r.path)
     for client in (crm_client, other, bot):
         await client.channel.close()
+
+
+async def test_a_sync_chatwoot_refuses_is_a_dead_letter_that_a_retry_delivers(
+    chatbot: ChatbotService, tap: EventTap, chatwoot: ServedFake, adapter: Any
+) -> None:
+    from sellerbot.channels.v1 import channel_adapter_pb2 as ca
+    from sellerbot.channels.v1 import channel_adapter_pb2_grpc
+    from sellerbot_grpc import open_channel, user_metadata
+
+    user_id = f"shop-{uuid.uuid4().hex[:8]}"
+    crm_client = CrmClient(chatbot.port, user_id)
+    channel = open_channel(f"127.0.0.1:{adapter.port}")
+    adapter_stub = channel_adapter_pb2_grpc.ChannelAdapterServiceStub(channel)
+    labels_path = "/api/v1/accounts/7/contacts/5151/labels"
+    await _writes_through_chatwoot(tap, user_id, "chatwoot:5151", "oi")
+    await eventually(lambda: _calls(chatwoot, "POST", labels_path), timeout=20)
+    await eventually(lambda: _calls(chatwoot, "POST", "/api/v1/accounts/7/conversations/88/messages"), timeout=20)
+    contact = await crm_client.only_contact()
+    chatwoot.fail(kind="status", status=404, times=1)  # "Resource could not be found": not worth retrying
+    await crm_client.UpdateContact(crm.UpdateContactRequest(id=contact.id, fields=["tags"], tags=["vip"]))
+
+    async def dead_letter() -> Any:
+        letters = (await adapter_stub.ListDeadLetters(ca.ListDeadLettersRequest(), metadata=user_metadata(user_id),
+                                                      timeout=10)).dead_letters
+        return next((d for d in letters if d.contact_id == "chatwoot:5151"), None)
+
+    letter = await eventually(dead_letter, timeout=20)
+    assert letter.status == "dead" and letter.text.startswith("Chatwoot contact sync") and "404" in letter.error
+    await adapter_stub.RetryDeadLetter(ca.RetryDeadLetterRequest(id=letter.id), metadata=user_metadata(user_id),
+                                       timeout=10)
+    await eventually(lambda: [r for r in _calls(chatwoot, "POST", labels_path) if r.body == {"labels": ["vip"]}],
+                     timeout=20)
+
+    async def delivered() -> bool:
+        found = await dead_letter()
+        return found is not None and found.status == "delivered"
+
+    await eventually(delivered)
+    await crm_client.channel.close()
+    await channel.close()
