@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -206,3 +207,10 @@ def test_build_contexts_leave_out_local_state(image: tuple[Process, ParsedDocker
 def test_the_dashboard_is_built_with_node_22_lts() -> None:
     parsed = parse(DOCKER_DIR / "Dockerfile.gateway")
     assert parsed.resolve(parsed.stage("frontend").base).startswith("node:22-")
+
+
+def test_outside_docker_the_dashboard_asks_for_the_same_node_22_lts() -> None:
+    assert (REPO_ROOT / ".nvmrc").read_text().strip() == "22"
+    package = json.loads((REPO_ROOT / "frontend" / "package.json").read_text())
+    lock = json.loads((REPO_ROOT / "frontend" / "package-lock.json").read_text())
+    assert package["engines"] == lock["packages"][""]["engines"] == {"node": ">=22.12.0"}
