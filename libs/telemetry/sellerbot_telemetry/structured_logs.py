@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 
+from sellerbot_telemetry.redaction import redact_credentials
 from sellerbot_telemetry.settings import LogFormat
 
 
@@ -32,8 +33,9 @@ def configure_logging(service_name: str, level: str = "INFO", fmt: LogFormat = L
         _add_trace_ids,
         lambda _, __, ev: {**ev, "service": service_name},
     ]
+    # Last before rendering, after the traceback became text: no URL credential is written, whoever logs it.
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, redact_credentials, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
@@ -41,7 +43,8 @@ def configure_logging(service_name: str, level: str = "INFO", fmt: LogFormat = L
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.format_exc_info,
+            redact_credentials, renderer,
         ])
     )
     root = logging.getLogger()
