@@ -77,6 +77,9 @@ _FOLLOW_UP = re.compile(r"^(?:e|mas e|tambem|e tambem)\s+(?:o|a|os|as|do|da|no|n
 _REFERENCE = re.compile(r"\b(esse|essa|este|esta|ele|ela|dele|dela|nele|nela|desse|dessa|o mesmo|a mesma)\b")
 _ASKS_HAVE = re.compile(
     r"^(?:(?:oi|ola|bom dia|boa tarde|boa noite) )?(?:voces? |vc )?(?:tem|tens|teria|ainda ha|ha|vende|vendem)\b")
+# "o que vocês vendem?", "quais produtos têm?", "me manda o catálogo": the whole catalog is asked.
+_ASKS_CATALOG = re.compile(r"\b(?:o que|que produtos?|quais (?:os )?(?:produtos?|itens|coisas)|que coisas?)\b"
+                           r"(?: \w+){0,2} (?:vende\w*|tem|tens|trabalha\w*|oferece\w*)\b|\bcatalogo\b")
 _RESTOCK_REQUEST = re.compile(
     r"\b(?:me )?(?:avisa|avise|avisar|aviso|notifica\w*|me chama|me fala|me manda mensagem)\b(?: \w+){0,3} "
     r"(?:quando|assim que|se)\b|\bquero ser avisad\w*|\baviso de (?:chegada|reposicao|estoque)")
@@ -116,6 +119,7 @@ class Entities:
     spec_own: str = ""  # what the product has instead, from its name ("500ml" when "1 litro" was asked)
     asks_have: bool = False  # "tem o X?": whether the shop has it
     restock_request: bool = False  # "me avisa quando chegar"
+    asks_catalog: bool = False  # "o que vocês vendem?"
 
 
 def normalised(text: str) -> str:
@@ -150,6 +154,7 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
         refers_back=bool(_REFERENCE.search(folded)), words=tuple(folded.split()), products=named,
         spec=missing, spec_own=_own_spec(target, asked_key) if missing and target else "",
         asks_have=bool(_ASKS_HAVE.match(folded)), restock_request=bool(_RESTOCK_REQUEST.search(folded)),
+        asks_catalog=bool(_ASKS_CATALOG.search(folded)),
     )
 
 

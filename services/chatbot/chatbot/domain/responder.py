@@ -107,6 +107,7 @@ def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     options = join(p.variants)
     name = the(p.name, p.noun, capital=True)
     verb = "estão" if p.noun.plural else "está"
+    comes = "vêm" if p.noun.plural else "vem"  # "As Luvas vêm em P, M e G"
     if answer.text and answer.variant and not answer.has_variant:  # "1 litro" asked of the "Garrafa 500ml"
         return paragraph([f"{_SORRY[settings.tone]} não temos em {answer.variant}: {the(p.name, p.noun)} é de "
                           f"{answer.text} e sai por {money(p.price)}",
@@ -116,9 +117,9 @@ def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
         sold_out = [_sold_out(p, settings) + (" (em todas as opções)" if p.variants else ""),
                     _alternatives(answer.products), _RESTOCK_OFFER]
         if answer.variant and not answer.has_variant:
-            return paragraph([f"{name} não vem em {answer.variant}" + (f": as opções são {options}" if options
+            return paragraph([f"{name} não {comes} em {answer.variant}" + (f": as opções são {options}" if options
                                                                        else ""), *sold_out])
-        return paragraph(sold_out if answer.variant else [f"{name} vem em: {options}", *sold_out])
+        return paragraph(sold_out if answer.variant else [f"{name} {comes} em: {options}", *sold_out])
     if not p.variants:
         if answer.variant:
             return paragraph([f"{_SORRY[settings.tone]} não temos em {answer.variant}: {the(p.name, p.noun)} "
@@ -126,12 +127,12 @@ def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
         return paragraph([f"{name} não tem opções de cor ou tamanho cadastradas",
                           "Posso chamar alguém da equipe para confirmar"])
     if answer.variant and answer.has_variant:
-        return paragraph([_YES[settings.tone], f"{name} vem em {answer.variant} e {verb} "
+        return paragraph([_YES[settings.tone], f"{name} {comes} em {answer.variant} e {verb} "
                           f"{agree(p.noun, 'disponível')} ({counted(p.stock, 'unidade')} em estoque)",
                           f"Opções: {options}"])
     if answer.variant:
-        return paragraph([f"{name} não vem em {answer.variant}", f"As opções são: {options}"])
-    return sentence(f"{name} vem em: {options}")
+        return paragraph([f"{name} não {comes} em {answer.variant}", f"As opções são: {options}"])
+    return sentence(f"{name} {comes} em: {options}")
 
 
 def _details(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
@@ -240,7 +241,8 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         options = join(product.variants, "ou")
         question = f"Qual opção {of(product.noun)} {product.name} você prefere: {options}?"
         if answer.variant:  # the option asked does not exist
-            return f"{sentence(f'{the(product.name, product.noun, capital=True)} não vem em {answer.variant}')} " \
+            comes = "vêm" if product.noun.plural else "vem"
+            return f"{sentence(f'{the(product.name, product.noun, capital=True)} não {comes} em {answer.variant}')} " \
                    f"{question}"
         if answer.text == "resume":
             return f"Voltando ao seu pedido: {question[0].lower()}{question[1:]}"

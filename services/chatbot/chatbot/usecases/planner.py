@@ -159,6 +159,8 @@ def plan_turn(
             plan.answers.append(_details(named))  # a product named on its own: what it is, its price and stock
     elif not topics and entities.unknown_product:
         plan.answers.append(_unknown(entities.unknown_product, catalog))
+    elif not topics and entities.asks_catalog:
+        plan.answers.append(Answer(AnswerKind.WHICH_PRODUCT, Topic.DETAILS, products=tuple(catalog.products)))
     if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
         _resume_order(turn, catalog)
     if Intent.COMPLAINT in intents:

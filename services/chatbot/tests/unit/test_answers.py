@@ -206,12 +206,12 @@ def _assert_consistent(reply: str, catalog: Catalog) -> None:
             assert int(count) == product.stock, (product, reply)
         if not product.in_stock:
             assert not re.search(r"\b(disponíve[il]s?|em estoque)\b", said) or "esgotad" in said, (product, reply)
-        for claimed in re.finditer(r"(?<!não )\bvem em ([^.:,]+?)(?: e (?:está|estão)|[.:,]|$)", said):
+        for claimed in re.finditer(r"(?<!não )\bv[eê]m em ([^.:,]+?)(?: e (?:está|estão)|[.:,]|$)", said):
             assert claimed.group(1) in product.variants, (product, reply)
         for own in re.findall(r"é de (\S+) e sai", said):
             assert own in product.name.split(), (product, reply)
-        if re.search(r"\bnão (?:vem|temos) em\b", said):
-            asked = re.search(r"\bnão (?:vem|temos) em ([^.:,]+)", said)
+        if re.search(r"\bnão (?:vem|vêm|temos) em\b", said):
+            asked = re.search(r"\bnão (?:vem|vêm|temos) em ([^.:,]+)", said)
             assert asked is not None and asked.group(1) not in product.variants, (product, reply)
 
 
@@ -363,3 +363,9 @@ def test_the_checker_reads_amounts_counts_and_deadlines_in_words_and_colours_and
     assert kinds("Restam só três unidades!", "tem fone?") == set()
     assert kinds("A Garrafa Térmica 500ml também vem na cor verde.", "quais cores da garrafa?") == {"variant"}
     assert kinds("A Garrafa Térmica 500ml não vem em verde.", "quais cores da garrafa?") == set()
+
+
+def test_the_catalog_is_listed_when_asked_and_a_plural_name_takes_a_plural_verb() -> None:
+    assert "Mochila Urbana (esgotada)" in _audit().say("o que vcs vendem?")
+    socks = Catalog([Product("mei", "MEI", "Meias Esportivas", Decimal("39.90"), stock=3, variants=("Branca",))])
+    assert "As Meias Esportivas não vêm em GG" in Dialogue(socks).say("tem as meias tamanho GG?")
