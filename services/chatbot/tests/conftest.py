@@ -98,6 +98,30 @@ async def chatbot_factory(
 
 
 @pytest.fixture
+async def channel_adapter_factory(
+    postgres_url: str, nats_url: str, nats_namespace: str
+) -> AsyncIterator[Callable[..., Any]]:
+    """The real channel-adapter on this test's PostgreSQL and NATS namespace (settings overridable), stopped at
+    the end: for what the CRM asks of it (erasure, Chatwoot sync)."""
+    from channel_adapter.main import RunningService, start_service
+    from channel_adapter.settings import ServiceSettings as AdapterSettings
+
+    started: list[RunningService] = []
+
+    async def make(**overrides: Any) -> RunningService:
+        settings = AdapterSettings(  # type: ignore[call-arg]
+            _env_file=None, database_url=postgres_url, nats_url=nats_url, nats_namespace=nats_namespace,
+            secrets_key="test-secrets-key-0123456789", channel_adapter_metrics_port=0, **overrides)
+        service = await start_service(settings, grpc_address="127.0.0.1:0")
+        started.append(service)
+        return service
+
+    yield make
+    for service in started:
+        await service.stop()
+
+
+@pytest.fixture
 async def chatbot(chatbot_factory: Callable[..., Any]) -> ChatbotService:
     service: ChatbotService = await chatbot_factory()
     return service

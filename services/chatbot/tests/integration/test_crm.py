@@ -323,45 +323,37 @@ async def test_the_same_phone_on_whatsapp_and_chatwoot_is_one_contact(shop, tap:
 
 
 async def test_erasing_a_contact_deletes_their_dead_letters_in_the_channel_adapter(
-    chatbot_factory, client_for, postgres_url: str, redis_url: str, nats_url: str, nats_namespace: str
+    chatbot_factory, channel_adapter_factory, postgres_url: str
 ) -> None:
-    from channel_adapter.main import start_service
-    from channel_adapter.settings import ServiceSettings as AdapterSettings
-
-    adapter = await start_service(AdapterSettings(  # type: ignore[call-arg]
-        _env_file=None, database_url=postgres_url, nats_url=nats_url, nats_namespace=nats_namespace,
-        secrets_key="test-secrets-key-0123456789", channel_adapter_metrics_port=0), grpc_address="127.0.0.1:0")
+    adapter = await channel_adapter_factory()
+    service = await chatbot_factory(channel_adapter_grpc_addr=f"127.0.0.1:{adapter.port}")
+    user_id = f"shop-{uuid.uuid4().hex[:8]}"
+    bot, crm_client = Client(service.port, user_id), CrmClient(service.port, user_id)
+    await bot.message("whatsapp:5511977770000", "oi")
+    conn = await asyncpg.connect(postgres_url)
     try:
-        service = await chatbot_factory(channel_adapter_grpc_addr=f"127.0.0.1:{adapter.port}")
-        user_id = f"shop-{uuid.uuid4().hex[:8]}"
-        bot, crm_client = Client(service.port, user_id), CrmClient(service.port, user_id)
-        await bot.message("whatsapp:5511977770000", "oi")
-        conn = await asyncpg.connect(postgres_url)
-        try:
-            for contact_id in ("whatsapp:5511977770000", "whatsapp:5511977770000", "whatsapp:5511900000009"):
-                await conn.execute(
-                    "INSERT INTO channel_adapter_dead_letters (id, user_id, channel, contact_id, reply_id, text, "
-                    "error, attempts, status, manual_retries, failed_at, reply) "
-                    "VALUES ($1, $2, 'whatsapp', $3, $1, 'sua encomenda', 'timeout', 3, 'dead', 0, now(), '')",
-                    str(uuid.uuid4()), user_id, contact_id)
-            contact = await crm_client.only_contact()
-            erased = await crm_client.EraseContact(crm.EraseContactRequest(id=contact.id))
-            assert erased.erased["dead_letters"] == 2
-            left = await conn.fetch("SELECT contact_id FROM channel_adapter_dead_letters WHERE user_id = $1", user_id)
-            assert [r["contact_id"] for r in left] == ["whatsapp:5511900000009"]
-        finally:
-            await conn.close()
-        await adapter.stop()
-        await bot.message("whatsapp:5511966660000", "oi")
-        other = await crm_client.only_contact()
-        with pytest.raises(grpc.aio.AioRpcError) as unavailable:  # channel-adapter down: nothing is erased
-            await crm_client.EraseContact(crm.EraseContactRequest(id=other.id))
-        assert unavailable.value.code() == grpc.StatusCode.UNAVAILABLE
-        assert (await crm_client.only_contact()).id == other.id
-        await bot.channel.close()
-        await crm_client.channel.close()
+        for contact_id in ("whatsapp:5511977770000", "whatsapp:5511977770000", "whatsapp:5511900000009"):
+            await conn.execute(
+                "INSERT INTO channel_adapter_dead_letters (id, user_id, channel, contact_id, reply_id, text, "
+                "error, attempts, status, manual_retries, failed_at, reply) "
+                "VALUES ($1, $2, 'whatsapp', $3, $1, 'sua encomenda', 'timeout', 3, 'dead', 0, now(), '')",
+                str(uuid.uuid4()), user_id, contact_id)
+        contact = await crm_client.only_contact()
+        erased = await crm_client.EraseContact(crm.EraseContactRequest(id=contact.id))
+        assert erased.erased["dead_letters"] == 2
+        left = await conn.fetch("SELECT contact_id FROM channel_adapter_dead_letters WHERE user_id = $1", user_id)
+        assert [r["contact_id"] for r in left] == ["whatsapp:5511900000009"]
     finally:
-        await adapter.stop()
+        await conn.close()
+    await adapter.stop()
+    await bot.message("whatsapp:5511966660000", "oi")
+    other = await crm_client.only_contact()
+    with pytest.raises(grpc.aio.AioRpcError) as unavailable:  # channel-adapter down: nothing is erased
+        await crm_client.EraseContact(crm.EraseContactRequest(id=other.id))
+    assert unavailable.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert (await crm_client.only_contact()).id == other.id
+    await bot.channel.close()
+    await crm_client.channel.close()
 
 
 async def test_an_opted_out_contact_gets_no_automatic_handoff_notice(shop, tap: EventTap) -> None:

@@ -31,16 +31,9 @@ async def chatwoot() -> AsyncIterator[ServedFake]:
 
 
 @pytest.fixture
-async def adapter(chatwoot: ServedFake, postgres_url: str, nats_url: str, nats_namespace: str) -> AsyncIterator[Any]:
-    from channel_adapter.main import start_service
-    from channel_adapter.settings import ServiceSettings as AdapterSettings
-
-    service = await start_service(AdapterSettings(  # type: ignore[call-arg]
-        _env_file=None, database_url=postgres_url, nats_url=nats_url, nats_namespace=nats_namespace,
-        secrets_key="test-secrets-key-0123456789", channel_adapter_metrics_port=0, chatwoot_url=chatwoot.url,
-        chatwoot_api_token=TOKEN, outbound_backoff_initial_seconds=0.05), grpc_address="127.0.0.1:0")
-    yield service
-    await service.stop()
+async def adapter(chatwoot: ServedFake, channel_adapter_factory: Any) -> Any:
+    return await channel_adapter_factory(chatwoot_url=chatwoot.url, chatwoot_api_token=TOKEN,
+                                         outbound_backoff_initial_seconds=0.05)
 
 
 async def _writes_through_chatwoot(tap: EventTap, user_id: str, contact_id: str, text: str) -> None:

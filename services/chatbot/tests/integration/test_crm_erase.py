@@ -40,47 +40,39 @@ async def _contact_of(crm_client: CrmClient, address: str) -> crm.Contact:
 
 
 async def test_erasing_after_chained_merges_leaves_nothing_of_any_merged_contact(
-    chatbot_factory: Any, postgres_url: str, nats_url: str, nats_namespace: str, db: asyncpg.Connection
+    chatbot_factory: Any, channel_adapter_factory: Any, db: asyncpg.Connection
 ) -> None:
-    from channel_adapter.main import start_service
-    from channel_adapter.settings import ServiceSettings as AdapterSettings
+    adapter = await channel_adapter_factory()
+    service = await chatbot_factory(channel_adapter_grpc_addr=f"127.0.0.1:{adapter.port}")
+    user_id = f"shop-{uuid.uuid4().hex[:8]}"
+    bot, crm_client = Client(service.port, user_id), CrmClient(service.port, user_id)
+    igsid = f"17840{uuid.uuid4().int % 10**9}"
+    await bot.message(f"instagram:{igsid}", "oi, sou a Carla", channel="instagram")
+    await bot.message("telegram:998877", "sou eu no telegram", channel="telegram")
+    await bot.message("whatsapp:5511933334444", "e aqui no zap")
+    a = await _contact_of(crm_client, f"instagram:{igsid}")
+    b = await _contact_of(crm_client, "telegram:998877")
+    c = await _contact_of(crm_client, "whatsapp:5511933334444")
+    await crm_client.UpdateContact(crm.UpdateContactRequest(id=a.id, fields=["notes"], notes="Carla, ig"))
+    await crm_client.MergeContacts(crm.MergeContactsRequest(id=b.id, other_id=a.id))  # A into B
+    await crm_client.MergeContacts(crm.MergeContactsRequest(id=c.id, other_id=b.id))  # B into C
+    for account, contact in (("ig-account-1", f"instagram:{igsid}"), ("ig-account-1", "instagram:someone-else")):
+        await db.execute("INSERT INTO channel_adapter_instagram_contacts (account_key, contact_id, "
+                         "last_inbound_at) VALUES ($1, $2, now())", account, contact)
 
-    adapter = await start_service(AdapterSettings(  # type: ignore[call-arg]
-        _env_file=None, database_url=postgres_url, nats_url=nats_url, nats_namespace=nats_namespace,
-        secrets_key="test-secrets-key-0123456789", channel_adapter_metrics_port=0), grpc_address="127.0.0.1:0")
-    try:
-        service = await chatbot_factory(channel_adapter_grpc_addr=f"127.0.0.1:{adapter.port}")
-        user_id = f"shop-{uuid.uuid4().hex[:8]}"
-        bot, crm_client = Client(service.port, user_id), CrmClient(service.port, user_id)
-        igsid = f"17840{uuid.uuid4().int % 10**9}"
-        await bot.message(f"instagram:{igsid}", "oi, sou a Carla", channel="instagram")
-        await bot.message("telegram:998877", "sou eu no telegram", channel="telegram")
-        await bot.message("whatsapp:5511933334444", "e aqui no zap")
-        a = await _contact_of(crm_client, f"instagram:{igsid}")
-        b = await _contact_of(crm_client, "telegram:998877")
-        c = await _contact_of(crm_client, "whatsapp:5511933334444")
-        await crm_client.UpdateContact(crm.UpdateContactRequest(id=a.id, fields=["notes"], notes="Carla, ig"))
-        await crm_client.MergeContacts(crm.MergeContactsRequest(id=b.id, other_id=a.id))  # A into B
-        await crm_client.MergeContacts(crm.MergeContactsRequest(id=c.id, other_id=b.id))  # B into C
-        for account, contact in (("ig-account-1", f"instagram:{igsid}"), ("ig-account-1", "instagram:someone-else")):
-            await db.execute("INSERT INTO channel_adapter_instagram_contacts (account_key, contact_id, "
-                             "last_inbound_at) VALUES ($1, $2, now())", account, contact)
-
-        erased = await crm_client.EraseContact(crm.EraseContactRequest(id=c.id))
-        assert erased.erased["contacts"] == 3 and erased.erased["instagram_windows"] == 1
-        refs = [a.id, b.id, c.id]
-        assert await db.fetchval("SELECT count(*) FROM chatbot_contacts WHERE id = ANY($1::text[])", refs) == 0
-        assert await db.fetchval("SELECT count(*) FROM chatbot_contact_merges WHERE user_id = $1", user_id) == 0
-        assert await db.fetchval("SELECT count(*) FROM chatbot_contact_identities WHERE user_id = $1", user_id) == 0
-        assert await db.fetchval("SELECT count(*) FROM chatbot_conversations WHERE user_id = $1", user_id) == 0
-        windows = await db.fetch("SELECT contact_id FROM channel_adapter_instagram_contacts WHERE account_key = $1",
-                                 "ig-account-1")
-        assert [w["contact_id"] for w in windows] == ["instagram:someone-else"]
-        await db.execute("DELETE FROM channel_adapter_instagram_contacts WHERE account_key = 'ig-account-1'")
-        await bot.channel.close()
-        await crm_client.channel.close()
-    finally:
-        await adapter.stop()
+    erased = await crm_client.EraseContact(crm.EraseContactRequest(id=c.id))
+    assert erased.erased["contacts"] == 3 and erased.erased["instagram_windows"] == 1
+    refs = [a.id, b.id, c.id]
+    assert await db.fetchval("SELECT count(*) FROM chatbot_contacts WHERE id = ANY($1::text[])", refs) == 0
+    assert await db.fetchval("SELECT count(*) FROM chatbot_contact_merges WHERE user_id = $1", user_id) == 0
+    assert await db.fetchval("SELECT count(*) FROM chatbot_contact_identities WHERE user_id = $1", user_id) == 0
+    assert await db.fetchval("SELECT count(*) FROM chatbot_conversations WHERE user_id = $1", user_id) == 0
+    windows = await db.fetch("SELECT contact_id FROM channel_adapter_instagram_contacts WHERE account_key = $1",
+                             "ig-account-1")
+    assert [w["contact_id"] for w in windows] == ["instagram:someone-else"]
+    await db.execute("DELETE FROM channel_adapter_instagram_contacts WHERE account_key = 'ig-account-1'")
+    await bot.channel.close()
+    await crm_client.channel.close()
 
 
 async def test_a_merge_undo_expires_with_the_shops_day_and_is_purged_after(
