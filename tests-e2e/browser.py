@@ -5,6 +5,7 @@ screenshots (saved only with SCREENSHOTS_DIR set, as `make screenshots` does).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from .conftest import RunningStack, ensure_current_dist
 
@@ -55,7 +57,12 @@ async def wait_until(check: Callable[[], T | None], seconds: float = 30, what: s
 
 
 async def shot(page: Page, name: str) -> None:
+    """The view as it is, without the toasts of what the test just did."""
     if SCREENSHOTS:
+        toasts = page.get_by_role("button", name="Fechar aviso")
+        while await toasts.count():
+            with contextlib.suppress(PlaywrightTimeoutError):  # one may have gone by itself meanwhile
+                await toasts.first.click(timeout=1_000)
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
 

@@ -133,6 +133,9 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         "METRICS_TOKEN": METRICS_TOKEN,
         "GATEWAY_METRICS_PORT": str(ports["m_gateway"]),
         "RATE_LIMIT_BOT_CONTROL": "100/minute",
+        # A CRM webhook that keeps failing is a dead letter after two quick attempts, not five over a minute.
+        "CRM_WEBHOOK_MAX_ATTEMPTS": "2",
+        "CRM_WEBHOOK_BACKOFF_SECONDS": "0.2",
         "SERVICE_METRICS_URLS": ",".join(
             f"{name.replace('_', '-')}=http://127.0.0.1:{ports['m_' + name]}/metrics"
             for name in ("automation", "chatbot", "channel_adapter", "notification")),

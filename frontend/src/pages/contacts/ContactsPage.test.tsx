@@ -56,7 +56,7 @@ describe("ContactsPage", () => {
       "GET /seller-bot/contacts": (c) => ({ contacts: c.query.get("owner") === "u2" ? [{ ...ana, owner: "u2" }] : [ana],
         next_cursor: "" }),
       "GET /seller-bot/contacts/c1": () => ({ contact: ana, orders: [confirmed], timeline: [
-        { at: "2026-12-03T10:00:00Z", kind: "handoff", text: "pediu um humano", channel: "whatsapp" },
+        { at: "2026-12-03T10:00:00Z", kind: "handoff", text: "customer asked for a human", channel: "whatsapp" },
         { at: "2026-12-03T08:00:00Z", kind: "message_in", text: "quero 2 camisetas", channel: "whatsapp" }] }),
       "PATCH /seller-bot/contacts/c1": (c) => ({ contact: { ...ana, ...(c.body as object) }, orders: [], timeline: [] }),
     });
@@ -74,7 +74,7 @@ describe("ContactsPage", () => {
     expect(entries.map((e) => e.getAttribute("data-kind"))).toEqual(["handoff", "order", "message_in"]);
     expect(entries[1]).toHaveTextContent("Pedido");
     expect(entries[1]).toHaveTextContent("confirmado · 2x Camiseta (M) · R$ 79,80");
-    expect(entries[0]).toHaveTextContent("Transferido para humano");
+    expect(entries[0]).toHaveTextContent("Transferido para humano · whatsapp o cliente pediu um atendente");
 
     await user.selectOptions(screen.getByRole("combobox", { name: "Responsável pelo contato" }), "u2");
     await user.click(screen.getByRole("button", { name: "Salvar" }));

@@ -26,6 +26,14 @@ const TIMELINE_KINDS: Record<string, string> = {
   message_in: "Cliente", message_out: "Resposta", handoff: "Transferido para humano", order: "Pedido",
 };
 const ORDER_STATUS: Record<string, string> = { draft: "rascunho", confirmed: "confirmado", dropped: "descartado" };
+/** The chatbot's handoff reasons (chatbot/domain/handoff.py HandoffReason), as the timeline says them. */
+const HANDOFF_REASONS: Record<string, string> = {
+  "customer asked for a human": "o cliente pediu um atendente", "repeated complaints": "reclamações repetidas",
+  "the bot did not understand several times": "o bot não entendeu várias vezes",
+  "the bot was repeating itself": "o bot estava se repetindo", "order ready to close": "pedido pronto para fechar",
+  "a human agent replied": "um atendente respondeu",
+  "customer asked about an existing order": "o cliente perguntou por um pedido",
+};
 
 /** The API's timeline (messages and handoffs, newest first) with the contact's orders folded in by date. */
 export function contactTimeline(detail: ContactDetail): TimelineEntry[] {
@@ -155,7 +163,7 @@ function ContactView({ detail, onGone }: { detail: ContactDetail; onGone: () => 
       {timeline.length === 0 ? <Empty>Sem mensagens.</Empty> : (
         <ul className="timeline" aria-label="Linha do tempo">{timeline.map((t, i) => (
           <li key={i} data-kind={t.kind}><span className="muted small">{formatDateTime(t.at)} · {TIMELINE_KINDS[t.kind] ?? t.kind}
-            {t.channel && ` · ${t.channel}`}</span> {t.text}</li>))}
+            {t.channel && ` · ${t.channel}`}</span> {t.kind === "handoff" ? HANDOFF_REASONS[t.text] ?? t.text : t.text}</li>))}
         </ul>
       )}
     </Panel>
