@@ -120,7 +120,7 @@ class ContactBook:
         if merge_into:
             contact = await self.store.contact_of_identity(event.user_id, event.contact_id)
             if contact is not None and contact.id != merge_into:
-                await self.store.merge(event.user_id, merge_into, contact.id, SAME_PHONE_ACTOR)
+                await self.merge(event.user_id, merge_into, contact.id, SAME_PHONE_ACTOR)
 
     # --- reading and editing ------------------------------------------------------------------------
     async def search(self, user_id: str, query: ContactQuery) -> list[ContactRow]:
@@ -189,7 +189,7 @@ class ContactBook:
                     changes: dict[str, Any] = {"tags": list(dict.fromkeys([*current.tags, *item.tags]))}
                     changes.update({k: v for k, v in (("name", item.name), ("notes", item.notes),
                                                       ("owner", item.owner)) if v})
-                    await self.store.update_contact(user_id, current.id, changes)
+                    self._sync(SyncedFields.of(current), await self.store.update_contact(user_id, current.id, changes))
             else:
                 report.created += 1
                 if not dry_run:
