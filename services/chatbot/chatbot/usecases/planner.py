@@ -45,8 +45,8 @@ _YES_WORD = (r"(?:sim|s|ss|pode|quero|claro|ok|okay|beleza|blz|isso|por favor|pf
 _YES = re.compile(rf"^{_YES_WORD}(?: {_YES_WORD})*$")
 OFFER_HUMAN = "human"
 OFFER_RESTOCK = "restock:"  # + the sold-out product's id: a "sim" records a back-in-stock notice
-# The contact's context key listing the sold-out products (ids) the buyer asked to hear about; the seller sees it
-# in the conversation's context (and the plan's RESTOCK_NOTICE answer names the product).
+# The contact's context key listing the sold-out products (ids) the buyer asked to hear about when back in stock
+# (the seller sees the request as the bot's RESTOCK_NOTICE reply in the thread).
 BACK_IN_STOCK_KEY = "back_in_stock"
 
 
