@@ -105,12 +105,20 @@ async def test_a_merge_undo_expires_with_the_shops_day_and_is_purged_after(
     long_ago = datetime.now(UTC) - timedelta(hours=26)
     await db.execute("UPDATE chatbot_contact_merges SET created_at = $1 WHERE id = $2", long_ago, expired.merge_id)
     await db.execute("UPDATE chatbot_contacts SET updated_at = $1 WHERE id = $2", long_ago, old.id)
+    delivery = str(uuid.uuid4())  # a webhook payload about the merged contact (name, phone) outlives it...
+    await db.execute("INSERT INTO chatbot_crm_webhook_deliveries (id, user_id, contact_ref, kind, payload, status, "
+                     "attempts, last_error, created_at, updated_at) VALUES ($1, $2, $3, 'lead.created', "
+                     "'{\"contact\": {\"phone\": \"5550001\"}}', 'delivered', 1, '', now(), now())",
+                     delivery, user_id, old.id)
 
     async def purged() -> bool:
         return not await db.fetchval("SELECT count(*) FROM chatbot_contact_merges WHERE id = $1", expired.merge_id)
 
     await eventually(purged)
     assert await db.fetchval("SELECT count(*) FROM chatbot_contacts WHERE id = $1", old.id) == 0
+    # ... on the contact it was merged into, where that contact's erasure finds it
+    moved = await db.fetchval("SELECT contact_ref FROM chatbot_crm_webhook_deliveries WHERE id = $1", delivery)
+    assert moved == kept.id
     undone = await crm_client.UndoMerge(crm.UndoMergeRequest(merge_id=fresh.merge_id))  # today's still can
     assert undone.merge_id == fresh.merge_id
     assert await db.fetchval("SELECT merged_into FROM chatbot_contacts WHERE id = $1", today.id) is None

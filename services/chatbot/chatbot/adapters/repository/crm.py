@@ -579,8 +579,15 @@ class CrmStore(Store):
         or the hidden merged contact: both go. The audit rows of the merges stay (no personal data)."""
         async with self._sessions.begin() as session:
             merges = await _deleted(session, delete(ContactMergeRow).where(ContactMergeRow.created_at < before))
-            contacts = await _deleted(session, delete(ContactRow).where(
-                ContactRow.merged_into.is_not(None), ContactRow.updated_at < before))
+            doomed = select(ContactRow.id).where(ContactRow.merged_into.is_not(None), ContactRow.updated_at < before)
+            # their webhook payloads now belong to the contact they were merged into (up a chain of purged ones):
+            # its erasure must still find them
+            kept = select(ContactRow.merged_into).where(ContactRow.id == CrmWebhookDeliveryRow.contact_ref)
+            moving = update(CrmWebhookDeliveryRow).where(CrmWebhookDeliveryRow.contact_ref.in_(doomed)).values(
+                contact_ref=kept.scalar_subquery())
+            while await _deleted(session, moving):
+                pass
+            contacts = await _deleted(session, delete(ContactRow).where(ContactRow.id.in_(doomed)))
             return {"merges": merges, "merged_contacts": contacts}
 
     async def chatwoot_addresses(self, user_id: str, contact_ref: str) -> list[tuple[str, str]]:
