@@ -48,6 +48,12 @@ def texts_sent_to(stack: RunningStack, phone: str) -> list[str]:
             if r["path"] == "/message/sendText/test" and r["body"].get("number") == phone]
 
 
+def sent_message_key(stack: RunningStack, phone: str, text: str) -> str:
+    """The key.id the fake Evolution API answered for that text to that number (what its receipts name)."""
+    sent = httpx.get(f"{stack.evolution_url}/_fake/sent").json()
+    return next((m["key_id"] for m in sent if m["number"] == phone and m["text"] == text), "")
+
+
 async def wait_until(check: Callable[[], T | None], seconds: float = 30, what: str = "condition") -> T:
     deadline = time.monotonic() + seconds
     while not (result := check()):

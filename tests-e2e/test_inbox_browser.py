@@ -1,7 +1,8 @@
 """The Atendimento tab against the whole running stack (the make run launcher, fake Evolution API) in Debian's
 Chromium: a WhatsApp message arrives live, the agent takes over and answers, the buyer's phone gets the text
-through Evolution, a buyer message while the agent holds the conversation gets no bot answer, the agent gives the
-conversation back and the bot's own answer to the next message reaches the buyer.
+through Evolution (and its read receipt shows in the thread), a buyer message while the agent holds the
+conversation gets no bot answer, the agent gives the conversation back and the bot's own answer to the next
+message reaches the buyer.
 
 With SCREENSHOTS_DIR set (`make screenshots`) it also saves a screenshot of each view there, every tab included."""
 
@@ -13,8 +14,18 @@ import httpx
 import pytest
 from chatbot.domain.responder import RELEASED_NOTICE
 from playwright.async_api import Page, expect
+from sellerbot_fakes.receipts import evolution_messages_update
 
-from .browser import SCREENSHOTS, dashboard, evolution_message, post_webhook, shot, texts_sent_to, wait_until
+from .browser import (
+    SCREENSHOTS,
+    dashboard,
+    evolution_message,
+    post_webhook,
+    sent_message_key,
+    shot,
+    texts_sent_to,
+    wait_until,
+)
 from .conftest import RunningStack
 
 pytestmark = pytest.mark.browser
@@ -38,6 +49,19 @@ async def shoot_every_view(page: Page, buyer: str) -> None:
             await expect(page.get_by_role("table").get_by_text(buyer).first).to_be_visible()
         await expect(page.get_by_text("Carregando…")).to_have_count(0)
         await shot(page, name)
+
+
+def reply_status(stack: RunningStack, text: str) -> str:
+    """The status the inbox API gives the (newest) outgoing message with this text."""
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    listed = httpx.get(f"{stack.url}/seller-bot/inbox", headers=headers, params={"limit": 200}).json()
+    for conversation in listed["conversations"]:
+        thread = httpx.get(f"{stack.url}/seller-bot/conversations/{conversation['id']}/messages",
+                           headers=headers).json()
+        for message in thread["messages"]:
+            if message["direction"] == "out" and message["text"] == text:
+                return str(message["status"])
+    return ""
 
 
 async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bot_back(stack: RunningStack) -> None:
@@ -74,7 +98,10 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
         await wait_until(lambda: reply in texts_sent_to(stack, phone))
         agent_bubble = thread.locator("[data-author=human]").filter(has_text=reply)
         await expect(agent_bubble).to_contain_text(stack.admin_email)
-        await expect(agent_bubble).to_contain_text("entregue")
+        # The buyer's WhatsApp reads it: Evolution's messages.update receipt moves the reply to read.
+        key_id = sent_message_key(stack, phone, reply)
+        post_webhook(stack, evolution_messages_update("test", key_id, f"{phone}@s.whatsapp.net", "READ"))
+        await wait_until(lambda: reply_status(stack, reply) == "read", what="the read receipt in the thread")
         note = page.get_by_label("Nova nota interna")
         await note.fill("Cliente pediu embrulho para presente")
         await page.get_by_role("button", name="Adicionar nota").click()
