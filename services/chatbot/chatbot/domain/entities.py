@@ -94,8 +94,8 @@ _UNITS = {"ml": ("volume", 1), "l": ("volume", 1000), "lt": ("volume", 1000), "l
 # Words that tell one device (and what fits it) from another: "capa do iphone" is not "Capa Galaxy S23".
 _BRANDS = frozenset((  # noqa: SIM905
     "iphone apple ipad macbook airpods samsung galaxy motorola moto xiaomi redmi poco lg nokia asus zenfone "
-    "lenovo dell acer hp positivo multilaser jbl sony playstation ps4 ps5 xbox nintendo switch kindle huawei "
-    "realme oppo vivo oneplus pixel mi note"
+    "lenovo dell acer hp positivo multilaser jbl sony playstation ps4 ps5 xbox nintendo kindle huawei realme oppo "
+    "oneplus pixel"
 ).split())
 _CONNECTORS = frozenset(("de", "do", "da", "dos", "das", "para", "pra", "pro", "o", "a", "os", "as", "no", "na"))
 _ORDER_NUMBER = re.compile(r"(?:#|pedido\D{0,4})(\d{3,})|\b(\d{5,})\b")
@@ -153,9 +153,23 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
         order_number=order_number_in(text), cep=_cep(text), follow_up=bool(_FOLLOW_UP.match(folded)),
         refers_back=bool(_REFERENCE.search(folded)), words=tuple(folded.split()), products=named,
         spec=missing, spec_own=_own_spec(target, asked_key) if missing and target else "",
-        asks_have=bool(_ASKS_HAVE.match(folded)), restock_request=bool(_RESTOCK_REQUEST.search(folded)),
+        asks_have=_asks_have(folded, product),
+        restock_request=bool(_RESTOCK_REQUEST.search(folded)) and not _ABOUT_AN_ORDER.search(folded),
         asks_catalog=bool(_ASKS_CATALOG.search(folded)),
     )
+
+
+_ABOUT_AN_ORDER = re.compile(r"\b(pedido|encomenda|compra|rastreio)\b")
+
+
+def _asks_have(folded: str, product: Product | None) -> bool:
+    """"tem vestido floral?": "tem" followed by the product itself (not "tem desconto no vestido?")."""
+    match = _ASKS_HAVE.match(folded)
+    if not match or product is None:
+        return False
+    rest = [w for w in folded[match.end():].split() if w not in _CONNECTORS and w not in ("ainda", "ai", "sim")]
+    terms = {t for phrase in (product.name, *product.synonyms) for t in fold(phrase).split()}
+    return bool(rest) and any(same_word(t, rest[0]) for t in terms)
 
 
 def _products_named(text: str, catalog: Catalog, first: Product) -> tuple[Product, ...]:

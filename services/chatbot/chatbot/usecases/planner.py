@@ -294,8 +294,12 @@ def _details(product: Product) -> Answer:
 def _unknown(name: str, catalog: Catalog) -> Answer:
     """What the shop has instead: products sharing a word with what was asked ("capa do iphone 15") first."""
     asked = set(fold(name).split())
-    similar = sorted(catalog.in_stock(), key=lambda p: not any(
-        same_word(t, w) for t in fold(p.name).split()[:1] for w in asked))
+
+    def alike(product: Product) -> bool:  # "capinha do iphone" and the "Capa Galaxy S23" (synonym "capinha")
+        heads = [fold(phrase).split()[:1] for phrase in (product.name, *product.synonyms)]
+        return any(same_word(head[0], word) for head in heads if head for word in asked)
+
+    similar = sorted(catalog.in_stock(), key=lambda p: not alike(p))
     return Answer(AnswerKind.UNKNOWN_PRODUCT, text=name, products=tuple(similar))
 
 
@@ -315,6 +319,7 @@ def _resume_order(turn: TurnPlan, catalog: Catalog) -> None:
     if slot is None or chosen is None:
         return
     draft.asked = slot.value
+    turn.in_order = True  # worded offline, so the order's question is asked as it is
     turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, text="resume"))
 
 
