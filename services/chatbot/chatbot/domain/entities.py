@@ -86,7 +86,7 @@ _RESTOCK_REQUEST = re.compile(
 # A spec the buyer asks for: "1 litro", "500ml", "128gb", "110v", "20w"; sizes are read apart ("tamanho 42").
 _SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(ml|l|lt|litros?|gb|tb|w|v|volts?|mah)(?![a-z0-9])")
 _SIZE = re.compile(r"\b(?:tamanho|tam|numero|numeracao|num|size|no|na|o|a)\s+(\d{2}|pp|gg|xg|xgg|eg|exg|g\d)\b"
-                   r"|\b(?:tamanho|tam|size)\s+([pmg])\b")
+                   r"|\b(?:tamanho|tam|size)\s+([pmg])\b|\b(pp|gg|xg|xgg|xxg|eg|exg|egg)\b")
 _BARE_SIZE = re.compile(r"\b(\d{2})\b")
 _UNITS = {"ml": ("volume", 1), "l": ("volume", 1000), "lt": ("volume", 1000), "litro": ("volume", 1000),
           "litros": ("volume", 1000), "gb": ("storage", 1), "tb": ("storage", 1024), "w": ("power", 1),
@@ -146,6 +146,8 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
     if target is not None and asked_key and not variant:
         variant = next((v for v in target.variants if spec_key(fold(v)) == asked_key), "")
     missing = spec_label if target is not None and asked_key and not _has_spec(target, asked_key) else ""
+    if target is not None and target.variants and not missing and not variant:
+        missing = _colour_not_offered(folded, target)  # "quero a camiseta rosa" when it comes in P, M, G
     colour = next((c for c in COLOURS if any(_stem(w) == _stem(c) for w in folded.split())), "")
     named = _products_named(text, catalog, product) if product is not None else ()
     return Entities(
@@ -199,7 +201,7 @@ def _spec_in(folded: str) -> tuple[str, str]:
         return f"{kind}:{amount:g}", match.group(0)
     size = _SIZE.search(folded)
     if size:
-        value = size.group(1) or size.group(2)
+        value = size.group(1) or size.group(2) or size.group(3)
         return f"size:{value}", value.upper()
     return "", ""
 
@@ -225,6 +227,12 @@ def _has_spec(product: Product, key: str) -> bool:
     keys |= {k for k in (spec_key(w) for w in fold(product.name).split()) if not k.startswith("size:")}
     keys |= {_spec_in(fold(product.name))[0]}
     return key in keys
+
+
+def _colour_not_offered(folded: str, product: Product) -> str:
+    own = {_stem(w) for text in (*product.variants, product.name) for w in fold(text).split()}
+    colours = {_stem(c) for c in COLOURS}
+    return next((w for w in folded.split() if _stem(w) in colours and _stem(w) not in own), "")
 
 
 def _own_spec(product: Product, key: str) -> str:

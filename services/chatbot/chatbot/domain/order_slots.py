@@ -154,7 +154,8 @@ def _quantity_in(folded: str, exclude: str) -> int:
         if re.search(rf"\b(quero|levar|levo|manda|vou querer|comprar|pedir)\s+(?:comprar\s+|levar\s+)?{word}\b", text):
             return value
     match = re.search(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|kits?|x)\b", text) or re.search(
-        r"\b(?:quero|levar|levo|manda|querer|comprar|pedir)\s+(?:comprar\s+|levar\s+|pedir\s+)?(\d{1,2})\b", text)
+        r"\b(?:quero|levar|levo|manda|querer|comprar|pedir|pode ser|serao|sao|me ve|me da)\s+"
+        r"(?:comprar\s+|levar\s+|pedir\s+)?(\d{1,2})\b", text)
     return int(match.group(1)) if match and 0 < int(match.group(1)) <= 99 else 0
 
 

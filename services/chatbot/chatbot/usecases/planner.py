@@ -257,7 +257,7 @@ def _answer(
 
 
 _YES_NO = re.compile(r"^(?:voces? |vc )?(?:tem|tens|aceita\w*|faz|fazem|parcela\w*|da para|posso|ha|oferece\w*"
-                     r"|trabalha\w* com)\s+(.+)$")
+                     r"|trabalha\w* com)\s+(.+)$|^(?:o |a )?(\w+ (?:e|sera) \w+)$")  # "o frete é grátis?"
 
 
 def _policy_confirms(topic: Topic, joined: str, text: str, settings: BotSettings) -> str:
@@ -266,7 +266,7 @@ def _policy_confirms(topic: Topic, joined: str, text: str, settings: BotSettings
     match = _YES_NO.match(normalised(joined))
     if not match:
         return ""
-    asked = [w for w in match.group(1).split() if w not in STOPWORDS][:2]
+    asked = [w for w in (match.group(1) or match.group(2)).split() if w not in STOPWORDS and w != "sera"][:2]
     if not asked:
         return ""
     if topic is Topic.PAYMENT:

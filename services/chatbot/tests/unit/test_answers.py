@@ -369,3 +369,13 @@ def test_the_catalog_is_listed_when_asked_and_a_plural_name_takes_a_plural_verb(
     assert "Mochila Urbana (esgotada)" in _audit().say("o que vcs vendem?")
     socks = Catalog([Product("mei", "MEI", "Meias Esportivas", Decimal("39.90"), stock=3, variants=("Branca",))])
     assert "As Meias Esportivas não vêm em GG" in Dialogue(socks).say("tem as meias tamanho GG?")
+
+
+def test_a_colour_or_size_asked_that_the_product_lacks_is_named_and_quantities_said_later_count() -> None:
+    clothes = Catalog([Product("cam", "CAM", "Camiseta Básica", Decimal("49.90"), stock=9, variants=("P", "M", "G"))])
+    dialogue = Dialogue(clothes)
+    assert dialogue.say("quero a camiseta rosa").startswith("A Camiseta Básica não vem em rosa. Qual opção")
+    assert "não vem em XGG" in Dialogue(clothes).say("tem camiseta XGG?")
+    dialogue.say("M")
+    assert "3x Camiseta Básica (M)" in dialogue.say("pode ser 3")
+    assert _audit().say("o frete é grátis?").startswith("Sim!")
