@@ -65,11 +65,14 @@ describe("ConversationsPanel", () => {
 
   it("opens the buyer's contact page from the conversation", async () => {
     const openContact = vi.fn();
+    let biaRecorded = false;
     const { calls } = renderWithApi(<NavigationProvider value={{ openContact }}><ConversationsPanel /></NavigationProvider>, {
       "GET /seller-bot/conversations": () => [ana, { ...ana, id: "c2", contact_id: "telegram:42424242", contact_name: "Bia" }],
       "GET /seller-bot/contacts": (call) => ({ next_cursor: "", contacts: call.query.get("q") === "5511999999999" ? [
         { id: "crm-other", name: "Ana", identities: [{ contact_id: "whatsapp:551199999999900", channel: "whatsapp" }] },
         { id: "crm-ana", name: "Ana", identities: [{ contact_id: "whatsapp:5511999999999", channel: "whatsapp" }] },
+      ] : call.query.get("q") === "42424242" && biaRecorded ? [
+        { id: "crm-bia", name: "Bia", identities: [{ contact_id: "telegram:42424242", channel: "telegram" }] },
       ] : [] }),
     });
     await user.click(await screen.findByRole("button", { name: "Ana" }));
@@ -79,5 +82,9 @@ describe("ConversationsPanel", () => {
     await user.click(screen.getByRole("button", { name: "Bia" }));
     expect(await screen.findByText("Este cliente ainda não está em Contatos")).toBeInTheDocument();
     expect(openContact).toHaveBeenCalledTimes(1);
+    // "Not yet" is not remembered: once the CRM records her, the next click opens her page.
+    biaRecorded = true;
+    await user.click(screen.getByRole("button", { name: "Bia" }));
+    await waitFor(() => expect(openContact).toHaveBeenLastCalledWith("crm-bia"));
   });
 });

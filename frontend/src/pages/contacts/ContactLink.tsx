@@ -10,7 +10,11 @@ import { useNavigation } from "../navigation";
 
 const byAddressKey = (address: string) => ["contacts", "byAddress", address] as const;
 // A contact's identity does not change while an agent works: one search per address every few minutes is enough.
+// "Not a contact yet" is not kept: the CRM records a buyer with their first turn, moments after the message shows.
 const ADDRESS_STALE_MS = 5 * 60_000;
+const UNKNOWN_RECHECK_MS = 10_000;
+const addressStaleTime = (query: { state: { data: Contact | null | undefined } }) =>
+  query.state.data ? ADDRESS_STALE_MS : 0;
 
 export function useContactsApi() {
   const { api } = useServices();
@@ -21,7 +25,8 @@ export function useContactsApi() {
 export function useContactOf(address: string) {
   const contacts = useContactsApi();
   return useQuery({ queryKey: byAddressKey(address), queryFn: () => contacts.byAddress(address), enabled: !!address,
-    staleTime: ADDRESS_STALE_MS });
+    staleTime: addressStaleTime,
+    refetchInterval: (query) => (query.state.data === null ? UNKNOWN_RECHECK_MS : false) });
 }
 
 /** Opens the contact's page: by id when it is known (orders), else by finding the address's contact on click. */
@@ -44,7 +49,7 @@ export function ContactLink({ contactId = "", address = "", children, title = "A
     setLooking(true);
     try {
       const contact: Contact | null = await client.fetchQuery({ queryKey: byAddressKey(address),
-        queryFn: () => contacts.byAddress(address), staleTime: ADDRESS_STALE_MS });
+        queryFn: () => contacts.byAddress(address), staleTime: addressStaleTime });
       if (contact) navigation.openContact(contact.id);
       else toast.warning("Este cliente ainda não está em Contatos", address);
     } catch (error) {
