@@ -5,7 +5,8 @@ As Chatwoot does, `PUT .../contacts/{id}` merges `custom_attributes` into the co
 `POST .../contacts/{id}/labels` replaces the contact's labels with those of the list that are labels of the
 account (`POST .../labels` creates one), dropping the others. A contact the fake has not seen is created on
 first use (the real one would answer 404 for an id it does not have); `GET .../contacts/{id}` and
-`GET .../contacts/{id}/labels` read the result.
+`GET .../contacts/{id}/labels` read the result; `POST .../contacts/{id}/destroy_custom_attributes` removes the
+listed keys.
 
 Run: `python -m sellerbot_fakes.chatwoot_fake --port 3000`.
 """
@@ -76,6 +77,15 @@ def create_app() -> Any:
         for key in ("name", "email", "phone_number", "identifier"):
             if key in body:
                 contact[key] = body[key]
+        return JSONResponse({"payload": _contact_json(contact)})
+
+    @app.post("/api/v1/accounts/{account_id}/contacts/{contact_id}/destroy_custom_attributes")
+    async def destroy_custom_attributes(account_id: int, contact_id: int, request: Request) -> JSONResponse:
+        if (denied := unauthorized(request)) is not None:
+            return denied
+        keys = (await request.json()).get("custom_attributes") or []
+        contact = contact_of(account_id, contact_id)
+        contact["custom_attributes"] = {k: v for k, v in contact["custom_attributes"].items() if k not in keys}
         return JSONResponse({"payload": _contact_json(contact)})
 
     @app.get("/api/v1/accounts/{account_id}/contacts/{contact_id}/labels")

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import structlog
@@ -26,7 +26,7 @@ from channel_adapter.adapters.delivery_records import DeliveryRecords
 from channel_adapter.adapters.platform_apis import PlatformApis, PlatformRejected
 from channel_adapter.domain.accounts import ChannelAccount
 from channel_adapter.domain.channels import Platform
-from channel_adapter.domain.crm_sync import chatwoot_attributes, chatwoot_labels
+from channel_adapter.domain.crm_sync import ATTRIBUTE_KEYS, chatwoot_attributes, contact_labels
 from channel_adapter.domain.errors import DeliveryRefused, DeliveryUnavailable
 from channel_adapter.domain.splitting import split_text
 from channel_adapter.metrics import (
@@ -188,8 +188,9 @@ class ReplyDelivery:
     # ------------------------------------------------------------------ CRM contact sync
     async def sync_contact(self, change: crm_events.ContactChanged) -> str:
         """Chatwoot: the CRM's stage, last intent, owner and score as the contact's custom attributes, its tags
-        as the contact's labels. Skipped when the shop has no Chatwoot account with a token; after the
-        retries, dead-lettered like a reply (never raised). Returns the outcome."""
+        as the contact's labels (beside the agents' own); an erased person's attributes and labels taken off.
+        Skipped when the shop has no Chatwoot account with a token; after the retries, dead-lettered like a
+        reply (never raised). Returns the outcome."""
         if change.channel != events.CHANNEL_CHATWOOT or not change.contact_id.startswith("chatwoot:"):
             return "not_chatwoot"
         account = await self._directory.for_reply(Platform.CHATWOOT, change.user_id, change.account_id)
@@ -198,15 +199,22 @@ class ReplyDelivery:
             return "not_configured"
         account_id = change.account_id or account.account_key
         contact = change.contact_id.split(":", 1)[1]
-        attributes: dict[str, Any] = dict(chatwoot_attributes(change.stage, change.last_intent, change.owner,
-                                                              change.score))
-        labels = chatwoot_labels(list(change.tags))
         attempts = _Attempts()
+
+        def retried(call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+            return self._with_retries(Platform.CHATWOOT, account, attempts, call)
+
         try:
-            await self._with_retries(Platform.CHATWOOT, account, attempts, lambda: self._apis.chatwoot_update_contact(
-                account, account_id, contact, attributes))
-            await self._with_retries(Platform.CHATWOOT, account, attempts, lambda: (
-                self._apis.chatwoot_set_contact_labels(account, account_id, contact, labels)))
+            if change.erased:
+                await retried(lambda: self._apis.chatwoot_remove_contact_attributes(
+                    account, account_id, contact, list(ATTRIBUTE_KEYS)))
+            else:
+                attributes = chatwoot_attributes(change.stage, change.last_intent, change.owner, change.score)
+                await retried(lambda: self._apis.chatwoot_update_contact(account, account_id, contact, attributes))
+            current = await retried(lambda: self._apis.chatwoot_contact_labels(account, account_id, contact))
+            labels = contact_labels(current, list(change.previous_tags), [] if change.erased else list(change.tags))
+            if labels != current:
+                await retried(lambda: self._apis.chatwoot_set_contact_labels(account, account_id, contact, labels))
         except Exception as exc:
             await self._dead_letter_sync(change, describe(exc), attempts.count)
             return "dead"
@@ -227,7 +235,8 @@ class ReplyDelivery:
         log.warning("contact_sync_dead_lettered", contact_id=change.contact_id, error=error, attempts=attempts)
         CONTACT_SYNCS.labels(channel, "dead").inc()
         DEAD_LETTERS.labels(channel).inc()
-        summary = (f"Chatwoot contact sync: stage {change.stage or '-'}, last intent {change.last_intent or '-'}, "
+        summary = ("Chatwoot contact sync: erased" if change.erased else
+                   f"Chatwoot contact sync: stage {change.stage or '-'}, last intent {change.last_intent or '-'}, "
                    f"owner {change.owner or '-'}, labels {', '.join(change.tags) or '-'}")
         await self._records.add_dead_letter(
             user_id=change.user_id, channel=channel, contact_id=change.contact_id,

@@ -42,6 +42,10 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def _chatwoot_auth(account: ChannelAccount) -> dict[str, str]:
+    return {"api_access_token": account.secret("api_token")}
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -60,7 +64,7 @@ class PlatformApis:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _post(self, platform: str, url: str, body: dict[str, Any], headers: dict[str, str],
+    async def _call(self, platform: str, url: str, body: dict[str, Any] | None, headers: dict[str, str],
                     method: str = "POST") -> dict[str, Any]:
         # The last hop of a webhook's trace: a client span, and its traceparent sent along (platforms ignore it;
         # a proxy or the local fakes record it). The URL is not recorded: Telegram's carries the bot token.
@@ -87,7 +91,7 @@ class PlatformApis:
                                     "textMessage": {"text": text}}
         else:
             body = {"number": number, "text": text, "delay": 1200, "linkPreview": False}
-        data = await self._post("evolution", f"{self._base(account)}/message/sendText/{instance}", body,
+        data = await self._call("evolution", f"{self._base(account)}/message/sendText/{instance}", body,
                                 {"apikey": account.secret("api_key")})
         return str(data.get("key", {}).get("id", "")) if isinstance(data.get("key"), dict) else ""
 
@@ -97,41 +101,54 @@ class PlatformApis:
         url = f"{self._base(account)}/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
         body = {"content": text, "message_type": "outgoing", "private": private, "content_type": "text",
                 "content_attributes": {}}
-        data = await self._post("chatwoot", url, body, {"api_access_token": account.secret("api_token")})
+        data = await self._call("chatwoot", url, body, _chatwoot_auth(account))
         return str(data.get("id", ""))
 
     async def chatwoot_toggle_status(self, account: ChannelAccount, account_id: str, conversation_id: str,
                                      status: str) -> None:
         url = f"{self._base(account)}/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status"
-        await self._post("chatwoot", url, {"status": status}, {"api_access_token": account.secret("api_token")})
+        await self._call("chatwoot", url, {"status": status}, _chatwoot_auth(account))
 
     async def chatwoot_update_contact(self, account: ChannelAccount, account_id: str, contact_id: str,
                                       custom_attributes: dict[str, Any]) -> None:
         """PUT /api/v1/accounts/{a}/contacts/{id}: Chatwoot merges `custom_attributes` into the contact's."""
         url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}"
-        await self._post("chatwoot", url, {"custom_attributes": custom_attributes},
-                         {"api_access_token": account.secret("api_token")}, method="PUT")
+        await self._call("chatwoot", url, {"custom_attributes": custom_attributes},
+                         _chatwoot_auth(account), method="PUT")
+
+    async def chatwoot_remove_contact_attributes(self, account: ChannelAccount, account_id: str, contact_id: str,
+                                                 keys: list[str]) -> None:
+        """POST /api/v1/accounts/{a}/contacts/{id}/destroy_custom_attributes `{"custom_attributes": [keys]}`."""
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}/destroy_custom_attributes"
+        await self._call("chatwoot", url, {"custom_attributes": keys}, _chatwoot_auth(account))
+
+    async def chatwoot_contact_labels(self, account: ChannelAccount, account_id: str, contact_id: str) -> list[str]:
+        """GET /api/v1/accounts/{a}/contacts/{id}/labels: `{"payload": [titles]}`."""
+        url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}/labels"
+        data = await self._call("chatwoot", url, None, _chatwoot_auth(account), method="GET")
+        found = data.get("payload")
+        return [str(label) for label in found] if isinstance(found, list) else []
 
     async def chatwoot_set_contact_labels(self, account: ChannelAccount, account_id: str, contact_id: str,
                                           labels: list[str]) -> list[str]:
         """POST /api/v1/accounts/{a}/contacts/{id}/labels: replaces the contact's labels with those of the list
         that are labels of the account (Chatwoot drops the others); answers the labels it kept."""
         url = f"{self._base(account)}/api/v1/accounts/{account_id}/contacts/{contact_id}/labels"
-        data = await self._post("chatwoot", url, {"labels": labels}, {"api_access_token": account.secret("api_token")})
+        data = await self._call("chatwoot", url, {"labels": labels}, _chatwoot_auth(account))
         kept = data.get("payload")
         return [str(label) for label in kept] if isinstance(kept, list) else []
 
     async def instagram_send_text(self, account: ChannelAccount, recipient_id: str, text: str) -> str:
         """Send API (Instagram Login flavour): POST {graph}/me/messages with the access token as Bearer."""
         body = {"recipient": {"id": recipient_id}, "message": {"text": text}}
-        data = await self._post("instagram", f"{self._base(account)}/me/messages", body,
+        data = await self._call("instagram", f"{self._base(account)}/me/messages", body,
                                 {"Authorization": f"Bearer {account.secret('access_token')}"})
         return str(data.get("message_id", ""))
 
     async def telegram_send_message(self, account: ChannelAccount, chat_id: str, text: str) -> str:
         url = f"{self._base(account)}/bot{account.secret('bot_token')}/sendMessage"
         chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
-        data = await self._post("telegram", url, {"chat_id": chat, "text": text}, {})
+        data = await self._call("telegram", url, {"chat_id": chat, "text": text}, {})
         if data.get("ok") is not True:
             raise PlatformRejected("telegram", 400, str(data.get("description", "ok=false")))
         result = data.get("result")

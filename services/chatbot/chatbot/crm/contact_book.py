@@ -93,9 +93,10 @@ class ContactBook:
                 "order_id": order.id, "total": f"{order.total:.2f}", "currency": order.currency,
                 "line_items": order.line_items, "cep": order.cep, "payment": order.payment})
 
-    def _sync(self, before: SyncedFields | None, contact: ContactRow | None) -> None:
+    def _sync(self, before: SyncedFields | None, contact: ContactRow | None, always: bool = False) -> None:
+        """`always`: the contact's Chatwoot addresses changed (a merge), so even unchanged fields go out."""
         if self._chatwoot is not None and contact is not None:
-            self._chatwoot.contact_changed(before, contact)
+            self._chatwoot.contact_changed(before, contact, always)
 
     def _emit(self, kind: CrmEventKind, contact: ContactRow, data: dict[str, Any]) -> None:
         self._publish(CrmEvent(kind, contact.user_id, contact.id, data, contact_fields(contact)))
@@ -137,15 +138,22 @@ class ContactBook:
         return row
 
     async def merge(self, user_id: str, kept_ref: str, merged_ref: str, actor: str) -> ContactMergeRow:
+        before = await self._synced_fields(user_id, kept_ref)
         record = await self.store.merge(user_id, kept_ref, merged_ref, actor)
-        self._sync(None, await self.store.contact(user_id, kept_ref))  # its Chatwoot addresses may be new to it
+        self._sync(before, await self.store.contact(user_id, kept_ref), always=True)  # Chatwoot addresses moved
         return record
 
     async def undo_merge(self, user_id: str, merge_id: str, actor: str) -> ContactMergeRow:
+        found = await self.store.merge_record(user_id, merge_id)
+        before = await self._synced_fields(user_id, found.kept_ref) if found is not None else None
         record = await self.store.undo_merge(user_id, merge_id, actor, await self.shop_timezone(user_id))
-        for ref in (record.kept_ref, record.merged_ref):
-            self._sync(None, await self.store.contact(user_id, ref))
+        self._sync(before, await self.store.contact(user_id, record.kept_ref), always=True)
+        self._sync(None, await self.store.contact(user_id, record.merged_ref), always=True)
         return record
+
+    async def _synced_fields(self, user_id: str, contact_ref: str) -> SyncedFields | None:
+        row = await self.store.contact(user_id, contact_ref)
+        return SyncedFields.of(row) if row is not None else None
 
     async def shop_timezone(self, user_id: str) -> str:
         """`business_hours.timezone` of the shop's config (its default is America/Sao_Paulo); "" = UTC."""
@@ -208,9 +216,13 @@ class ContactBook:
             return None
         # channel-adapter first: when it cannot be reached nothing is erased yet, and the call can be repeated
         forgotten = await self._forget_dead_letters_of(user_id, addresses)
+        chatwoot = await self._chatwoot.addresses(user_id, contact_ref) if self._chatwoot is not None else []
+        tags = (await self._synced_fields(user_id, contact_ref) or SyncedFields("", "", (), "")).tags
         erased = await self.store.erase(user_id, contact_ref, actor)
         if erased is None:
             return None
+        if self._chatwoot is not None:
+            self._chatwoot.contact_erased(user_id, contact_ref, chatwoot, list(tags))
         counts = dict(erased.counts)
         counts["redis_keys"] = await self._forget_in_redis(user_id, erased)
         counts.update(forgotten)

@@ -1,6 +1,7 @@
 """Sync out to Chatwoot, end to end: the chatbot's CRM publishes ContactChanged on real NATS, the real
 channel-adapter writes it to the Chatwoot fake over HTTP (custom attributes and labels, Chatwoot's wire
-format), retrying a failed call; a contact that never wrote through Chatwoot is not synced."""
+format, an agent's own labels kept), retrying a failed call; an erased person's attributes and labels are
+taken off; a contact that never wrote through Chatwoot is not synced."""
 
 from __future__ import annotations
 
@@ -55,13 +56,19 @@ async def test_a_chatwoot_contacts_stage_tags_and_owner_reach_the_chatwoot_conta
     crm_client = CrmClient(chatbot.port, user_id)
     contact_path, labels_path = "/api/v1/accounts/7/contacts/4242", "/api/v1/accounts/7/contacts/4242/labels"
     async with httpx.AsyncClient(base_url=chatwoot.url, headers={"api_access_token": TOKEN}) as cw:
-        for title in ("vip", "atacado"):  # Chatwoot keeps only labels the account has
+
+        async def chatwoot_contact() -> tuple[dict[str, Any], list[str]]:
+            shown = (await cw.get(contact_path)).json()["payload"]["custom_attributes"]
+            return shown, (await cw.get(labels_path)).json()["payload"]
+
+        for title in ("vip", "atacado", "cliente-antigo"):  # Chatwoot keeps only labels the account has
             assert (await cw.post("/api/v1/accounts/7/labels", json={"title": title})).status_code == 200
         await _writes_through_chatwoot(tap, user_id, "chatwoot:4242", "quanto custa a camiseta?")
-        await eventually(lambda: _calls(chatwoot, "POST", labels_path), timeout=20)
+        await eventually(lambda: _calls(chatwoot, "GET", labels_path), timeout=20)
         first = _calls(chatwoot, "PUT", contact_path)[0]
         assert first.headers["api_access_token"] == TOKEN
         assert first.body["custom_attributes"]["sellerbot_last_intent"] == "price"
+        await cw.post(labels_path, json={"labels": ["cliente-antigo"]})  # an agent's own label, set in Chatwoot
 
         await eventually(lambda: _calls(chatwoot, "POST", "/api/v1/accounts/7/conversations/88/messages"), timeout=20)
         contact = await crm_client.only_contact()
@@ -69,36 +76,46 @@ async def test_a_chatwoot_contacts_stage_tags_and_owner_reach_the_chatwoot_conta
         await crm_client.UpdateContact(crm.UpdateContactRequest(
             id=contact.id, fields=["stage", "tags", "owner"], stage="purchase_intent",
             tags=["VIP", "Atacado", "sem-label"], owner="member-1"))
-
         # the fault takes the next request of any kind: read the fake only after the PUT met it
         await eventually(lambda: [r for r in _calls(chatwoot, "PUT", contact_path) if r.status == 503], timeout=20)
 
-        async def synced() -> Any:
-            labels = (await cw.get(labels_path)).json()["payload"]
-            shown = (await cw.get(contact_path)).json()["payload"]["custom_attributes"]
-            return shown if labels == ["vip", "atacado"] and shown["sellerbot_owner"] == "member-1" else None
+        async def synced(labels: list[str]) -> Any:
+            shown, found = await chatwoot_contact()
+            return shown if found == labels and shown.get("sellerbot_owner") == "member-1" else None
 
-        attributes = await eventually(synced, timeout=20)
+        attributes = await eventually(lambda: synced(["cliente-antigo", "vip", "atacado"]), timeout=20)
         assert attributes == {"sellerbot_stage": "purchase_intent", "sellerbot_last_intent": "price",
                               "sellerbot_owner": "member-1", "sellerbot_lead_score": attributes["sellerbot_lead_score"]}
         puts = _calls(chatwoot, "PUT", contact_path)
         assert [r.status for r in puts[-2:]] == [503, 200]  # retried after the 503
         assert puts[-1].body == {"custom_attributes": attributes}
-        assert _calls(chatwoot, "POST", labels_path)[-1].body == {"labels": ["vip", "atacado", "sem-label"]}
+        assert _calls(chatwoot, "POST", labels_path)[-1].body == {
+            "labels": ["cliente-antigo", "vip", "atacado", "sem-label"]}
 
-    # a contact who only wrote on WhatsApp has no Chatwoot contact to write to
-    other = CrmClient(chatbot.port, f"shop-{uuid.uuid4().hex[:8]}")
-    before = len(chatwoot.state.requests)
-    from ..conftest import Client
+        # a tag the seller removes leaves Chatwoot too; the agent's label stays
+        await crm_client.UpdateContact(crm.UpdateContactRequest(id=contact.id, fields=["tags"], tags=["atacado"]))
+        await eventually(lambda: synced(["cliente-antigo", "atacado"]), timeout=20)
 
-    bot = Client(chatbot.port, other.user_id)
-    await bot.message("whatsapp:5511955554444", "oi")
-    whatsapp_only = await other.only_contact()
-    await other.UpdateContact(crm.UpdateContactRequest(id=whatsapp_only.id, fields=["tags"], tags=["vip"]))
-    await _writes_through_chatwoot(tap, user_id, "chatwoot:4242", "obrigada")  # a later sync of the first shop
-    await eventually(lambda: len(_calls(chatwoot, "PUT", contact_path)) > len(puts), timeout=20)
-    assert all("/contacts/" in r.path and r.path.startswith("/api/v1/accounts/7/contacts/4242")
-               for r in chatwoot.state.requests[before:] if "/contacts/" in r.path)
+        # a contact who only wrote on WhatsApp has no Chatwoot contact to write to
+        other = CrmClient(chatbot.port, f"shop-{uuid.uuid4().hex[:8]}")
+        before = len(chatwoot.state.requests)
+        from ..conftest import Client
+
+        bot = Client(chatbot.port, other.user_id)
+        await bot.message("whatsapp:5511955554444", "oi")
+        whatsapp_only = await other.only_contact()
+        await other.UpdateContact(crm.UpdateContactRequest(id=whatsapp_only.id, fields=["tags"], tags=["vip"]))
+
+        # erased (LGPD): the Chatwoot contact loses the CRM's attributes and labels, keeps the agent's label
+        await crm_client.EraseContact(crm.EraseContactRequest(id=contact.id))
+
+        async def forgotten() -> bool:
+            return await chatwoot_contact() == ({}, ["cliente-antigo"])
+
+        await eventually(forgotten, timeout=20)
+        assert _calls(chatwoot, "POST", contact_path + "/destroy_custom_attributes")[-1].body == {
+            "custom_attributes": list(attributes)}
+        assert all(r.path.startswith(contact_path) for r in chatwoot.state.requests[before:] if "/contacts/" in r.path)
     for client in (crm_client, other, bot):
         await client.channel.close()
 
@@ -116,7 +133,7 @@ async def test_a_sync_chatwoot_refuses_is_a_dead_letter_that_a_retry_delivers(
     adapter_stub = channel_adapter_pb2_grpc.ChannelAdapterServiceStub(channel)
     labels_path = "/api/v1/accounts/7/contacts/5151/labels"
     await _writes_through_chatwoot(tap, user_id, "chatwoot:5151", "oi")
-    await eventually(lambda: _calls(chatwoot, "POST", labels_path), timeout=20)
+    await eventually(lambda: _calls(chatwoot, "GET", labels_path), timeout=20)
     await eventually(lambda: _calls(chatwoot, "POST", "/api/v1/accounts/7/conversations/88/messages"), timeout=20)
     contact = await crm_client.only_contact()
     chatwoot.fail(kind="status", status=404, times=1)  # "Resource could not be found": not worth retrying

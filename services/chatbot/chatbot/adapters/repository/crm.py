@@ -376,6 +376,11 @@ class CrmStore(Store):
                                                                   "orders": len(orders)}))
             return record
 
+    async def merge_record(self, user_id: str, merge_id: str) -> ContactMergeRow | None:
+        async with self._sessions() as session:
+            record = await session.get(ContactMergeRow, merge_id)
+            return record if record is not None and record.user_id == user_id else None
+
     async def undo_merge(self, user_id: str, merge_id: str, actor: str, timezone: str = "") -> ContactMergeRow:
         """Within the calendar day of the merge in the shop's timezone (`timezone`; UTC when empty)."""
         async with self._sessions.begin() as session:
