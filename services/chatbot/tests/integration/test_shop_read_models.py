@@ -1,7 +1,8 @@
 """The SHOP events (as automation publishes them on real NATS) into the chatbot's own read models: synced products
 in the catalog beside hand-made and CSV ones, deactivation, idempotent redelivery; synced orders in the CRM linked
 to the buyer's contact; order answers by number, by the contact's phone, and another buyer's order never told
-before its CEP or buyer name is confirmed; conversions within the attribution window only."""
+before its CEP or buyer name is confirmed; conversions within the attribution window only; two replicas
+sharing the consumers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from chatbot.main import ChatbotService
 from google.protobuf import struct_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
+from prometheus_client import REGISTRY
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import crm_pb2 as crm
 from sellerbot.events.v1 import shop_events_pb2 as shop
@@ -234,3 +236,22 @@ async def test_an_order_converts_the_conversation_only_within_the_attribution_wi
 
 async def _count(crm_client: CrmClient, n: int) -> bool:
     return len(await _orders(crm_client)) == n
+
+
+def _handled() -> float:
+    """Order events the replicas of this process handled (the counter is the process's)."""
+    return sum(REGISTRY.get_sample_value("chatbot_shop_events_total", {"kind": "order", "outcome": outcome}) or 0.0
+               for outcome in ("applied", "stale"))
+
+
+async def test_two_replicas_share_the_shop_consumers_and_handle_each_event_once(
+    shop_of: tuple[Client, CrmClient, ShopFeed], chatbot_factory: Callable[..., Any],
+) -> None:
+    _, crm_client, feed = shop_of
+    await chatbot_factory()  # a second replica on the same streams and database
+    before = _handled()
+    for n in range(12):
+        await feed.order(f"5770000000000004{n:02d}", phone=f"55119666600{n:02d}")
+    await eventually(lambda: _count(crm_client, 12), timeout=20)
+    await eventually(lambda: _handled() - before >= 12)
+    assert _handled() - before == 12  # every event reached one replica, once
