@@ -211,7 +211,7 @@ function MergeBox({ contact }: { contact: Contact }) {
   const [other, setOther] = useState("");
   const [lastMerge, setLastMerge] = useState("");
   const merge = useAction((otherId: string) => contacts.merge(contact.id, otherId),
-    { invalidate: [KEY], success: "Contatos unidos (pode desfazer por 24 h)" });
+    { invalidate: [KEY], success: "Contatos unidos (pode desfazer até o fim do dia)" });
   const undo = useAction((mergeId: string) => contacts.undoMerge(mergeId), { invalidate: [KEY], success: "União desfeita" });
   return (
     <form className="inline-form" onSubmit={(e) => {
