@@ -120,6 +120,7 @@ class Entities:
     asks_have: bool = False  # "tem o X?": whether the shop has it
     restock_request: bool = False  # "me avisa quando chegar"
     asks_catalog: bool = False  # "o que vocês vendem?"
+    nearest: bool = False  # the product named is only the nearest ("panela de pressão" -> the Jogo de Panelas)
 
 
 def normalised(text: str) -> str:
@@ -157,7 +158,7 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
         spec=missing, spec_own=_own_spec(target, asked_key) if missing and target else "",
         asks_have=_asks_have(folded, product),
         restock_request=bool(_RESTOCK_REQUEST.search(folded)) and not _ABOUT_AN_ORDER.search(folded),
-        asks_catalog=bool(_ASKS_CATALOG.search(folded)),
+        asks_catalog=bool(_ASKS_CATALOG.search(folded)), nearest=product is not None and _only_near(folded, product),
     )
 
 
@@ -252,6 +253,24 @@ def _with_spec(product: Product, key: str, catalog: Catalog) -> Product:
     head = fold(product.name).split()[:1]
     same_head = [p for p in catalog.products if fold(p.name).split()[:1] == head and _has_spec(p, key)]
     return same_head[0] if same_head else product
+
+
+def _only_near(folded: str, product: Product) -> bool:
+    """"panela de pressão" names the "Jogo de Panelas Antiaderente" only as the nearest thing: a "de X" after the
+    product's noun that neither its name, synonyms nor description have."""
+    words = folded.split()
+    known = {t for text in (product.name, *product.synonyms, product.sku, product.description, *product.variants)
+             for t in fold(text).split()}
+    for i, word in enumerate(words[:-1]):
+        if word not in ("de", "do", "da") or i == 0 or not any(same_word(t, words[i - 1]) for t in known):
+            continue
+        after = words[i + 1]
+        if after in STOPWORDS or after in _NOT_A_PRODUCT or _stem(after) in {_stem(c) for c in COLOURS} \
+                or any(c.isdigit() for c in after) or len(after) < 3:
+            continue
+        if not any(same_word(t, after) for t in known):
+            return True
+    return False
 
 
 def _qualifiers(folded: str, product: Product) -> list[str]:

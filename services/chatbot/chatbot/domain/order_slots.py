@@ -93,6 +93,9 @@ def variant_answer(folded: str, product: Product, asked: bool) -> str:
         key = fold(variant)
         if key in words or (spec_key(key) and spec_key(key) == spec_key(" ".join(words))):
             return variant
+        number = re.match(r"\d+", key)  # "220" for "220V"
+        if number and number.group(0) != key and number.group(0) in words:
+            return variant
     stems = {stem(w) for w in words}
     for variant in product.variants:
         parts = fold(variant).split()

@@ -74,6 +74,8 @@ def _price(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
     p = answer.product
     assert p is not None
     text = f"{the(p.name, p.noun, capital=True)} {'estão' if p.noun.plural else 'está'} por {money(p.price)}"
+    if answer.text == "nearest":  # not quite what was asked: said as what the shop has
+        text = f"O que temos é {the(p.name, p.noun)}, por {money(p.price)}"
     if not p.in_stock:
         return paragraph([text, f"Mas no momento {'estão' if p.noun.plural else 'está'} {agree(p.noun, 'esgotado')}"])
     return sentence(text)
@@ -95,6 +97,9 @@ def _stock(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     assert p is not None
     if p.in_stock:
         verb = "estão" if p.noun.plural else "está"
+        if answer.text == "nearest":
+            return sentence(f"O que temos é {the(p.name, p.noun)}: {verb} {agree(p.noun, 'disponível')} "
+                            f"({counted(p.stock, 'unidade')} em estoque)")
         return paragraph([_YES[settings.tone],
                           f"{the(p.name, p.noun, capital=True)} {verb} {agree(p.noun, 'disponível')} "
                           f"({counted(p.stock, 'unidade')} em estoque)"])
@@ -246,9 +251,13 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
                    f"{question}"
         if answer.text == "resume":
             return f"Voltando ao seu pedido: {question[0].lower()}{question[1:]}"
-        if answer.text == "again":
-            noted = f"Anotado, quantidade {draft.quantity}. " if draft.quantity > 1 else ""
-            return f"{noted}Só preciso saber a opção: {options}?"
+        if answer.text.startswith("again"):
+            said = answer.text.removeprefix("again:").split(",")
+            notes = [label for field, label in (("quantity", f"quantidade {draft.quantity}"),
+                                                ("cep", f"CEP {draft.cep}"), ("payment", draft.payment))
+                     if field in said]
+            noted = f"Anotado: {join(notes)}. " if notes else ""
+            return f"{noted}Só preciso saber a opção {of(product.noun)} {product.name}: {options}?"
         return f"Ótima escolha! {question}"
     if slot is Slot.CEP:
         chosen = f"{draft.quantity}x {draft.product_name}" + (f" ({draft.variant})" if draft.variant else "")

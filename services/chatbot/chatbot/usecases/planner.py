@@ -243,11 +243,12 @@ def _answer(
         if topic is Topic.VARIANTS:
             listed = tuple(p for p in catalog.products if p.variants) or listed
         return Answer(AnswerKind.WHICH_PRODUCT, topic, products=listed)
+    nearest = "nearest" if entities.nearest and product is entities.product else ""
     if topic is Topic.PRICE:
-        return Answer(AnswerKind.PRICE, topic, product)
+        return Answer(AnswerKind.PRICE, topic, product, text=nearest)
     if topic is Topic.STOCK:
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
-        return Answer(AnswerKind.STOCK, topic, product, products=alternatives)
+        return Answer(AnswerKind.STOCK, topic, product, products=alternatives, text=nearest)
     if topic is Topic.VARIANTS:
         asked = entities.spec or entities.variant or entities.colour
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
@@ -382,7 +383,9 @@ def _purchase(
     draft.asked = slot.value if slot else ""
     turn.draft, turn.in_order, turn.intents = draft, True, [Intent.PURCHASE]
     missing = entities.spec if chosen is not None and entities.spec and not draft.variant else ""
-    again = "again" if slot is order_slots.Slot.VARIANT and asked_before == slot.value and not missing else ""
+    noted = [f for f in ("quantity", "cep", "payment") if before[f] != getattr(draft, f)]
+    again = "again:" + ",".join(noted) if slot is order_slots.Slot.VARIANT and asked_before == slot.value \
+        and not missing else ""
     turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, variant=missing,
                                     text=again,
                                     products=tuple(catalog.in_stock()) if slot is order_slots.Slot.PRODUCT else ()))

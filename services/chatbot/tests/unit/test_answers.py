@@ -379,3 +379,16 @@ def test_a_colour_or_size_asked_that_the_product_lacks_is_named_and_quantities_s
     dialogue.say("M")
     assert "3x Camiseta Básica (M)" in dialogue.say("pode ser 3")
     assert _audit().say("o frete é grátis?").startswith("Sim!")
+
+
+def test_a_nearest_product_is_offered_as_such_and_a_re_ask_says_what_was_noted() -> None:
+    home = Catalog([
+        Product("pan", "PAN", "Jogo de Panelas Antiaderente", Decimal("349.90"), stock=4, synonyms=("panela",)),
+        Product("air", "AIR", "Air Fryer 4L", Decimal("449.00"), stock=7, variants=("110V", "220V"), gender="feminine"),
+    ])
+    assert Dialogue(home).say("tem panela de pressão?").startswith("O que temos é o Jogo de Panelas Antiaderente")
+    assert Dialogue(home).say("tem jogo de panelas?").startswith("Temos sim!")
+    dialogue = Dialogue(home)
+    dialogue.say("quero a air fryer")
+    assert dialogue.say("01001000").startswith("Anotado: CEP 01001-000. Só preciso saber a opção da Air Fryer 4L")
+    assert "pagar" in dialogue.say("220") and _order(dialogue)["variant"] == "220V"
