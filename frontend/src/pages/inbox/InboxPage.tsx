@@ -23,7 +23,7 @@ import { orderItemsText } from "../../api/contacts";
 import { ContactLink, useContactOf, useContactsApi } from "../contacts/ContactLink";
 import { DraftActions, ORDERS_KEY, OrderStatusBadge, orderNumber, orderTotal, orderTracking } from "../orders/orderParts";
 import {
-  applyInboxNotification, INBOX_EVENTS, inboxKeys, mergeNewestPage, notifyHandoff, patchConversations, throttle,
+  applyInboxNotification, INBOX_EVENTS, inboxKeys, notifyHandoff, patchConversations, refreshNewestPage, throttle,
   withHeardDeliveries,
 } from "./inboxLive";
 
@@ -80,7 +80,7 @@ export function InboxPage() {
   // IP); each is merged in front of the pages already loaded.
   const refreshList = useMemo(() => throttle(() => {
     const key = inboxKeys.list(filter, channel);
-    void inbox.conversations(filter, channel).then((fresh) => mergeNewestPage(client, key, fresh)).catch(() => undefined);
+    void refreshNewestPage(client, key, () => inbox.conversations(filter, channel));
   }, 2_000), [client, inbox, filter, channel]);
   useEffect(() => {
     if (!socket) return undefined;
@@ -93,8 +93,7 @@ export function InboxPage() {
           refreshList();
           return;
         }
-        void inbox.messages(open).then((fresh) => mergeNewestPage(client, inboxKeys.thread(open), withHeardDeliveries(fresh)))
-          .catch(() => undefined);
+        void refreshNewestPage(client, inboxKeys.thread(open), async () => withHeardDeliveries(await inbox.messages(open)));
       });
     });
   }, [socket, client, inbox, refreshList]);
@@ -221,9 +220,8 @@ function ConversationView({ id, listed, composerRef, can, contextOpen, onToggleC
   const messages = useMemo(() => (thread.data?.pages.flatMap((p) => p.items) ?? []).slice().reverse(), [thread.data]);
   const [productHint, setProductHint] = useState<{ id: string; text: string } | null>(null);
   // The list follows from the live conversation update; the thread's newest page is fetched here.
-  const newest = useCallback(() => void inbox.messages(id)
-    .then((fresh) => mergeNewestPage(client, inboxKeys.thread(id), withHeardDeliveries(fresh))).catch(() => undefined),
-  [inbox, client, id]);
+  const newest = useCallback(() => void refreshNewestPage(client, inboxKeys.thread(id),
+    async () => withHeardDeliveries(await inbox.messages(id))), [inbox, client, id]);
   const takeOver = useAction(() => chatbot.handoff(id, "assumido no atendimento"), {
     success: () => { newest(); return "Conversa assumida: o bot ficou em silêncio"; } });
   const giveBack = useAction(() => chatbot.release(id), {
@@ -522,9 +520,8 @@ function Assignee({ conversation, canAssign }: { conversation: InboxConversation
   // The list row follows from the live assignment event; the thread's header from its newest page.
   const assign = useAction((userId: string) => inbox.assign(conversation.id, userId), {
     success: () => {
-      void inbox.messages(conversation.id)
-        .then((fresh) => mergeNewestPage(client, inboxKeys.thread(conversation.id), withHeardDeliveries(fresh)))
-        .catch(() => undefined);
+      void refreshNewestPage(client, inboxKeys.thread(conversation.id),
+        async () => withHeardDeliveries(await inbox.messages(conversation.id)));
       return "Responsável atualizado";
     } });
   const answerers = (members.data ?? []).filter((m) => m.role !== "viewer");

@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it, vi } from "vitest";
 import { toInboxConversation, toInboxMessage } from "../../api/inbox";
-import { applyInboxNotification, inboxKeys, mergeNewestPage, throttle, withHeardDeliveries } from "./inboxLive";
+import { applyInboxNotification, inboxKeys, mergeNewestPage, refreshNewestPage, throttle, withHeardDeliveries } from "./inboxLive";
 
 const note = (type: string, payload: Record<string, unknown>) => ({ id: "1", type, payload, ts: "2026-12-03T10:00:00Z" });
 
@@ -60,6 +60,23 @@ describe("mergeNewestPage", () => {
     mergeNewestPage(client, key, { items: [row("c"), row("a")], nextCursor: "x" });
     const data = client.getQueryData<{ pages: { items: { id: string }[] }[] }>(key);
     expect(data?.pages.map((p) => p.items.map((i) => i.id))).toEqual([["c", "a"], ["b"], ["d"]]);
+  });
+});
+
+describe("refreshNewestPage", () => {
+  it("drops a response asked for before a newer one that was already merged (no stale state after a take-over)", async () => {
+    const client = new QueryClient();
+    const key = inboxKeys.thread("c1");
+    client.setQueryData(key, { pageParams: [""], pages: [{ items: [{ id: "m1", state: "bot" }], nextCursor: "" }] });
+    let answerOld: (page: { items: { id: string; state: string }[]; nextCursor: string }) => void = () => undefined;
+    const old = refreshNewestPage(client, key, () => new Promise((resolve) => { answerOld = resolve; }));
+    await refreshNewestPage(client, key, async () => ({ items: [{ id: "m1", state: "waiting_human" }], nextCursor: "" }));
+    answerOld({ items: [{ id: "m1", state: "bot" }], nextCursor: "" });
+    await old;
+    const data = client.getQueryData<{ pages: { items: { state: string }[] }[] }>(key);
+    expect(data?.pages[0].items[0].state).toBe("waiting_human");
+    await refreshNewestPage(client, key, async () => ({ items: [{ id: "m1", state: "bot" }], nextCursor: "" }));
+    expect(client.getQueryData<{ pages: { items: { state: string }[] }[] }>(key)?.pages[0].items[0].state).toBe("bot");
   });
 });
 

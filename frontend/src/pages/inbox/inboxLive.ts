@@ -122,6 +122,28 @@ export function mergeNewestPage<T extends { id: string }, P extends Page<T>>(cli
   });
 }
 
+const newestRequests = new WeakMap<QueryClient, Map<string, { started: number; applied: number }>>();
+
+/**
+ * Fetch a list's or thread's newest page and merge it (see mergeNewestPage), in the order the fetches were
+ * started: a slow response that was asked for before a newer one has been merged is dropped, so an update asked
+ * for before a take-over cannot overwrite the conversation's state after it.
+ */
+export function refreshNewestPage<T extends { id: string }, P extends Page<T>>(client: QueryClient,
+  key: readonly unknown[], load: () => Promise<P>): Promise<void> {
+  const perClient = newestRequests.get(client) ?? new Map<string, { started: number; applied: number }>();
+  newestRequests.set(client, perClient);
+  const id = JSON.stringify(key);
+  const order = perClient.get(id) ?? { started: 0, applied: 0 };
+  perClient.set(id, order);
+  const sequence = ++order.started;
+  return load().then((fresh) => {
+    if (sequence < order.applied) return;
+    order.applied = sequence;
+    mergeNewestPage(client, key, fresh);
+  }).catch(() => undefined);
+}
+
 /** Runs `fn` at once, then at most once per `ms` (the last call of a burst is not lost). */
 export function throttle(fn: () => void, ms: number,
   setTimer: (f: () => void, t: number) => unknown = (f, t) => globalThis.setTimeout(f, t)) {
