@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from chatbot.crm.leads import normalize_phone
 from chatbot.domain.text import fold
 
 OFFERED_STATUS = "ACTIVATE"  # any other platform status: the product is kept, inactive, and never offered
@@ -83,12 +84,7 @@ def catalog_entry(product_id: str, title: str, description: str, status: str, sk
 def buyer_phone(raw: str) -> str:
     """The buyer's phone as digits with the country code; "" when the platform masked it ("(+55)11*****1234"):
     a masked number is never matched against a contact."""
-    if "*" in raw:
-        return ""
-    digits = _DIGITS.sub("", raw)
-    if len(digits) in (10, 11) and not digits.startswith("55"):
-        digits = "55" + digits
-    return digits if 10 <= len(digits) <= 15 else ""
+    return "" if "*" in raw else normalize_phone(raw)
 
 
 @dataclass(frozen=True)
