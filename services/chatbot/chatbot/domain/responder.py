@@ -277,6 +277,10 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
 def _purchase_unavailable(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     p = answer.product
     assert p is not None
+    if answer.text == "again":
+        return paragraph([f"{the(p.name, p.noun, capital=True)} {'continuam' if p.noun.plural else 'continua'} "
+                          f"{agree(p.noun, 'esgotado')}, então ainda não consigo separar para você 😕",
+                          "Quer que eu te avise por aqui assim que voltar ao estoque?"])
     return paragraph([_sold_out(p, settings), _alternatives(answer.products), _RESTOCK_OFFER])
 
 

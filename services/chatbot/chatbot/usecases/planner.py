@@ -373,8 +373,10 @@ def _purchase(
         return False
     chosen = catalog.by_id(draft.product_id)
     if chosen is not None and not chosen.in_stock:
+        said_before = state.offer == OFFER_RESTOCK + chosen.id  # "quero 2" right after the sold-out notice
         turn.plan.answers.append(Answer(AnswerKind.PURCHASE_UNAVAILABLE, product=chosen,
-                                        products=tuple(_alternatives(chosen, catalog))))
+                                        products=tuple(_alternatives(chosen, catalog)),
+                                        text="again" if said_before else ""))
         turn.offer = OFFER_RESTOCK + chosen.id
         turn.product = chosen
         turn.context_updates["order"] = None

@@ -303,8 +303,9 @@ def test_another_devices_product_is_not_quoted_as_the_one_asked() -> None:
 def test_only_an_explicit_yes_accepts_an_offer() -> None:
     dialogue = _audit()
     assert "esgotada" in dialogue.say("quero a mochila")
-    dialogue.say("quero 2")
+    assert dialogue.say("quero 2").startswith("A Mochila Urbana continua esgotada")
     assert dialogue.last is not None and dialogue.last.trigger is None
+    assert "anotei" in dialogue.say("sim")
     dialogue = _audit()
     dialogue.say("cadê meu pedido 48213?")
     dialogue.say("pode chamar sim")
