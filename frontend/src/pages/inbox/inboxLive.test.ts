@@ -38,6 +38,26 @@ describe("applyInboxNotification", () => {
     expect(refetch).not.toHaveBeenCalled();
   });
 
+  it("shows sent, then the receipts' delivered and read, and never moves a reply back", () => {
+    const client = seeded();
+    client.setQueryData(inboxKeys.thread("c1"), { pageParams: [""], pages: [{ nextCursor: "", conversation: null,
+      items: [toInboxMessage({ id: "m2", direction: "out", author: "bot", reply_id: "reply:2", status: "sent", text: "Oi" })] }] });
+    const status = () => client.getQueryData<ThreadData>(inboxKeys.thread("c1"))?.pages[0]?.items[0]?.status;
+    const hear = (type: string, payload: Record<string, unknown> = {}) =>
+      applyInboxNotification(note(type, { reply_id: "reply:2", ...payload }), client, "c1", vi.fn());
+    hear("chatbot_reply_sent");
+    expect(status()).toBe("sent");  // the API took it: not yet delivered
+    hear("chatbot_reply_status", { status: "read" });
+    expect(status()).toBe("read");
+    hear("chatbot_reply_status", { status: "delivered" });  // a late receipt
+    hear("chatbot_reply_sent");
+    expect(status()).toBe("read");
+    // A page fetched before the receipt still says sent: what the socket told wins.
+    const stale = withHeardDeliveries({ nextCursor: "", items: [toInboxMessage({ id: "m2", direction: "out",
+      author: "bot", reply_id: "reply:2", status: "delivered", text: "Oi" })] });
+    expect(stale.items[0]?.status).toBe("read");
+  });
+
   it("moves the assignee and leaves another contact's thread alone", () => {
     const client = seeded();
     const refetch = vi.fn();
@@ -68,15 +88,16 @@ describe("refreshNewestPage", () => {
     const client = new QueryClient();
     const key = inboxKeys.thread("c1");
     client.setQueryData(key, { pageParams: [""], pages: [{ items: [{ id: "m1", state: "bot" }], nextCursor: "" }] });
-    let answerOld: (page: { items: { id: string; state: string }[]; nextCursor: string }) => void = () => undefined;
-    const old = refreshNewestPage(client, key, () => new Promise((resolve) => { answerOld = resolve; }));
+    type StatePage = { items: { id: string; state: string }[]; nextCursor: string };
+    let answerOld: (page: StatePage) => void = () => undefined;
+    const old = refreshNewestPage(client, key, () => new Promise<StatePage>((resolve) => { answerOld = resolve; }));
     await refreshNewestPage(client, key, async () => ({ items: [{ id: "m1", state: "waiting_human" }], nextCursor: "" }));
     answerOld({ items: [{ id: "m1", state: "bot" }], nextCursor: "" });
     await old;
     const data = client.getQueryData<{ pages: { items: { state: string }[] }[] }>(key);
-    expect(data?.pages[0].items[0].state).toBe("waiting_human");
+    expect(data?.pages[0]?.items[0]?.state).toBe("waiting_human");
     await refreshNewestPage(client, key, async () => ({ items: [{ id: "m1", state: "bot" }], nextCursor: "" }));
-    expect(client.getQueryData<{ pages: { items: { state: string }[] }[] }>(key)?.pages[0].items[0].state).toBe("bot");
+    expect(client.getQueryData<{ pages: { items: { state: string }[] }[] }>(key)?.pages[0]?.items[0]?.state).toBe("bot");
   });
 });
 
@@ -95,7 +116,8 @@ describe("throttle", () => {
 
 describe("withHeardDeliveries", () => {
   it("keeps a delivery heard on the socket when a page fetched earlier still says sent", () => {
-    applyInboxNotification(note("chatbot_reply_sent", { reply_id: "human:early" }), new QueryClient(), null, vi.fn());
+    applyInboxNotification(note("chatbot_reply_status", { reply_id: "human:early", status: "delivered" }),
+      new QueryClient(), null, vi.fn());
     const page = { nextCursor: "", items: [toInboxMessage({ id: "m9", direction: "out", author: "human",
       reply_id: "human:early", status: "sent" })] };
     expect(withHeardDeliveries(page).items[0]?.status).toBe("delivered");

@@ -18,7 +18,7 @@ export const inboxKeys = {
 };
 
 export const INBOX_EVENTS = new Set([
-  "chatbot_message_received", "chatbot_reply_queued", "chatbot_reply_sent", "chatbot_reply_failed",
+  "chatbot_message_received", "chatbot_reply_queued", "chatbot_reply_sent", "chatbot_reply_status", "chatbot_reply_failed",
   "chatbot_conversation_updated", "chatbot_conversation_assigned", "chatbot_handoff_requested",
 ]);
 
@@ -55,11 +55,20 @@ function patchThread(client: QueryClient, change: (messages: InboxMessage[]) => 
 const heardDeliveries = new Map<string, string>();
 const HEARD_MAX = 5_000;
 
+// A reply's status only moves forward (sent -> delivered -> read); failed is final unless a retry sends it again.
+const STATUS_RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
+
+/** The status to show: a receipt never moves a reply back ("delivered" arriving after "read" keeps "read"). */
+export function laterStatus(shown: string, heard: string): string {
+  if (heard === "failed" || shown === "failed") return heard;
+  return (STATUS_RANK[heard] ?? 0) > (STATUS_RANK[shown] ?? 0) ? heard : shown;
+}
+
 export function withHeardDeliveries<P extends Page<InboxMessage>>(page: P): P {
   if (heardDeliveries.size === 0) return page;
   return { ...page, items: page.items.map((m) => {
-    const heard = m.direction === "out" && m.status === "sent" ? heardDeliveries.get(m.replyId) : undefined;
-    return heard ? { ...m, status: heard } : m;
+    const heard = m.direction === "out" ? heardDeliveries.get(m.replyId) : undefined;
+    return heard ? { ...m, status: laterStatus(m.status, heard) } : m;
   }) };
 }
 
@@ -74,13 +83,17 @@ export function applyInboxNotification(n: Notification, client: QueryClient, ope
     case "chatbot_reply_queued":
       patchConversations(client, match, (c) => ({ ...c, lastMessage: str(n.payload.text), updatedAt: n.ts || c.updatedAt }));
       break;
-    case "chatbot_reply_sent":
+    case "chatbot_reply_sent":  // the channel's API took it: "sent" (only a receipt says delivered or read)
+    case "chatbot_reply_status":
     case "chatbot_reply_failed": {
       const replyId = str(n.payload.reply_id);
-      const status = n.type === "chatbot_reply_sent" ? "delivered" : "failed";
+      const heard = n.type === "chatbot_reply_failed" ? "failed"
+        : n.type === "chatbot_reply_sent" ? "sent" : str(n.payload.status, "delivered");
       if (heardDeliveries.size >= HEARD_MAX) heardDeliveries.clear();
+      const status = laterStatus(heardDeliveries.get(replyId) ?? "", heard);
       heardDeliveries.set(replyId, status);
-      patchThread(client, (messages) => messages.map((m) => (m.replyId === replyId ? { ...m, status } : m)));
+      patchThread(client, (messages) => messages.map((m) => (m.replyId === replyId
+        ? { ...m, status: laterStatus(m.status, status) } : m)));
       return;
     }
     case "chatbot_conversation_assigned":
