@@ -12,7 +12,7 @@ from chatbot.domain.entities import Topic
 from chatbot.domain.handoff import HandoffReason
 from chatbot.domain.order_slots import Slot, summary
 from chatbot.domain.orders import OrderAccess
-from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, sentence, the
+from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, pronoun, sentence, the
 
 LISTED_PRODUCTS = 6
 # The tone changes the words around the facts, never the facts.
@@ -106,11 +106,12 @@ def _stock(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
     return paragraph([_sold_out(p, settings), _alternatives(answer.products), _RESTOCK_OFFER])
 
 
-def _variants(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+def _variants(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
     p = answer.product
     assert p is not None
     options = join(p.variants)
-    name = the(p.name, p.noun, capital=True)
+    priced = any(a.kind is AnswerKind.PRICE and a.product is p for a in plan.answers)
+    name = f"Mas {pronoun(p.noun)}" if priced else the(p.name, p.noun, capital=True)  # after its price
     verb = "estão" if p.noun.plural else "está"
     comes = "vêm" if p.noun.plural else "vem"  # "As Luvas vêm em P, M e G"
     if answer.text and answer.variant and not answer.has_variant:  # "1 litro" asked of the "Garrafa 500ml"

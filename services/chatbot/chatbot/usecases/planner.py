@@ -154,6 +154,9 @@ def plan_turn(
             if key not in answered or answer.kind is AnswerKind.POLICY:
                 answered.add(key)
                 plan.answers.append(answer)
+    own_spec = {a.product.id for a in plan.answers if a.kind is AnswerKind.VARIANTS and a.text and a.product}
+    plan.answers[:] = [a for a in plan.answers if not (a.kind is AnswerKind.PRICE and a.product
+                                                       and a.product.id in own_spec)]  # said with the spec
     if not topics and entities.product is not None:
         for named in entities.products or (entities.product,):
             plan.answers.append(_details(named))  # a product named on its own: what it is, its price and stock
@@ -195,6 +198,8 @@ def _topics(intents: list[Intent], entities: Entities, state: ConversationState)
         strong.add(Topic.VARIANTS)  # "tem na cor preta?", "tem o 39?": the variant's answer says the stock too
         weak.discard(Topic.STOCK)
         strong.discard(Topic.STOCK)
+    elif entities.spec and entities.product is not None:
+        strong.add(Topic.VARIANTS)  # "quanto custa o tênis 42?": the price, and that there is no 42
     if strong - {Topic.DETAILS}:
         weak.discard(Topic.DETAILS)  # "quais cores?" / "tem garantia?" are classified product_info
     if Topic.STOCK in weak and strong & {Topic.VARIANTS, Topic.WARRANTY}:

@@ -289,6 +289,9 @@ def test_a_variant_or_spec_the_product_does_not_have_is_said_not_to_exist() -> N
     reply = _audit().say("quero comprar o tênis 42")
     assert "não vem em 42" in reply and "CEP" not in reply and "Ótima escolha" not in reply
     assert "vem em 40" in _audit().say("tem o tênis no 40?")
+    assert _audit().say("quanto custa o tênis 42?") == (
+        "O Tênis Corrida Vento está por R$ 299,90. Mas ele não vem em 42. As opções são: 38, 39, 40 e 41.")
+    assert _audit().say("quanto custa a garrafa de 1 litro?").count("R$ 69,90") == 1
 
 
 def test_another_devices_product_is_not_quoted_as_the_one_asked() -> None:
