@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
+from chatbot.domain.intents import Intent
 from chatbot.domain.orders import OrderAccess, OrderInfo
 
 PENDING_PROOF_KEY = "order_check"  # context: the order number whose CEP/name the bot asked for
 CONFIRMED_KEY = "orders_confirmed"  # context: order numbers this contact confirmed (not asked again)
 _CEP = re.compile(r"\b\d{5}-?\d{3}\b")
 MAX_PROOF_WORDS = 8
+NOT_A_PROOF = frozenset({Intent.GREETING, Intent.THANKS_BYE, Intent.HUMAN, Intent.PRICE, Intent.PURCHASE,
+                         Intent.AVAILABILITY, Intent.COMPLAINT})
 
 
 class OrderLookup(Protocol):
@@ -36,17 +39,22 @@ class NoOrderSource:
         return None
 
 
-def looks_like_proof(text: str) -> bool:
-    """A reply to "confirm the CEP or the buyer's name": a CEP, or a short message (not a new question)."""
-    return bool(_CEP.search(text)) or (len(text.split()) <= MAX_PROOF_WORDS and "?" not in text)
+def looks_like_proof(text: str, intents: list[Intent]) -> bool:
+    """A reply to "confirm the CEP or the buyer's name": a CEP, or a short statement of two words or more that
+    is not something else ("ok", "obrigado", "quero falar com alguém", a new question)."""
+    if _CEP.search(text):
+        return True
+    words = len(text.split())
+    return 2 <= words <= MAX_PROOF_WORDS and "?" not in text and not NOT_A_PROOF.intersection(intents)
 
 
 async def order_for_turn(
-    lookup: OrderLookup, user_id: str, contact_id: str, text: str, number: str, asks_status: bool,
+    lookup: OrderLookup, user_id: str, contact_id: str, text: str, number: str, intents: list[Intent],
     pending_proof: str, confirmed: list[str],
 ) -> OrderInfo | None:
     """The order this turn speaks of (None: none, the planner asks for the number)."""
-    if pending_proof and not number and looks_like_proof(text):
+    asks_status = Intent.ORDER_STATUS in intents
+    if pending_proof and not number and looks_like_proof(text, intents):
         return await lookup.find(user_id, pending_proof, contact_id, proof=text)
     if number:
         return await lookup.find(user_id, number, contact_id, trusted=number in confirmed)

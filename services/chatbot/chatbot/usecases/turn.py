@@ -142,7 +142,7 @@ class TurnAnswerer:
         state = ConversationState.from_context(context)
         order_info = await order_for_turn(
             self._orders, user_id, conversation.contact_id, joined, order_number_asked(joined, understanding, state),
-            Intent.ORDER_STATUS in understanding.intents, str(context.get(PENDING_PROOF_KEY) or ""),
+            understanding.intents, str(context.get(PENDING_PROOF_KEY) or ""),
             list(context.get(CONFIRMED_KEY) or []))
         turn = plan_turn(
             texts, understanding, state, catalog, settings, conversation.complaint_count,

@@ -200,6 +200,11 @@ async def test_another_buyers_order_is_told_only_after_its_buyer_name_is_confirm
     later = await bot.message(other, "e o pedido 577000000000000202 chega quando?")
     assert "BR987654321BR" in later.reply, later.reply  # confirmed once for this conversation
 
+    polite = "whatsapp:5511955556666"
+    await bot.message(polite, "cadê o pedido 577000000000000202?")
+    thanked = await bot.message(polite, "ok, obrigado")  # not an answer to the question: nothing is checked
+    assert "não conferem" not in thanked.reply and not any(word in thanked.reply for word in secret), thanked.reply
+
 
 def _window(days: int) -> pb.UpdateConfigRequest:
     patch = struct_pb2.Struct()
