@@ -175,10 +175,16 @@ def _asks_have(folded: str, product: Product | None) -> bool:
     return bool(rest) and any(same_word(t, rest[0]) for t in terms)
 
 
+_PARTS = re.compile(r"\s(?:e|ou|tambem|mais)\s")
+
+
 def _products_named(text: str, catalog: Catalog, first: Product) -> tuple[Product, ...]:
     """"quanto custa o carregador e o fone?": each part that names a product, in order."""
     found = {first.id: first}
-    for part in re.split(r",|\s(?:e|ou|tambem|mais)\s", fold(text)):
+    parts = [p for chunk in text.split(",") for p in _PARTS.split(fold(chunk))]
+    if len(parts) < 2:  # one part: the product already found (catalog.find is the costly part of a turn)
+        return (first,)
+    for part in parts:
         match = catalog.find(part) if part.strip() else None
         if match is not None and not _other_device(fold(part), match.product):
             found.setdefault(match.product.id, match.product)
