@@ -41,7 +41,9 @@ _TOPIC_ORDER = [Topic.PRICE, Topic.STOCK, Topic.VARIANTS, Topic.DETAILS, Topic.S
                 Topic.RETURNS, Topic.WARRANTY, Topic.ORDER_STATUS]
 # Only an explicit yes accepts an offer: "quero 2" after a sold-out notice is not "yes, call a person".
 _YES_WORD = (r"(?:sim|s|ss|pode|quero|claro|ok|okay|beleza|blz|isso|por favor|pf|bora|manda|chama|chamar|aham"
-             r"|uhum|yes|pode ser|com certeza|quero sim|por gentileza|obrigad[oa]|valeu|eu quero|uma pessoa|alguem)")
+             r"|uhum|yes|pode ser|com certeza|quero sim|por gentileza|obrigad[oa]|valeu|eu quero|uma pessoa|alguem"
+             r"|que|opa|entao|ah|ja|mesmo|otimo|perfeito|fechado|combinado|por gentileza|gostaria|falar com"
+             r"|atendente|humano|pessoa|me avisa|avisa|avise)")
 _YES = re.compile(rf"^{_YES_WORD}(?: {_YES_WORD})*$")
 OFFER_HUMAN = "human"
 OFFER_RESTOCK = "restock:"  # + the sold-out product's id: a "sim" records a back-in-stock notice
@@ -118,9 +120,9 @@ def plan_turn(
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
 
-    if state.offer and _YES.match(fold(joined)) and not entities.topics:
-        restock = catalog.by_id(state.offer.removeprefix(OFFER_RESTOCK)) if state.offer.startswith(OFFER_RESTOCK) \
-            else None
+    if state.offer and _YES.match(normalised(joined)) and not entities.topics:
+        restock = catalog.by_id(state.offer.removeprefix(OFFER_RESTOCK)) \
+            if state.offer.startswith(OFFER_RESTOCK) and Intent.HUMAN not in intents else None
         if restock is not None:
             _restock_notice(turn, restock, state)
             return turn

@@ -313,6 +313,9 @@ def test_only_an_explicit_yes_accepts_an_offer() -> None:
     dialogue.say("cadê meu pedido 48213?")
     dialogue.say("pode chamar sim")
     assert dialogue.last is not None and dialogue.last.trigger is not None
+    dialogue = _audit()
+    dialogue.say("quando volta a mochila?")
+    assert "anotei" in dialogue.say("claro que sim, pfv")
 
 
 def test_every_product_named_is_answered_and_a_shipping_question_gets_shipping() -> None:
