@@ -138,7 +138,8 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
                     stream=CONVERSATIONS)
         crm.consume(bus)
         service.background.append(asyncio.create_task(crm.webhooks.run()))
-        service.background.append(asyncio.create_task(purge_expired_merges(crm.contacts, settings.crm_merge_purge_seconds)))
+        service.background.append(
+            asyncio.create_task(purge_expired_merges(crm.contacts, settings.crm_merge_purge_seconds)))
         consumers = InboundConsumers(bus, pipeline, recheck_after=settings.chatbot_partition_lease_seconds * 2)
         service.leases = PartitionLeases(
             bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,

@@ -29,7 +29,8 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     crm_webhook_backoff_max_seconds: float = Field(default=30.0, gt=0, le=600)
     crm_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     crm_merge_purge_seconds: float = Field(
-        default=3600.0, gt=0, description="How often merges past the undo window lose their snapshot and merged contact")
+        default=3600.0, gt=0,
+        description="How often merges past the undo window lose their snapshot and merged contact")
     channel_adapter_grpc_addr: str = Field(
         default="127.0.0.1:50053", description="The CRM's erasure deletes the person's dead letters there")
     chatbot_partition_lease_seconds: float = Field(

@@ -78,7 +78,8 @@ class MessageRow(Base):
     intent: Mapped[str] = mapped_column(String(20), default="")
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     event_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="")  # in: pending|answered|silenced; out: sent|delivered|read|failed
+    # in: pending|answered|silenced; out: sent|delivered|read|failed
+    status: Mapped[str] = mapped_column(String(16), default="")
     reply_id: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(String(16), default="")  # out: llm|offline|faq
     prompt_variant: Mapped[str] = mapped_column(String(40), default="")
