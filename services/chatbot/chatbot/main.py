@@ -9,6 +9,7 @@ import contextlib
 import os
 import socket
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,16 @@ class ChatbotService:
     leases: PartitionLeases | None = None
 
     async def stop(self) -> None:
+        """Shut down in a bounded time: a dependency that stopped answering (NATS, Redis) delays each step by
+        at most its limit, never hangs the process (the leases it could not release expire)."""
         if self.leases is not None:  # first: the other replicas take this one's partitions at once
-            with contextlib.suppress(Exception):
-                await self.leases.stop()
+            await _bounded(self.leases.stop(), SHUTDOWN_STEP_SECONDS, "release_partitions")
         for task in self.background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.server.stop(grace_seconds=1)
-        await self.bot.drain()
+        await _bounded(self.bot.drain(), SHUTDOWN_STEP_SECONDS, "drain_updates")
         if self.bus:
             await self.bus.close()
         await self.pipeline.close()
@@ -150,6 +152,18 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
                  partitions=sorted(service.leases.owned), llm="configured" if settings.openai_api_key else "offline")
     service.background.append(asyncio.create_task(_report_context_store(server, contexts)))
     return service
+
+
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: Awaitable[None], seconds: float, name: str) -> None:
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("shutdown_step_timed_out", step=name, seconds=seconds)
+    except Exception as exc:
+        log.warning("shutdown_step_failed", step=name, error=str(exc))
 
 
 def _replica_id() -> str:
