@@ -35,7 +35,7 @@ from chatbot.usecases.planner import ConversationState, order_number_asked, plan
 from chatbot.usecases.understanding import understand
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "evaluation"
-SETS = ("tuning", "held_out", "fresh", "held_out_audit", "held_out_round2")  # the last three: held-out sets written later
+SETS = ("tuning", "held_out", "fresh", "held_out_audit", "held_out_round2")  # the last three: written later
 CATEGORIES = ("price", "stock", "variants", "policies", "unknown_product", "context", "handoff", "order_status")
 # What the hallucinating fake invents, one kind per dialogue in turn (filled with the dialogue's shop): every
 # one states something outside the planned facts, so the checker must reject each.
@@ -75,11 +75,10 @@ def load_shops(path: Path) -> dict[str, Shop]:
             description=p.get("description", ""), stock=int(p.get("stock", 0)),
             synonyms=tuple(p.get("synonyms", ())), variants=tuple(str(v) for v in p.get("variants", ())),
             shipping_policy=p.get("shipping_policy", ""), return_policy=p.get("return_policy", ""),
-            gender=p.get("gender", ""),
+            gender=p.get("gender", ""), active=bool(p.get("active", True)),
         ) for i, p in enumerate(raw.get("products", []))]
-        active = [p.get("active", True) for p in raw.get("products", [])]
         settings = BotSettings.model_validate({k: v for k, v in raw.items() if k != "products"})
-        shops[name] = Shop(settings, Catalog([p for p, on in zip(products, active, strict=True) if on]))
+        shops[name] = Shop(settings, Catalog(products))
     return shops
 
 

@@ -44,7 +44,7 @@ def product_from_row(row: ProductRow) -> Product:
         id=row.id, sku=row.sku, name=row.name, price=Decimal(str(row.price)), description=row.description,
         currency=row.currency, stock=row.stock, synonyms=tuple(row.synonyms or ()),
         shipping_policy=row.shipping_policy, return_policy=row.return_policy, variants=tuple(row.variants or ()),
-        gender=row.gender or "",
+        gender=row.gender or "", active=bool(row.active),
     )
 
 
@@ -87,7 +87,8 @@ class SellerProfiles:
     async def _load(self, user_id: str, generation: int) -> SellerProfile:
         config = await self._repository.latest_config(user_id)
         settings = self._settings(config)
-        products = [product_from_row(r) for r in await self._repository.products(user_id, offered_only=True)]
+        # Inactive synced products too: the catalog never offers them, but knows the shop had them.
+        products = [product_from_row(r) for r in await self._repository.products(user_id)]
         answers = [FaqAnswer(e.question, e.answer, "curated") for e in settings.faq_cache.entries]
         answers += [FaqAnswer(r.question, r.answer, "learned") for r in await self._repository.learned_answers(user_id)]
         profile = SellerProfile(settings, config.version if config else 0, Catalog(products), FaqIndex(answers))

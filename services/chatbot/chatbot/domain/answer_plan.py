@@ -27,6 +27,7 @@ class AnswerKind(StrEnum):
     DETAILS = "details"
     WHICH_PRODUCT = "which_product"  # a product question without a product: ask which, listing them
     UNKNOWN_PRODUCT = "unknown_product"  # the shop does not sell it
+    UNAVAILABLE_PRODUCT = "unavailable_product"  # the shop had it (deactivated): not available at the moment
     POLICY = "policy"
     ORDER_STATUS = "order_status"
     ASK_ORDER_NUMBER = "ask_order_number"
@@ -53,6 +54,7 @@ class Answer:
     slot: Slot | None = None
     order_info: OrderInfo | None = None
     confirmed: str = ""  # "yes" / "no": a yes/no question the facts answer ("tem frete grátis?")
+    withdrawn: Product | None = None  # UNAVAILABLE_PRODUCT's product: only its name is a fact (no price, stock)
 
 
 @dataclass
@@ -91,6 +93,9 @@ class AnswerPlan:
         for answer in self.answers:
             if answer.kind is AnswerKind.UNKNOWN_PRODUCT:
                 lines.append(f"A loja NÃO vende: {answer.text}")
+            if answer.withdrawn is not None:
+                lines.append(f"Indisponível no momento (NÃO informe preço nem estoque; não diga que a loja não "
+                             f"vende): {answer.withdrawn.name}")
             if answer.kind is AnswerKind.POLICY and not answer.text and answer.topic is not Topic.PAYMENT:
                 lines.append(f"{_POLICY_NAMES.get(answer.topic or Topic.SHIPPING, 'Política')}: não informado "
                              "(diga que vai confirmar com a equipe)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
@@ -30,6 +30,7 @@ class Product:
     return_policy: str = ""
     variants: tuple[str, ...] = ()
     gender: str = ""  # masculine | feminine; empty = inferred from the name
+    active: bool = True  # False: deactivated on the platform (kept, never offered: "not available right now")
 
     @property
     def in_stock(self) -> bool:
@@ -49,7 +50,28 @@ class ProductMatch:
 
 @dataclass
 class Catalog:
+    """What the bot may offer (`products`), and what the shop has but cannot offer now (`unavailable`: synced
+    products the platform deactivated). An inactive product given in `products` is moved to `unavailable`."""
+
     products: list[Product] = field(default_factory=list)
+    unavailable: list[Product] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if any(not p.active for p in self.products):
+            self.unavailable = [*self.unavailable, *(p for p in self.products if not p.active)]
+            self.products = [p for p in self.products if p.active]
+
+    def find_unavailable(self, text: str) -> Product | None:
+        """The deactivated product the text names, if any: the shop had it, so it is "not available at the
+        moment", not a product the shop never sold."""
+        if not self.unavailable:
+            return None
+        match = self._unavailable_catalog.find(text)
+        return match.product if match else None
+
+    @cached_property
+    def _unavailable_catalog(self) -> Catalog:
+        return Catalog([replace(p, active=True) for p in self.unavailable])  # found as any product is
 
     def find(self, text: str) -> ProductMatch | None:
         """The product the text names (by name, synonym or SKU), tolerant to typos and missing accents."""

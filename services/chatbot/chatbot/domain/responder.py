@@ -182,6 +182,16 @@ def _unknown_product(answer: Answer, _: AnswerPlan, settings: BotSettings) -> st
     return paragraph(parts)
 
 
+def _unavailable_product(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
+    p = answer.withdrawn
+    assert p is not None
+    parts = [f"{_SORRY[settings.tone]} {the(p.name, p.noun)} não {'estão' if p.noun.plural else 'está'} "
+             f"{agree(p.noun, 'disponível')} no momento"]
+    if answer.products:
+        parts.append(f"O que temos disponível: {_listing(answer.products, with_prices=True)}")
+    return paragraph(parts)
+
+
 def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
     if answer.topic is Topic.PAYMENT:
         methods = plan.payment_methods
@@ -324,6 +334,7 @@ _ANSWERS: dict[AnswerKind, Callable[[Answer, AnswerPlan, BotSettings], str]] = {
     AnswerKind.DETAILS: _details,
     AnswerKind.WHICH_PRODUCT: _which_product,
     AnswerKind.UNKNOWN_PRODUCT: _unknown_product,
+    AnswerKind.UNAVAILABLE_PRODUCT: _unavailable_product,
     AnswerKind.POLICY: _policy,
     AnswerKind.ORDER_STATUS: _order_status,
     AnswerKind.ASK_ORDER_NUMBER: _ask_order_number,

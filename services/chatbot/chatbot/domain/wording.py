@@ -25,7 +25,7 @@ _FEMININE_WORDS = frozenset((  # noqa: SIM905 - a sentence of words reads better
     "cafeteira panela pulseira caixa escova bateria bicicleta carteira fritadeira airfryer air base "
     "impressora lente mouse-pad cama colcha fronha almofada geladeira torradeira batedeira sanduicheira "
     "parafusadeira furadeira lixadeira serra chave capa pochete necessaire bermuda camisola regata "
-    "legging touca viseira polo"
+    "legging touca viseira polo fonte rede corrente semente pele torre flor cor ponte parede nuvem"
 ).split())
 _MASCULINE_WORDS = frozenset((  # noqa: SIM905
     "dia mapa sofa sistema problema tema pijama planeta clima programa idioma cinema kit tenis fone "

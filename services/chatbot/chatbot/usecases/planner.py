@@ -140,6 +140,13 @@ def plan_turn(
     if entities.restock_request and product is not None and not product.in_stock:
         _restock_notice(turn, product, state)
         return turn
+    withdrawn = catalog.find_unavailable(joined) if entities.product is None else None
+    if withdrawn is not None and (Intent.PURCHASE in intents or not state.order):
+        if Intent.GREETING in intents:
+            plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short"))
+        plan.answers.append(_unavailable(withdrawn, catalog))
+        turn.context_updates["order"] = None
+        return turn
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
@@ -309,6 +316,18 @@ def _unknown(name: str, catalog: Catalog) -> Answer:
 
     similar = sorted(catalog.in_stock(), key=lambda p: not alike(p))
     return Answer(AnswerKind.UNKNOWN_PRODUCT, text=name, products=tuple(similar))
+
+
+def _unavailable(product: Product, catalog: Catalog) -> Answer:
+    """A product the shop had and deactivated: not available at the moment, with what is (alike first)."""
+    words = {w for phrase in (product.name, *product.synonyms) for w in fold(phrase).split()
+             if w not in STOPWORDS and w.isalpha()}  # "Fonte … para Gatos": the "Arranhador para Gatos" first
+
+    def shared(other: Product) -> int:
+        return sum(1 for w in fold(other.name).split() if any(same_word(t, w) for t in words))
+
+    similar = sorted(catalog.in_stock(), key=lambda p: -shared(p))
+    return Answer(AnswerKind.UNAVAILABLE_PRODUCT, products=tuple(similar), withdrawn=product)
 
 
 def _restock_notice(turn: TurnPlan, product: Product, state: ConversationState) -> None:

@@ -117,6 +117,7 @@ async def test_synced_products_join_the_catalog_with_their_source_and_a_deactiva
     assert gone.platform_status == "SELLER_DEACTIVATED" and gone.name == "Camiseta Sync"  # kept, not deleted
     asked = await bot.message("whatsapp:5511900000002", "quanto custa a camiseta sync?")
     assert "79,90" not in asked.reply, asked.reply
+    assert "não está disponível no momento" in asked.reply, asked.reply  # the shop had it: not "never sold"
 
 
 async def test_a_redelivered_or_older_product_event_changes_nothing(

@@ -399,3 +399,18 @@ def test_a_nearest_product_is_offered_as_such_and_a_re_ask_says_what_was_noted()
     dialogue.say("quero a air fryer")
     assert dialogue.say("01001000").startswith("Anotado: CEP 01001-000. Só preciso saber a opção da Air Fryer 4L")
     assert "pagar" in dialogue.say("220") and _order(dialogue)["variant"] == "220V"
+
+
+def test_a_deactivated_product_is_not_available_at_the_moment_not_a_product_never_sold() -> None:
+    catalog = Catalog([*CATALOG.products, Product("beb", "BEB", "Fonte Bebedouro para Gatos 2L", Decimal("169.90"),
+                                                  stock=5, synonyms=("bebedouro", "fontinha"), active=False)])
+    assert [p.id for p in catalog.unavailable] == ["beb"] and "beb" not in {p.id for p in catalog.products}
+    for asked in ("quanto custa o bebedouro?", "a fontinha ta quanto?", "quero comprar o bebedouro pra gato"):
+        dialogue = Dialogue(catalog)
+        reply = dialogue.say(asked)
+        assert "a Fonte Bebedouro para Gatos 2L não está disponível no momento" in reply, (asked, reply)
+        assert "R$ 169,90" not in reply and "não trabalhamos" not in reply and "CEP" not in reply
+        assert "Capinha iPhone 13 (R$ 29,90)" in reply  # what is available instead
+        assert dialogue.last is not None
+        assert unsupported_claims(reply, dialogue.last.plan, catalog) == []
+        assert any("Indisponível no momento" in f for f in dialogue.last.plan.facts())
