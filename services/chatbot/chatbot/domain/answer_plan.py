@@ -35,6 +35,7 @@ class AnswerKind(StrEnum):
     PURCHASE_UNAVAILABLE = "purchase_unavailable"
     ORDER_CANCELLED = "order_cancelled"  # the buyer gave up the order in progress
     RESTOCK_NOTICE = "restock_notice"  # the buyer will be told when a sold-out product is back
+    HOURS = "hours"  # when the shop's team answers (business hours)
     COMPLAINT = "complaint"
     HANDOFF = "handoff"
     THANKS = "thanks"
@@ -54,6 +55,7 @@ class Answer:
     slot: Slot | None = None
     order_info: OrderInfo | None = None
     confirmed: str = ""  # "yes" / "no": a yes/no question the facts answer ("tem frete grátis?")
+    quantity: int = 0  # PRICE: how many the buyer asked the price of ("quanto fica 3?"), 0 = one
     withdrawn: Product | None = None  # UNAVAILABLE_PRODUCT's product: only its name is a fact (no price, stock)
 
 
@@ -105,6 +107,11 @@ class AnswerPlan:
             if answer.order and answer.order.unit_price:
                 lines.append(f"Pedido em montagem: {answer.order.quantity}x {answer.order.product_name}, total "
                              f"{format_brl(answer.order.total)} sem frete")
+            if answer.kind is AnswerKind.PRICE and answer.product and answer.quantity > 1:
+                lines.append(f"{answer.quantity}x {answer.product.name}: total "
+                             f"{format_brl(answer.product.price * answer.quantity)} sem frete")
+            if answer.kind is AnswerKind.HOURS:
+                lines.append(f"Horário de atendimento da equipe: {answer.text}")
             if answer.kind is AnswerKind.RESTOCK_NOTICE and answer.product:
                 lines.append(f"Aviso de volta ao estoque anotado para: {answer.product.name} (a equipe avisa)")
         return lines
@@ -114,6 +121,8 @@ class AnswerPlan:
         for answer in self.answers:
             if answer.order and answer.order.unit_price:
                 amounts.add(answer.order.total.quantize(Decimal("0.01")))
+            if answer.kind is AnswerKind.PRICE and answer.product and answer.quantity > 1:
+                amounts.add((answer.product.price * answer.quantity).quantize(Decimal("0.01")))
         for text in self.policy_texts():
             amounts |= amounts_in(text)
         return amounts

@@ -72,6 +72,8 @@ def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[s
         draft.cep = f"{cep.group(1)}-{cep.group(2)}"
     rest = folded.replace(fold(cep.group(0)), " ") if cep else folded
     quantity = _quantity_in(rest, exclude="")
+    if quantity and product is not None and draft.asked == Slot.VARIANT and rest.strip() in map(fold, product.variants):
+        quantity = 0  # "40" while the size is asked: the size
     if quantity:
         draft.quantity = quantity
     if product and product.variants and not draft.variant:
@@ -156,7 +158,9 @@ def _quantity_in(folded: str, exclude: str) -> int:
     for word, value in _WORD_NUMBERS.items():
         if re.search(rf"\b(quero|levar|levo|manda|vou querer|comprar|pedir)\s+(?:comprar\s+|levar\s+)?{word}\b", text):
             return value
-    match = re.search(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|kits?|x)\b", text) or re.search(
+    match = re.search(r"\b(\d{1,2})\s*(?:un|unidades?|pecas?|kits?|x|sacos?|pacotes?|caixas?|potes?|frascos?"
+                      r"|pares?|rolos?|latas?|garrafas?|fardos?)\b", text) or re.fullmatch(
+        r"\s*(\d{1,2})\s*(?:por favor)?\s*", text) or re.search(
         r"\b(?:quero|levar|levo|manda|querer|comprar|pedir|pode ser|serao|sao|me ve|me da)\s+"
         r"(?:comprar\s+|levar\s+|pedir\s+)?(\d{1,2})\b", text)
     return int(match.group(1)) if match and 0 < int(match.group(1)) <= 99 else 0

@@ -15,6 +15,7 @@ from chatbot.domain.orders import OrderAccess
 from chatbot.domain.wording import agree, continue_with, counted, join, money, of, paragraph, pronoun, sentence, the
 
 LISTED_PRODUCTS = 6
+CATALOG_LISTED = 15  # "o que vocês vendem?" lists this many
 # The tone changes the words around the facts, never the facts.
 _YES = {Tone.FRIENDLY: "Temos sim!", Tone.FORMAL: "Sim, temos.", Tone.CASUAL: "Tem sim!",
         Tone.ENTHUSIASTIC: "Temos sim! 🎉"}
@@ -52,11 +53,11 @@ def _out_of_hours(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
     return sentence(answer.text or "Estamos fora do horário de atendimento agora, mas já vou adiantando por aqui.")
 
 
-def _listing(products: tuple[Product, ...] | list[Product], with_prices: bool) -> str:
+def _listing(products: tuple[Product, ...] | list[Product], with_prices: bool, limit: int = LISTED_PRODUCTS) -> str:
     unique = list({p.id: p for p in products}.values())
-    shown = unique[:LISTED_PRODUCTS]
+    shown = unique[:limit]
     items = [_listed(p, with_prices) for p in shown]
-    if len(unique) > LISTED_PRODUCTS:
+    if len(unique) > limit:
         return ", ".join(items) + " e outros"
     return join(items)
 
@@ -78,6 +79,9 @@ def _price(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
         text = f"O que temos é {the(p.name, p.noun)}, por {money(p.price)}"
     if not p.in_stock:
         return paragraph([text, f"Mas no momento {'estão' if p.noun.plural else 'está'} {agree(p.noun, 'esgotado')}"])
+    if answer.quantity > 1:  # "quanto fica 3?": the total too
+        return paragraph([text, f"Levando {answer.quantity}, o total fica {money(p.price * answer.quantity)} "
+                                "(sem o frete)"])
     return sentence(text)
 
 
@@ -172,6 +176,8 @@ def _which_product(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> s
         return f"Qual produto você procura? Temos disponível agora: {_listing(products, False)}."
     if answer.topic is Topic.VARIANTS:
         return f"De qual produto você quer saber as opções? {_listing(products, False)}?"
+    if answer.text == "catalog":  # "o que vocês vendem?": the whole catalog, not a few and "e outros"
+        return f"Nossos produtos: {_listing(products, False, limit=CATALOG_LISTED)}. Qual te interessou?"
     return f"Qual produto te interessou? Temos {_listing(products, False)}."
 
 
@@ -190,6 +196,17 @@ def _unavailable_product(answer: Answer, _: AnswerPlan, settings: BotSettings) -
     if answer.products:
         parts.append(f"O que temos disponível: {_listing(answer.products, with_prices=True)}")
     return paragraph(parts)
+
+
+def _hours(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
+    text = f"Nosso atendimento é {answer.text}"
+    if answer.confirmed == "yes":
+        return f"Sim! {sentence(text)}"
+    if answer.confirmed.startswith("no:"):
+        day = answer.confirmed.removeprefix("no:")
+        return paragraph([f"{'No' if day in ('sábado', 'domingo', 'fim de semana') else 'Na'} {day} não abrimos",
+                          text])
+    return sentence(text)
 
 
 def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
@@ -274,6 +291,8 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         chosen = f"{draft.quantity}x {draft.product_name}" + (f" ({draft.variant})" if draft.variant else "")
         if answer.text == "resume":
             return f"Voltando ao seu pedido ({chosen}): qual o CEP para entrega?"
+        if answer.text == "payment":
+            return f"Pode ser sim, {draft.payment} anotado! Agora só falta o CEP: qual o CEP para entrega?"
         return f"Perfeito, {chosen}. Qual o CEP para entrega?"
     if slot is Slot.PAYMENT:
         methods = plan.payment_methods
@@ -342,6 +361,7 @@ _ANSWERS: dict[AnswerKind, Callable[[Answer, AnswerPlan, BotSettings], str]] = {
     AnswerKind.PURCHASE_UNAVAILABLE: _purchase_unavailable,
     AnswerKind.ORDER_CANCELLED: _order_cancelled,
     AnswerKind.RESTOCK_NOTICE: _restock_notice,
+    AnswerKind.HOURS: _hours,
     AnswerKind.COMPLAINT: _complaint,
     AnswerKind.HANDOFF: _handoff,
     AnswerKind.THANKS: _thanks,

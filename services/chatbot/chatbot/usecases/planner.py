@@ -28,6 +28,7 @@ from chatbot.domain.handoff import Counters, HandoffReason, automatic_trigger
 from chatbot.domain.intents import Intent
 from chatbot.domain.orders import OrderInfo
 from chatbot.domain.text import fold
+from chatbot.domain.wording import join
 from chatbot.usecases.understanding import Understanding
 
 MAX_TOPICS = 3
@@ -109,7 +110,7 @@ def plan_turn(
     order_info: OrderInfo | None = None, contact_name: str = "",
 ) -> TurnPlan:
     joined = "\n".join(texts)
-    intents = understanding.intents
+    intents = _trusted(understanding, joined)
     focus = catalog.by_id(state.product_id)
     entities = extract(joined, catalog, focus)
     product = entities.product or (None if entities.unknown_product else focus)
@@ -150,9 +151,15 @@ def plan_turn(
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
+    if entities.asks_catalog and entities.product is None and not entities.topics:
+        topics = []  # "oq vcs tem ai pra vender?": the catalog, not the stock question the intent guessed
+    if state.topic == Topic.PRICE and product is not None and not entities.topics and topics != [Topic.PRICE] \
+            and len(entities.words) <= SHORT_MESSAGE_WORDS + 1 and _quantity_priced(normalised(joined), product):
+        topics = [Topic.PRICE]  # "e se eu levar duas?" after the price: the price of two
     if order_info is not None and order_info.proof_turn and Topic.ORDER_STATUS not in topics:
         topics.append(Topic.ORDER_STATUS)  # the CEP or name the bot asked for to confirm an order
-    if Intent.GREETING in intents and (topics or len(intents) > 1 or not plan.answers):
+    greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(normalised(joined))))
+    if greets and (topics or len(intents) > 1 or not plan.answers):  # "e ai??? ja faz 10 dias": no "Olá!" again
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
     answered: set[tuple[AnswerKind, str]] = set()
     for topic in topics[:MAX_TOPICS]:
@@ -172,13 +179,21 @@ def plan_turn(
     elif not topics and entities.unknown_product:
         plan.answers.append(_unknown(entities.unknown_product, catalog))
     elif not topics and entities.asks_catalog:
-        plan.answers.append(Answer(AnswerKind.WHICH_PRODUCT, Topic.DETAILS, products=tuple(catalog.products)))
+        plan.answers.append(Answer(AnswerKind.WHICH_PRODUCT, Topic.DETAILS, products=tuple(catalog.products),
+                                   text="catalog"))
+    if not topics and entities.product is None and _HOURS.search(normalised(joined)):
+        plan.answers.append(_hours(normalised(joined), settings))
     if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
         _resume_order(turn, catalog)
     if Intent.COMPLAINT in intents:
         plan.answers.append(Answer(AnswerKind.COMPLAINT))
     if Intent.THANKS_BYE in intents and not topics:
         plan.answers.append(Answer(AnswerKind.THANKS))
+    if plan.kinds == [AnswerKind.HELLO] and Intent.OTHER in intents:
+        if _asks_something_else(joined):
+            plan.answers.append(Answer(AnswerKind.NOT_UNDERSTOOD))  # "bom dia, vcs tem loja fisica?": not only "Olá!"
+        else:
+            plan.answers[0] = Answer(AnswerKind.HELLO)  # "olá, como vai?": the whole greeting
     if not plan.answers or plan.kinds == [AnswerKind.OUT_OF_HOURS]:
         plan.answers.append(Answer(AnswerKind.NOT_UNDERSTOOD))
     product_topics = [t for t in topics if t in PRODUCT_TOPICS or t is Topic.ORDER_STATUS]
@@ -213,8 +228,10 @@ def _topics(intents: list[Intent], entities: Entities, state: ConversationState)
         weak.discard(Topic.DETAILS)  # "quais cores?" / "tem garantia?" are classified product_info
     if Topic.STOCK in weak and strong & {Topic.VARIANTS, Topic.WARRANTY}:
         weak.discard(Topic.STOCK)
-    if Topic.ORDER_STATUS in weak and strong & {Topic.SHIPPING} and entities.order_number:
-        strong.discard(Topic.SHIPPING)  # "meu pedido 123 não chegou": the order, not the shipping policy
+    if Topic.ORDER_STATUS in weak and strong & {Topic.SHIPPING} and (
+            entities.order_number or _MY_ORDER.search(" ".join(entities.words))):
+        strong.discard(Topic.SHIPPING)  # "meu pedido (123) não chegou": the order, not the shipping policy
+        weak.discard(Topic.SHIPPING)
     if Topic.RETURNS in strong and Topic.WARRANTY in strong:
         strong.discard(Topic.RETURNS)
     carried = _carried(strong, weak, entities, state)
@@ -259,7 +276,8 @@ def _answer(
         return Answer(AnswerKind.WHICH_PRODUCT, topic, products=listed)
     nearest = "nearest" if entities.nearest and product is entities.product else ""
     if topic is Topic.PRICE:
-        return Answer(AnswerKind.PRICE, topic, product, text=nearest)
+        quantity = 0 if nearest or entities.spec else _quantity_priced(normalised(joined), product)
+        return Answer(AnswerKind.PRICE, topic, product, text=nearest, quantity=quantity)
     if topic is Topic.STOCK:
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
         return Answer(AnswerKind.STOCK, topic, product, products=alternatives, text=nearest)
@@ -300,6 +318,75 @@ def _policy_confirms(topic: Topic, joined: str, text: str, settings: BotSettings
 def fold_keep_stops(text: str) -> str:
     """Folded, keeping the sentence stops (a policy is read sentence by sentence)."""
     return ". ".join(fold(part) for part in re.split(r"[.;]", text))
+
+
+# A request for a person names one (or the bot): a low-confidence "human" without such a word ("2 sacos") is not one.
+_HUMAN_WORDS = re.compile(
+    r"\b(human\w*|pessoa\w*|atend\w*|alguem|gente|robo\w*|bot|chatbot|ia|dono|dona|gerente|vendedor\w*|suporte"
+    r"|sac|responsavel|lig\w*|telefone|transfer\w*|verdade|maquina|automatic\w*|falar|fala|chama\w*|passa\w*"
+    r"|setor|loja|privado|contato|real)\b")
+_HUMAN_SURE = 0.5
+_GREETING_WORDS = re.compile(r"^(?:oi+e?|ola|opa|bom dia|boa tarde|boa noite|eae|eai|salve|hey|hello|hi|emojioi)\b")
+_MY_ORDER = re.compile(r"\b(?:meu|minha|o meu|a minha|nosso)\s+(?:pedido|compra|encomenda|pacote)\b")
+_HOURS = re.compile(
+    r"\b(?:horario\w*|que horas? (?:abre|abrem|fecha|fecham|atende\w*|funciona\w*)|ate que horas"
+    r"|(?:abre|abrem|fecha|fecham|atende|atendem|funciona|funcionam|trabalha|trabalham)\b(?: \w+){0,2}"
+    r" (?:sabado|domingo|feriado|segunda|terca|quarta|quinta|sexta|hoje|amanha|fim de semana|final de semana)"
+    r"|(?:voces|loja) (?:abre|abrem|fecha|fecham)\b)")
+_WEEKDAYS = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
+_NUMBER_WORDS = {"dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "dez": 10}
+_NOT_A_QUANTITY = re.compile(
+    r"^(?:ml|l|lt|litros?|kg|g|gr|gramas?|w|v|volts?|gb|tb|cm|mm|m|metros?|dias?|x|vezes|horas?|meses|anos?|%)$")
+
+
+_SMALL_TALK = frozenset(("tudo", "bem", "bom", "boa", "como", "vai", "voce", "voces", "esta", "estao", "ta", "tao",
+                         "beleza", "e", "ai", "com", "por", "ae", "la", "ok", "certo", "joia", "tranquilo", "sim",
+                         "obrigado", "obrigada", "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi"))
+
+
+def _asks_something_else(joined: str) -> bool:
+    """Beside a greeting, a question the bot did not understand ("bom dia, vcs tem loja fisica?"), not small talk."""
+    rest = _GREETING_WORDS.sub("", normalised(joined)).split()
+    return "?" in joined and sum(1 for w in rest if w not in _SMALL_TALK) >= 2
+
+
+def _trusted(understanding: Understanding, joined: str) -> list[Intent]:
+    intents = understanding.intents
+    if Intent.HUMAN not in intents or _HUMAN_WORDS.search(normalised(joined)):
+        return intents
+    score = dict(understanding.primary.ranking).get(Intent.HUMAN, understanding.primary.confidence
+                                                    if understanding.primary.intent is Intent.HUMAN else 0.0)
+    if score >= _HUMAN_SURE:
+        return intents
+    return [i for i in intents if i is not Intent.HUMAN] or [Intent.OTHER]
+
+
+def _quantity_priced(folded: str, product: Product) -> int:
+    """"quanto fica 3?", "quanto sai duas coleiras?": how many the price question is for (0: one, or none
+    said). A number of the product's name or variants, or a measure ("500 ml", "10 dias"), is not one."""
+    own = {w for phrase in (product.name, *product.variants) for w in fold(phrase).split()}
+    words = folded.split()
+    for i, word in enumerate(words):
+        value = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if 2 <= value <= 99 and word not in own and not _NOT_A_QUANTITY.match(following):
+            return value
+    return 0
+
+
+def _hours(folded: str, settings: BotSettings) -> Answer:
+    """When the shop's team answers (business hours); "vcs abrem sábado?" is answered yes or no."""
+    hours = settings.business_hours
+    days = sorted(set(hours.weekdays))
+    if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        when = f"de {_WEEKDAYS[days[0]]} a {_WEEKDAYS[days[-1]]}"
+    else:
+        when = join(_WEEKDAYS[d] for d in days) if days else ""
+    asked = next((i for i, day in enumerate(_WEEKDAYS) if fold(day) in folded.split()), None)
+    confirmed = "" if asked is None else ("yes" if asked in days else "no:" + _WEEKDAYS[asked])
+    if "fim de semana" in folded or "final de semana" in folded:
+        confirmed = "yes" if {5, 6} & set(days) else "no:fim de semana"
+    return Answer(AnswerKind.HOURS, text=f"{when}, das {hours.open} às {hours.close}", confirmed=confirmed)
 
 
 def _details(product: Product) -> Answer:
@@ -414,6 +501,8 @@ def _purchase(
     noted = [f for f in ("quantity", "cep", "payment") if before[f] != getattr(draft, f)]
     again = "again:" + ",".join(noted) if slot is order_slots.Slot.VARIANT and asked_before == slot.value \
         and not missing else ""
+    if slot is order_slots.Slot.CEP and "payment" in noted:
+        again = "payment"  # "pode ser no cartão?" while the CEP is asked: said yes to, then the CEP asked
     turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, variant=missing,
                                     text=again,
                                     products=tuple(catalog.in_stock()) if slot is order_slots.Slot.PRODUCT else ()))

@@ -414,3 +414,43 @@ def test_a_deactivated_product_is_not_available_at_the_moment_not_a_product_neve
         assert dialogue.last is not None
         assert unsupported_claims(reply, dialogue.last.plan, catalog) == []
         assert any("Indisponível no momento" in f for f in dialogue.last.plan.facts())
+
+
+def test_a_price_for_several_units_gives_the_total_and_a_size_is_not_a_quantity() -> None:
+    dialogue = Dialogue()
+    assert "R$ 59,90" in dialogue.say("quanto ta o carregador?")
+    reply = dialogue.say("quanto fica 3?")
+    assert "Levando 3, o total fica R$ 179,70" in reply
+    assert dialogue.last is not None and unsupported_claims(reply, dialogue.last.plan, CATALOG) == []
+    assert "Levando" not in Dialogue().say("quanto custa o tênis 40?")
+    assert "Levando" not in Dialogue().say("quanto custa a garrafa de 1 litro?")
+
+
+def test_a_quantity_said_alone_or_with_a_unit_word_fills_the_order_and_is_not_a_request_for_a_person() -> None:
+    dialogue = Dialogue()
+    dialogue.say("quero comprar o carregador")
+    assert "2x Carregador Turbo 20W" in dialogue.say("2 caixas")
+    assert dialogue.last is not None and dialogue.last.trigger is None
+    assert "3x Carregador Turbo 20W" in dialogue.say("3")
+    reply = dialogue.say("pode ser no pix?")
+    assert "pix anotado" in reply and "CEP" in reply
+    sizes = Dialogue()
+    sizes.say("quero comprar o tênis corrida vento")  # sold out: no order
+    assert sizes.last is not None and sizes.last.draft is None
+
+
+def test_business_hours_are_answered_from_the_settings() -> None:
+    hours = BotSettings.model_validate({"business_hours": {"weekdays": [0, 1, 2, 3, 4, 5], "open": "08:00",
+                                                           "close": "20:00"}})
+    assert Dialogue(bot_settings=hours).say("qual o horario de atendimento?") == \
+        "Nosso atendimento é de segunda a sábado, das 08:00 às 20:00."
+    assert Dialogue(bot_settings=hours).say("vcs abrem sabado?").startswith("Sim!")
+    assert Dialogue(bot_settings=hours).say("abrem domingo?").startswith("No domingo não abrimos.")
+
+
+def test_a_greeting_mid_conversation_and_an_order_that_did_not_arrive() -> None:
+    dialogue = Dialogue()
+    first = dialogue.say("meu pedido nao chegou")
+    assert "número do pedido" in first and "Prazo" not in first  # the order, not the shipping policy
+    assert not dialogue.say("e ai??? ja faz 10 dias").startswith("Olá")
+    assert "não entendi" in Dialogue().say("bom dia, vcs tem loja fisica?")
