@@ -36,6 +36,7 @@ class AnswerKind(StrEnum):
     ORDER_CANCELLED = "order_cancelled"  # the buyer gave up the order in progress
     RESTOCK_NOTICE = "restock_notice"  # the buyer will be told when a sold-out product is back
     HOURS = "hours"  # when the shop's team answers (business hours)
+    DISCOUNT = "discount"  # no discount or coupon is configured: the catalog prices stand
     COMPLAINT = "complaint"
     HANDOFF = "handoff"
     THANKS = "thanks"

@@ -84,13 +84,16 @@ _RESTOCK_REQUEST = re.compile(
     r"\b(?:me )?(?:avisa|avise|avisar|aviso|notifica\w*|me chama|me fala|me manda mensagem)\b(?: \w+){0,3} "
     r"(?:quando|assim que|se)\b|\bquero ser avisad\w*|\baviso de (?:chegada|reposicao|estoque)")
 # A spec the buyer asks for: "1 litro", "500ml", "128gb", "110v", "20w"; sizes are read apart ("tamanho 42").
-_SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(ml|l|lt|litros?|gb|tb|w|v|volts?|mah)(?![a-z0-9])")
+_SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(ml|l|lt|litros?|gb|tb|w|v|volts?|mah|kg|kgs|kilos?|quilos?|gr|gramas?)"
+                   r"(?![a-z0-9])")
 _SIZE = re.compile(r"\b(?:tamanho|tam|numero|numeracao|num|size|no|na|o|a)\s+(\d{2}|pp|gg|xg|xgg|eg|exg|g\d)\b"
                    r"|\b(?:tamanho|tam|size)\s+([pmg])\b|\b(pp|gg|xg|xgg|xxg|eg|exg|egg)\b")
 _BARE_SIZE = re.compile(r"\b(\d{2})\b")
 _UNITS = {"ml": ("volume", 1), "l": ("volume", 1000), "lt": ("volume", 1000), "litro": ("volume", 1000),
           "litros": ("volume", 1000), "gb": ("storage", 1), "tb": ("storage", 1024), "w": ("power", 1),
-          "v": ("voltage", 1), "volt": ("voltage", 1), "volts": ("voltage", 1), "mah": ("battery", 1)}
+          "v": ("voltage", 1), "volt": ("voltage", 1), "volts": ("voltage", 1), "mah": ("battery", 1),
+          **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "quilo", "quilos"), ("weight", 1000)),
+          **dict.fromkeys(("gr", "grama", "gramas"), ("weight", 1))}
 # Words that tell one device (and what fits it) from another: "capa do iphone" is not "Capa Galaxy S23".
 _BRANDS = frozenset((  # noqa: SIM905
     "iphone apple ipad macbook airpods samsung galaxy motorola moto xiaomi redmi poco lg nokia asus zenfone "

@@ -71,7 +71,7 @@ def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[s
     if cep:
         draft.cep = f"{cep.group(1)}-{cep.group(2)}"
     rest = folded.replace(fold(cep.group(0)), " ") if cep else folded
-    quantity = _quantity_in(rest, exclude="")
+    quantity = _quantity_in(_without_name_numbers(rest, product), exclude="")
     if quantity and product is not None and draft.asked == Slot.VARIANT and rest.strip() in map(fold, product.variants):
         quantity = 0  # "40" while the size is asked: the size
     if quantity:
@@ -151,6 +151,20 @@ def _variant_in(folded: str, product: Product, loose: bool = False) -> str:
     if loose:
         return "?" if words else ""
     return ""
+
+
+def _without_name_numbers(folded: str, product: Product | None) -> str:
+    """The text without the numbers the product's name has ("Tapetes Higiênicos (30 unidades)", "Jogo de Panelas
+    5 peças", "kit 3"): the name's "30 unidades" is not an order of 30."""
+    if product is None:
+        return folded
+    name = fold(product.name).replace("(", " ").replace(")", " ").split()
+    for i, word in enumerate(name):
+        if any(c.isdigit() for c in word):
+            around = [*name[max(0, i - 1):i], word, *name[i + 1:i + 2]]
+            for phrase in (" ".join(around[-2:]), " ".join(around[:2]), word):
+                folded = re.sub(rf"\b{re.escape(phrase)}\b", " ", folded) if len(phrase.split()) > 1 else folded
+    return folded
 
 
 def _quantity_in(folded: str, exclude: str) -> int:

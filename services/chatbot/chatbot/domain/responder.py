@@ -44,6 +44,8 @@ def _first_name(plan: AnswerPlan) -> str:
 def _hello(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
     if answer.text == "short":
         return f"Olá{_first_name(plan)}!"
+    if answer.text == "small_talk":
+        return "Tudo ótimo por aqui! 😊 Em que posso te ajudar?"
     if settings.greeting:
         return settings.greeting
     return _HELLO[settings.tone].format(name=_first_name(plan), store=settings.store_name)
@@ -198,6 +200,11 @@ def _unavailable_product(answer: Answer, _: AnswerPlan, settings: BotSettings) -
     return paragraph(parts)
 
 
+def _discount(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
+    return ("Não tenho cupons nem promoções cadastrados por aqui: os preços são os do catálogo. Se quiser, peço "
+            "para a equipe confirmar.")
+
+
 def _hours(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
     text = f"Nosso atendimento é {answer.text}"
     if answer.confirmed == "yes":
@@ -259,7 +266,9 @@ def _order_status(answer: Answer, _: AnswerPlan, __: BotSettings) -> str:
             "para verificar para você?")
 
 
-def _ask_order_number(_: Answer, __: AnswerPlan, ___: BotSettings) -> str:
+def _ask_order_number(answer: Answer, __: AnswerPlan, ___: BotSettings) -> str:
+    if answer.text == "cancel":
+        return "Para o cancelamento, me envia o número do pedido, por favor, que eu verifico com a equipe."
     return "Para eu verificar seu pedido, me envia o número do pedido, por favor."
 
 
@@ -290,7 +299,7 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
     if slot is Slot.CEP:
         chosen = f"{draft.quantity}x {draft.product_name}" + (f" ({draft.variant})" if draft.variant else "")
         if answer.text == "resume":
-            return f"Voltando ao seu pedido ({chosen}): qual o CEP para entrega?"
+            return f"Voltando ao seu pedido de {chosen}: qual o CEP para entrega?"
         if answer.text == "payment":
             return f"Pode ser sim, {draft.payment} anotado! Agora só falta o CEP: qual o CEP para entrega?"
         return f"Perfeito, {chosen}. Qual o CEP para entrega?"
@@ -362,6 +371,7 @@ _ANSWERS: dict[AnswerKind, Callable[[Answer, AnswerPlan, BotSettings], str]] = {
     AnswerKind.ORDER_CANCELLED: _order_cancelled,
     AnswerKind.RESTOCK_NOTICE: _restock_notice,
     AnswerKind.HOURS: _hours,
+    AnswerKind.DISCOUNT: _discount,
     AnswerKind.COMPLAINT: _complaint,
     AnswerKind.HANDOFF: _handoff,
     AnswerKind.THANKS: _thanks,

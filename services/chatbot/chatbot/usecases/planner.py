@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from chatbot.domain import order_slots
@@ -63,12 +64,13 @@ class ConversationState:
     offer: str = ""  # what the bot offered last ("human", "restock:<id>"): a "sim" accepts it
     first_turn: bool = True
     back_in_stock: tuple[str, ...] = ()  # products the buyer asked to be told about when back in stock
+    variant: str = ""  # "<product id>:<variant>" last asked about ("tem de carne?"), taken by a purchase after it
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> ConversationState:
         return cls(str(context.get("product_id") or ""), str(context.get("topic") or ""), context.get("order"),
                    str(context.get("offer") or ""), not context,
-                   tuple(str(i) for i in context.get(BACK_IN_STOCK_KEY) or ()))
+                   tuple(str(i) for i in context.get(BACK_IN_STOCK_KEY) or ()), str(context.get("variant") or ""))
 
 
 @dataclass
@@ -120,6 +122,8 @@ def plan_turn(
     answered_something = bool(entities.product or entities.unknown_product or entities.topics)
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
+    if entities.variant and product is not None:
+        turn.context_updates["variant"] = f"{product.id}:{entities.variant}"
 
     if state.offer and _YES.match(normalised(joined)) and not entities.topics:
         restock = catalog.by_id(state.offer.removeprefix(OFFER_RESTOCK)) \
@@ -151,6 +155,15 @@ def plan_turn(
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
+    folded = normalised(joined)
+    discount = bool(_DISCOUNT.search(folded))
+    if discount and entities.product is None and Topic.PRICE not in entities.topics:
+        topics = [t for t in topics if t is not Topic.PRICE]  # "tem desconto?": not a price list
+    if Intent.COMPLAINT in intents and not _SHIPPING_ASKED.search(folded):
+        topics = [t for t in topics if t is not Topic.SHIPPING]  # "o produto chegou errado": not the policy
+    cancel_order = bool(_CANCEL_ORDER.search(folded)) and not entities.order_number
+    if cancel_order:
+        topics = [Topic.ORDER_STATUS]  # "quero cancelar meu pedido": which order (a person cancels it)
     if entities.asks_catalog and entities.product is None and not entities.topics:
         topics = []  # "oq vcs tem ai pra vender?": the catalog, not the stock question the intent guessed
     if state.topic == Topic.PRICE and product is not None and not entities.topics and topics != [Topic.PRICE] \
@@ -173,7 +186,7 @@ def plan_turn(
     own_spec = {a.product.id for a in plan.answers if a.kind is AnswerKind.VARIANTS and a.text and a.product}
     plan.answers[:] = [a for a in plan.answers if not (a.kind is AnswerKind.PRICE and a.product
                                                        and a.product.id in own_spec)]  # said with the spec
-    if not topics and entities.product is not None:
+    if not topics and entities.product is not None and Intent.COMPLAINT not in intents:  # "a capinha veio rasgada"
         for named in entities.products or (entities.product,):
             plan.answers.append(_details(named))  # a product named on its own: what it is, its price and stock
     elif not topics and entities.unknown_product:
@@ -183,6 +196,14 @@ def plan_turn(
                                    text="catalog"))
     if not topics and entities.product is None and _HOURS.search(normalised(joined)):
         plan.answers.append(_hours(normalised(joined), settings))
+    if discount:
+        plan.answers.append(Answer(AnswerKind.DISCOUNT))
+    if cancel_order:
+        plan.answers[:] = [a if a.kind is not AnswerKind.ASK_ORDER_NUMBER else Answer(
+            AnswerKind.ASK_ORDER_NUMBER, Topic.ORDER_STATUS, text="cancel") for a in plan.answers]
+    if not plan.answers and _is_small_talk(joined):
+        plan.answers.append(Answer(AnswerKind.HELLO, text="small_talk"))  # "tudo bem?" after the greeting
+        turn.fallbacks = fallback_count
     if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
         _resume_order(turn, catalog)
     if Intent.COMPLAINT in intents:
@@ -289,6 +310,10 @@ def _answer(
     return _details(product)
 
 
+# "pago no boleto?", "e no débito?": read as "aceita boleto?"
+_PAYS = re.compile(r"^(?:e |e no |e com )?(?:pago|posso pagar|da para pagar|pode ser|aceita pagamento)\s+"
+                   r"(?:no |na |com |em |via )?"
+                   r"|^e (?=(?:no |com |em )?(?:pix|boleto|cartao|credito|debito|dinheiro)\b)")
 _YES_NO = re.compile(r"^(?:voces? |vc )?(?:tem|tens|aceita\w*|faz|fazem|parcela\w*|da para|posso|ha|oferece\w*"
                      r"|trabalha\w* com)\s+(.+)$|^(?:o |a )?(\w+ (?:e|sera) \w+)$")  # "o frete é grátis?"
 
@@ -296,7 +321,7 @@ _YES_NO = re.compile(r"^(?:voces? |vc )?(?:tem|tens|aceita\w*|faz|fazem|parcela\
 def _policy_confirms(topic: Topic, joined: str, text: str, settings: BotSettings) -> str:
     """A yes/no question the policy answers: "tem frete grátis?" -> "yes" when the policy says so; "aceita
     boleto?" -> "no" when boleto is not among the methods."""
-    match = _YES_NO.match(normalised(joined))
+    match = _YES_NO.match(_PAYS.sub("aceita ", normalised(joined)))
     if not match:
         return ""
     asked = [w for w in (match.group(1) or match.group(2)).split() if w not in STOPWORDS and w != "sera"][:2]
@@ -342,6 +367,17 @@ _NOT_A_QUANTITY = re.compile(
 _SMALL_TALK = frozenset(("tudo", "bem", "bom", "boa", "como", "vai", "voce", "voces", "esta", "estao", "ta", "tao",
                          "beleza", "e", "ai", "com", "por", "ae", "la", "ok", "certo", "joia", "tranquilo", "sim",
                          "obrigado", "obrigada", "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi"))
+
+
+_DISCOUNT = re.compile(r"\b(descont\w*|promoca\w*|promo|cupom|cupons|abatimento|faz por menos|faz mais barato)\b")
+_SHIPPING_ASKED = re.compile(r"\b(frete|prazo|envio|correios|sedex|transportadora|quando chega)\b")
+_CANCEL_ORDER = re.compile(r"\b(?:cancel\w*|desistir)\b(?: \w+){0,3} (?:pedido|compra|encomenda)\b")
+_NO_PRODUCT = Product("", "", "", Decimal(0))
+
+
+def _is_small_talk(joined: str) -> bool:
+    words = _GREETING_WORDS.sub("", normalised(joined)).split()
+    return bool(words) and all(w in _SMALL_TALK for w in words)
 
 
 def _asks_something_else(joined: str) -> bool:
@@ -478,6 +514,10 @@ def _purchase(
     if turn.product and not draft.product_id and wants:
         order_slots.fill(draft, turn.product.name, catalog, [])
     order_slots.fill(draft, joined, catalog, settings.policies.payment_methods, switch_product=wants)
+    chosen_id, _, said_variant = state.variant.partition(":")
+    if not draft.variant and wants and chosen_id == draft.product_id and (
+            said_variant in (catalog.by_id(chosen_id) or _NO_PRODUCT).variants):
+        draft.variant = said_variant  # "tem de carne?" then "manda 2": the carne one
     progressed = draft.to_dict() != before
     continuing = wants or progressed or understanding.primary.intent in (
         Intent.OTHER, Intent.PAYMENT, Intent.PURCHASE)

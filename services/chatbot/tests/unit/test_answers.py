@@ -454,3 +454,26 @@ def test_a_greeting_mid_conversation_and_an_order_that_did_not_arrive() -> None:
     assert "número do pedido" in first and "Prazo" not in first  # the order, not the shipping policy
     assert not dialogue.say("e ai??? ja faz 10 dias").startswith("Olá")
     assert "não entendi" in Dialogue().say("bom dia, vcs tem loja fisica?")
+
+
+def test_a_number_in_the_products_name_is_not_the_quantity_ordered() -> None:
+    catalog = Catalog([Product("tap", "TAP", "Tapetes Higiênicos (30 unidades)", Decimal("59.90"), stock=9),
+                       Product("pan", "PAN", "Jogo de Panelas 5 peças", Decimal("349.90"), stock=4)])
+    assert "1x Tapetes Higiênicos" in Dialogue(catalog).say("quero comprar tapete higienico")
+    assert "1x Jogo de Panelas" in Dialogue(catalog).say("quero o jogo de panelas")
+    assert "2x Jogo de Panelas" in Dialogue(catalog).say("quero 2 jogos de panelas")
+
+
+def test_discount_cancel_small_talk_complaint_and_a_variant_asked_before_buying() -> None:
+    reply = Dialogue().say("tem desconto?")
+    assert "cupons nem promoções" in reply and "De qual produto" not in reply
+    assert "cancelamento" in Dialogue().say("quero cancelar meu pedido")
+    assert Dialogue().say("pago no boleto?").startswith("Sim, aceitamos")
+    chat = Dialogue()
+    chat.say("oi")
+    assert chat.say("tudo bem?").startswith("Tudo ótimo")
+    complaint = Dialogue().say("o carregador chegou quebrado")
+    assert "Sinto muito" in complaint and "Prazo" not in complaint and "R$" not in complaint
+    buying = Dialogue()
+    buying.say("tem a capinha rosa?")
+    assert "(Rosa)" in buying.say("quero 2")
