@@ -81,8 +81,9 @@ class ContactBook:
             log.warning("crm_observe_failed", conversation_id=conversation.id, error=str(exc))
             return
         contact = observed.contact
-        self._sync(SyncedFields(observed.previous_stage, observed.previous_intent, tuple(contact.tags or []),
-                                contact.owner), contact)
+        if observed.chatwoot:  # a contact without a Chatwoot address has nothing to sync (no look-up per turn)
+            self._sync(SyncedFields(observed.previous_stage, observed.previous_intent, tuple(contact.tags or []),
+                                    contact.owner), contact)
         if observed.created:
             self._emit(CrmEventKind.LEAD_CREATED, contact, {"channel": conversation.channel})
         if observed.previous_stage != contact.stage:

@@ -127,7 +127,12 @@ class Entities:
 
 
 def normalised(text: str) -> str:
-    return " ".join(SLANG.get(w, w) for w in fold(text).split())
+    words = fold(text).split()
+    return " ".join(w if w == "p" and i and words[i - 1] in _SIZE_WORDS else SLANG.get(w, w)  # "tamanho P"
+                    for i, w in enumerate(words))
+
+
+_SIZE_WORDS = frozenset(("tamanho", "tam", "size", "numero"))
 
 
 def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entities:
@@ -152,7 +157,8 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
     missing = spec_label if target is not None and asked_key and not _has_spec(target, asked_key) else ""
     if target is not None and target.variants and not missing and not variant:
         missing = _colour_not_offered(folded, target)  # "quero a camiseta rosa" when it comes in P, M, G
-    colour = next((c for c in COLOURS if any(_stem(w) == _stem(c) for w in folded.split())), "")
+    stems = {_stem(w) for w in folded.split()}
+    colour = next((c for c, colour_stem in _COLOUR_STEMS if colour_stem in stems), "")
     named = _products_named(text, catalog, product) if product is not None else ()
     return Entities(
         topics=topics, product=product, unknown_product=unknown, variant=variant, colour=colour,
@@ -410,6 +416,9 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word[-1] in "ao":
         word = word[:-1]
     return word
+
+
+_COLOUR_STEMS = tuple((c, _stem(c)) for c in COLOURS)  # in COLOURS' order: the first colour named wins
 
 
 __all__ = ["COLOURS", "POLICY_TOPICS", "PRODUCT_TOPICS", "Entities", "Topic", "extract", "same_word", "spec_key",

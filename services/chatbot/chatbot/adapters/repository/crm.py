@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from chatbot.adapters.crm_tables import (
     ContactIdentityRow,
@@ -41,6 +41,31 @@ from chatbot.crm.leads import (
 )
 
 CONTACTS = cast(Table, ContactRow.__table__)
+IDENTITIES = cast(Table, ContactIdentityRow.__table__)
+ORDERS = cast(Table, OrderRow.__table__)
+CONTACT_COLUMNS = [c.key for c in CONTACTS.columns]
+IDENTITY_COLUMNS = [c.key for c in IDENTITIES.columns]
+# The turn's CRM work in Core (no ORM session, no identity map, no unit of work: those cost more CPU than the
+# statements): one SELECT of the contact with its order counts and whether it has a Chatwoot address, then one
+# UPDATE; a new address without a same-phone contact is two INSERTs. The rarer cases (a draft order, a name
+# learned late, an address joining a same-phone contact) take the ORM path, `_observe`.
+_ORDERS_OF = select(func.count()).select_from(ORDERS).where(ORDERS.c.contact_ref == CONTACTS.c.id)
+SELECT_TURN_CONTACT = select(
+    *CONTACTS.columns,
+    _ORDERS_OF.where(ORDERS.c.status == OrderStatus.DRAFT).correlate(CONTACTS).scalar_subquery().label("p_drafts"),
+    _ORDERS_OF.where(ORDERS.c.status.notin_([OrderStatus.DRAFT, OrderStatus.DROPPED])).correlate(CONTACTS)
+    .scalar_subquery().label("p_confirmed"),
+    exists().where(IDENTITIES.c.contact_ref == CONTACTS.c.id, IDENTITIES.c.channel == "chatwoot")
+    .correlate(CONTACTS).label("p_chatwoot"),
+).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
+    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact"))
+SELECT_SAME_PHONE = select(CONTACTS.c.id).where(
+    CONTACTS.c.user_id == bindparam("p_user"), CONTACTS.c.phone == bindparam("p_phone"),
+    CONTACTS.c.merged_into.is_(None)).limit(1)
+INSERT_CONTACT = insert(CONTACTS)
+SELECT_OPTED_OUT = select(CONTACTS.c.opted_out).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
+    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact"))
+INSERT_IDENTITY = insert(IDENTITIES)
 COMMON_MATCHES = 1000  # a text search matching this many contacts walks the sort's index instead
 ONLY_BITMAP_SCANS = text(
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)")
@@ -72,6 +97,7 @@ class Observed:
     previous_stage: str
     draft_order: OrderRow | None = None
     previous_intent: str = ""
+    chatwoot: bool = True  # whether the contact may have Chatwoot addresses (False: known to have none)
 
 
 @dataclass(frozen=True)
@@ -109,12 +135,75 @@ class CrmStore(Store):
     async def observe_turn(self, seen: TurnSeen) -> Observed:
         for attempt in range(2):  # a concurrent first turn of the same person may create the identity first
             try:
+                observed = await self._observe_in_core(seen)
+                if observed is not None:
+                    return observed
                 async with self._sessions.begin() as session:
                     return await self._observe(session, seen)
             except IntegrityError:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+    async def _observe_in_core(self, seen: TurnSeen) -> Observed | None:
+        """`_observe` for the common cases, in Core; None when the turn needs the ORM path."""
+        if seen.draft:
+            return None
+        now = utcnow()
+        async with self._engine.begin() as conn:
+            found = (await conn.execute(SELECT_TURN_CONTACT, {"p_user": seen.user_id,
+                                                               "p_contact": seen.contact_id})).first()
+            if found is None:
+                return await self._create_in_core(conn, seen, now)
+            mapping = found._mapping
+            if seen.name and not mapping["name"]:
+                return None
+            contact = ContactRow(**{key: mapping[key] for key in CONTACT_COLUMNS})
+            previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
+            changes = self._turn_changes(contact, seen, now, mapping["p_drafts"] or 0, mapping["p_confirmed"] or 0)
+            await conn.execute(update(CONTACTS).where(CONTACTS.c.id == contact.id).values(**changes))
+            return Observed(contact, False, previous, None, previous_intent, chatwoot=bool(mapping["p_chatwoot"]))
+
+    async def _create_in_core(self, conn: AsyncConnection, seen: TurnSeen, now: datetime) -> Observed | None:
+        """A new address of a new person: the contact and its identity inserted with the turn already counted.
+        None when a contact has the address's phone (the address joins it: the ORM path)."""
+        phone = phone_of(seen.contact_id)
+        if phone and (await conn.execute(SELECT_SAME_PHONE, {"p_user": seen.user_id, "p_phone": phone})).first():
+            return None
+        contact = new_contact(seen.user_id, seen.name, phone, now)
+        contact.search_text = search_text(contact.name, contact.phone, [seen.contact_id], [])
+        previous = contact.stage
+        self._turn_changes(contact, seen, now, 0, 0)
+        await conn.execute(INSERT_CONTACT, {key: getattr(contact, key) for key in CONTACT_COLUMNS})
+        await conn.execute(INSERT_IDENTITY, {
+            "id": str(uuid.uuid4()), "user_id": seen.user_id, "contact_ref": contact.id,
+            "contact_id": seen.contact_id, "channel": channel_of(seen.contact_id), "name": seen.name[:200],
+            "created_at": now})
+        return Observed(contact, True, previous, None, "", chatwoot=channel_of(seen.contact_id) == "chatwoot")
+
+    @staticmethod
+    def _turn_changes(contact: ContactRow, seen: TurnSeen, now: datetime, drafts: int,
+                      confirmed: int) -> dict[str, Any]:
+        """What `_observe` does to a contact without a draft order or a new name (same order, same
+        fields), applied to `contact` and returned as the columns to write."""
+        contact.last_seen = now
+        contact.message_count += seen.messages
+        contact.last_intents = (list(seen.intents) + list(contact.last_intents or []))[:MAX_LAST_INTENTS]
+        contact.stage = later_stage(contact.stage, seen.stage)
+        changes: dict[str, Any] = {}
+        if seen.opt_out and not contact.opted_out:
+            contact.opted_out, contact.opted_out_at, contact.opt_out_notified = True, now, True
+            changes.update(opted_out=True, opted_out_at=now, opt_out_notified=True)
+        score, signals = lead_score(LeadFacts(
+            stage=contact.stage, last_intents=list(contact.last_intents), message_count=contact.message_count,
+            draft_orders=drafts, confirmed_orders=confirmed, last_seen=aware(contact.last_seen) or now,
+            opted_out=contact.opted_out), now)
+        contact.score, contact.score_signals = score, [s.to_dict() for s in signals]
+        contact.updated_at = now
+        changes.update(last_seen=now, message_count=contact.message_count, last_intents=contact.last_intents,
+                       stage=contact.stage, score=contact.score, score_signals=contact.score_signals,
+                       updated_at=now)
+        return changes
 
     async def _observe(self, session: AsyncSession, seen: TurnSeen) -> Observed:
         now = utcnow()
@@ -217,10 +306,8 @@ class CrmStore(Store):
 
     async def opted_out(self, user_id: str, contact_id: str) -> bool:
         async with self._reader.connect() as conn:
-            found = (await conn.execute(
-                select(ContactRow.opted_out).join(ContactIdentityRow, ContactIdentityRow.contact_ref == ContactRow.id)
-                .where(ContactIdentityRow.user_id == user_id, ContactIdentityRow.contact_id == contact_id)
-            )).scalar_one_or_none()
+            found = (await conn.execute(SELECT_OPTED_OUT, {"p_user": user_id, "p_contact": contact_id})
+                     ).scalar_one_or_none()
             return bool(found)
 
     # --- reading -----------------------------------------------------------------------------------
