@@ -33,9 +33,9 @@ class GatedRepository(ChatbotRepository):
         self.config_read.set()
         return await super().latest_config(user_id)
 
-    async def products(self, user_id: str, query: str = "") -> list[ProductRow]:
+    async def products(self, user_id: str, query: str = "", offered_only: bool = False) -> list[ProductRow]:
         await self.gate.wait()
-        return await super().products(user_id, query)
+        return await super().products(user_id, query, offered_only)
 
 
 @pytest.fixture
