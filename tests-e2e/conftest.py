@@ -105,6 +105,8 @@ def stack(stack_database: str, redis_url: str, nats_url: str, tmp_path_factory: 
         "ENVIRONMENT": "development",
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": stack_database,
+        # The machine's PostgreSQL (max_connections 100) also serves the other stacks and tests of the session.
+        "CHATBOT_DATABASE_POOL_SIZE": "4",
         "REDIS_URL": redis_url,
         "NATS_URL": nats_url,
         "NATS_NAMESPACE": namespace,

@@ -226,6 +226,9 @@ def traced_stack(servers: Servers, redis_url: str, tmp_path_factory: pytest.Temp
     env.update({
         "ENVIRONMENT": "development", "DATA_DIR": str(data_dir), "REDIS_URL": redis_url, "NATS_URL": nats.url,
         "DATABASE_URL": urlunsplit(urlsplit(servers.postgres_url)._replace(path=f"/{database}")),
+        # Two chatbot replicas beside the session's other stacks on one PostgreSQL (max_connections 100): at the
+        # default 20 each they were refused connections ("too many clients") and crash-looped.
+        "CHATBOT_DATABASE_POOL_SIZE": "4",
         "GATEWAY_PORT": str(gateway_port),
         "GATEWAY_METRICS_PORT": str(gateway_metrics_port),
         "ADMIN_EMAIL": f"trace-{uuid.uuid4().hex[:8]}@sellerbot.test", "ADMIN_PASSWORD": "trace-admin-password",
@@ -271,8 +274,12 @@ def test_one_webhook_is_one_trace_from_the_gateway_to_the_outbound_http_call(tra
     the stored inbox, and that reply starts a trace of its own (the traceparent is not stored with the message).
     """
     # Settling takes two lease beats (~3 s) on a quiet machine; the budget is for a loaded one.
-    poll(lambda: (owned := partitions_by_replica(traced_stack.metrics_url)) and sum(owned.values()) == 16
-         and all(owned.get(n, 0) > 0 for n in ("1", "2")), 150)
+    try:
+        poll(lambda: (owned := partitions_by_replica(traced_stack.metrics_url)) and sum(owned.values()) == 16
+             and all(owned.get(n, 0) > 0 for n in ("1", "2")), 150)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; partitions by replica: {partitions_by_replica(traced_stack.metrics_url)}; "
+                             f"stack log:\n{traced_stack.log.read_text(errors='replace')[-4000:]}") from exc
     trace_id = uuid.uuid4().hex
     contact = f"55119{uuid.uuid4().int % 10**8:08d}@s.whatsapp.net"
     body = {"instance": "trace", "data": {"key": {"remoteJid": contact, "id": uuid.uuid4().hex},

@@ -60,10 +60,11 @@ GRPC_SERVICE = "sellerbot.chatbot.v1.ChatbotService"
 INBOX_GRPC_SERVICE = "sellerbot.chatbot.v1.InboxService"  # the human inbox, same process
 CONTEXT_STORE_HEALTH = "chatbot.context_store"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-# Kept open (and prepared at start): the inbound consumer stores 16 events at once while answers load and
-# record turns; connections beyond the pool are opened for a burst and closed after it, which turned one
-# slow commit into dozens of connects.
-POOL_SIZE = 20
+# Kept open (and prepared at start; CHATBOT_DATABASE_POOL_SIZE, default 20): the inbound consumer stores 16
+# events at once while answers load and record turns; connections beyond the pool are opened for a burst and
+# closed after it, which turned one slow commit into dozens of connects. N replicas hold N x that many
+# connections of PostgreSQL's max_connections (100 by default).
+POOL_OVERFLOW = 10
 
 
 @dataclass
@@ -101,10 +102,10 @@ class ChatbotService:
 
 
 async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> ChatbotService:
-    engine = _engine(settings.url_for(SERVICE_NAME))
+    engine = _engine(settings.url_for(SERVICE_NAME), settings.chatbot_database_pool_size)
     await run_migrations(engine, MIGRATIONS, "alembic_version_chatbot")
     repository = ChatbotRepository(session_factory(engine))
-    await repository.prepare_connections(POOL_SIZE)
+    await repository.prepare_connections(settings.chatbot_database_pool_size)
     contexts = ContextStore.from_url(settings.redis_url)
     writer = ReplyWriter(settings.llm_timeout_seconds, settings.llm_breaker_failures,
                          settings.llm_breaker_open_seconds)
@@ -171,13 +172,13 @@ def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}".replace(".", "-")
 
 
-def _engine(url: str) -> AsyncEngine:
+def _engine(url: str, pool_size: int = 20) -> AsyncEngine:
     """PostgreSQL without a ping on every checkout: a turn opens several short sessions, and the pool's
     pre-ping doubled their round trips. Dead connections are still recycled (pool_recycle) and fail over
     to a fresh one on error."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_async_engine(async_url(url), pool_size=POOL_SIZE, max_overflow=10, pool_recycle=300)
+    return create_async_engine(async_url(url), pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_recycle=300)
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:

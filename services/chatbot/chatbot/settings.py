@@ -33,6 +33,9 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
         description="How often merges past the undo window lose their snapshot and merged contact")
     channel_adapter_grpc_addr: str = Field(
         default="127.0.0.1:50053", description="The CRM's erasure deletes the person's dead letters there")
+    chatbot_database_pool_size: int = Field(
+        default=20, ge=1, le=200,
+        description="PostgreSQL connections each replica keeps open (prepared at start; up to 10 more in a burst)")
     chatbot_partition_lease_seconds: float = Field(
         default=6.0, ge=1, le=120,
         description="How long a dead replica's inbound partitions stay unconsumed before another takes them")
