@@ -107,7 +107,7 @@ class ReplyDelivery:
         account = await self._directory.for_reply(platform, reply.user_id, reply.account_id)
         attempts = _Attempts()
         try:
-            message_id = await self._send_parts(platform, account, reply, attempts)
+            message_id, marked = await self._send_parts(platform, account, reply, attempts)
         except DeliveryRefused as exc:
             return await self._dead_letter(platform, reply, str(exc), attempts.count, "refused", refused=True)
         except Exception as exc:
@@ -117,12 +117,14 @@ class ReplyDelivery:
             reason = "circuit_open" if isinstance(exc, OpenedState) else "unavailable"
             return await self._dead_letter(platform, reply, describe(exc), attempts.count, reason)
         REPLIES_SENT.labels(platform.channel).inc()
-        await self._records.mark_delivered(reply.reply_id)
+        if not marked:  # every part was sent before (a redelivery): its dead letter, if any, is delivered now
+            await self._records.mark_delivered(reply.reply_id)
         await self._report(platform, reply, delivered=True, message_id=message_id, attempts=attempts.count)
         return DeliveryOutcome(True, message_id, attempts=attempts.count)
 
     async def _send_parts(self, platform: Platform, account: ChannelAccount, reply: events.OutboundReply,
-                          attempts: _Attempts) -> str:
+                          attempts: _Attempts) -> tuple[str, bool]:
+        """The last part's platform message id, and whether recording it marked the reply delivered."""
         parts = split_text(reply.text, platform.text_limit)
         if not parts:
             raise DeliveryRefused("the reply has no text")
@@ -130,14 +132,16 @@ class ReplyDelivery:
             await self._check_instagram_window(reply)
         done = await self._records.sent_parts(reply.reply_id)
         last_id = done.get(len(parts) - 1, "")
+        marked = False
         for index, part in enumerate(parts):
             if index in done:  # sent before a crash or a redelivery: never twice
                 continue
             last_id = await self._with_retries(platform, account, attempts,
                                                functools.partial(self._send_once, platform, account, reply, part))
+            marked = index == len(parts) - 1
             await self._records.record_part(reply.reply_id, index, platform.value, last_id, reply.user_id,
-                                            reply.contact_id)
-        return last_id
+                                            reply.contact_id, last=marked)
+        return last_id, marked
 
     async def _check_instagram_window(self, reply: events.OutboundReply) -> None:
         contact = reply.contact_id

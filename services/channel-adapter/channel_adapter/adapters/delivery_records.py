@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from channel_adapter.adapters.tables import DeadLetterRow, InstagramContactRow, SentPartRow
 from channel_adapter.domain.errors import DeadLetterNotFound
@@ -63,27 +64,44 @@ def _dead_letter(row: DeadLetterRow) -> DeadLetter:
                       row.attempts, row.status, row.manual_retries, failed_at, row.reply)
 
 
+SENT_PARTS = cast(Table, SentPartRow.__table__)
+DEAD_LETTERS = cast(Table, DeadLetterRow.__table__)
+# Every delivered reply runs these three: Core statements on a plain connection (an ORM session, its unit of
+# work and its per-statement ORM compilation cost more CPU than the statements themselves).
+SELECT_SENT_PARTS = select(SENT_PARTS.c.part_index, SENT_PARTS.c.platform_message_id).where(
+    SENT_PARTS.c.reply_id == bindparam("p_reply"))
+INSERT_SENT_PART = insert(SENT_PARTS)
+MARK_DELIVERED = update(DEAD_LETTERS).where(DEAD_LETTERS.c.reply_id == bindparam("p_reply")).values(
+    status=DeadLetterStatus.DELIVERED)
+
+
 class DeliveryRecords:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
+        # a single-statement read needs no transaction: one round trip instead of BEGIN + SELECT + ROLLBACK
+        self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     # ---- sent parts
     async def sent_parts(self, reply_id: str) -> dict[int, str]:
-        async with self._sessions() as session:
-            rows = (await session.execute(
-                select(SentPartRow).where(SentPartRow.reply_id == reply_id))).scalars().all()
-        return {row.part_index: row.platform_message_id for row in rows}
+        async with self._reader.connect() as conn:
+            rows = (await conn.execute(SELECT_SENT_PARTS, {"p_reply": reply_id})).all()
+        return {index: message_id for index, message_id in rows}
 
     async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str,
-                          user_id: str = "", contact_id: str = "") -> None:
-        async with self._sessions() as session:
-            session.add(SentPartRow(reply_id=reply_id, part_index=index, platform=platform,
-                                    platform_message_id=platform_message_id, sent_at=datetime.now(UTC),
-                                    user_id=user_id, contact_id=contact_id))
-            try:
-                await session.commit()
-            except IntegrityError:  # recorded by a concurrent delivery of the same reply
-                await session.rollback()
+                          user_id: str = "", contact_id: str = "", last: bool = False) -> None:
+        """`last`: the reply's last part, so the reply is delivered (`mark_delivered` in the same transaction)."""
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(INSERT_SENT_PART, {
+                    "reply_id": reply_id, "part_index": index, "platform": platform,
+                    "platform_message_id": platform_message_id, "sent_at": datetime.now(UTC), "user_id": user_id,
+                    "contact_id": contact_id, "receipt_status": ""})
+                if last:
+                    await conn.execute(MARK_DELIVERED, {"p_reply": reply_id})
+        except IntegrityError:  # recorded by a concurrent delivery of the same reply
+            if last:
+                await self.mark_delivered(reply_id)
 
     async def is_own_message(self, platform: str, platform_message_id: str) -> bool:
         if not platform_message_id:
@@ -225,7 +243,5 @@ class DeliveryRecords:
             await session.commit()
 
     async def mark_delivered(self, reply_id: str) -> None:
-        async with self._sessions() as session:
-            await session.execute(update(DeadLetterRow).where(DeadLetterRow.reply_id == reply_id)
-                                  .values(status=DeadLetterStatus.DELIVERED))
-            await session.commit()
+        async with self._engine.begin() as conn:
+            await conn.execute(MARK_DELIVERED, {"p_reply": reply_id})

@@ -11,6 +11,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot_telemetry import span_unless_unsampled
 
+from channel_adapter.adapters.aiohttp_transport import AiohttpTransport
 from channel_adapter.domain.accounts import ChannelAccount
 
 tracer = trace.get_tracer("sellerbot.channel_adapter.platforms")
@@ -59,7 +60,7 @@ class PlatformApis:
 
     def __init__(self, timeout_seconds: float) -> None:
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds),
-                                       limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+                                       transport=AiohttpTransport(max_connections=100))
 
     async def close(self) -> None:
         await self._http.aclose()

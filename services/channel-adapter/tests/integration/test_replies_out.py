@@ -3,6 +3,7 @@ retry, splitting, ordering, Instagram's 24-hour window, SendMessage and channel 
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from typing import Any
@@ -67,6 +68,20 @@ async def test_a_timeout_is_retried(adapter, bus, fakes, tap) -> None:
     await telegram_reply(bus)
     report = (await deliveries.wait_for(1))[0]
     assert report.delivered and report.attempts == 2
+
+
+async def test_an_unreachable_platform_is_retried_then_dead_lettered_as_unreachable(start_adapter, bus, tap) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    try:
+        await start_adapter(telegram_api_url=f"http://127.0.0.1:{closed.getsockname()[1]}", outbound_max_attempts=2)
+        deliveries = tap(Subjects.DELIVERY_ALL, events.ReplyDelivered)
+        await telegram_reply(bus)
+        report = (await deliveries.wait_for(1))[0]
+    finally:
+        closed.close()
+    assert not report.delivered and report.dead_lettered and report.attempts == 2
+    assert report.error.startswith("unreachable: "), report.error
 
 
 async def test_a_client_error_is_not_retried_and_is_dead_lettered_with_the_platform_error(
