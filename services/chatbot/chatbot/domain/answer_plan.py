@@ -56,6 +56,7 @@ class Answer:
     slot: Slot | None = None
     order_info: OrderInfo | None = None
     confirmed: str = ""  # "yes" / "no": a yes/no question the facts answer ("tem frete grátis?")
+    again: bool = False  # STOCK/VARIANTS of a product just said sold out: said shortly, without the list again
     quantity: int = 0  # PRICE: how many the buyer asked the price of ("quanto fica 3?"), 0 = one
     withdrawn: Product | None = None  # UNAVAILABLE_PRODUCT's product: only its name is a fact (no price, stock)
 

@@ -109,6 +109,8 @@ def _stock(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:
         return paragraph([_YES[settings.tone],
                           f"{the(p.name, p.noun, capital=True)} {verb} {agree(p.noun, 'disponível')} "
                           f"({counted(p.stock, 'unidade')} em estoque)"])
+    if answer.again:
+        return _still_sold_out(p)
     return paragraph([_sold_out(p, settings), _alternatives(answer.products), _RESTOCK_OFFER])
 
 
@@ -125,6 +127,8 @@ def _variants(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
                           f"{answer.text} e sai por {money(p.price)}",
                           f"{'Estão' if p.noun.plural else 'Está'} {agree(p.noun, 'esgotado')} no momento"
                           if not p.in_stock else (f"Opções: {options}" if options else "")])
+    if not p.in_stock and answer.again:
+        return _still_sold_out(p, answer.variant if answer.variant and not answer.has_variant else "")
     if not p.in_stock:  # one sentence on the stock, whatever the option asked
         sold_out = [_sold_out(p, settings) + (" (em todas as opções)" if p.variants else ""),
                     _alternatives(answer.products), _RESTOCK_OFFER]
@@ -311,6 +315,16 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         return f"Anotado! Como você prefere pagar?{options}"
     return (f"Pedido anotado! ✅\n{summary(draft)}\nVou passar para uma pessoa da equipe finalizar com você; "
             "ela te responde por aqui.")
+
+
+def _still_sold_out(p: Product, variant: str = "") -> str:
+    """The short word for a product the last reply said was sold out (not the alternatives again)."""
+    comes = "vêm" if p.noun.plural else "vem"
+    missing = f"{the(p.name, p.noun, capital=True)} não {comes} em {variant}, e no momento" if variant else \
+        f"{the(p.name, p.noun, capital=True)}"
+    return paragraph([f"{missing} {'continuam' if p.noun.plural else 'continua'} {agree(p.noun, 'esgotado')}"
+                      + (" em todas as opções" if p.variants else "") + " 😕",
+                      "Quer que eu te avise por aqui assim que voltar ao estoque?"])
 
 
 def _purchase_unavailable(answer: Answer, _: AnswerPlan, settings: BotSettings) -> str:

@@ -8,7 +8,7 @@ when it is zero, no purchase of something unavailable (the alternatives in stock
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -161,6 +161,8 @@ def plan_turn(
         topics = [t for t in topics if t is not Topic.PRICE]  # "tem desconto?": not a price list
     if Intent.COMPLAINT in intents and not _SHIPPING_ASKED.search(folded):
         topics = [t for t in topics if t is not Topic.SHIPPING]  # "o produto chegou errado": not the policy
+    if product is not None and Topic.VARIANTS not in topics and _option_not_offered(joined, product):
+        topics = [t for t in _TOPIC_ORDER if t in {*topics, Topic.VARIANTS} - {Topic.STOCK, Topic.DETAILS}]
     cancel_order = bool(_CANCEL_ORDER.search(folded)) and not entities.order_number
     if cancel_order:
         topics = [Topic.ORDER_STATUS]  # "quero cancelar meu pedido": which order (a person cancels it)
@@ -179,6 +181,9 @@ def plan_turn(
         several = topic in (Topic.PRICE, Topic.STOCK, Topic.DETAILS) and len(entities.products) > 1
         for target in entities.products[:MAX_TOPICS] if several else (product,):
             answer = _answer(topic, target, entities, catalog, settings, order_info, joined)
+            if answer.kind in (AnswerKind.STOCK, AnswerKind.VARIANTS) and answer.product is not None \
+                    and state.offer == OFFER_RESTOCK + answer.product.id and not answer.product.in_stock:
+                answer = replace(answer, again=True)  # "e tamanho G?" right after the sold-out notice
             key = (answer.kind, answer.product.id if answer.product else "")
             if key not in answered or answer.kind is AnswerKind.POLICY:
                 answered.add(key)
@@ -303,7 +308,7 @@ def _answer(
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
         return Answer(AnswerKind.STOCK, topic, product, products=alternatives, text=nearest)
     if topic is Topic.VARIANTS:
-        asked = entities.spec or entities.variant or entities.colour
+        asked = entities.spec or entities.variant or entities.colour or _option_not_offered(joined, product)
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
         return Answer(AnswerKind.VARIANTS, topic, product, variant=asked, products=alternatives,
                       has_variant=bool(entities.variant) and not entities.spec, text=entities.spec_own)
@@ -373,6 +378,19 @@ _DISCOUNT = re.compile(r"\b(descont\w*|promoca\w*|promo|cupom|cupons|abatimento|
 _SHIPPING_ASKED = re.compile(r"\b(frete|prazo|envio|correios|sedex|transportadora|quando chega)\b")
 _CANCEL_ORDER = re.compile(r"\b(?:cancel\w*|desistir)\b(?: \w+){0,3} (?:pedido|compra|encomenda)\b")
 _NO_PRODUCT = Product("", "", "", Decimal(0))
+
+
+_OPTION_ASKED = re.compile(r"\b(?:sabor|estampa|modelo|fragrancia|aroma|cheiro|essencia)\s+(?:de\s+)?([a-z]{3,})\b")
+
+
+def _option_not_offered(joined: str, product: Product) -> str:
+    """"a ração tem sabor cordeiro?" when it comes in Frango and Carne: the option asked, said not to exist."""
+    match = _OPTION_ASKED.search(normalised(joined))
+    if not match or not product.variants:
+        return ""
+    word = match.group(1)
+    own = [w for text in (*product.variants, product.name) for w in fold(text).split()]
+    return "" if word in STOPWORDS or any(same_word(w, word) for w in own) else word
 
 
 def _is_small_talk(joined: str) -> bool:

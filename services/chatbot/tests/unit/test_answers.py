@@ -477,3 +477,12 @@ def test_discount_cancel_small_talk_complaint_and_a_variant_asked_before_buying(
     buying = Dialogue()
     buying.say("tem a capinha rosa?")
     assert "(Rosa)" in buying.say("quero 2")
+
+
+def test_an_option_the_product_lacks_and_a_sold_out_product_asked_again() -> None:
+    assert "não vem em P. As opções são: Preta e Rosa" in Dialogue().say("a capinha tem tamanho P?")
+    assert "não vem em couro" in Dialogue().say("a capinha tem modelo couro?")
+    chat = Dialogue()
+    assert "Capinha iPhone 13 (R$ 29,90)" in chat.say("tem o tênis corrida vento?")
+    again = chat.say("e no 40?")
+    assert "continua esgotado" in again and "Capinha" not in again
