@@ -63,6 +63,8 @@ def service_settings(
             "nats_namespace": nats_namespace, "chatbot_grpc_addr": "127.0.0.1:0", "openai_api_key": "",
             "chatbot_idle_sweep_seconds": 3600, "llm_timeout_seconds": 2.0,
             "channel_adapter_grpc_addr": "",  # no channel-adapter: a test that needs one starts it
+            # Several services at once share the machine's PostgreSQL (max_connections 100) with the e2e stacks.
+            "chatbot_database_pool_size": 5,
             **overrides,
         }
         return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
