@@ -102,6 +102,7 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
         key_id = sent_message_key(stack, phone, reply)
         post_webhook(stack, evolution_messages_update("test", key_id, f"{phone}@s.whatsapp.net", "READ"))
         await wait_until(lambda: reply_status(stack, reply) == "read", what="the read receipt in the thread")
+        await expect(agent_bubble).to_contain_text("lida")  # live, from chatbot_reply_status
         note = page.get_by_label("Nova nota interna")
         await note.fill("Cliente pediu embrulho para presente")
         await page.get_by_role("button", name="Adicionar nota").click()
