@@ -71,7 +71,8 @@ def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[s
     if cep:
         draft.cep = f"{cep.group(1)}-{cep.group(2)}"
     rest = folded.replace(fold(cep.group(0)), " ") if cep else folded
-    quantity = _quantity_in(_without_name_numbers(rest, product), exclude="")
+    own = _without_name_numbers(rest, product)
+    quantity = _quantity_in(own, exclude="") or _counted_product(own, product)
     if quantity and product is not None and draft.asked == Slot.VARIANT and rest.strip() in map(fold, product.variants):
         quantity = 0  # "40" while the size is asked: the size
     if quantity:
@@ -151,6 +152,18 @@ def _variant_in(folded: str, product: Product, loose: bool = False) -> str:
     if loose:
         return "?" if words else ""
     return ""
+
+
+def _counted_product(folded: str, product: Product | None) -> int:
+    """"preciso de 5 tapetes", "2 shampoos": a number before a word of the product's name or synonyms."""
+    if product is None:
+        return 0
+    terms = {t for phrase in (product.name, *product.synonyms) for t in fold(phrase).split() if len(t) > 3}
+    for match in re.finditer(r"\b(\d{1,2}|dois|duas|tres|quatro|cinco)\s+(\w+)", folded):
+        if any(same_word(t, match.group(2)) for t in terms):
+            value = int(match.group(1)) if match.group(1).isdigit() else _WORD_NUMBERS[match.group(1)]
+            return value if 0 < value <= 99 else 0
+    return 0
 
 
 def _without_name_numbers(folded: str, product: Product | None) -> str:

@@ -299,6 +299,8 @@ def _purchase(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
                      if field in said]
             noted = f"Anotado: {join(notes)}. " if notes else ""
             return f"{noted}Só preciso saber a opção {of(product.noun)} {product.name}: {options}?"
+        if draft.quantity > 1:  # "preciso de 3 camisetas": the 3 said back
+            return f"Ótima escolha: {draft.quantity}x {product.name}! Qual opção você prefere: {options}?"
         return f"Ótima escolha! {question}"
     if slot is Slot.CEP:
         chosen = f"{draft.quantity}x {draft.product_name}" + (f" ({draft.variant})" if draft.variant else "")

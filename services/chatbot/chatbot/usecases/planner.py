@@ -115,12 +115,18 @@ def plan_turn(
     intents = _trusted(understanding, joined)
     focus = catalog.by_id(state.product_id)
     entities = extract(joined, catalog, focus)
+    if entities.unknown_product and set(entities.unknown_product.split()) <= _NOT_A_THING:
+        entities = replace(entities, unknown_product="")  # "comprei ontem, quando chega?": no product named
     product = entities.product or (None if entities.unknown_product else focus)
     plan = AnswerPlan(contact_name=contact_name, payment_methods=tuple(settings.policies.payment_methods),
                       installments=settings.policies.installments)
     complaints = complaint_count + (1 if Intent.COMPLAINT in intents else 0)
     answered_something = bool(entities.product or entities.unknown_product or entities.topics)
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
+    if entities.product is not None and set(intents) <= {Intent.OTHER, Intent.PRODUCT_INFO, Intent.PRICE,
+                                                         Intent.AVAILABILITY} \
+            and _WANTS.search(normalised(joined)) and not entities.topics:
+        intents = [Intent.PURCHASE]  # "preciso de 5 tapetes", "queria 3 shampoos"
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
     if entities.variant and product is not None:
         turn.context_updates["variant"] = f"{product.id}:{entities.variant}"
@@ -206,7 +212,7 @@ def plan_turn(
     if cancel_order:
         plan.answers[:] = [a if a.kind is not AnswerKind.ASK_ORDER_NUMBER else Answer(
             AnswerKind.ASK_ORDER_NUMBER, Topic.ORDER_STATUS, text="cancel") for a in plan.answers]
-    if not plan.answers and _is_small_talk(joined):
+    if not plan.answers and Intent.THANKS_BYE not in intents and _is_small_talk(joined):
         plan.answers.append(Answer(AnswerKind.HELLO, text="small_talk"))  # "tudo bem?" after the greeting
         turn.fallbacks = fallback_count
     if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
@@ -356,6 +362,12 @@ _HUMAN_WORDS = re.compile(
     r"|sac|responsavel|lig\w*|telefone|transfer\w*|verdade|maquina|automatic\w*|falar|fala|chama\w*|passa\w*"
     r"|setor|loja|privado|contato|real)\b")
 _HUMAN_SURE = 0.5
+_COMPLAINT_WORDS = re.compile(
+    r"\b(absurd\w*|pessim\w*|horrivel|ruim|quebrad\w*|defeit\w*|errad\w*|reclam\w*|demor\w*|atras\w*|raiva"
+    r"|emojiraiva|palhacada|vergonha|lixo|golpe|engan\w*|decepcion\w*|insatisf\w*|problema\w*|rasgad\w*|estragad\w*"
+    r"|furad\w*|sujo|falt\w*|descaso|desrespeito|procon|process\w*|irritad\w*|cansad\w*|nunca mais|pior|porcaria"
+    r"|ridicul\w*|nao (?:chegou|recebi|veio|funciona\w*|gostei)|chateado|chateada|triste|reembolso|devolv\w*)\b")
+_WANTS = re.compile(r"\b(?:preciso|precisava|queria|gostaria|vou querer|me ve|me manda)\b")
 _GREETING_WORDS = re.compile(r"^(?:oi+e?|ola|opa|bom dia|boa tarde|boa noite|eae|eai|salve|hey|hello|hi|emojioi)\b")
 _MY_ORDER = re.compile(r"\b(?:meu|minha|o meu|a minha|nosso)\s+(?:pedido|compra|encomenda|pacote)\b")
 _HOURS = re.compile(
@@ -371,9 +383,13 @@ _NOT_A_QUANTITY = re.compile(
 
 _SMALL_TALK = frozenset(("tudo", "bem", "bom", "boa", "como", "vai", "voce", "voces", "esta", "estao", "ta", "tao",
                          "beleza", "e", "ai", "com", "por", "ae", "la", "ok", "certo", "joia", "tranquilo", "sim",
-                         "obrigado", "obrigada", "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi"))
+                         "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi"))
 
 
+_NOT_A_THING = frozenset((  # noqa: SIM905 - words a product phrase the shop "does not sell" may not be made of
+    "quando chega chegar chegou chegam onde como quanto ontem hoje amanha ja ainda agora semana dia dias mes "
+    "comprei paguei pedi recebi veio vem vai isso aquilo nada tudo coisa coisas ai la aqui mesmo logo depois"
+).split())
 _DISCOUNT = re.compile(r"\b(descont\w*|promoca\w*|promo|cupom|cupons|abatimento|faz por menos|faz mais barato)\b")
 _SHIPPING_ASKED = re.compile(r"\b(frete|prazo|envio|correios|sedex|transportadora|quando chega)\b")
 _CANCEL_ORDER = re.compile(r"\b(?:cancel\w*|desistir)\b(?: \w+){0,3} (?:pedido|compra|encomenda)\b")
@@ -405,14 +421,18 @@ def _asks_something_else(joined: str) -> bool:
 
 
 def _trusted(understanding: Understanding, joined: str) -> list[Intent]:
+    """The intents, less a low-confidence request for a person or complaint whose words are not in the message
+    ("2 sacos", "preciso de 5 tapetes")."""
     intents = understanding.intents
-    if Intent.HUMAN not in intents or _HUMAN_WORDS.search(normalised(joined)):
-        return intents
-    score = dict(understanding.primary.ranking).get(Intent.HUMAN, understanding.primary.confidence
-                                                    if understanding.primary.intent is Intent.HUMAN else 0.0)
-    if score >= _HUMAN_SURE:
-        return intents
-    return [i for i in intents if i is not Intent.HUMAN] or [Intent.OTHER]
+    folded = normalised(joined)
+    scores = dict(understanding.primary.ranking)
+    for intent, words in ((Intent.HUMAN, _HUMAN_WORDS), (Intent.COMPLAINT, _COMPLAINT_WORDS)):
+        if intent not in intents or words.search(folded):
+            continue
+        score = scores.get(intent, understanding.primary.confidence if understanding.primary.intent is intent else 0)
+        if score < _HUMAN_SURE:
+            intents = [i for i in intents if i is not intent] or [Intent.OTHER]
+    return intents
 
 
 def _quantity_priced(folded: str, product: Product) -> int:
@@ -423,6 +443,9 @@ def _quantity_priced(folded: str, product: Product) -> int:
     for i, word in enumerate(words):
         value = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
         following = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
+        if before in ("os", "as", "dos", "das", "nos", "nas", "aos", "esses", "essas"):
+            continue  # "tem os dois?": both products, not two of one
         if 2 <= value <= 99 and word not in own and not _NOT_A_QUANTITY.match(following):
             return value
     return 0
@@ -514,7 +537,7 @@ def _purchase(
     catalog: Catalog, settings: BotSettings,
 ) -> bool:
     """Order slot filling; False when the turn is not about an order."""
-    intents = understanding.intents
+    intents = turn.intents  # as trusted ("2 sacos" is no request for a person)
     draft = order_slots.OrderDraft.from_dict(state.order)
     wants = Intent.PURCHASE in intents and Topic.ORDER_STATUS not in entities.topics
     if draft is None and not wants:

@@ -486,3 +486,12 @@ def test_an_option_the_product_lacks_and_a_sold_out_product_asked_again() -> Non
     assert "Capinha iPhone 13 (R$ 29,90)" in chat.say("tem o tênis corrida vento?")
     again = chat.say("e no 40?")
     assert "continua esgotado" in again and "Capinha" not in again
+
+
+def test_a_need_with_a_count_is_a_purchase_and_both_products_are_not_two_units() -> None:
+    dialogue = Dialogue()
+    reply = dialogue.say("preciso de 3 carregadores")
+    assert "3x Carregador Turbo 20W" in reply and dialogue.last is not None and dialogue.last.trigger is None
+    both = Dialogue().say("quanto custa a capinha e o fone? tem os dois?")
+    assert "R$ 29,90" in both and "R$ 149,90" in both and "Levando" not in both
+    assert "não trabalhamos" not in Dialogue().say("comprei ontem, quando chega?")
