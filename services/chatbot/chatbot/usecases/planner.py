@@ -367,7 +367,9 @@ _COMPLAINT_WORDS = re.compile(
     r"|emojiraiva|palhacada|vergonha|lixo|golpe|engan\w*|decepcion\w*|insatisf\w*|problema\w*|rasgad\w*|estragad\w*"
     r"|furad\w*|sujo|falt\w*|descaso|desrespeito|procon|process\w*|irritad\w*|cansad\w*|nunca mais|pior|porcaria"
     r"|ridicul\w*|nao (?:chegou|recebi|veio|funciona\w*|gostei)|chateado|chateada|triste|reembolso|devolv\w*)\b")
-_WANTS = re.compile(r"\b(?:preciso|precisava|queria|gostaria|vou querer|me ve|me manda)\b")
+_WANTS = re.compile(r"\b(?:preciso|precisava|queria|gostaria|vou querer|me ve|me manda)\b(?! (?:de |que )?(?:saber|ver"
+                    r"|conhecer|entender|perguntar|informac\w*|tirar|uma duvida|foto\w*|mais|detalhes|video\w*"
+                    r"|o preco|o valor|falar|uma informac\w*|ajuda)\b)")
 _GREETING_WORDS = re.compile(r"^(?:oi+e?|ola|opa|bom dia|boa tarde|boa noite|eae|eai|salve|hey|hello|hi|emojioi)\b")
 _MY_ORDER = re.compile(r"\b(?:meu|minha|o meu|a minha|nosso)\s+(?:pedido|compra|encomenda|pacote)\b")
 _HOURS = re.compile(
@@ -377,6 +379,11 @@ _HOURS = re.compile(
     r"|(?:voces|loja) (?:abre|abrem|fecha|fecham)\b)")
 _WEEKDAYS = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
 _NUMBER_WORDS = {"dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "dez": 10}
+_PRICED_COUNT = frozenset(("fica", "ficam", "ficaria", "sai", "saem", "sairia", "seria", "seriam", "levar",
+                           "levando", "levo", "comprar", "compro", "comprando", "pegar", "pego", "pegando", "mandar",
+                           "para", "por"))
+_UNIT_WORDS = frozenset(("un", "unid", "unidade", "unidades", "pecas", "peca", "kits", "sacos", "pacotes", "caixas",
+                         "potes", "frascos", "pares", "rolos", "latas", "itens"))
 _NOT_A_QUANTITY = re.compile(
     r"^(?:ml|l|lt|litros?|kg|g|gr|gramas?|w|v|volts?|gb|tb|cm|mm|m|metros?|dias?|x|vezes|horas?|meses|anos?|%)$")
 
@@ -444,8 +451,10 @@ def _quantity_priced(folded: str, product: Product) -> int:
         value = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
         following = words[i + 1] if i + 1 < len(words) else ""
         before = words[i - 1] if i else ""
-        if before in ("os", "as", "dos", "das", "nos", "nas", "aos", "esses", "essas"):
-            continue  # "tem os dois?": both products, not two of one
+        counted = before in _PRICED_COUNT or following in _UNIT_WORDS or any(same_word(t, following) for t in own
+                                                                            if len(t) > 3)
+        if not counted:
+            continue  # "tem os dois?", "a camiseta 38": both products, a size; not two or 38 of one
         if 2 <= value <= 99 and word not in own and not _NOT_A_QUANTITY.match(following):
             return value
     return 0

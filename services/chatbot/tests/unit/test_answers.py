@@ -191,7 +191,9 @@ def test_no_reply_states_a_price_or_stock_that_contradicts_the_catalog(
 
 def _assert_consistent(reply: str, catalog: Catalog) -> None:
     prices = {p.price.quantize(Decimal("0.01")) for p in catalog.products}
-    assert amounts_in(reply) <= prices, reply
+    counts = [int(n) for n in re.findall(r"Levando (\d+), o total fica", reply)]  # "quanto fica 3?": the total
+    totals = {(p.price * n).quantize(Decimal("0.01")) for p in catalog.products for n in counts}
+    assert amounts_in(reply) <= prices | totals, reply
     names = sorted(catalog.products, key=lambda p: -len(p.name))
     pattern = re.compile("|".join(re.escape(p.name) for p in names))
     mentions = list(pattern.finditer(reply))
@@ -200,7 +202,9 @@ def _assert_consistent(reply: str, catalog: Catalog) -> None:
         end = mentions[i + 1].start() if i + 1 < len(mentions) else len(reply)
         said = reply[mention.end():end]
         stated = amounts_in(said)
-        assert not stated or stated == {product.price.quantize(Decimal("0.01"))}, (product, reply)
+        own = product.price.quantize(Decimal("0.01"))
+        assert not stated or stated - {(product.price * n).quantize(Decimal("0.01")) for n in counts} == {own}, \
+            (product, reply)
         assert format_brl(product.price) in said or not stated
         for count in re.findall(r"(\d+) unidades? em estoque", said):
             assert int(count) == product.stock, (product, reply)
@@ -495,3 +499,5 @@ def test_a_need_with_a_count_is_a_purchase_and_both_products_are_not_two_units()
     both = Dialogue().say("quanto custa a capinha e o fone? tem os dois?")
     assert "R$ 29,90" in both and "R$ 149,90" in both and "Levando" not in both
     assert "não trabalhamos" not in Dialogue().say("comprei ontem, quando chega?")
+    for asked in ("queria saber se tem a capinha rosa", "gostaria de ver o fone", "me manda foto do carregador"):
+        assert "CEP" not in Dialogue().say(asked), asked  # wanting to know is not buying
