@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
+from chatbot.adapters.repository.base import READER
 from chatbot.adapters.repository.crm import CrmStore
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
 from chatbot.adapters.repository.shop import ShopStore
@@ -202,7 +203,8 @@ def _sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(conn: Connection) -> None:
-        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        options = conn.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT" and not options.get(READER):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatbot.adapters.tables import ConversationRow, MessageRow
 
+READER = "sellerbot_reader"  # execution option of the stores' read-only connections (no transaction)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -48,7 +50,11 @@ class Store:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
-        # Single-statement reads need no transaction: without one, a read is one round trip instead of
-        # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway).
-        self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._postgres = self._engine.dialect.name == "postgresql"
+        # Single-statement reads need no transaction: without one, a read is one round trip instead of
+        # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway). SQLite's
+        # connection is in autocommit already (`chatbot.main._sqlite_engine`: no driver BEGIN, and none of its
+        # own for a READER connection); AUTOCOMMIT there would only switch the isolation level on every
+        # checkout and back on every return (two thread hops through aiosqlite per read). Readers never write.
+        self._reader: AsyncEngine = self._engine.execution_options(
+            **({"isolation_level": "AUTOCOMMIT"} if self._postgres else {READER: True}))

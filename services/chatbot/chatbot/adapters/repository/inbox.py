@@ -172,12 +172,16 @@ class InboxStore(Store):
                             await conn.execute(update(CONVERSATIONS).where(
                                 CONVERSATIONS.c.id == row.id).values(**changes))
                         return row, None
-                    if row is None:
+                    message_id = str(uuid.uuid4())
+                    if row is None:  # a new conversation is inserted with its first message already counted
                         fields = new_conversation_values(user_id, contact_id, channel, account_id,
                                                          platform_conversation_id, contact_name, prompt_variant)
+                        fields.update(last_message=text[:1000], message_count=1, updated_at=utcnow())
                         row = conversation_row({key: fields.get(key) for key in CONVERSATION_COLUMNS})
                         await conn.execute(INSERT_CONVERSATION, values(row, CONVERSATION_COLUMNS))
-                    message_id = str(uuid.uuid4())
+                        message = inbound_values(message_id, row, event_id, text, platform_timestamp)
+                        await conn.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
+                        return row, message_id
                     message = inbound_values(message_id, row, event_id, text, platform_timestamp)
                     await conn.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
                     row.last_message, row.message_count, row.updated_at = text[:1000], row.message_count + 1, utcnow()
