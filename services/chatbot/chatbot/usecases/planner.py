@@ -366,7 +366,8 @@ _COMPLAINT_WORDS = re.compile(
     r"\b(absurd\w*|pessim\w*|horrivel|ruim|quebrad\w*|defeit\w*|errad\w*|reclam\w*|demor\w*|atras\w*|raiva"
     r"|emojiraiva|palhacada|vergonha|lixo|golpe|engan\w*|decepcion\w*|insatisf\w*|problema\w*|rasgad\w*|estragad\w*"
     r"|furad\w*|sujo|falt\w*|descaso|desrespeito|procon|process\w*|irritad\w*|cansad\w*|nunca mais|pior|porcaria"
-    r"|ridicul\w*|nao (?:chegou|recebi|veio|funciona\w*|gostei)|chateado|chateada|triste|reembolso|devolv\w*)\b")
+    r"|ridicul\w*|nao (?:chegou|recebi|veio|funciona\w*|gostei)|chateado|chateada|triste|reembolso|devolv\w*"
+    r"|nunca|ninguem|enrol\w*|piada|mancha\w*|riscad\w*|amassad\w*|brav[oa]|esperando|respeito|absurd\w*)\b")
 _WANTS = re.compile(r"\b(?:preciso|precisava|queria|gostaria|vou querer|me ve|me manda)\b(?! (?:de |que )?(?:saber|ver"
                     r"|conhecer|entender|perguntar|informac\w*|tirar|uma duvida|foto\w*|mais|detalhes|video\w*"
                     r"|o preco|o valor|falar|uma informac\w*|ajuda)\b)")
