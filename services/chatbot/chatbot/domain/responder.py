@@ -135,6 +135,9 @@ def _variants(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         if answer.variant and not answer.has_variant:
             return paragraph([f"{name} não {comes} em {answer.variant}" + (f": as opções são {options}" if options
                                                                        else ""), *sold_out])
+        if answer.confirmed.startswith("no:"):
+            return paragraph([f"{name} não {'têm' if p.noun.plural else 'tem'} opções de {answer.confirmed[3:]}: "
+                              f"{comes} em {options}", *sold_out])
         return paragraph(sold_out if answer.variant else [f"{name} {comes} em: {options}", *sold_out])
     if not p.variants:
         if answer.variant:
@@ -148,6 +151,9 @@ def _variants(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
                           f"Opções: {options}"])
     if answer.variant:
         return paragraph([f"{name} não {comes} em {answer.variant}", f"As opções são: {options}"])
+    if answer.confirmed.startswith("no:"):  # "qual o tamanho?" of a product in colours
+        return paragraph([f"{name} não {'têm' if p.noun.plural else 'tem'} opções de {answer.confirmed[3:]}",
+                          f"{'Vêm' if p.noun.plural else 'Vem'} em: {options}"])
     return sentence(f"{name} {comes} em: {options}")
 
 

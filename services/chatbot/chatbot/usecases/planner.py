@@ -17,6 +17,7 @@ from chatbot.domain.answer_plan import Answer, AnswerKind, AnswerPlan
 from chatbot.domain.catalog import STOPWORDS, Catalog, Product, same_word
 from chatbot.domain.config import BotSettings
 from chatbot.domain.entities import (
+    COLOURS,
     POLICY_TOPICS,
     PRODUCT_TOPICS,
     Entities,
@@ -24,6 +25,8 @@ from chatbot.domain.entities import (
     extract,
     normalised,
     order_number_in,
+    spec_key,
+    stem,
 )
 from chatbot.domain.handoff import Counters, HandoffReason, automatic_trigger
 from chatbot.domain.intents import Intent
@@ -316,8 +319,10 @@ def _answer(
     if topic is Topic.VARIANTS:
         asked = entities.spec or entities.variant or entities.colour or _option_not_offered(joined, product)
         alternatives = () if product.in_stock else tuple(_alternatives(product, catalog))
+        other_kind = "" if asked else _other_dimension(joined, product)
         return Answer(AnswerKind.VARIANTS, topic, product, variant=asked, products=alternatives,
-                      has_variant=bool(entities.variant) and not entities.spec, text=entities.spec_own)
+                      has_variant=bool(entities.variant) and not entities.spec, text=entities.spec_own,
+                      confirmed=f"no:{other_kind}" if other_kind else "")
     return _details(product)
 
 
@@ -405,6 +410,30 @@ _NO_PRODUCT = Product("", "", "", Decimal(0))
 
 
 _OPTION_ASKED = re.compile(r"\b(?:sabor|estampa|modelo|fragrancia|aroma|cheiro|essencia)\s+(?:de\s+)?([a-z]{3,})\b")
+
+
+_DIMENSIONS = {"cor": re.compile(r"\b(?:cor|cores|outras cores|colorid\w*)\b"),
+               "tamanho": re.compile(r"\b(?:tamanho|tamanhos|numeracao|numero|medida\w*)\b"),
+               "voltagem": re.compile(r"\b(?:voltagem|voltagens|110|127|220|bivolt)\b")}
+_COLOUR_STEMS = {stem(c) for c in COLOURS}
+
+
+def _other_dimension(joined: str, product: Product) -> str:
+    """"qual o tamanho?" of a product that comes in colours (or "tem outras cores?" of one in sizes): the kind of
+    option asked, which the product's options are not; "" when they are, or it cannot tell."""
+    if not product.variants:
+        return ""
+    kinds = set()
+    for variant in product.variants:
+        words = fold(variant).split()
+        key = spec_key(fold(variant))
+        kinds.add("cor" if words and stem(words[0]) in _COLOUR_STEMS else "tamanho" if key.startswith("size:")
+                  else "voltagem" if key.startswith("voltage:") else "?")
+    folded = normalised(joined)
+    asked = [kind for kind, pattern in _DIMENSIONS.items() if pattern.search(folded)]
+    if len(kinds) != 1 or "?" in kinds or len(asked) != 1 or asked[0] in kinds:
+        return ""
+    return asked[0]
 
 
 def _option_not_offered(joined: str, product: Product) -> str:

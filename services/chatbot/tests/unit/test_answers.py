@@ -501,3 +501,9 @@ def test_a_need_with_a_count_is_a_purchase_and_both_products_are_not_two_units()
     assert "não trabalhamos" not in Dialogue().say("comprei ontem, quando chega?")
     for asked in ("queria saber se tem a capinha rosa", "gostaria de ver o fone", "me manda foto do carregador"):
         assert "CEP" not in Dialogue().say(asked), asked  # wanting to know is not buying
+
+
+def test_a_kind_of_option_the_product_does_not_have_is_said() -> None:
+    assert Dialogue().say("qual o tamanho da capinha?") == \
+        "A Capinha iPhone 13 não tem opções de tamanho. Vem em: Preta e Rosa."
+    assert Dialogue().say("quais cores da capinha?") == "A Capinha iPhone 13 vem em: Preta e Rosa."
