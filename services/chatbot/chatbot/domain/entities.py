@@ -340,11 +340,24 @@ def variant_in(folded: str, product: Product) -> str:
             continue
         if all(_stem(p) in stems for p in parts) or (any(c.isdigit() for c in variant) and "".join(parts) in squeezed):
             return variant
+    for variant in product.variants:  # "o de 400" names "400ml", "e em 110?" names "110V"
+        number = re.fullmatch(r"(\d+)[a-z]+", fold(variant).replace(" ", ""))
+        if number and sum(fold(v).startswith(number.group(1)) for v in product.variants) == 1:
+            for match in re.finditer(rf"\b{number.group(1)}\b", folded):
+                before, after = folded[:match.start()].split()[-1:], folded[match.end():].split()[:1]
+                if (before and before[0] in _QUANTITY_BEFORE) or (after and after[0] in _QUANTITY_AFTER):
+                    continue
+                return variant
     for variant in product.variants:  # "verde" names "Verde Militar" when no variant is named in full
         first = fold(variant).split()[:1]
         if first and first[0] in COLOURS and _stem(first[0]) in stems:
             return variant
     return ""
+
+
+_QUANTITY_BEFORE = frozenset(("quero", "levar", "levo", "manda", "comprar", "pedir", "fica", "sai", "x", "r$"))
+_QUANTITY_AFTER = frozenset(("un", "unidade", "unidades", "pecas", "x", "reais", "dias", "vezes", "kits", "potes",
+                             "frascos"))
 
 
 def order_number_in(text: str) -> str:

@@ -36,7 +36,7 @@ _MASCULINE_WORDS = frozenset((  # noqa: SIM905
     "anel tablet kindle ebook jogo brinquedo boneco quadro vaso copo pote prato garfo jogo guarda-chuva"
 ).split())
 _SINGULAR_IN_S = frozenset(("tenis", "lapis", "onibus", "pires", "atlas", "virus", "bonus", "gas", "mes", "pais",
-                            "simples"))
+                            "simples", "jeans", "lapis", "pais"))
 _ADJECTIVE_PLURALS = {"disponivel": "disponíveis", "disponível": "disponíveis"}
 
 
@@ -159,10 +159,14 @@ def _singular(word: str) -> str:
         return word
     if word.endswith("oes"):
         return word[:-3] + "ao"
+    if word.endswith(("eis", "ais", "ois")):  # pinceis -> pincel, varais -> varal, lencois -> lencol
+        return word[:-2] + "l"
+    if word.endswith("ns"):  # batons -> batom
+        return word[:-2] + "m"
     if word.endswith("es") and word[:-2].endswith(("r", "z", "s")):
         return word[:-2]
     return word[:-1]
 
 
 def _is_plural(word: str) -> bool:
-    return len(word) > 3 and word.endswith(("as", "os", "es")) and word not in _SINGULAR_IN_S
+    return len(word) > 3 and word.endswith(("as", "os", "es", "eis", "ais", "ois", "ns")) and word not in _SINGULAR_IN_S

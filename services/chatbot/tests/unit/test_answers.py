@@ -99,6 +99,9 @@ def test_pt_br_agreement_lists_and_plurals() -> None:
     assert infer_gender("Tênis Corrida Vento") is Gender.MASCULINE
     assert the("Meias Esportivas", noun_of("Meias Esportivas"), capital=True) == "As Meias Esportivas"
     assert the("Air Fryer", noun_of("Air Fryer", "feminine"), capital=True) == "A Air Fryer"
+    assert the("Pincéis de Maquiagem", noun_of("Pincéis de Maquiagem"), capital=True) == "Os Pincéis de Maquiagem"
+    assert the("Batons Matte", noun_of("Batons Matte"), capital=True) == "Os Batons Matte"
+    assert the("Jeans Slim", noun_of("Jeans Slim"), capital=True) == "O Jeans Slim"
     assert join(["pix", "cartão de crédito", "boleto"]) == "pix, cartão de crédito e boleto"
     assert continue_with("Aceitamos pix", "em até 6x sem juros") == "Aceitamos pix, em até 6x sem juros."
     assert continue_with("Aceitamos pix", "Parcelamos em 3x.") == "Aceitamos pix. Parcelamos em 3x."
