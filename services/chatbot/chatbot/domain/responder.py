@@ -235,6 +235,8 @@ def _policy(answer: Answer, plan: AnswerPlan, settings: BotSettings) -> str:
         return continue_with(f"{head}ceitamos {join(methods)}", plan.installments)
     if answer.text and answer.confirmed == "yes":
         return f"Sim! {sentence(answer.text)}"
+    if answer.text and answer.topic is Topic.SHIPPING and answer.text.startswith("Para "):
+        return sentence(answer.text)  # the line for the place asked: "Para Recife, o prazo é de…"
     if answer.text:
         label = {Topic.SHIPPING: "Sobre o envio", Topic.RETURNS: "Sobre trocas e devoluções",
                  Topic.WARRANTY: "Sobre a garantia"}[answer.topic or Topic.SHIPPING]

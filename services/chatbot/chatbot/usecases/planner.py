@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from chatbot.domain import order_slots
+from chatbot.domain import order_slots, shipping
 from chatbot.domain.answer_plan import Answer, AnswerKind, AnswerPlan
 from chatbot.domain.catalog import STOPWORDS, Catalog, Product, same_word
 from chatbot.domain.config import BotSettings
@@ -267,6 +267,9 @@ def _topics(intents: list[Intent], entities: Entities, state: ConversationState)
             entities.order_number or _MY_ORDER.search(" ".join(entities.words))):
         strong.discard(Topic.SHIPPING)  # "meu pedido (123) não chegou": the order, not the shipping policy
         weak.discard(Topic.SHIPPING)
+    if not strong and entities.product is None and shipping.is_place_follow_up(" ".join(entities.words)):
+        strong.add(Topic.SHIPPING)  # "e pra sp?": the deadline asked again for another place
+        weak.clear()
     if Topic.RETURNS in strong and Topic.WARRANTY in strong:
         strong.discard(Topic.RETURNS)
     carried = _carried(strong, weak, entities, state)
@@ -295,7 +298,7 @@ def _answer(
     if topic in POLICY_TOPICS:
         if entities.unknown_product:  # "qual a garantia do notebook?": the shop does not sell it
             return _unknown(entities.unknown_product, catalog)
-        text = _policy_text(topic, product, settings)
+        text = _policy_text(topic, product, settings, joined)
         return Answer(AnswerKind.POLICY, topic, product, text=text,
                       confirmed=_policy_confirms(topic, joined, text, settings))
     if topic is Topic.ORDER_STATUS:
@@ -560,10 +563,12 @@ def _alternatives(product: Product, catalog: Catalog) -> list[Product]:
     return sorted(others, key=lambda p: not head & set(fold(p.name).split()))
 
 
-def _policy_text(topic: Topic, product: Product | None, settings: BotSettings) -> str:
+def _policy_text(topic: Topic, product: Product | None, settings: BotSettings, joined: str = "") -> str:
     policies = settings.policies
     if topic is Topic.SHIPPING:
-        return (product.shipping_policy if product else "") or policies.shipping
+        policy = (product.shipping_policy if product else "") or policies.shipping
+        place = shipping.place_in(joined) if joined else None
+        return (shipping.line_for(policy, place) if place else "") or policy  # "prazo pra rj?": the RJ line
     if topic is Topic.RETURNS:
         return (product.return_policy if product else "") or policies.returns
     if topic is Topic.WARRANTY:

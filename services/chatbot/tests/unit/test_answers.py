@@ -510,3 +510,18 @@ def test_a_kind_of_option_the_product_does_not_have_is_said() -> None:
     assert Dialogue().say("qual o tamanho da capinha?") == \
         "A Capinha iPhone 13 não tem opções de tamanho. Vem em: Preta e Rosa."
     assert Dialogue().say("quais cores da capinha?") == "A Capinha iPhone 13 vem em: Preta e Rosa."
+
+
+def test_a_deadline_asked_for_a_place_quotes_the_policys_line_for_it() -> None:
+    from chatbot.domain.shipping import line_for, place_in
+
+    policy = ("Enviamos para todo o Brasil. Sudeste: 2 a 5 dias úteis; Nordeste: 5 a 9 dias úteis; "
+              "demais regiões: 7 a 12 dias úteis. Frete grátis acima de R$ 199,00.")
+    recife, manaus, rj = place_in("qual o prazo pra recife?"), place_in("entrega em manaus?"), place_in("e pra rj?")
+    assert recife and manaus and rj
+    assert line_for(policy, recife) == (
+        "Para Recife, o prazo é de 5 a 9 dias úteis (Nordeste). Frete grátis acima de R$ 199,00.")
+    assert "7 a 12 dias úteis (demais regiões)" in line_for(policy, manaus)
+    assert "2 a 5 dias úteis (Sudeste)" in line_for(policy, rj)
+    assert line_for("Entregamos em até 10 dias úteis.", recife) == ""  # no per-place lines: the whole policy
+    assert place_in("tem esse em preto?") is None and place_in("qual o prazo?") is None
