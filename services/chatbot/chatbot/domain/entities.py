@@ -325,6 +325,13 @@ def _phrase_from(folded: str, product: Product) -> str:
     return " ".join(words[start:end + 1])
 
 
+def _after_the_product(words: list[str], size: str, product: Product) -> bool:
+    """"2 camisetas M", "o tenis 40": the size right after a word of the product's name or synonyms."""
+    terms = {t for phrase in (product.name, *product.synonyms) for t in fold(phrase).split() if len(t) > 3}
+    return any(word == size and any(same_word(t, before) for t in terms)
+               for before, word in zip(words, words[1:], strict=False))
+
+
 def variant_in(folded: str, product: Product) -> str:
     """The product's variant the text names: "preta" names "Preto", "128 gb" names "128GB"."""
     words = folded.split()
@@ -334,8 +341,9 @@ def variant_in(folded: str, product: Product) -> str:
         parts = fold(variant).split()
         if not parts:
             continue
-        if len("".join(parts)) <= 2:  # sizes P, M, G, GG, 38: only as a word after "tamanho"/"numero"
-            if re.search(rf"\b(?:tamanho|tam|numero|n|size)\s+{re.escape(parts[0])}\b", folded) or words == parts:
+        if len("".join(parts)) <= 2:  # sizes P, M, G, GG, 38: a word after "tamanho"/"numero" or the product's noun
+            if re.search(rf"\b(?:tamanho|tam|numero|n|size)\s+{re.escape(parts[0])}\b", folded) or words == parts \
+                    or _after_the_product(words, parts[0], product):
                 return variant
             continue
         if all(_stem(p) in stems for p in parts) or (any(c.isdigit() for c in variant) and "".join(parts) in squeezed):
