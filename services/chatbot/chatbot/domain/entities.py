@@ -35,7 +35,7 @@ _TOPIC_PATTERNS: dict[Topic, re.Pattern[str]] = {
     Topic.STOCK: re.compile(
         r"\b(estoque|disponivel|disponiveis|disponibilidade|esgotad\w*|acabou|ainda tem|tem ainda|pronta entrega"
         r"|quantas unidades|quantos tem|quantas tem|tem unidade|volta a ter|repoe|reposicao|quando volta\w*|vai voltar"
-        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*)\b"),
+        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*|previsao|vai chegar mais|chega(?:m|ra)? mais)\b"),
     Topic.VARIANTS: re.compile(
         r"\b(cor|cores|tamanho|tamanhos|opcao|opcoes|numeracao|numeracoes|voltagem|versao|versoes|sabor|sabores"
         r"|tons?|estampas?|modelos|capacidades?|variacao|variacoes|vem em que|vem em quais|quais as opcoes)\b"),
@@ -66,7 +66,8 @@ _NOT_A_PRODUCT = frozenset((  # noqa: SIM905
     "mesmo so nota fiscal nf parcelamento juros vezes valor preco site link foto fotos video loja "
     "novidade novidades lancamento dinheiro troco retirada horario endereco numero opcao opcoes modelo "
     "modelos unidade unidades pronta vez cep resposta problema duvida duvidas informacao sabor medida "
-    "fabrica fabricacao eletronico eletronicos defeito defeitos roupa roupas tamanhos cores mercadoria"
+    "fabrica fabricacao eletronico eletronicos defeito defeitos roupa roupas tamanhos cores mercadoria "
+    "previsao reposicao chegada"
 ).split())
 _PRODUCT_PHRASE = re.compile(
     r"(?:quanto (?:custa|custam|e|sai|ta|fica|esta)|preco d[oa]s?|valor d[oa]s?|(?:voces? )?(?:tem|tens|vende|vendem"

@@ -116,6 +116,9 @@ def plan_turn(
 ) -> TurnPlan:
     joined = "\n".join(texts)
     intents = _trusted(understanding, joined)
+    broken = _BROKEN.search(normalised(joined))
+    if broken and Intent.COMPLAINT not in intents:
+        intents = [*(i for i in intents if i != Intent.OTHER), Intent.COMPLAINT]  # "chegou quebrado"
     focus = catalog.by_id(state.product_id)
     entities = extract(joined, catalog, focus)
     if entities.unknown_product and set(entities.unknown_product.split()) <= _NOT_A_THING:
@@ -170,6 +173,8 @@ def plan_turn(
         topics = [t for t in topics if t is not Topic.PRICE]  # "tem desconto?": not a price list
     if Intent.COMPLAINT in intents and not _SHIPPING_ASKED.search(folded):
         topics = [t for t in topics if t is not Topic.SHIPPING]  # "o produto chegou errado": not the policy
+    if broken and broken.group("used") and settings.policies.warranty and Topic.WARRANTY not in topics:
+        topics = [t for t in _TOPIC_ORDER if t in {*topics, Topic.WARRANTY} - {Topic.DETAILS}]  # "parou de funcionar"
     if product is not None and Topic.VARIANTS not in topics and _option_not_offered(joined, product):
         topics = [t for t in _TOPIC_ORDER if t in {*topics, Topic.VARIANTS} - {Topic.STOCK, Topic.DETAILS}]
     cancel_order = bool(_CANCEL_ORDER.search(folded)) and not entities.order_number
@@ -182,6 +187,10 @@ def plan_turn(
         topics = [Topic.PRICE]  # "e se eu levar duas?" after the price: the price of two
     if order_info is not None and order_info.proof_turn and Topic.ORDER_STATUS not in topics:
         topics.append(Topic.ORDER_STATUS)  # the CEP or name the bot asked for to confirm an order
+    if _RESTOCK_ASKED.search(folded) and Topic.STOCK in topics:
+        topics = [t for t in topics if t is not Topic.SHIPPING]  # "tem previsão de chegar?": the stock, not the post
+    if broken:  # "o batom veio com a cor errada": a complaint, not a question about the colours
+        topics = [t for t in topics if t not in (Topic.VARIANTS, Topic.PRICE, Topic.STOCK, Topic.DETAILS)]
     greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(normalised(joined))))
     if greets and (topics or len(intents) > 1 or not plan.answers):  # "e ai??? ja faz 10 dias": no "Olá!" again
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
@@ -220,8 +229,9 @@ def plan_turn(
         turn.fallbacks = fallback_count
     if turn.draft is not None and not turn.in_order and Intent.THANKS_BYE not in intents:
         _resume_order(turn, catalog)
-    if Intent.COMPLAINT in intents:
-        plan.answers.append(Answer(AnswerKind.COMPLAINT))
+    if Intent.COMPLAINT in intents:  # the apology first: "Sinto muito…", then the policy that applies
+        first = 1 if plan.answers and plan.answers[0].kind is AnswerKind.HELLO else 0
+        plan.answers.insert(first if broken else len(plan.answers), Answer(AnswerKind.COMPLAINT))
     if Intent.THANKS_BYE in intents and not topics:
         plan.answers.append(Answer(AnswerKind.THANKS))
     if plan.kinds == [AnswerKind.HELLO] and Intent.OTHER in intents:
@@ -370,6 +380,14 @@ _HUMAN_WORDS = re.compile(
     r"|sac|responsavel|lig\w*|telefone|transfer\w*|verdade|maquina|automatic\w*|falar|fala|chama\w*|passa\w*"
     r"|setor|loja|privado|contato|real)\b")
 _HUMAN_SURE = 0.5
+_RESTOCK_ASKED = re.compile(r"\b(?:previsao|quando volta\w*|volta a ter|vai chegar mais|chega\w* mais|reposicao)\b")
+# A product that arrived damaged or stopped working: a complaint whatever the intent model read ("o secador
+# chegou quebrado, quero trocar"); one that stopped working after use is a warranty case too.
+_BROKEN = re.compile(
+    r"\b(?:chego\w*|veio|vieram|recebi|esta|ta|tava|estava)\b(?: \w+){0,3} (?:quebrad\w*|errad\w*|rasgad\w*|vazad\w*"
+    r"|vazando|amassad\w*|estragad\w*|trincad\w*|riscad\w*|danificad\w*|vencid\w*|com defeito|faltando)\b"
+    r"|(?P<used>\bparou de funcionar|\bnao (?:funciona|liga|esquenta|carrega)\w*|\b(?:deu|com|apresentou) defeito"
+    r"|\bqueimou)")
 _COMPLAINT_WORDS = re.compile(
     r"\b(absurd\w*|pessim\w*|horrivel|ruim|quebrad\w*|defeit\w*|errad\w*|reclam\w*|demor\w*|atras\w*|raiva"
     r"|emojiraiva|palhacada|vergonha|lixo|golpe|engan\w*|decepcion\w*|insatisf\w*|problema\w*|rasgad\w*|estragad\w*"

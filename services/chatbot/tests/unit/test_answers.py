@@ -525,3 +525,11 @@ def test_a_deadline_asked_for_a_place_quotes_the_policys_line_for_it() -> None:
     assert "2 a 5 dias úteis (Sudeste)" in line_for(policy, rj)
     assert line_for("Entregamos em até 10 dias úteis.", recife) == ""  # no per-place lines: the whole policy
     assert place_in("tem esse em preto?") is None and place_in("qual o prazo?") is None
+
+
+def test_a_product_that_arrived_broken_gets_the_apology_first_and_no_catalog_facts() -> None:
+    reply = Dialogue().say("o fone chegou com defeito, quero trocar")
+    assert reply.startswith("Sinto muito") and "troca" in reply
+    assert "R$" not in reply and "Sobre o envio" not in reply
+    stopped = Dialogue().say("meu carregador parou de funcionar")
+    assert stopped.startswith("Sinto muito") and "90 dias" in stopped
