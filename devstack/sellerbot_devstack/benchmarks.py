@@ -52,14 +52,16 @@ def run_all(root: Path) -> int:
     return 1 if failures else 0
 
 
-def assemble(root: Path) -> None:
+def assemble(root: Path, ran_every_script: bool = True) -> None:
     """docs/benchmarks.md = the machine, the command, and every section the scripts wrote."""
     sections_dir = root / "docs" / "benchmarks"
+    how = ("by `make bench`, which runs every benchmark script and collects the sections below" if ran_every_script
+           else "by `python -m sellerbot_devstack assemble-benchmarks` from the sections the scripts last wrote "
+                "(each run by hand at its own time)")
     parts = [
         "# Benchmarks\n",
         f"Machine: {_machine()}.  ",
-        f"Assembled {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench`, which runs every "
-        "`services/*/benchmarks/run.py` and collects the sections below; each section names its own script "
+        f"Assembled {datetime.now(UTC):%Y-%m-%d %H:%M} UTC {how}; each section names its own script "
         "and the machine load during its run (the machine is shared: compare loads before comparing runs).\n",
         "Goals come from the issues; every number below was measured by the script named in its section.\n",
     ]
