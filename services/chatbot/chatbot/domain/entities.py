@@ -159,6 +159,9 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
     if target is not None and target.variants and not missing and not variant:
         missing = _colour_not_offered(folded, target)  # "quero a camiseta rosa" when it comes in P, M, G
     stems = {_stem(w) for w in folded.split()}
+    if target is not None:  # "o creme tem cheiro?": a colour word of the product's own name is no colour asked
+        stems -= {_stem(w) for text in (target.name, *target.synonyms) for w in fold(text).split()} - {
+            _stem(w) for v in target.variants for w in fold(v).split()}
     colour = next((c for c, colour_stem in _COLOUR_STEMS if colour_stem in stems), "")
     named = _products_named(text, catalog, product) if product is not None else ()
     return Entities(
@@ -178,6 +181,9 @@ _ABOUT_AN_ORDER = re.compile(r"\b(pedido|encomenda|compra|rastreio)\b")
 def _asks_have(folded: str, product: Product | None) -> bool:
     """"tem vestido floral?": "tem" followed by the product itself (not "tem desconto no vestido?")."""
     match = _ASKS_HAVE.match(folded)
+    if product is not None and re.search(r"\b(?:vcs|voces|vc|voce|ai)? ?(?:tem|teria)(?: ai| ainda)?$", folded) \
+            and len(folded.split()) <= 10:
+        return True  # "to querendo um kit de pincel, tem?"
     if not match or product is None:
         return False
     rest = [w for w in folded[match.end():].split() if w not in _CONNECTORS and w not in ("ainda", "ai", "sim")]

@@ -79,7 +79,7 @@ def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[s
         draft.quantity = quantity
     if product and product.variants and not draft.variant:
         draft.variant = variant_answer(rest, product, asked=draft.asked == Slot.VARIANT)
-    payment = _payment_in(folded, payment_methods)
+    payment = _payment_in(folded, payment_methods, question="?" in text)
     if payment:
         draft.payment = payment
     return draft
@@ -182,6 +182,7 @@ def _without_name_numbers(folded: str, product: Product | None) -> str:
 
 def _quantity_in(folded: str, exclude: str) -> int:
     text = folded.replace(fold(exclude), " ") if exclude else folded
+    text = _INSTALMENTS.sub(" ", text)  # "em 3x fica quanto?", "parcela em 6 vezes": instalments, not units
     for word, value in _WORD_NUMBERS.items():
         if re.search(rf"\b(quero|levar|levo|manda|vou querer|comprar|pedir)\s+(?:comprar\s+|levar\s+)?{word}\b", text):
             return value
@@ -189,11 +190,17 @@ def _quantity_in(folded: str, exclude: str) -> int:
                       r"|pares?|rolos?|latas?|garrafas?|fardos?)\b", text) or re.fullmatch(
         r"\s*(\d{1,2})\s*(?:por favor)?\s*", text) or re.search(
         r"\b(?:quero|levar|levo|manda|querer|comprar|pedir|pode ser|serao|sao|me ve|me da)\s+"
-        r"(?:comprar\s+|levar\s+|pedir\s+)?(\d{1,2})\b", text)
+        r"(?:comprar\s+|levar\s+|pedir\s+)?(?:os\s+|as\s+)?(\d{1,2})\b", text)
     return int(match.group(1)) if match and 0 < int(match.group(1)) <= 99 else 0
 
 
-def _payment_in(folded: str, allowed: list[str]) -> str:
+_INSTALMENTS = re.compile(r"\b(?:em|de|no|com)\s+(\d{1,2})\s*(?:x|vezes)\b|\b\d{1,2}\s*(?:x|vezes)\s+(?:sem|com)\s+juros"
+                          r"|\bparcel\w*(?: \w+){0,2} \d{1,2}\s*(?:x|vezes)?\b")
+
+
+def _payment_in(folded: str, allowed: list[str], question: bool = False) -> str:
+    if re.search(r"\bparcel\w*", folded) and (question or "quant" in folded):
+        folded = re.sub(r"\bparcel\w*", " ", folded)  # "parcela?", "parcela em quantas vezes": a question, no choice
     for method, stems in PAYMENT_SYNONYMS.items():
         if any(stem in folded for stem in stems):
             configured = [m for m in allowed if any(stem in fold(m) for stem in stems)]

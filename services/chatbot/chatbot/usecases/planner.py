@@ -380,6 +380,7 @@ _HUMAN_WORDS = re.compile(
     r"|sac|responsavel|lig\w*|telefone|transfer\w*|verdade|maquina|automatic\w*|falar|fala|chama\w*|passa\w*"
     r"|setor|loja|privado|contato|real)\b")
 _HUMAN_SURE = 0.5
+_ASKS_HAVE_AT_END = re.compile(r"\b(?:tem|têm|teria|tem a[ií]|tem ainda)\s*\?+\s*$")
 _RESTOCK_ASKED = re.compile(r"\b(?:previsao|quando volta\w*|volta a ter|vai chegar mais|chega\w* mais|reposicao)\b")
 # A product that arrived damaged or stopped working: a complaint whatever the intent model read ("o secador
 # chegou quebrado, quero trocar"); one that stopped working after use is a warranty case too.
@@ -601,7 +602,8 @@ def _purchase(
     """Order slot filling; False when the turn is not about an order."""
     intents = turn.intents  # as trusted ("2 sacos" is no request for a person)
     draft = order_slots.OrderDraft.from_dict(state.order)
-    wants = Intent.PURCHASE in intents and Topic.ORDER_STATUS not in entities.topics
+    wants = Intent.PURCHASE in intents and Topic.ORDER_STATUS not in entities.topics \
+        and not _ASKS_HAVE_AT_END.search(joined.lower())  # "to querendo um kit de pincel, tem?": whether it is in stock
     if draft is None and not wants:
         return False
     if draft is not None and _CANCEL.search(fold(joined)):
@@ -622,8 +624,8 @@ def _purchase(
             said_variant in (catalog.by_id(chosen_id) or _NO_PRODUCT).variants):
         draft.variant = said_variant  # "tem de carne?" then "manda 2": the carne one
     progressed = draft.to_dict() != before
-    continuing = wants or progressed or understanding.primary.intent in (
-        Intent.OTHER, Intent.PAYMENT, Intent.PURCHASE)
+    continuing = wants or progressed or understanding.primary.intent in (Intent.OTHER, Intent.PURCHASE) or (
+        understanding.primary.intent is Intent.PAYMENT and not entities.topics)  # "parcela?": answered, then resumed
     if not continuing:
         turn.draft = draft  # kept: this turn answers its own question, then the order is asked for again
         return False
