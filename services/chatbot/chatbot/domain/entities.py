@@ -35,7 +35,7 @@ _TOPIC_PATTERNS: dict[Topic, re.Pattern[str]] = {
     Topic.STOCK: re.compile(
         r"\b(estoque|disponivel|disponiveis|disponibilidade|esgotad\w*|acabou|ainda tem|tem ainda|pronta entrega"
         r"|quantas unidades|quantos tem|quantas tem|tem unidade|volta a ter|repoe|reposicao|quando volta\w*|vai voltar"
-        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*|previsao|vai chegar mais|chega(?:m|ra)? mais)\b"),
+        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*|previsao|vai chegar mais|chega(?:m|ra)? mais|ja voltou|voltou)\b"),
     Topic.VARIANTS: re.compile(
         r"\b(cor|cores|tamanho|tamanhos|opcao|opcoes|numeracao|numeracoes|voltagem|versao|versoes|sabor|sabores"
         r"|tons?|estampas?|modelos|capacidades?|variacao|variacoes|vem em que|vem em quais|quais as opcoes)\b"),

@@ -194,7 +194,8 @@ def _quantity_in(folded: str, exclude: str) -> int:
     return int(match.group(1)) if match and 0 < int(match.group(1)) <= 99 else 0
 
 
-_INSTALMENTS = re.compile(r"\b(?:em|de|no|com)\s+(\d{1,2})\s*(?:x|vezes)\b|\b\d{1,2}\s*(?:x|vezes)\s+(?:sem|com)\s+juros"
+_INSTALMENTS = re.compile(r"\b(?:em|de|no|com)\s+(\d{1,2})\s*(?:x|vezes)\b"
+                          r"|\b\d{1,2}\s*(?:x|vezes)\s+(?:sem|com)\s+juros"
                           r"|\bparcel\w*(?: \w+){0,2} \d{1,2}\s*(?:x|vezes)?\b")
 
 

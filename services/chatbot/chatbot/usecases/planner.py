@@ -117,7 +117,8 @@ def plan_turn(
     joined = "\n".join(texts)
     intents = _trusted(understanding, joined)
     broken = _BROKEN.search(normalised(joined))
-    if broken and Intent.COMPLAINT not in intents:
+    angry = _ANGRY.search(normalised(joined))
+    if (broken or angry) and Intent.COMPLAINT not in intents:
         intents = [*(i for i in intents if i != Intent.OTHER), Intent.COMPLAINT]  # "chegou quebrado"
     focus = catalog.by_id(state.product_id)
     entities = extract(joined, catalog, focus)
@@ -187,8 +188,12 @@ def plan_turn(
         topics = [Topic.PRICE]  # "e se eu levar duas?" after the price: the price of two
     if order_info is not None and order_info.proof_turn and Topic.ORDER_STATUS not in topics:
         topics.append(Topic.ORDER_STATUS)  # the CEP or name the bot asked for to confirm an order
-    if _RESTOCK_ASKED.search(folded) and Topic.STOCK in topics:
-        topics = [t for t in topics if t is not Topic.SHIPPING]  # "tem previsão de chegar?": the stock, not the post
+    if _RESTOCK_ASKED.search(folded) and Topic.STOCK in topics and product is not None \
+            and not _MY_ORDER.search(folded) and not entities.order_number:
+        topics = [t for t in topics if t not in (Topic.SHIPPING, Topic.ORDER_STATUS)]  # "tem previsão de chegar?",
+        # "a chapinha já voltou?": the product's stock, not the post or an order
+    elif _MY_ORDER.search(folded) and product is None and Topic.ORDER_STATUS in topics:
+        topics = [t for t in topics if t is not Topic.STOCK]  # "meu pedido voltou?": the order, no catalog
     if broken:  # "o batom veio com a cor errada": a complaint, not a question about the colours
         topics = [t for t in topics if t not in (Topic.VARIANTS, Topic.PRICE, Topic.STOCK, Topic.DETAILS)]
     greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(normalised(joined))))
@@ -231,7 +236,7 @@ def plan_turn(
         _resume_order(turn, catalog)
     if Intent.COMPLAINT in intents:  # the apology first: "Sinto muito…", then the policy that applies
         first = 1 if plan.answers and plan.answers[0].kind is AnswerKind.HELLO else 0
-        plan.answers.insert(first if broken else len(plan.answers), Answer(AnswerKind.COMPLAINT))
+        plan.answers.insert(first if broken or angry else len(plan.answers), Answer(AnswerKind.COMPLAINT))
     if Intent.THANKS_BYE in intents and not topics:
         plan.answers.append(Answer(AnswerKind.THANKS))
     if plan.kinds == [AnswerKind.HELLO] and Intent.OTHER in intents:
@@ -259,6 +264,11 @@ def _topics(intents: list[Intent], entities: Entities, state: ConversationState)
     weak = {_INTENT_TOPICS[i] for i in intents if i in _INTENT_TOPICS}
     if entities.asks_have and entities.product is not None and not strong - {Topic.DETAILS}:
         strong.add(Topic.STOCK)  # "tem vestido floral?": whether the shop has it
+    said = " ".join(entities.words)
+    if entities.product is None and not strong - {Topic.PRICE} and (
+            shipping.is_place_follow_up(said) or (strong and shipping.place_in(said))):
+        strong.add(Topic.SHIPPING)  # "e pra sp?", "e pra recife quanto fica?": the shipping asked for the place
+        weak.clear()
     if Topic.SHIPPING in strong and entities.product is None:
         strong.discard(Topic.PRICE)  # "quanto fica o frete pra sp?": the shipping's price, not the products'
         weak.discard(Topic.PRICE)
@@ -277,9 +287,6 @@ def _topics(intents: list[Intent], entities: Entities, state: ConversationState)
             entities.order_number or _MY_ORDER.search(" ".join(entities.words))):
         strong.discard(Topic.SHIPPING)  # "meu pedido (123) não chegou": the order, not the shipping policy
         weak.discard(Topic.SHIPPING)
-    if not strong and entities.product is None and shipping.is_place_follow_up(" ".join(entities.words)):
-        strong.add(Topic.SHIPPING)  # "e pra sp?": the deadline asked again for another place
-        weak.clear()
     if Topic.RETURNS in strong and Topic.WARRANTY in strong:
         strong.discard(Topic.RETURNS)
     carried = _carried(strong, weak, entities, state)
@@ -381,7 +388,8 @@ _HUMAN_WORDS = re.compile(
     r"|setor|loja|privado|contato|real)\b")
 _HUMAN_SURE = 0.5
 _ASKS_HAVE_AT_END = re.compile(r"\b(?:tem|têm|teria|tem a[ií]|tem ainda)\s*\?+\s*$")
-_RESTOCK_ASKED = re.compile(r"\b(?:previsao|quando volta\w*|volta a ter|vai chegar mais|chega\w* mais|reposicao)\b")
+_RESTOCK_ASKED = re.compile(r"\b(?:previsao|quando volta\w*|volta a ter|vai chegar mais|chega\w* mais|reposicao"
+                            r"|ja voltou|voltou)\b")
 # A product that arrived damaged or stopped working: a complaint whatever the intent model read ("o secador
 # chegou quebrado, quero trocar"); one that stopped working after use is a warranty case too.
 _BROKEN = re.compile(
@@ -389,6 +397,9 @@ _BROKEN = re.compile(
     r"|vazando|amassad\w*|estragad\w*|trincad\w*|riscad\w*|danificad\w*|vencid\w*|com defeito|faltando)\b"
     r"|(?P<used>\bparou de funcionar|\bnao (?:funciona|liga|esquenta|carrega)\w*|\b(?:deu|com|apresentou) defeito"
     r"|\bqueimou)")
+# Words of an angry buyer: a complaint whatever else the message asks ("to esperando faz 15 dias, um absurdo").
+_ANGRY = re.compile(r"\b(?:absurd\w*|palhacada|vergonha|descaso|desrespeito|procon|pessim\w*|horrivel|golpe"
+                    r"|nunca mais compro|que raiva|falta de respeito|ridicul\w*|porcaria)\b")
 _COMPLAINT_WORDS = re.compile(
     r"\b(absurd\w*|pessim\w*|horrivel|ruim|quebrad\w*|defeit\w*|errad\w*|reclam\w*|demor\w*|atras\w*|raiva"
     r"|emojiraiva|palhacada|vergonha|lixo|golpe|engan\w*|decepcion\w*|insatisf\w*|problema\w*|rasgad\w*|estragad\w*"

@@ -214,7 +214,8 @@ def _assert_consistent(reply: str, catalog: Catalog) -> None:
         if not product.in_stock:
             assert not re.search(r"\b(disponíve[il]s?|em estoque)\b", said) or "esgotad" in said, (product, reply)
         for claimed in re.finditer(r"(?<!não )\bv[eê]m em ([^.:,]+?)(?: e (?:está|estão)|[.:,]|$)", said):
-            assert claimed.group(1) in product.variants, (product, reply)
+            for option in claimed.group(1).split(" e "):  # "não tem opções de cor: vem em 38 e 39"
+                assert option in product.variants, (product, reply)
         for own in re.findall(r"é de (\S+) e sai", said):
             assert own in product.name.split(), (product, reply)
         if re.search(r"\bnão (?:vem|vêm|temos) em\b", said):
