@@ -158,6 +158,10 @@ def extract(text: str, catalog: Catalog, focus: Product | None = None) -> Entiti
     missing = spec_label if target is not None and asked_key and not _has_spec(target, asked_key) else ""
     if target is not None and target.variants and not missing and not variant:
         missing = _colour_not_offered(folded, target)  # "quero a camiseta rosa" when it comes in P, M, G
+    if target is not None and not missing and "bivolt" in folded.split() and not any(
+            "bivolt" in fold(v) for v in target.variants) and any(
+            spec_key(fold(v)).startswith("voltage:") for v in target.variants):
+        missing = "bivolt"  # "o secador é bivolt?" of one in 110V or 220V: no, and the two
     stems = {_stem(w) for w in folded.split()}
     if target is not None:  # "o creme tem cheiro?": a colour word of the product's own name is no colour asked
         stems -= {_stem(w) for text in (target.name, *target.synonyms) for w in fold(text).split()} - {

@@ -13,9 +13,9 @@ _STATES = (
     ("ac", "acre", "rio branco", "norte"), ("al", "alagoas", "maceio", "nordeste"),
     ("ap", "amapa", "macapa", "norte"), ("am", "amazonas", "manaus", "norte"),
     ("ba", "bahia", "salvador", "nordeste"), ("ce", "ceara", "fortaleza", "nordeste"),
-    ("df", "distrito federal", "brasilia", "centro-oeste"), ("es", "espirito santo", "vitoria", "sudeste"),
-    ("go", "goias", "goiania", "centro-oeste"), ("ma", "maranhao", "sao luis", "nordeste"),
-    ("mt", "mato grosso", "cuiaba", "centro-oeste"), ("ms", "mato grosso do sul", "campo grande", "centro-oeste"),
+    ("df", "distrito federal", "brasilia", "centro oeste"), ("es", "espirito santo", "vitoria", "sudeste"),
+    ("go", "goias", "goiania", "centro oeste"), ("ma", "maranhao", "sao luis", "nordeste"),
+    ("mt", "mato grosso", "cuiaba", "centro oeste"), ("ms", "mato grosso do sul", "campo grande", "centro oeste"),
     ("mg", "minas gerais", "belo horizonte", "sudeste"), ("pa", "para", "belem", "norte"),
     ("pb", "paraiba", "joao pessoa", "nordeste"), ("pr", "parana", "curitiba", "sul"),
     ("pe", "pernambuco", "recife", "nordeste"), ("pi", "piaui", "teresina", "nordeste"),
@@ -25,10 +25,19 @@ _STATES = (
     ("sp", "sao paulo", "sao paulo", "sudeste"), ("se", "sergipe", "aracaju", "nordeste"),
     ("to", "tocantins", "palmas", "norte"),
 )
-_REGIONS = ("norte", "nordeste", "sul", "sudeste", "centro-oeste", "centro oeste")
+_REGIONS = ("norte", "nordeste", "sul", "sudeste", "centro oeste")
 _TO = r"(?:pra|pro|para|p/|pa|em|no|na|ate)"
 _ABBREVIATIONS = {s[0] for s in _STATES}
 _OTHERS = re.compile(r"\b(?:demais|outras|outros|restante|resto)\b")
+
+
+_ACCENTED = {
+    "sao paulo": "São Paulo", "goiania": "Goiânia", "belem": "Belém", "maceio": "Maceió", "macapa": "Macapá",
+    "cuiaba": "Cuiabá", "florianopolis": "Florianópolis", "vitoria": "Vitória", "sao luis": "São Luís",
+    "joao pessoa": "João Pessoa", "brasilia": "Brasília", "amapa": "Amapá", "ceara": "Ceará", "goias": "Goiás",
+    "espirito santo": "Espírito Santo", "maranhao": "Maranhão", "para": "Pará", "paraiba": "Paraíba",
+    "parana": "Paraná", "piaui": "Piauí", "rondonia": "Rondônia",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def place_in(text: str) -> Place | None:
             pattern = rf"\b{_TO}\s+{re.escape(spoken)}\b" if spoken in ("rio", "para", "natal", "palmas") \
                 else rf"\b{re.escape(spoken)}\b"
             if re.search(pattern, folded):
-                said = "Rio de Janeiro" if spoken == "rio" else spoken.title()
+                said = "Rio de Janeiro" if spoken == "rio" else _ACCENTED.get(spoken, spoken.title())
                 return Place(said.replace(" De ", " de ").replace(" Do ", " do "),
                              (spoken, name, abbreviation, region), is_capital)
     for match in re.finditer(rf"\b{_TO}\s+(?:o\s+|a\s+)?([a-z]{{2}})\b", folded):
@@ -59,7 +68,7 @@ def place_in(text: str) -> Place | None:
             return Place(match.group(1).upper(), (match.group(1), name, capital, region), False)
     for region in _REGIONS:
         if re.search(rf"\b{_TO}\s+(?:o\s+)?{region}\b", folded):
-            return Place("o " + region.title(), (region.replace(" ", "-"),), False)
+            return Place("o " + region.title().replace(" ", "-"), (region,), False)
     return None
 
 

@@ -51,6 +51,7 @@ _YES_WORD = (r"(?:sim|s|ss|pode|quero|claro|ok|okay|beleza|blz|isso|por favor|pf
              r"|atendente|humano|pessoa|me avisa|avisa|avise)")
 _YES = re.compile(rf"^{_YES_WORD}(?: {_YES_WORD})*$")
 OFFER_HUMAN = "human"
+SEEN_KEY = "seen"  # the context's list of the products talked about
 OFFER_RESTOCK = "restock:"  # + the sold-out product's id: a "sim" records a back-in-stock notice
 # The contact's context key listing the sold-out products (ids) the buyer asked to hear about when back in stock
 # (the seller sees the request as the bot's RESTOCK_NOTICE reply in the thread).
@@ -68,12 +69,14 @@ class ConversationState:
     first_turn: bool = True
     back_in_stock: tuple[str, ...] = ()  # products the buyer asked to be told about when back in stock
     variant: str = ""  # "<product id>:<variant>" last asked about ("tem de carne?"), taken by a purchase after it
+    seen: tuple[str, ...] = ()  # the products talked about, latest last ("e o outro?" is the one before)
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> ConversationState:
         return cls(str(context.get("product_id") or ""), str(context.get("topic") or ""), context.get("order"),
                    str(context.get("offer") or ""), not context,
-                   tuple(str(i) for i in context.get(BACK_IN_STOCK_KEY) or ()), str(context.get("variant") or ""))
+                   tuple(str(i) for i in context.get(BACK_IN_STOCK_KEY) or ()), str(context.get("variant") or ""),
+                   tuple(str(i) for i in context.get(SEEN_KEY) or ()))
 
 
 @dataclass
@@ -99,6 +102,10 @@ class TurnPlan:
             "order": self.draft.to_dict() if (self.draft and trigger is None) else None,
             "topic": self.topic, "offer": self.offer,
         }
+        named = [a.product.id for a in self.plan.answers if a.product is not None]
+        if named or self.product is not None:
+            seen = [i for i in context.get(SEEN_KEY) or () if i not in named]
+            updates[SEEN_KEY] = [*seen, *dict.fromkeys(named or [self.product.id if self.product else ""])][-5:]
         return {**updates, **self.context_updates}
 
 
@@ -124,6 +131,12 @@ def plan_turn(
     entities = extract(joined, catalog, focus)
     if entities.unknown_product and set(entities.unknown_product.split()) <= _NOT_A_THING:
         entities = replace(entities, unknown_product="")  # "comprei ontem, quando chega?": no product named
+    if entities.product is None and _THE_OTHER.match(normalised(joined)):
+        other = next((catalog.by_id(i) for i in reversed(state.seen) if i != state.product_id and catalog.by_id(i)),
+                     None)  # "e o outro?": the product talked about before the last one
+        entities = replace(entities, product=other, follow_up=True, unknown_product="")
+        if other is None:
+            focus = None  # one product talked about: which other one is asked
     product = entities.product or (None if entities.unknown_product else focus)
     plan = AnswerPlan(contact_name=contact_name, payment_methods=tuple(settings.policies.payment_methods),
                       installments=settings.policies.installments)
@@ -388,6 +401,7 @@ _HUMAN_WORDS = re.compile(
     r"|setor|loja|privado|contato|real)\b")
 _HUMAN_SURE = 0.5
 _ASKS_HAVE_AT_END = re.compile(r"\b(?:tem|têm|teria|tem a[ií]|tem ainda)\s*\?+\s*$")
+_THE_OTHER = re.compile(r"^\s*(?:e\s+)?(?:o|a|do|da|no|na)\s+outr[oa]\b(?:\s+\w+){0,2}\s*$")
 _RESTOCK_ASKED = re.compile(r"\b(?:previsao|quando volta\w*|volta a ter|vai chegar mais|chega\w* mais|reposicao"
                             r"|ja voltou|voltou)\b")
 # A product that arrived damaged or stopped working: a complaint whatever the intent model read ("o secador
