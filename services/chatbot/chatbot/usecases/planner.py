@@ -210,6 +210,9 @@ def plan_turn(
     if broken:  # "o batom veio com a cor errada": a complaint, not a question about the colours
         topics = [t for t in topics if t not in (Topic.VARIANTS, Topic.PRICE, Topic.STOCK, Topic.DETAILS)]
     greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(normalised(joined))))
+    if greets and not state.first_turn and not topics and _is_small_talk(joined) and not _GREETING_ONLY.match(
+            normalised(joined)):
+        greets = False  # "tudo sim e vc?" after the greeting: small talk answered once, not "Olá!" again
     if greets and (topics or len(intents) > 1 or not plan.answers):  # "e ai??? ja faz 10 dias": no "Olá!" again
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
     answered: set[tuple[AnswerKind, str]] = set()
@@ -252,7 +255,7 @@ def plan_turn(
         plan.answers.insert(first if broken or angry else len(plan.answers), Answer(AnswerKind.COMPLAINT))
     if Intent.THANKS_BYE in intents and not topics:
         plan.answers.append(Answer(AnswerKind.THANKS))
-    if plan.kinds == [AnswerKind.HELLO] and Intent.OTHER in intents:
+    if plan.kinds == [AnswerKind.HELLO] and Intent.OTHER in intents and plan.answers[0].text != "small_talk":
         if _asks_something_else(joined):
             plan.answers.append(Answer(AnswerKind.NOT_UNDERSTOOD))  # "bom dia, vcs tem loja fisica?": not only "Olá!"
         else:
@@ -443,7 +446,8 @@ _NOT_A_QUANTITY = re.compile(
 
 _SMALL_TALK = frozenset(("tudo", "bem", "bom", "boa", "como", "vai", "voce", "voces", "esta", "estao", "ta", "tao",
                          "beleza", "e", "ai", "com", "por", "ae", "la", "ok", "certo", "joia", "tranquilo", "sim",
-                         "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi"))
+                         "dia", "tarde", "noite", "oi", "ola", "alguem", "aqui", "emojioi", "otimo", "otima", "suave",
+                         "tambem", "tb", "gracas", "deus", "a", "tranquila", "vc"))
 
 
 _NOT_A_THING = frozenset((  # noqa: SIM905 - words a product phrase the shop "does not sell" may not be made of
@@ -491,6 +495,9 @@ def _option_not_offered(joined: str, product: Product) -> str:
     word = match.group(1)
     own = [w for text in (*product.variants, product.name) for w in fold(text).split()]
     return "" if word in STOPWORDS or any(same_word(w, word) for w in own) else word
+
+
+_GREETING_ONLY = re.compile(r"^\s*(?:oi+|ola|opa|eae|e ai|bom dia|boa tarde|boa noite)\s*$")
 
 
 def _is_small_talk(joined: str) -> bool:
