@@ -678,7 +678,7 @@ def _purchase(
     noted = [f for f in ("quantity", "cep", "payment") if before[f] != getattr(draft, f)]
     again = "again:" + ",".join(noted) if slot is order_slots.Slot.VARIANT and asked_before == slot.value \
         and not missing else ""
-    if slot is order_slots.Slot.CEP and "payment" in noted:
+    if slot is order_slots.Slot.CEP and "payment" in noted and asked_before:  # (a new order: said in full)
         again = "payment"  # "pode ser no cartão?" while the CEP is asked: said yes to, then the CEP asked
     turn.plan.answers.append(Answer(AnswerKind.PURCHASE, product=chosen, order=draft, slot=slot, variant=missing,
                                     text=again,
