@@ -144,9 +144,10 @@ def plan_turn(
     answered_something = bool(entities.product or entities.unknown_product or entities.topics)
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
     if entities.product is not None and set(intents) <= {Intent.OTHER, Intent.PRODUCT_INFO, Intent.PRICE,
-                                                         Intent.AVAILABILITY} \
-            and _WANTS.search(normalised(joined)) and not entities.topics:
-        intents = [Intent.PURCHASE]  # "preciso de 5 tapetes", "queria 3 shampoos"
+                                                         Intent.AVAILABILITY, Intent.PAYMENT} \
+            and _WANTS.search(normalised(joined)) and not entities.topics - {Topic.PAYMENT} \
+            and "?" not in joined:
+        intents = [Intent.PURCHASE]  # "preciso de 5 tapetes", "queria 3 shampoos", "me ve 2 do secador no pix"
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
     if entities.variant and product is not None:
         turn.context_updates["variant"] = f"{product.id}:{entities.variant}"
