@@ -40,6 +40,14 @@ _ACCENTED = {
 }
 
 
+# States said with an article ("para a Bahia", "para o Ceará"); the others without ("para São Paulo").
+_WITH_ARTICLE = {
+    "bahia": "a", "paraiba": "a", "ceara": "o", "para": "o", "parana": "o", "piaui": "o", "amazonas": "o",
+    "acre": "o", "amapa": "o", "maranhao": "o", "rio grande do sul": "o", "rio grande do norte": "o",
+    "espirito santo": "o", "mato grosso": "o", "mato grosso do sul": "o", "tocantins": "o", "distrito federal": "o",
+}
+
+
 @dataclass(frozen=True)
 class Place:
     said: str  # as the buyer wrote it, for the reply ("Recife", "RJ")
@@ -60,6 +68,8 @@ def place_in(text: str) -> Place | None:
                 else rf"\b{re.escape(spoken)}\b"
             if re.search(pattern, folded):
                 said = "Rio de Janeiro" if spoken == "rio" else _ACCENTED.get(spoken, spoken.title())
+                if spoken in _WITH_ARTICLE and spoken == name:
+                    said = f"{_WITH_ARTICLE[spoken]} {said}"
                 return Place(said.replace(" De ", " de ").replace(" Do ", " do "),
                              (spoken, name, abbreviation, region), is_capital)
     for match in re.finditer(rf"\b{_TO}\s+(?:o\s+|a\s+)?([a-z]{{2}})\b", folded):

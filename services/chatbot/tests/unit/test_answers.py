@@ -526,6 +526,8 @@ def test_a_deadline_asked_for_a_place_quotes_the_policys_line_for_it() -> None:
     assert "2 a 5 dias úteis (Sudeste)" in line_for(policy, rj)
     assert line_for("Entregamos em até 10 dias úteis.", recife) == ""  # no per-place lines: the whole policy
     assert place_in("tem esse em preto?") is None and place_in("qual o prazo?") is None
+    bahia = place_in("quanto tempo pra bahia?")
+    assert bahia and line_for(policy, bahia).startswith("Para a Bahia, o prazo é de 5 a 9 dias úteis")
 
 
 def test_a_product_that_arrived_broken_gets_the_apology_first_and_no_catalog_facts() -> None:
