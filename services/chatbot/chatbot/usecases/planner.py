@@ -279,8 +279,8 @@ def plan_turn(
 def _topics(intents: list[Intent], entities: Entities, state: ConversationState) -> list[Topic]:
     strong = set(entities.topics)
     weak = {_INTENT_TOPICS[i] for i in intents if i in _INTENT_TOPICS}
-    if entities.asks_have and entities.product is not None and not strong - {Topic.DETAILS}:
-        strong.add(Topic.STOCK)  # "tem vestido floral?": whether the shop has it
+    if entities.asks_have and entities.product is not None and not strong - {Topic.DETAILS, *POLICY_TOPICS}:
+        strong.add(Topic.STOCK)  # "tem vestido floral?", "tem secador? qual a garantia?": whether the shop has it
     said = " ".join(entities.words)
     if entities.product is None and not strong - {Topic.PRICE} and (
             shipping.is_place_follow_up(said) or (strong and shipping.place_in(said))):
