@@ -35,7 +35,8 @@ from chatbot.usecases.planner import ConversationState, order_number_asked, plan
 from chatbot.usecases.understanding import understand
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "evaluation"
-SETS = ("tuning", "held_out", "fresh", "held_out_audit", "held_out_round2", "held_out_round3")  # the last four: written later
+# The last four were written later, each before the fixes of its round.
+SETS = ("tuning", "held_out", "fresh", "held_out_audit", "held_out_round2", "held_out_round3")
 CATEGORIES = ("price", "stock", "variants", "policies", "unknown_product", "context", "handoff", "order_status")
 # What the hallucinating fake invents, one kind per dialogue in turn (filled with the dialogue's shop): every
 # one states something outside the planned facts, so the checker must reject each.

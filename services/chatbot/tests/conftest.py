@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,12 +19,19 @@ from chatbot.main import ChatbotService, start
 from chatbot.settings import ServiceSettings
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from hypothesis import settings as hypothesis_settings
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
 from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_fakes.openai_fake import OpenAIFake
 from sellerbot_grpc import open_channel, user_metadata
 from sellerbot_messaging import EventBus, MessagingSettings, Subjects
+
+# Property tests draw the same examples on every run (make test and CI repeatable); HYPOTHESIS_PROFILE=explore
+# draws new random ones on each run, to look for what the fixed ones miss.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from chatbot.domain.catalog import STOPWORDS, Catalog, Product, same_word
 from chatbot.domain.text import SLANG, fold
@@ -35,7 +36,8 @@ _TOPIC_PATTERNS: dict[Topic, re.Pattern[str]] = {
     Topic.STOCK: re.compile(
         r"\b(estoque|disponivel|disponiveis|disponibilidade|esgotad\w*|acabou|ainda tem|tem ainda|pronta entrega"
         r"|quantas unidades|quantos tem|quantas tem|tem unidade|volta a ter|repoe|reposicao|quando volta\w*|vai voltar"
-        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*|previsao|vai chegar mais|chega(?:m|ra)? mais|ja voltou|voltou)\b"),
+        r"|volta(?:ra|m)? (?:a ter|ao estoque)|reabastec\w*|previsao|vai chegar mais|chega(?:m|ra)? mais"
+        r"|ja voltou|voltou)\b"),
     Topic.VARIANTS: re.compile(
         r"\b(cor|cores|tamanho|tamanhos|opcao|opcoes|numeracao|numeracoes|voltagem|versao|versoes|sabor|sabores"
         r"|tons?|estampas?|modelos|capacidades?|variacao|variacoes|vem em que|vem em quais|quais as opcoes)\b"),
@@ -340,7 +342,7 @@ def _after_the_product(words: list[str], size: str, product: Product) -> bool:
     """"2 camisetas M", "o tenis 40": the size right after a word of the product's name or synonyms."""
     terms = {t for phrase in (product.name, *product.synonyms) for t in fold(phrase).split() if len(t) > 3}
     return any(word == size and any(same_word(t, before) for t in terms)
-               for before, word in zip(words, words[1:], strict=False))
+               for before, word in pairwise(words))
 
 
 def variant_in(folded: str, product: Product) -> str:
