@@ -102,14 +102,14 @@ async def test_a_merge_undo_expires_with_the_shops_day_and_is_purged_after(
     assert await db.fetchval("SELECT merged_into FROM chatbot_contacts WHERE id = $1", old.id) == kept.id
 
     # older than any day's window: the snapshot and the hidden merged contact are purged by the sweep
-    long_ago = datetime.now(UTC) - timedelta(hours=26)
-    await db.execute("UPDATE chatbot_contact_merges SET created_at = $1 WHERE id = $2", long_ago, expired.merge_id)
-    await db.execute("UPDATE chatbot_contacts SET updated_at = $1 WHERE id = $2", long_ago, old.id)
     delivery = str(uuid.uuid4())  # a webhook payload about the merged contact (name, phone) outlives it...
     await db.execute("INSERT INTO chatbot_crm_webhook_deliveries (id, user_id, contact_ref, kind, payload, status, "
                      "attempts, last_error, created_at, updated_at) VALUES ($1, $2, $3, 'lead.created', "
                      "'{\"contact\": {\"phone\": \"5550001\"}}', 'delivered', 1, '', now(), now())",
                      delivery, user_id, old.id)
+    long_ago = datetime.now(UTC) - timedelta(hours=26)  # aged only now: the sweep (every 0.2 s) may run at once
+    await db.execute("UPDATE chatbot_contacts SET updated_at = $1 WHERE id = $2", long_ago, old.id)
+    await db.execute("UPDATE chatbot_contact_merges SET created_at = $1 WHERE id = $2", long_ago, expired.merge_id)
 
     async def purged() -> bool:
         return not await db.fetchval("SELECT count(*) FROM chatbot_contact_merges WHERE id = $1", expired.merge_id)
