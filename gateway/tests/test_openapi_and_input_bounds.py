@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -65,6 +66,16 @@ async def test_bounds_are_json_schema_keywords_the_fuzzer_and_clients_understand
     assert (caps["minimum"], caps["maximum"]) == (0, 100_000)
 
 
+async def test_the_documented_url_pattern_means_the_same_in_every_regex_engine(gateway: httpx.AsyncClient) -> None:
+    """Whitespace classes differ between engines (ECMA's, Python's, Rust's): a pattern whose meaning depends on
+    them lets a client accept a URL the gateway refuses. Unicode and ASCII semantics must agree on every path."""
+    spec = (await gateway.get("/openapi.json")).json()
+    pattern = spec["components"]["schemas"]["ProfileCreate"]["properties"]["proxy"]["pattern"]
+    for code in range(0x3001):
+        url = f"socks5://proxy.local:1080/a{chr(code)}b"
+        assert bool(re.search(pattern, url)) == bool(re.search(pattern, url, re.ASCII)), hex(code)
+
+
 async def test_a_validation_error_is_the_documented_error_with_its_fields(gateway: httpx.AsyncClient) -> None:
     headers = {"Authorization": f"Bearer {await login(gateway)}"}
     response = await gateway.post("/seller-bot/products", headers=headers,
@@ -80,6 +91,10 @@ async def test_a_validation_error_is_the_documented_error_with_its_fields(gatewa
     ("/seller-bot/conversations/c1/convert", {"amount": 7.9e307}, "amount"),
     ("/seller-bot/products", {"sku": "S", "name": "N", "price": 1, "stock": False}, "stock"),
     ("/bot/start", {"max_parallel_profiles": True}, "max_parallel_profiles"),
+    ("/bot/profiles", {"name": "P", "login": "seller@example.com", "password": "x",
+                       "proxy": "socks5://kn:1/a\u0085"}, "proxy"),
+    ("/bot/profiles", {"name": "P", "login": "seller@example.com", "password": "x",
+                       "proxy": "http://proxy.local:8080/a\u001cb"}, "proxy"),
 ])
 async def test_absurd_bodies_are_422_naming_the_field(
     gateway: httpx.AsyncClient, path: str, body: dict[str, Any], field: str

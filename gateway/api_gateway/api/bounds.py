@@ -35,7 +35,13 @@ DailyCap = Annotated[int, Field(ge=0, le=MAX_DAILY_CAP), BeforeValidator(_json_i
 CappedTaskType = Literal["reply_comments", "reply_reviews", "reply_messages", "invite_creators", "sync_catalog",
                          "sync_orders"]
 
-URL_PATTERN = r"^$|^(https?|socks5)://[A-Za-z0-9.\-]+(:\d{1,5})?(/\S*)?$"
+# The path in visible ASCII ([!-~], a percent-encoded URL): `\S` differs between engines (Python's and Rust's
+# whitespace include U+001C-U+001F or U+0085, ECMA's does not), so a client checking the documented pattern and
+# the gateway would disagree on a URL (found by the fuzz test).
+# "At least one visible character": `\S` alone is a different set in ECMA (whitespace includes U+FEFF, not U+0085)
+# and in the gateway's Rust regex (U+0085, not U+FEFF); naming both makes them one set.
+NOT_BLANK = r"[^\s\x85\ufeff]"
+URL_PATTERN = r"^$|^(https?|socks5)://[A-Za-z0-9.\-]+(:\d{1,5})?(/[!-~]*)?$"
 _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
 ACTIVE_HOURS_PATTERN = rf"^$|^{_HHMM}-{_HHMM}$"
 

@@ -13,6 +13,7 @@ from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from api_gateway.api.bounds import (
     MAX_PRICE,
     MAX_STOCK,
+    NOT_BLANK,
     Amount,
     ChannelName,
     Count,
@@ -53,8 +54,8 @@ class Channel(StrEnum):
 
 
 class MessageRequest(BaseModel):
-    contact_id: str = Field(..., min_length=1, max_length=200, pattern=r"\S", examples=["whatsapp:5511999999999"])
-    message: str = Field(..., min_length=1, max_length=4096, pattern=r"\S")
+    contact_id: str = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK, examples=["whatsapp:5511999999999"])
+    message: str = Field(..., min_length=1, max_length=4096, pattern=NOT_BLANK)
     channel: Channel = Channel.API
     deliver: Flag = Field(default=False, description="Also send the reply through the channel")
     contact_name: str = Field(default="", max_length=200)
@@ -195,8 +196,8 @@ class ImportOut(BaseModel):
 
 class ProductIn(BaseModel):
     id: str = Field(default="", max_length=64, description="Empty = create")
-    sku: str = Field(..., min_length=1, pattern=r"\S", max_length=64)
-    name: str = Field(..., min_length=1, pattern=r"\S", max_length=200)
+    sku: str = Field(..., min_length=1, pattern=NOT_BLANK, max_length=64)
+    name: str = Field(..., min_length=1, pattern=NOT_BLANK, max_length=200)
     description: str = Field(default="", max_length=4000)
     price: Amount = Field(..., ge=0, le=MAX_PRICE)
     currency: str = Field(default="BRL", pattern="^[A-Za-z]{3}$")
