@@ -51,7 +51,7 @@ from chatbot.grpc_api.servicer import ChatbotServicer
 from chatbot.profiles import SellerProfiles
 from chatbot.reports import Reports
 from chatbot.seller_bot import ProfessionalSellerBot
-from chatbot.settings import ServiceSettings
+from chatbot.settings import DATABASE_POOL_SIZE, ServiceSettings
 from chatbot.usecases.attribution import SalesAttribution
 from chatbot.usecases.human_inbox import HumanInbox
 
@@ -173,7 +173,7 @@ def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}".replace(".", "-")
 
 
-def _engine(url: str, pool_size: int = 20) -> AsyncEngine:
+def _engine(url: str, pool_size: int = DATABASE_POOL_SIZE) -> AsyncEngine:
     """PostgreSQL without a ping on every checkout: a turn opens several short sessions, and the pool's
     pre-ping doubled their round trips. Dead connections are still recycled (pool_recycle) and fail over
     to a fresh one on error."""

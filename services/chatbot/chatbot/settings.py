@@ -6,6 +6,8 @@ from sellerbot_database import DatabaseSettings
 from sellerbot_messaging import MessagingSettings
 from sellerbot_telemetry import TelemetrySettings
 
+DATABASE_POOL_SIZE = 20  # connections each replica keeps open on PostgreSQL
+
 
 class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_prefix="", extra="ignore")
@@ -34,7 +36,7 @@ class ServiceSettings(TelemetrySettings, MessagingSettings, DatabaseSettings):
     channel_adapter_grpc_addr: str = Field(
         default="127.0.0.1:50053", description="The CRM's erasure deletes the person's dead letters there")
     chatbot_database_pool_size: int = Field(
-        default=20, ge=1, le=200,
+        default=DATABASE_POOL_SIZE, ge=1, le=200,
         description="PostgreSQL connections each replica keeps open (prepared at start; up to 10 more in a burst)")
     chatbot_partition_lease_seconds: float = Field(
         default=6.0, ge=1, le=120,
