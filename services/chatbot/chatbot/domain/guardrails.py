@@ -133,14 +133,15 @@ def _per_product(reply: str, plan: AnswerPlan, catalog: Catalog, allowed: set[De
     claims: list[Claim] = []
     own_extra = allowed - {p.price.quantize(Decimal("0.01")) for p in catalog.products}
     subject = next((a.product for a in plan.answers if a.product is not None), None)
+    heads = [(p, fold(p.name).split()[:1]) for p in catalog.products]  # each name's first word, folded once
     for sentence in _SENTENCES.split(reply):
         folded = fold(sentence)
         words = set(folded.split())
-        named = [p for p in catalog.products if fold(p.name).split()[:1] and fold(p.name).split()[0] in words]
+        named = [p for p, head in heads if head and head[0] in words]
         if len(named) > 1:
             continue  # a list of products: its amounts are checked against the facts as a whole
-        match = catalog.find(sentence)
-        found = named[0] if named else (match.product if match else None)
+        # the catalog search (the costly part) only when no product's name starts the sentence's words
+        found = named[0] if named else (match.product if (match := catalog.find(sentence)) else None)
         subject = found or subject  # "Chega em breve e você já pode comprar": the product talked about
         if subject is None:
             continue

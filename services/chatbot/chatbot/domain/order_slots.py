@@ -72,7 +72,7 @@ def fill(draft: OrderDraft, text: str, catalog: Catalog, payment_methods: list[s
         draft.cep = f"{cep.group(1)}-{cep.group(2)}"
     rest = folded.replace(fold(cep.group(0)), " ") if cep else folded
     own = _without_name_numbers(rest, product)
-    quantity = _quantity_in(own, exclude="") or _counted_product(own, product)
+    quantity = _quantity_in(own) or _counted_product(own, product)
     if quantity and product is not None and draft.asked == Slot.VARIANT and rest.strip() in map(fold, product.variants):
         quantity = 0  # "40" while the size is asked: the size
     if quantity:
@@ -143,17 +143,6 @@ def _set_product(draft: OrderDraft, product: Product) -> None:
     draft.product_id, draft.product_name, draft.unit_price = product.id, product.name, str(product.price)
 
 
-def _variant_in(folded: str, product: Product, loose: bool = False) -> str:
-    words = folded.split()
-    for variant in product.variants:
-        v = fold(variant)
-        if v in words or (len(v) > 2 and v in folded):
-            return variant
-    if loose:
-        return "?" if words else ""
-    return ""
-
-
 def _counted_product(folded: str, product: Product | None) -> int:
     """"preciso de 5 tapetes", "2 shampoos": a number before a word of the product's name or synonyms."""
     if product is None:
@@ -180,9 +169,8 @@ def _without_name_numbers(folded: str, product: Product | None) -> str:
     return folded
 
 
-def _quantity_in(folded: str, exclude: str) -> int:
-    text = folded.replace(fold(exclude), " ") if exclude else folded
-    text = _INSTALMENTS.sub(" ", text)  # "em 3x fica quanto?", "parcela em 6 vezes": instalments, not units
+def _quantity_in(folded: str) -> int:
+    text = _INSTALMENTS.sub(" ", folded)  # "em 3x fica quanto?", "parcela em 6 vezes": instalments, not units
     for word, value in _WORD_NUMBERS.items():
         if re.search(rf"\b(quero|levar|levo|manda|vou querer|comprar|pedir)\s+(?:comprar\s+|levar\s+)?{word}\b", text):
             return value

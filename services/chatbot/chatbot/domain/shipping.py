@@ -85,7 +85,8 @@ def place_in(text: str) -> Place | None:
 def is_place_follow_up(text: str) -> bool:
     """"e pra sp?", "e para recife?", "pra manaus?": a place alone, the shipping asked again for it."""
     folded = fold(text).strip(" ?!.")
-    return place_in(text) is not None and bool(re.fullmatch(rf"(?:e\s+)?{_TO}\s+\S+(?:\s+\S+){{0,3}}", folded))
+    # The cheap shape first: most messages are not "pra <lugar>" and never pay for the place look-up.
+    return bool(re.fullmatch(rf"(?:e\s+)?{_TO}\s+\S+(?:\s+\S+){{0,3}}", folded)) and place_in(text) is not None
 
 
 def line_for(policy: str, place: Place) -> str:

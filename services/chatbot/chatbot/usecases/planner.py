@@ -122,16 +122,17 @@ def plan_turn(
     order_info: OrderInfo | None = None, contact_name: str = "",
 ) -> TurnPlan:
     joined = "\n".join(texts)
+    folded = normalised(joined)  # the message as every check below reads it, folded once
     intents = _trusted(understanding, joined)
-    broken = _BROKEN.search(normalised(joined))
-    angry = _ANGRY.search(normalised(joined))
+    broken = _BROKEN.search(folded)
+    angry = _ANGRY.search(folded)
     if (broken or angry) and Intent.COMPLAINT not in intents:
         intents = [*(i for i in intents if i != Intent.OTHER), Intent.COMPLAINT]  # "chegou quebrado"
     focus = catalog.by_id(state.product_id)
     entities = extract(joined, catalog, focus)
     if entities.unknown_product and set(entities.unknown_product.split()) <= _NOT_A_THING:
         entities = replace(entities, unknown_product="")  # "comprei ontem, quando chega?": no product named
-    if entities.product is None and _THE_OTHER.match(normalised(joined)):
+    if entities.product is None and _THE_OTHER.match(folded):
         other = next((catalog.by_id(i) for i in reversed(state.seen) if i != state.product_id and catalog.by_id(i)),
                      None)  # "e o outro?": the product talked about before the last one
         entities = replace(entities, product=other, follow_up=True, unknown_product="")
@@ -145,14 +146,14 @@ def plan_turn(
     fallbacks = fallback_count + 1 if intents == [Intent.OTHER] and not answered_something else 0
     if entities.product is not None and set(intents) <= {Intent.OTHER, Intent.PRODUCT_INFO, Intent.PRICE,
                                                          Intent.AVAILABILITY, Intent.PAYMENT} \
-            and _WANTS.search(normalised(joined)) and not entities.topics - {Topic.PAYMENT} \
+            and _WANTS.search(folded) and not entities.topics - {Topic.PAYMENT} \
             and "?" not in joined:
         intents = [Intent.PURCHASE]  # "preciso de 5 tapetes", "queria 3 shampoos", "me ve 2 do secador no pix"
     turn = TurnPlan(plan, intents, product, complaints=complaints, fallbacks=fallbacks)
     if entities.variant and product is not None:
         turn.context_updates["variant"] = f"{product.id}:{entities.variant}"
 
-    if state.offer and _YES.match(normalised(joined)) and not entities.topics:
+    if state.offer and _YES.match(folded) and not entities.topics:
         restock = catalog.by_id(state.offer.removeprefix(OFFER_RESTOCK)) \
             if state.offer.startswith(OFFER_RESTOCK) and Intent.HUMAN not in intents else None
         if restock is not None:
@@ -182,7 +183,6 @@ def plan_turn(
     if _purchase(turn, state, understanding, joined, entities, catalog, settings):
         return turn
     topics = _topics(intents, entities, state)
-    folded = normalised(joined)
     discount = bool(_DISCOUNT.search(folded))
     if discount and entities.product is None and Topic.PRICE not in entities.topics:
         topics = [t for t in topics if t is not Topic.PRICE]  # "tem desconto?": not a price list
@@ -198,7 +198,7 @@ def plan_turn(
     if entities.asks_catalog and entities.product is None and not entities.topics:
         topics = []  # "oq vcs tem ai pra vender?": the catalog, not the stock question the intent guessed
     if state.topic == Topic.PRICE and product is not None and not entities.topics and topics != [Topic.PRICE] \
-            and len(entities.words) <= SHORT_MESSAGE_WORDS + 1 and _quantity_priced(normalised(joined), product):
+            and len(entities.words) <= SHORT_MESSAGE_WORDS + 1 and _quantity_priced(folded, product):
         topics = [Topic.PRICE]  # "e se eu levar duas?" after the price: the price of two
     if order_info is not None and order_info.proof_turn and Topic.ORDER_STATUS not in topics:
         topics.append(Topic.ORDER_STATUS)  # the CEP or name the bot asked for to confirm an order
@@ -210,9 +210,9 @@ def plan_turn(
         topics = [t for t in topics if t is not Topic.STOCK]  # "meu pedido voltou?": the order, no catalog
     if broken:  # "o batom veio com a cor errada": a complaint, not a question about the colours
         topics = [t for t in topics if t not in (Topic.VARIANTS, Topic.PRICE, Topic.STOCK, Topic.DETAILS)]
-    greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(normalised(joined))))
+    greets = Intent.GREETING in intents and (state.first_turn or bool(_GREETING_WORDS.match(folded)))
     if greets and not state.first_turn and not topics and _is_small_talk(joined) and not _GREETING_ONLY.match(
-            normalised(joined)):
+            folded):
         greets = False  # "tudo sim e vc?" after the greeting: small talk answered once, not "Olá!" again
     if greets and (topics or len(intents) > 1 or not plan.answers):  # "e ai??? ja faz 10 dias": no "Olá!" again
         plan.answers.insert(0, Answer(AnswerKind.HELLO, text="short" if (topics or len(intents) > 1) else ""))
@@ -239,8 +239,8 @@ def plan_turn(
     elif not topics and entities.asks_catalog:
         plan.answers.append(Answer(AnswerKind.WHICH_PRODUCT, Topic.DETAILS, products=tuple(catalog.products),
                                    text="catalog"))
-    if not topics and entities.product is None and _HOURS.search(normalised(joined)):
-        plan.answers.append(_hours(normalised(joined), settings))
+    if not topics and entities.product is None and _HOURS.search(folded):
+        plan.answers.append(_hours(folded, settings))
     if discount:
         plan.answers.append(Answer(AnswerKind.DISCOUNT))
     if cancel_order:
