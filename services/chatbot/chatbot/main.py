@@ -32,7 +32,6 @@ from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.llm import LlmEndpoint, ReplyWriter
 from chatbot.adapters.repository import ChatbotRepository
 from chatbot.adapters.repository.base import READER
-from chatbot.adapters.repository.crm import CrmStore
 from chatbot.adapters.repository.human_inbox import HumanInboxStore
 from chatbot.adapters.repository.shop import ShopStore
 from chatbot.adapters.secret_box import SettingsSecrets
@@ -132,7 +131,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
     service = ChatbotService(settings, engine, bot, pipeline, server, bus, writer)
     service.port = await server.start(settings.chatbot_grpc_addr)
     if with_consumers:
-        attribution = SalesAttribution(bot, shop, CrmStore(session_factory(engine)))
+        attribution = SalesAttribution(bot, shop, crm.contacts.store)
         signals = ConversationSignals(bot, attribution)
         ShopReadModels(shop, bot.profiles, attribution).consume(bus)
         bus.consume(Subjects.HANDOFF_ALL, "chatbot-handoff", ev.HandoffRequested, signals.on_handoff,

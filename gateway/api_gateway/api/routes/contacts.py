@@ -236,11 +236,11 @@ def _order(o: pb.Order) -> OrderOut:
                                quantity=i.quantity, unit_price=i.unit_price) for i in o.line_items],
         cep=o.cep, payment=o.payment, total=o.total, currency=o.currency, tracking_number=o.tracking_number,
         carrier=o.carrier, notes=o.notes, created_at=time_from(o.created_at), updated_at=time_from(o.updated_at),
-        confirmed_at=time_from(o.confirmed_at) if o.HasField("confirmed_at") else None,
+        confirmed_at=time_from(o.confirmed_at),
         tracking_url=o.tracking_url, last_tracking_event=o.last_tracking_event,
-        last_tracking_at=time_from(o.last_tracking_at) if o.HasField("last_tracking_at") else None,
+        last_tracking_at=time_from(o.last_tracking_at),
         buyer_name=o.buyer_name, buyer_phone=o.buyer_phone,
-        synced_at=time_from(o.synced_at) if o.HasField("synced_at") else None)
+        synced_at=time_from(o.synced_at))
 
 
 def _detail(d: pb.ContactDetail) -> ContactDetailOut:

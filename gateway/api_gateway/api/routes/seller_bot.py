@@ -224,7 +224,7 @@ def _product(p: pb.Product) -> ProductOut:
         id=p.id, sku=p.sku, name=p.name, description=p.description, price=p.price, currency=p.currency,
         stock=p.stock, synonyms=list(p.synonyms), variants=list(p.variants), shipping_policy=p.shipping_policy,
         return_policy=p.return_policy, gender=p.gender, updated_at=time_from(p.updated_at),
-        source=p.source or "manual", synced_at=time_from(p.synced_at) if p.HasField("synced_at") else None,
+        source=p.source or "manual", synced_at=time_from(p.synced_at),
         active=p.active, external_id=p.external_id, platform_status=p.platform_status)
 
 

@@ -47,9 +47,9 @@ class ChatwootSync:
 
     def contact_changed(self, before: SyncedFields | None, contact: ContactRow, always: bool = False) -> None:
         """Called by the contact book after a change (never blocks it; the publish runs beside)."""
-        if self._bus is None or contact.merged_into or (SyncedFields.of(contact) == before and not always):
-            return
         fields = SyncedFields.of(contact)
+        if self._bus is None or contact.merged_into or (fields == before and not always):
+            return
         self._start(self._publish(contact.user_id, contact.id, crm_ev.ContactChanged(
             stage=fields.stage, last_intent=fields.last_intent, tags=list(fields.tags), owner=fields.owner,
             score=contact.score, previous_tags=list(before.tags) if before else [])))

@@ -521,13 +521,6 @@ class CrmStore(Store):
                 ContactIdentityRow.contact_ref == row.contact_ref).order_by(
                 ContactIdentityRow.created_at.desc()).limit(1))).scalar_one_or_none() or ""
 
-    async def order_by_number(self, user_id: str, number: str) -> OrderRow | None:
-        """The order a customer names: its platform (external) number, of any source."""
-        async with self._sessions() as session:
-            return (await session.execute(select(OrderRow).where(
-                OrderRow.user_id == user_id, OrderRow.external_order_id == number[:100],
-            ).order_by(OrderRow.updated_at.desc()).limit(1))).scalar_one_or_none()
-
     async def order(self, user_id: str, order_id: str) -> OrderRow | None:
         async with self._sessions() as session:
             row = await session.get(OrderRow, order_id)
