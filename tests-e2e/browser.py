@@ -18,7 +18,7 @@ import httpx
 from playwright.async_api import Page, async_playwright, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from .conftest import RunningStack, ensure_current_dist
+from .conftest import RunningStack
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -76,8 +76,7 @@ async def shot(page: Page, name: str) -> None:
 @asynccontextmanager
 async def dashboard(stack: RunningStack) -> AsyncIterator[Page]:
     """Chromium on the stack's dashboard, logged in as the shop's owner through the form; fails the test on any
-    page error."""
-    ensure_current_dist()
+    page error. The `stack` fixture has built a current frontend/dist before its gateway started."""
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:

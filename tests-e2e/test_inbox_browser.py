@@ -51,11 +51,12 @@ async def shoot_every_view(page: Page, buyer: str) -> None:
         await shot(page, name)
 
 
-def reply_status(stack: RunningStack, text: str) -> str:
-    """The status the inbox API gives the (newest) outgoing message with this text."""
-    headers = {"Authorization": f"Bearer {stack.token()}"}
+def reply_status(stack: RunningStack, headers: dict[str, str], phone: str, text: str) -> str:
+    """The status the inbox API gives the (newest) outgoing message with this text to this WhatsApp buyer."""
     listed = httpx.get(f"{stack.url}/seller-bot/inbox", headers=headers, params={"limit": 200}).json()
     for conversation in listed["conversations"]:
+        if conversation["contact_id"] != f"whatsapp:{phone}":
+            continue
         thread = httpx.get(f"{stack.url}/seller-bot/conversations/{conversation['id']}/messages",
                            headers=headers).json()
         for message in thread["messages"]:
@@ -101,7 +102,9 @@ async def test_an_agent_answers_a_whatsapp_buyer_from_the_inbox_and_gives_the_bo
         # The buyer's WhatsApp reads it: Evolution's messages.update receipt moves the reply to read.
         key_id = sent_message_key(stack, phone, reply)
         post_webhook(stack, evolution_messages_update("test", key_id, f"{phone}@s.whatsapp.net", "READ"))
-        await wait_until(lambda: reply_status(stack, reply) == "read", what="the read receipt in the thread")
+        headers = {"Authorization": f"Bearer {stack.token()}"}
+        await wait_until(lambda: reply_status(stack, headers, phone, reply) == "read",
+                         what="the read receipt in the thread")
         await expect(agent_bubble).to_contain_text("lida")  # live, from chatbot_reply_status
         note = page.get_by_label("Nova nota interna")
         await note.fill("Cliente pediu embrulho para presente")

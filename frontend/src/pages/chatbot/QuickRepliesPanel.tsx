@@ -1,13 +1,13 @@
 /** The shop's quick replies (saved answers an agent picks with / in the Atendimento composer): list, create,
  * edit and delete, with the variables the inbox fills in explained. Editing needs `edit_quick_replies`. */
 import { useQuery } from "@tanstack/react-query";
-import { FormEvent, useMemo, useState } from "react";
-import { inboxApi, QuickReply } from "../../api/inbox";
-import { useServices } from "../../api/services";
+import { FormEvent, useState } from "react";
+import { QuickReply } from "../../api/inbox";
 import { ErrorBox } from "../../components/ErrorBox";
 import { ConfirmButton, Empty, Loading, Panel } from "../../components/ui";
 import { useAction } from "../../hooks/useAction";
 import { NOT_ALLOWED, useCan } from "../../hooks/useCan";
+import { useInboxApi } from "../inbox/InboxPage";
 import { inboxKeys } from "../inbox/inboxLive";
 
 /** What the gateway fills in when the agent picks the reply (`GET /seller-bot/quick-replies/{id}/render`). */
@@ -18,13 +18,8 @@ export const QUICK_REPLY_VARIABLES: [string, string][] = [
   ["{estoque}", "as unidades em estoque desse produto"],
 ];
 
-function useInbox() {
-  const { api } = useServices();
-  return useMemo(() => inboxApi(api), [api]);
-}
-
 export function QuickRepliesPanel() {
-  const inbox = useInbox();
+  const inbox = useInboxApi();
   const canEdit = useCan("edit_quick_replies");
   const replies = useQuery({ queryKey: inboxKeys.quickReplies, queryFn: inbox.quickReplies });
   const [editing, setEditing] = useState<QuickReply | "new" | null>(null);
@@ -54,7 +49,7 @@ export function QuickRepliesPanel() {
 }
 
 function QuickReplyRow({ reply, onEdit }: { reply: QuickReply; onEdit: () => void }) {
-  const inbox = useInbox();
+  const inbox = useInboxApi();
   const canEdit = useCan("edit_quick_replies");
   const remove = useAction(() => inbox.deleteQuickReply(reply.id), {
     invalidate: [inboxKeys.quickReplies], success: `/${reply.shortcut} excluída`,
@@ -73,7 +68,7 @@ function QuickReplyRow({ reply, onEdit }: { reply: QuickReply; onEdit: () => voi
 }
 
 function QuickReplyForm({ reply, onDone }: { reply: QuickReply | null; onDone: () => void }) {
-  const inbox = useInbox();
+  const inbox = useInboxApi();
   const [shortcut, setShortcut] = useState(reply?.shortcut ?? "");
   const [text, setText] = useState(reply?.text ?? "");
   const save = useAction(inbox.saveQuickReply, {

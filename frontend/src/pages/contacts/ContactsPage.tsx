@@ -2,9 +2,8 @@
  * and why, tags, notes, owner, opt-out, the bot's draft orders to confirm or drop, the timeline (messages,
  * handoffs and orders), merge (with undo) and LGPD erasure. Controls a role cannot use are disabled; the gateway enforces the same rules (README matrix). */
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { FormEvent, useEffect, useMemo, useState } from "react";
-import { contactsApi, Contact, ContactDetail, ContactSearch, Order, TimelineEntry } from "../../api/contacts";
-import { useServices } from "../../api/services";
+import { FormEvent, useEffect, useState } from "react";
+import { Contact, ContactDetail, ContactSearch, Order, orderItemsText, TimelineEntry } from "../../api/contacts";
 import { ErrorBox } from "../../components/ErrorBox";
 import { useToast } from "../../components/Toasts";
 import { Badge, ConfirmButton, Empty, Loading, Panel } from "../../components/ui";
@@ -14,6 +13,7 @@ import { useAction } from "../../hooks/useAction";
 import { useDebounced } from "../../hooks/useDebounced";
 import { formatAgo, formatDateTime } from "../../i18n/format";
 import { STAGE_LABELS, label } from "../../i18n/labels";
+import { useContactsApi } from "./ContactLink";
 
 const KEY = ["contacts"] as const;
 const SORTS: [string, string][] = [["last_seen", "Mais recentes"], ["score", "Maior pontuação"], ["name", "Nome"],
@@ -39,19 +39,10 @@ const HANDOFF_REASONS: Record<string, string> = {
 export function contactTimeline(detail: ContactDetail): TimelineEntry[] {
   const orders = detail.orders.map((o): TimelineEntry => ({
     at: o.createdAt, kind: "order", channel: o.source === "tiktok_shop" ? "TikTok Shop" : "",
-    text: `${ORDER_STATUS[o.status] ?? o.status} · ${orderItems(o)} · R$ ${o.total.replace(".", ",")}`,
+    text: `${ORDER_STATUS[o.status] ?? o.status} · ${orderItemsText(o)} · R$ ${o.total.replace(".", ",")}`,
   }));
   if (detail.timeline.some((t) => t.kind === "order")) return detail.timeline; // the API already lists them
   return [...detail.timeline, ...orders].sort((a, b) => Date.parse(b.at ?? "") - Date.parse(a.at ?? ""));
-}
-
-function orderItems(order: Order): string {
-  return order.lineItems.map((i) => `${i.quantity}x ${i.name}${i.variant ? ` (${i.variant})` : ""}`).join(", ");
-}
-
-function useContacts() {
-  const { api } = useServices();
-  return useMemo(() => contactsApi(api), [api]);
 }
 
 /** `openId`: a contact to open at once (a conversation's or an order's link from another tab). */
@@ -71,7 +62,7 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
   search: Search; settled: Search; onSearch: (s: Search) => void;
   selected: string | null; onSelect: (id: string) => void;
 }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const pages = useInfiniteQuery({
     queryKey: [...KEY, "list", settled],
     queryFn: ({ pageParam }) => contacts.search(settled, pageParam),
@@ -130,7 +121,7 @@ function ContactList({ search, settled, onSearch, selected, onSelect }: {
 }
 
 function ContactPanel({ id, onGone }: { id: string; onGone: () => void }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const detail = useQuery({ queryKey: [...KEY, "detail", id], queryFn: () => contacts.detail(id) });
   if (!detail.data) {
     return <Panel title="Contato"><ErrorBox error={detail.error} onRetry={() => void detail.refetch()} />
@@ -171,7 +162,7 @@ function ContactView({ detail, onGone }: { detail: ContactDetail; onGone: () => 
 }
 
 function ContactEditor({ contact }: { contact: Contact }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const canEdit = useCan("edit_contacts");
   const [tags, setTags] = useState(contact.tags.join(", "));
   const [notes, setNotes] = useState(contact.notes);
@@ -204,7 +195,7 @@ function ContactEditor({ contact }: { contact: Contact }) {
 }
 
 function MergeBox({ contact }: { contact: Contact }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const toast = useToast();
   const client = useQueryClient();
   const canEdit = useCan("edit_contacts");
@@ -229,11 +220,11 @@ function MergeBox({ contact }: { contact: Contact }) {
 }
 
 function OrderRow({ order, contactId }: { order: Order; contactId: string }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const canEdit = useCan("edit_orders");
   const act = useAction((status: "confirmed" | "dropped") => contacts.setOrderStatus(order.id, status),
     { invalidate: [KEY, [...KEY, "detail", contactId]], success: (o) => (o.status === "confirmed" ? "Pedido confirmado" : "Pedido descartado") });
-  const items = orderItems(order);
+  const items = orderItemsText(order);
   return (
     <tr data-testid="order-row">
       <td>{order.source === "bot_draft" ? "Bot" : order.source === "manual" ? "Manual" : "TikTok Shop"}</td>
@@ -249,7 +240,7 @@ function OrderRow({ order, contactId }: { order: Order; contactId: string }) {
 }
 
 function EraseButton({ contact, onGone }: { contact: Contact; onGone: () => void }) {
-  const contacts = useContacts();
+  const contacts = useContactsApi();
   const canErase = useCan("manage_contact_data");
   const erase = useAction(() => contacts.erase(contact.id), { invalidate: [KEY], success: "Dados do contato apagados (LGPD)" });
   return (

@@ -23,7 +23,7 @@ import { orderItemsText } from "../../api/contacts";
 import { ContactLink, useContactOf, useContactsApi } from "../contacts/ContactLink";
 import { DraftActions, ORDERS_KEY, OrderStatusBadge, orderNumber, orderTotal, orderTracking } from "../orders/orderParts";
 import {
-  applyInboxNotification, INBOX_EVENTS, inboxKeys, notifyHandoff, patchConversations, refreshNewestPage, throttle,
+  applyInboxNotification, INBOX_EVENTS, inboxKeys, notifyHandoff, patchConversations, refreshNewestPage, refreshThread, throttle,
   withHeardDeliveries,
 } from "./inboxLive";
 
@@ -93,7 +93,7 @@ export function InboxPage() {
           refreshList();
           return;
         }
-        void refreshNewestPage(client, inboxKeys.thread(open), async () => withHeardDeliveries(await inbox.messages(open)));
+        void refreshThread(client, inbox, open);
       });
     });
   }, [socket, client, inbox, refreshList]);
@@ -220,8 +220,7 @@ function ConversationView({ id, listed, composerRef, can, contextOpen, onToggleC
   const messages = useMemo(() => (thread.data?.pages.flatMap((p) => p.items) ?? []).slice().reverse(), [thread.data]);
   const [productHint, setProductHint] = useState<{ id: string; text: string } | null>(null);
   // The list follows from the live conversation update; the thread's newest page is fetched here.
-  const newest = useCallback(() => void refreshNewestPage(client, inboxKeys.thread(id),
-    async () => withHeardDeliveries(await inbox.messages(id))), [inbox, client, id]);
+  const newest = useCallback(() => void refreshThread(client, inbox, id), [inbox, client, id]);
   const takeOver = useAction(() => chatbot.handoff(id, "assumido no atendimento"), {
     success: () => { newest(); return "Conversa assumida: o bot ficou em silêncio"; } });
   const giveBack = useAction(() => chatbot.release(id), {
@@ -520,8 +519,7 @@ function Assignee({ conversation, canAssign }: { conversation: InboxConversation
   // The list row follows from the live assignment event; the thread's header from its newest page.
   const assign = useAction((userId: string) => inbox.assign(conversation.id, userId), {
     success: () => {
-      void refreshNewestPage(client, inboxKeys.thread(conversation.id),
-        async () => withHeardDeliveries(await inbox.messages(conversation.id)));
+      void refreshThread(client, inbox, conversation.id);
       return "Responsável atualizado";
     } });
   const answerers = (members.data ?? []).filter((m) => m.role !== "viewer");

@@ -5,7 +5,7 @@
  * with a plain QueryClient.
  */
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
-import type { InboxConversation, InboxMessage, Page } from "../../api/inbox";
+import type { InboxApi, InboxConversation, InboxMessage, Page } from "../../api/inbox";
 import { str } from "../../api/normalize";
 import type { Notification } from "../../realtime/notificationSocket";
 
@@ -155,6 +155,11 @@ export function refreshNewestPage<T extends { id: string }, P extends Page<T>>(c
     order.applied = sequence;
     mergeNewestPage(client, key, fresh);
   }).catch(() => undefined);
+}
+
+/** The open thread's newest page, with the deliveries heard on the socket, merged in request order. */
+export function refreshThread(client: QueryClient, inbox: Pick<InboxApi, "messages">, id: string): Promise<void> {
+  return refreshNewestPage(client, inboxKeys.thread(id), async () => withHeardDeliveries(await inbox.messages(id)));
 }
 
 /** Runs `fn` at once, then at most once per `ms` (the last call of a burst is not lost). */
