@@ -1,4 +1,4 @@
-"""Async SQLAlchemy engines for PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
+"""Async SQLAlchemy engines for PostgreSQL (asyncpg) and SQLite (the standard library driver on the loop)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from sellerbot_database import sqlite_in_loop  # registers sqlite+inloop
+
 
 def async_url(url: str) -> str:
     """Accept the URLs people paste (postgres://, postgresql://, sqlite:///) and pick the async driver."""
@@ -14,21 +16,24 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url.removeprefix(prefix)
     if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return "sqlite+inloop:///" + url.removeprefix("sqlite:///")
     return url
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        in_loop = url.startswith(f"sqlite+{sqlite_in_loop.DRIVER}")
+        # the in-loop driver waits for the write lock on the loop (sqlite_in_loop); others in SQLite's handler
+        engine = create_async_engine(url, **({} if in_loop else {"connect_args": {"timeout": 30}}), **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            if not in_loop:
+                cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine

@@ -17,4 +17,4 @@ class DatabaseSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service_name}.db').resolve()}"
+        return f"sqlite+inloop:///{(self.data_dir / f'{service_name}.db').resolve()}"

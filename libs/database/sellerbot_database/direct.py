@@ -1,0 +1,222 @@
+"""Hot-path statements run on the driver's own connection (asyncpg, or sqlite3 on the loop).
+
+Through the async engine a statement costs far more CPU than the statement itself: a greenlet hand-off per
+call, the compiled-cache look-up, parameter processing, result set-up, and a begin/commit machinery of their
+own (a few hundred microseconds; a local SQLite insert takes tens). A service's hot path (the chatbot's turn)
+can instead check one pooled connection out of the engine and run SQLAlchemy-built statements on its driver
+connection directly: each statement is compiled once per dialect and parameter set (the same SQL text the
+engine would send), and the dialect's own bind and result processors are applied, so values go in and come
+back exactly as through the engine (SQLite datetimes as strings in, datetimes out; PostgreSQL JSON through
+the codecs the engine registered on the connection).
+
+    async with direct_transaction(engine) as db:
+        rows = await db.rows(SELECT_TURN, {"p_id": conversation_id})
+        changed = await db.execute(UPDATE_TURN, {...})
+
+Errors come back as SQLAlchemy's: a unique or foreign-key violation is `sqlalchemy.exc.IntegrityError`, any
+other driver error `sqlalchemy.exc.DBAPIError`. On SQLite a transaction starts with BEGIN IMMEDIATE (it takes
+the write lock first: a read-then-write transaction cannot fail on a stale snapshot), waiting for the lock on
+the loop like the in-loop driver; direct connections are for the in-loop SQLite driver and asyncpg only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ClauseElement
+
+from sellerbot_database.sqlite_in_loop import call_when_unlocked
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Processor, ...]
+    fixed: dict[str, Any]  # values the statement carries itself (`count + 1`), by bind name
+    keys: tuple[str, ...] | None  # result keys by position; None: the driver's own names
+    results: tuple[Processor, ...] | None
+
+
+class DirectStatement:
+    """A SQLAlchemy statement compiled once per dialect and set of parameter names."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
+
+    def plan(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
+        key = (dialect.name, frozenset(params))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(dialect, list(params))
+        return plan
+
+    def _compile(self, dialect: Dialect, keys: list[str]) -> _Plan:
+        compiled: Any = self.statement.compile(dialect=dialect, column_keys=keys)
+        if "__[POSTCOMPILE_" in compiled.string:
+            raise exc.ArgumentError("a direct statement cannot expand a list parameter (IN / NOT IN): "
+                                    "use = ANY(array) on PostgreSQL or a fixed set of comparisons")
+        names = tuple(compiled.positiontup or ())
+        processors = compiled._bind_processors  # noqa: SLF001 - the dialect's own bind processing
+        columns = compiled._result_columns  # noqa: SLF001 - (keyname, name, objects, type) per column
+        if columns and not compiled._textual_ordered_columns:  # noqa: SLF001
+            result_keys: tuple[str, ...] | None = tuple(c[0] for c in columns)
+            results: tuple[Processor, ...] | None = tuple(_result_processor(c[3], dialect) for c in columns)
+            if not any(results):
+                results = None
+        else:
+            result_keys, results = None, None
+        fixed = {name: bind.effective_value for name, bind in compiled.binds.items()
+                 if name not in keys and not bind.required}
+        return _Plan(compiled.string, names, tuple(processors.get(n) for n in names), fixed, result_keys, results)
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    """The dialect's result processing of a column type; none where it depends on the driver's type code
+    (asyncpg's NUMERIC: asyncpg already returns the Decimal the type asks for)."""
+    try:
+        return cast(Processor, type_._cached_result_processor(dialect, None))  # noqa: SLF001
+    except (TypeError, KeyError):
+        return None
+
+
+def _arguments(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
+    try:
+        values = (params[n] if n in params else plan.fixed[n] for n in plan.names)
+        return [value if process is None else process(value)
+                for value, process in zip(values, plan.binds, strict=True)]
+    except KeyError as missing:
+        raise exc.ArgumentError(f"missing bind parameter {missing} for {plan.sql!r}") from None
+
+
+def _row(plan: _Plan, names: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    keys = plan.keys or names
+    if plan.results is None:
+        return dict(zip(keys, values, strict=True))
+    return {key: value if process is None or value is None else process(value)
+            for key, value, process in zip(keys, values, plan.results, strict=True)}
+
+
+class DirectConnection:
+    """One driver connection checked out of an engine's pool (see the module docstring)."""
+
+    def __init__(self, driver: Any, dialect: Dialect) -> None:
+        self._driver = driver
+        self._dialect = dialect
+        self._sqlite = dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def rolled_back(self) -> AsyncIterator[None]:
+        """A transaction that is always rolled back (warming a connection's prepared statements up)."""
+        if self._sqlite:
+            await call_when_unlocked(lambda: self._driver.execute("BEGIN IMMEDIATE"))
+            try:
+                yield
+            finally:
+                self._driver.execute("ROLLBACK")
+            return
+        transaction = self._driver.transaction()
+        await transaction.start()
+        try:
+            yield
+        finally:
+            await transaction.rollback()
+
+    async def rows(self, statement: DirectStatement, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        params = params or {}
+        plan = statement.plan(self._dialect, params)
+        arguments = _arguments(plan, params)
+        try:
+            if self._sqlite:
+                cursor = await call_when_unlocked(lambda: self._driver.execute(plan.sql, arguments))
+                names = [d[0] for d in cursor.description or ()]
+                return [_row(plan, names, values) for values in cursor.fetchall()]
+            records = await self._driver.fetch(plan.sql, *arguments)
+        except Exception as error:
+            raise _translated(error, plan.sql, arguments) from error
+        return [_row(plan, list(r.keys()), list(r.values())) for r in records]
+
+    async def first(self, statement: DirectStatement, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        found = await self.rows(statement, params)
+        return found[0] if found else None
+
+    async def execute(self, statement: DirectStatement, params: Mapping[str, Any] | None = None) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        params = params or {}
+        plan = statement.plan(self._dialect, params)
+        arguments = _arguments(plan, params)
+        try:
+            if self._sqlite:
+                cursor = await call_when_unlocked(lambda: self._driver.execute(plan.sql, arguments))
+                return int(cursor.rowcount)
+            status = await self._driver.execute(plan.sql, *arguments)
+        except Exception as error:
+            raise _translated(error, plan.sql, arguments) from error
+        count = str(status).rsplit(" ", 1)[-1]
+        return int(count) if count.isdigit() else 0
+
+    async def execute_many(self, statement: DirectStatement, many: Iterable[Mapping[str, Any]]) -> int:
+        """The same statement for each parameter set; the rows changed in all."""
+        many = list(many)
+        if not many:
+            return 0
+        if not self._sqlite:
+            return sum([await self.execute(statement, params) for params in many])
+        plan = statement.plan(self._dialect, many[0])
+        arguments = [_arguments(plan, params) for params in many]
+        try:
+            cursor = await call_when_unlocked(lambda: self._driver.executemany(plan.sql, arguments))
+        except Exception as error:
+            raise _translated(error, plan.sql, arguments) from error
+        return int(cursor.rowcount)
+
+
+def _translated(error: Exception, sql: str, arguments: Any) -> Exception:
+    if isinstance(error, exc.SQLAlchemyError):
+        return error
+    integrity = isinstance(error, sqlite3.IntegrityError) or type(error).__module__.startswith("asyncpg") and any(
+        c.__name__ == "IntegrityConstraintViolationError" for c in type(error).__mro__)
+    kind = exc.IntegrityError if integrity else exc.DBAPIError
+    return kind(sql, arguments, error)
+
+
+async def direct_of(conn: AsyncConnection) -> DirectConnection:
+    """The driver connection under an engine connection the caller already holds."""
+    return DirectConnection((await conn.get_raw_connection()).driver_connection, conn.dialect)
+
+
+@asynccontextmanager
+async def direct_connection(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
+    """A pooled connection without a transaction: on SQLite for reads only (the in-loop driver runs in
+    autocommit for the engine's readers; a write here would open the driver's implicit transaction)."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        yield DirectConnection(raw.driver_connection, engine.dialect)
+
+
+@asynccontextmanager
+async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
+    """A pooled connection in one transaction: committed when the block ends, rolled back if it raises."""
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if engine.dialect.name != "sqlite":
+            async with driver.transaction():
+                yield DirectConnection(driver, engine.dialect)
+            return
+        await call_when_unlocked(lambda: driver.execute("BEGIN IMMEDIATE"))
+        try:
+            yield DirectConnection(driver, engine.dialect)
+        except BaseException:
+            driver.execute("ROLLBACK")
+            raise
+        await call_when_unlocked(lambda: driver.execute("COMMIT"))

@@ -1,0 +1,115 @@
+"""SQLite driven from the event loop's own thread: `sqlite+inloop:///path`.
+
+aiosqlite runs every call on a worker thread and hands its result back through the loop
+(`call_soon_threadsafe`): through SQLAlchemy a statement is four such round trips (cursor, execute, fetch,
+close), each a queue put, a thread wake-up, a GIL hand-over and a loop wake-up. A statement on a local SQLite
+file takes tens of microseconds, so those hand-offs cost several times the work itself, and the two threads
+fight over the GIL under load. This dialect is the standard library's `sqlite3` (SQLAlchemy's pysqlite
+dialect) marked as async: the async engine still runs each call inside its greenlet, but the call itself
+runs where it is, on the loop's thread.
+
+Waiting for the write lock never blocks the loop: the connection's own busy handler is off
+(`busy_timeout=0`) and a statement that finds the database locked (SQLITE_BUSY) is retried after an
+asyncio sleep, from 1 ms doubling to 50 ms, for up to `BUSY_SECONDS`, so the holder (another connection of
+this process, or another process) runs meanwhile. SQLITE_BUSY_SNAPSHOT (a read transaction that tries to
+write after another writer committed) cannot succeed by waiting and is raised at once, as SQLite does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import pool
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine.url import URL
+from sqlalchemy.util import await_
+
+DRIVER = "inloop"
+BUSY_SECONDS = 30.0
+SQLITE_BUSY = 5
+T = TypeVar("T")
+
+
+def locked(error: sqlite3.OperationalError) -> bool:
+    """The database is locked by another writer (worth waiting for), not a stale snapshot."""
+    return getattr(error, "sqlite_errorcode", None) == SQLITE_BUSY
+
+
+async def call_when_unlocked(call: Callable[[], T]) -> T:
+    """`call()` now, or again after asyncio sleeps while another writer holds the lock."""
+    deadline = 0.0
+    pause = 0.001
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as error:
+            if not locked(error):
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + BUSY_SECONDS
+            if now >= deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+
+class InLoopCursor(sqlite3.Cursor):
+    """Every execute awaits once (the async engine insists that a statement awaited something: it is how
+    it tells an async driver from a blocking one); awaiting a finished coroutine does not yield."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> InLoopCursor:
+        await_(call_when_unlocked(lambda: sqlite3.Cursor.execute(self, sql, parameters)))
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> InLoopCursor:
+        rows = list(seq_of_parameters)
+        await_(call_when_unlocked(lambda: sqlite3.Cursor.executemany(self, sql, rows)))
+        return self
+
+    async def _async_soft_close(self) -> None:
+        """What the async engine calls on a result it hands back: a sqlite3 cursor closes when it is read."""
+
+
+class InLoopConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = InLoopCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def commit(self) -> None:
+        await_(call_when_unlocked(lambda: sqlite3.Connection.commit(self)))
+
+
+class SQLiteDialectInLoop(SQLiteDialect_pysqlite):
+    driver = DRIVER
+    is_async = True
+    supports_statement_cache = True
+
+    @classmethod
+    def get_pool_class(cls, url: URL) -> type[pool.Pool]:
+        if cls._is_url_file_db(url):
+            return pool.AsyncAdaptedQueuePool
+        return pool.StaticPool
+
+    def create_connect_args(self, url: URL) -> Any:
+        args, kwargs = super().create_connect_args(url)
+        kwargs["check_same_thread"] = False  # opened inside a greenlet of the loop's thread; used only there
+        kwargs["factory"] = InLoopConnection
+        kwargs["timeout"] = 0  # no busy handler inside SQLite: waits happen on the loop (module docstring)
+        return args, kwargs
+
+    def on_connect(self) -> Any:
+        base = super().on_connect()
+
+        def connect(dbapi_connection: Any) -> None:
+            if base is not None:
+                base(dbapi_connection)
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+        return connect
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, SQLiteDialectInLoop.__name__)
