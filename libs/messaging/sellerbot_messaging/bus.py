@@ -26,7 +26,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot_telemetry import span_unless_unsampled
 
-from sellerbot_messaging.metrics import EVENT_HANDLE_SECONDS, EVENTS_CONSUMED, EVENTS_PUBLISHED
+from sellerbot_messaging.metrics import consumed, handle_seconds, published
+from sellerbot_messaging.pull_feed import PullFeed
 from sellerbot_messaging.settings import MessagingSettings
 from sellerbot_messaging.streams import ALL_STREAMS, StreamSpec
 
@@ -160,9 +161,9 @@ class EventBus:
             try:
                 ack = await self._js.publish(full_subject, event.SerializeToString(), headers=headers)
             except Exception:
-                EVENTS_PUBLISHED.labels(subject, "error").inc()
+                published(subject, "error").inc()
                 raise
-            EVENTS_PUBLISHED.labels(subject, "duplicate" if ack.duplicate else "stored").inc()
+            published(subject, "duplicate" if ack.duplicate else "stored").inc()
             return ack
 
     def consume(
@@ -182,9 +183,10 @@ class EventBus:
         """Start a durable pull consumer in the background; the event is acked after `handler` returns.
 
         A handler exception naks the message with a growing delay (redelivered up to `max_deliver` times);
-        a payload that does not decode is terminated at once (it can never succeed). With `concurrency` > 1
-        up to that many events of a fetched batch are handled at once (the handler then orders what must be
-        ordered itself); the default handles them one after the other.
+        a payload that does not decode is terminated at once (it can never succeed). At most `batch` events are
+        delivered and not yet handled. With `concurrency` > 1 up to that many events are handled at once, started
+        in delivery order (the handler then orders what must be ordered itself); the default handles them one
+        after the other.
         """
         task = asyncio.create_task(
             self._consume_loop(
@@ -217,51 +219,23 @@ class EventBus:
             filter_subject=self.subject(subject_filter),
             deliver_policy=DeliverPolicy.NEW if deliver_new_only else DeliverPolicy.ALL,
         )
-        subscription: JetStreamContext.PullSubscription | None = None
-        try:
-            while True:
-                try:
-                    if subscription is None:
-                        subscription = await self._js.pull_subscribe(
-                            self.subject(subject_filter), durable=durable,
-                            stream=self.stream_name(stream), config=config,
-                        )
-                    messages = await subscription.fetch(batch, timeout=1)
-                except TimeoutError:
-                    # Nothing arrived within the pull. nats-py says so with its own TimeoutError for a one-message
-                    # pull and with asyncio's for a larger one; both are normal idleness, not a failure.
-                    continue
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # NATS down or consumer gone: keep trying, never die
-                    log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
-                    subscription = None
-                    await asyncio.sleep(1)
-                    continue
-                if concurrency <= 1:
-                    for msg in messages:
-                        await self._handle(msg, durable, event_type, handler)
-                else:
-                    await self._handle_concurrently(messages, concurrency, durable, event_type, handler)
-        finally:
-            # Leave no pending pull request behind: a drain would wait for it until its timeout.
-            if subscription is not None:
-                with contextlib.suppress(Exception):
-                    await subscription.unsubscribe()
+        stream_name = self.stream_name(stream)
 
-    async def _handle_concurrently(
-        self, messages: list[Msg], concurrency: int, durable: str, event_type: type[M], handler: Handler[M]
-    ) -> None:
-        slots = asyncio.Semaphore(concurrency)
+        async def on_message(msg: Msg) -> None:
+            await self._handle(msg, durable, event_type, handler)
 
-        async def one(msg: Msg) -> None:
-            async with slots:
-                await self._handle(msg, durable, event_type, handler)
-
-        await asyncio.gather(*(one(msg) for msg in messages))
+        while True:
+            feed = PullFeed(self._nc, self._js, stream_name, config, batch, concurrency, on_message)
+            try:
+                await feed.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS down or consumer gone: keep trying, never die
+                log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
+                await asyncio.sleep(1)
 
     async def _handle(self, msg: Msg, durable: str, event_type: type[M], handler: Handler[M]) -> None:
-        headers = dict(msg.headers or {})
+        headers = msg.headers or {}  # this message's own dict, parsed for it by nats-py
         parent = propagate.extract(headers)
         subject = msg.subject.removeprefix(f"{self._namespace}.") if self._namespace else msg.subject
         started = time.perf_counter()
@@ -279,7 +253,7 @@ class EventBus:
                 event = event_type.FromString(msg.data)
             except DecodeError:
                 log.error("event_undecodable", consumer=durable, subject=subject, msg_id=meta.msg_id)
-                EVENTS_CONSUMED.labels(durable, "undecodable").inc()
+                consumed(durable, "undecodable").inc()
                 await msg.term()
                 return
             try:
@@ -289,15 +263,15 @@ class EventBus:
                 delay = min(30.0, 0.5 * 2 ** min(meta.delivery_count, 6))
                 log.exception("event_handler_failed", consumer=durable, subject=subject,
                               msg_id=meta.msg_id, delivery=meta.delivery_count, retry_in=delay)
-                EVENTS_CONSUMED.labels(durable, "failed").inc()
+                consumed(durable, "failed").inc()
                 with contextlib.suppress(Exception):
                     await msg.nak(delay=delay)
                 return
             finally:
-                EVENT_HANDLE_SECONDS.labels(durable).observe(time.perf_counter() - started)
+                handle_seconds(durable).observe(time.perf_counter() - started)
             with contextlib.suppress(Exception):
                 await msg.ack()
-            EVENTS_CONSUMED.labels(durable, "ok").inc()
+            consumed(durable, "ok").inc()
 
     async def close(self) -> None:
         for task in self._consumers:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import structlog.testing
-from nats.js import JetStreamContext
 from opentelemetry import trace
 from sellerbot.events.v1 import conversation_events_pb2 as events
-from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects
+from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects, pull_feed
 from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_tracing
 
@@ -80,22 +78,13 @@ async def test_trace_context_crosses_the_nats_hop(bus: EventBus) -> None:
     assert seen == [origin]
 
 
-async def test_a_pull_that_ends_in_asyncios_timeout_is_idleness_not_a_failure(
+async def test_an_idle_consumer_whose_pulls_expire_is_idle_not_failing(
     bus: EventBus, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """nats-py ends some multi-message pulls (a probe that used up the timeout) with asyncio's TimeoutError
-    instead of its own; taking that for a failure dropped the subscription and paused the consumer a second."""
-    real_fetch = JetStreamContext.PullSubscription.fetch
-    pulls = 0
-
-    async def fetch_that_first_times_out(self: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal pulls
-        pulls += 1
-        if pulls == 1:
-            raise TimeoutError  # what asyncio.TimeoutError is on Python 3.11
-        return await real_fetch(self, *args, **kwargs)
-
-    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", fetch_that_first_times_out)
+    """A long pull that ends unanswered (the server's 408) is idleness: the consumer asks again and takes the
+    next event at once; taking it for a failure would drop the subscription and pause the consumer."""
+    monkeypatch.setattr(pull_feed, "PULL_EXPIRES", 0.4)
+    monkeypatch.setattr(pull_feed, "IDLE_HEARTBEAT", 0.1)
     received: list[str] = []
 
     async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
@@ -104,7 +93,30 @@ async def test_a_pull_that_ends_in_asyncios_timeout_is_idleness_not_a_failure(
     with structlog.testing.capture_logs() as logs:
         bus.consume(Subjects.INBOUND_ALL, "test-idle", events.InboundMessage, handle, stream=CONVERSATIONS,
                     batch=64)
+        await asyncio.sleep(1.5)  # several pulls expire
         await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:1"), "wa:1")
-        await wait_until(lambda: received == ["wa:1"])
-    assert pulls >= 2
+        await wait_until(lambda: received == ["wa:1"], seconds=2)
     assert [entry for entry in logs if entry["event"] == "consumer_fetch_failed"] == []
+
+
+async def test_no_more_than_a_batch_is_delivered_and_unhandled(bus: EventBus) -> None:
+    """Flow control: a slow handler holds back the stream, so nothing waits in the client past its ack wait."""
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def slow(event: events.InboundMessage, meta: EventMeta) -> None:
+        started.append(event.event_id)
+        await release.wait()
+
+    for n in range(12):
+        await bus.publish(Subjects.inbound("api"), events.InboundMessage(event_id=f"api:{n}"), f"api:{n}")
+    bus.consume(Subjects.INBOUND_ALL, "test-batch", events.InboundMessage, slow, stream=CONVERSATIONS,
+                batch=4, concurrency=2)
+    await wait_until(lambda: len(started) == 2)
+    await asyncio.sleep(0.3)
+    info = await bus._js.consumer_info(bus.stream_name(CONVERSATIONS), "test-batch")
+    assert info.num_ack_pending == 4
+    assert started == ["api:0", "api:1"]
+    release.set()
+    await wait_until(lambda: len(started) == 12)
+    assert started == [f"api:{n}" for n in range(12)]  # started in stream order
