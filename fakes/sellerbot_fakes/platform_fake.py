@@ -15,14 +15,15 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @dataclass
@@ -70,34 +71,110 @@ def _fault_response(fault: Fault, error_body: dict[str, Any]) -> Response:
     return JSONResponse(fault.body or error_body, status_code=fault.status)
 
 
-def create_fake_app(title: str, error_body: dict[str, Any]) -> FastAPI:
+Answer = tuple[int, Any]
+"""A platform route answered before FastAPI: (status, JSON body)."""
+FastRoute = Callable[[RecordedRequest], Answer | None]
+"""The platform's busiest route, answered from the recorded request; None: not this route (FastAPI answers)."""
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def _json_bytes(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+class RecordAndFail:
+    """Pure ASGI in front of the app: records every platform request (with its arrival time) and injects the
+    queued faults. It reads the body once and hands it on; `fast_route` answers the platform's busiest route
+    without FastAPI's routing and middleware stack, which cost more than the fake's own work."""
+
+    def __init__(self, app: ASGIApp, state: FakeState, error_body: dict[str, Any],
+                 fast_route: FastRoute | None) -> None:
+        self.app = app
+        self.state = state
+        self.error_body = error_body
+        self.fast_route = fast_route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_fake"):
+            await self.app(scope, receive, send)
+            return
+        raw = await _read_body(receive)
+        record = RecordedRequest(scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
+                                 {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+                                 _parsed(raw))
+        self.state.requests.append(record)
+        fault = self.state.next_fault()
+        if fault is not None and fault.kind == "timeout":
+            await asyncio.sleep(fault.delay_seconds)
+            record.status = 504
+            await JSONResponse(self.error_body, status_code=504)(scope, receive, send)
+            return
+        if fault is not None:
+            response = _fault_response(fault, self.error_body)
+            record.status = response.status_code
+            await response(scope, receive, send)
+            return
+        answer = self.fast_route(record) if self.fast_route is not None else None
+        if answer is not None:
+            record.status, body = answer
+            content = _json_bytes(body)
+            await send({"type": "http.response.start", "status": record.status,
+                        "headers": [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())]})
+            await send({"type": "http.response.body", "body": content})
+            return
+        await self.app(scope, _replay(raw, receive), _recording_status(record, send))
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _parsed(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """The body already read, then the connection's own messages (a disconnect)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return replay
+
+
+def _recording_status(record: RecordedRequest, send: Send) -> Send:
+    async def recording(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            record.status = message["status"]
+        await send(message)
+
+    return recording
+
+
+def create_fake_app(title: str, error_body: dict[str, Any], fast_route: FastRoute | None = None) -> FastAPI:
     """A FastAPI app with recording, faults and the /_fake control routes; add the platform routes to it."""
     app = FastAPI(title=title)
     state = FakeState()
     app.state.fake = state
-
-    class RecordAndFail(BaseHTTPMiddleware):
-        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-            if request.url.path.startswith("/_fake"):
-                return await call_next(request)
-            raw = await request.body()
-            try:
-                body: Any = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
-            record = RecordedRequest(request.method, request.url.path, request.url.query,
-                                     {k.lower(): v for k, v in request.headers.items()}, body)
-            state.requests.append(record)
-            fault = state.next_fault()
-            if fault is not None and fault.kind == "timeout":
-                await asyncio.sleep(fault.delay_seconds)
-                record.status = 504
-                return JSONResponse(error_body, status_code=504)
-            response = _fault_response(fault, error_body) if fault else await call_next(request)
-            record.status = response.status_code
-            return response
-
-    app.add_middleware(RecordAndFail)
+    # Outermost, in front of FastAPI's own middleware stack (built on the first request).
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: RecordAndFail(build_stack(), state, error_body, fast_route)  # type: ignore[method-assign]
 
     @app.get("/_fake/requests")
     async def recorded() -> list[dict[str, Any]]:
@@ -127,7 +204,7 @@ def main(app: FastAPI, description: str) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 class ServedFake:
@@ -157,7 +234,7 @@ class ServedFake:
                 sock.bind(("127.0.0.1", 0))
                 port = int(sock.getsockname()[1])
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="off"))
+                                               lifespan="off", access_log=False))
         task = asyncio.create_task(server.serve())
         deadline = time.monotonic() + 10
         while not server.started:
