@@ -3,9 +3,12 @@ handoffs, catalog, config, learned answers, stats); `ChatbotRepository` gathers 
 
 from __future__ import annotations
 
+from sellerbot_database.direct import direct_of
+
 from chatbot.adapters.repository.base import aware, utcnow
 from chatbot.adapters.repository.catalog import CatalogStore
 from chatbot.adapters.repository.config import ConfigStore
+from chatbot.adapters.repository.crm import SELECT_OPTED_OUT, SELECT_TURN_CONTACT
 from chatbot.adapters.repository.conversations import ConversationStore
 from chatbot.adapters.repository.handoffs import HandoffStore
 from chatbot.adapters.repository.history import HistoryStore
@@ -34,16 +37,18 @@ class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HistoryStore, 
             return
         connections = [await self._engine.connect() for _ in range(count)]
         for conn in connections:
-            async with conn.begin() as transaction:
-                await conn.execute(RECEIVE_POSTGRES, {
+            db = await direct_of(conn)
+            async with db.rolled_back():
+                await db.rows(RECEIVE_POSTGRES, {
                     "user_id": "", "contact_id": "", "event_id": "", "conversation_id": "", "channel": "",
                     "account_id": "", "platform_conversation_id": "", "contact_name": "", "prompt_variant": "",
                     "last_message": "", "now": utcnow(), "message_id": "", "text": "", "platform_timestamp": utcnow()})
-                await conn.execute(SELECT_TURN_OF_CONTACT, {"p_user": "", "p_contact": ""})
-                await conn.execute(SELECT_TURN_BY_ID, {"p_id": "", "p_user": ""})
-                await self._record_postgres(conn, TurnRecord("", "", "", [], [("", "", 0.0)], "", "", "", "", 0.0,
-                                                             "", "", 0, 0, 0, ""))
-                await transaction.rollback()
+                await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": "", "p_contact": ""})
+                await db.rows(SELECT_TURN_BY_ID, {"p_id": "", "p_user": ""})
+                await self._record_postgres(db, TurnRecord("", "", "", [], [("", "", 0.0)], "", "", "", "", 0.0,
+                                                           "", "", 0, 0, 0, ""))
+                await db.rows(SELECT_OPTED_OUT, {"p_user": "", "p_contact": ""})
+                await db.rows(SELECT_TURN_CONTACT, {"p_user": "", "p_contact": ""})
         for conn in connections:
             await conn.close()
         # A seller's first turn also loads its profile: compile those ORM statements now, not in that turn.

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert
+from sqlalchemy.orm import configure_mappers
+from sellerbot_database.direct import DirectStatement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatbot.adapters.tables import ConversationRow, MessageRow
 
+T = TypeVar("T")
 READER = "sellerbot_reader"  # execution option of the stores' read-only connections (no transaction)
 
 
@@ -24,20 +27,32 @@ def aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# The turn's hot path (receive, load_turn, finish_turn, current_conversation) uses Core statements on a
-# plain connection: the ORM's identity map, unit of work and per-statement ORM compilation cost more CPU
-# than the statements themselves. Conversations come back as transient ConversationRow objects (same
-# attributes, no session), exactly what the ORM paths returned after commit. Every statement is a round
-# trip and ~0.15 ms of this process's CPU (SQLAlchemy + asyncpg), so a turn uses as few as it can.
+# The turn's hot path (receive, load_turn, finish_turn, current_conversation, the CRM's observe_turn and
+# opted_out) runs SQLAlchemy-built statements on the driver's connection (`sellerbot_database.direct`): the
+# ORM's identity map and unit of work, and even the Core engine's per-statement machinery, cost more CPU than
+# the statements themselves. Conversations come back as transient ConversationRow objects (same attributes,
+# no session), exactly what the ORM paths returned after commit. Every statement is still a round trip, so a
+# turn uses as few as it can.
 CONVERSATIONS = cast(Table, ConversationRow.__table__)
 MESSAGES = cast(Table, MessageRow.__table__)
 CONVERSATION_COLUMNS = [c.key for c in CONVERSATIONS.columns]
 MESSAGE_COLUMNS = [c.key for c in MESSAGES.columns]
-INSERT_MESSAGE = insert(MESSAGES)
+INSERT_MESSAGE = DirectStatement(insert(MESSAGES))
+
+
+def detached_row(mapped: type[T], columns: list[str], mapping: Any) -> T:
+    """A transient instance of a mapped class holding a row's values, as the ORM's loader builds one (its
+    attribute dict filled in directly): the mapped constructor fires an attribute event per column, which
+    cost more than the statement that read the row."""
+    if not mapped.__mapper__.configured:  # type: ignore[attr-defined] # the ORM's first use sets the mappers up
+        configure_mappers()
+    row = cast(T, mapped._sa_class_manager.new_instance())  # type: ignore[attr-defined]
+    row.__dict__.update({key: mapping[key] for key in columns})
+    return row
 
 
 def conversation_row(mapping: Any) -> ConversationRow:
-    return ConversationRow(**{key: mapping[key] for key in CONVERSATION_COLUMNS})
+    return detached_row(ConversationRow, CONVERSATION_COLUMNS, mapping)
 
 
 def values(row: Any, columns: list[str]) -> dict[str, Any]:

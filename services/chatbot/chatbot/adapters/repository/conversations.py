@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.adapters.repository.base import CONVERSATIONS, Store, conversation_row, utcnow
 from chatbot.adapters.tables import ConversationRow
@@ -55,8 +56,11 @@ SELECT_CURRENT = (
 )
 
 
-async def current_row(conn: AsyncConnection, user_id: str, contact_id: str) -> ConversationRow | None:
-    found = (await conn.execute(SELECT_CURRENT, {"p_user": user_id, "p_contact": contact_id})).mappings().first()
+CURRENT = DirectStatement(SELECT_CURRENT)
+
+
+async def current_row(db: DirectConnection, user_id: str, contact_id: str) -> ConversationRow | None:
+    found = await db.first(CURRENT, {"p_user": user_id, "p_contact": contact_id})
     return conversation_row(found) if found is not None else None
 
 
@@ -85,8 +89,8 @@ class ConversationStore(Store):
         )).scalar_one_or_none()
 
     async def current_conversation(self, user_id: str, contact_id: str) -> ConversationRow | None:
-        async with self._reader.connect() as conn:
-            return await current_row(conn, user_id, contact_id)
+        async with direct_connection(self._engine) as db:
+            return await current_row(db, user_id, contact_id)
 
     async def conversation(self, user_id: str, conversation_id: str) -> ConversationRow | None:
         """By conversation id, or by contact id (the dashboard may use either)."""

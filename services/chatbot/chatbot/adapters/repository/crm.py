@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, insert, or_, select, text, tuple_, update
+from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection, direct_transaction
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -23,7 +24,7 @@ from chatbot.adapters.crm_tables import (
     CrmWebhookDeliveryRow,
     OrderRow,
 )
-from chatbot.adapters.repository.base import Store, aware, utcnow
+from chatbot.adapters.repository.base import Store, aware, detached_row, utcnow
 from chatbot.adapters.tables import ConversationRow, HandoffRow, LearnedAnswerRow, MessageRow
 from chatbot.crm.leads import (
     MAX_LAST_INTENTS,
@@ -50,22 +51,24 @@ IDENTITY_COLUMNS = [c.key for c in IDENTITIES.columns]
 # UPDATE; a new address without a same-phone contact is two INSERTs. The rarer cases (a draft order, a name
 # learned late, an address joining a same-phone contact) take the ORM path, `_observe`.
 _ORDERS_OF = select(func.count()).select_from(ORDERS).where(ORDERS.c.contact_ref == CONTACTS.c.id)
-SELECT_TURN_CONTACT = select(
+SELECT_TURN_CONTACT = DirectStatement(select(
     *CONTACTS.columns,
     _ORDERS_OF.where(ORDERS.c.status == OrderStatus.DRAFT).correlate(CONTACTS).scalar_subquery().label("p_drafts"),
-    _ORDERS_OF.where(ORDERS.c.status.notin_([OrderStatus.DRAFT, OrderStatus.DROPPED])).correlate(CONTACTS)
+    _ORDERS_OF.where(ORDERS.c.status != OrderStatus.DRAFT, ORDERS.c.status != OrderStatus.DROPPED).correlate(CONTACTS)
     .scalar_subquery().label("p_confirmed"),
     exists().where(IDENTITIES.c.contact_ref == CONTACTS.c.id, IDENTITIES.c.channel == "chatwoot")
     .correlate(CONTACTS).label("p_chatwoot"),
 ).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
-    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact"))
-SELECT_SAME_PHONE = select(CONTACTS.c.id).where(
+    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact")))
+SELECT_SAME_PHONE = DirectStatement(select(CONTACTS.c.id).where(
     CONTACTS.c.user_id == bindparam("p_user"), CONTACTS.c.phone == bindparam("p_phone"),
-    CONTACTS.c.merged_into.is_(None)).limit(1)
-INSERT_CONTACT = insert(CONTACTS)
-SELECT_OPTED_OUT = select(CONTACTS.c.opted_out).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
-    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact"))
-INSERT_IDENTITY = insert(IDENTITIES)
+    CONTACTS.c.merged_into.is_(None)).limit(1))
+INSERT_CONTACT = DirectStatement(insert(CONTACTS))
+UPDATE_CONTACT = DirectStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("p_id")))  # SET: the other keys
+SELECT_OPTED_OUT = DirectStatement(select(CONTACTS.c.opted_out).join(
+    IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
+    IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact")))
+INSERT_IDENTITY = DirectStatement(insert(IDENTITIES))
 COMMON_MATCHES = 1000  # a text search matching this many contacts walks the sort's index instead
 ONLY_BITMAP_SCANS = text(
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)")
@@ -150,32 +153,30 @@ class CrmStore(Store):
         if seen.draft:
             return None
         now = utcnow()
-        async with self._engine.begin() as conn:
-            found = (await conn.execute(SELECT_TURN_CONTACT, {"p_user": seen.user_id,
-                                                               "p_contact": seen.contact_id})).first()
-            if found is None:
-                return await self._create_in_core(conn, seen, now)
-            mapping = found._mapping
+        async with direct_transaction(self._engine) as db:
+            mapping = await db.first(SELECT_TURN_CONTACT, {"p_user": seen.user_id, "p_contact": seen.contact_id})
+            if mapping is None:
+                return await self._create_in_core(db, seen, now)
             if seen.name and not mapping["name"]:
                 return None
-            contact = ContactRow(**{key: mapping[key] for key in CONTACT_COLUMNS})
+            contact = detached_row(ContactRow, CONTACT_COLUMNS, mapping)
             previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
             changes = self._turn_changes(contact, seen, now, mapping["p_drafts"] or 0, mapping["p_confirmed"] or 0)
-            await conn.execute(update(CONTACTS).where(CONTACTS.c.id == contact.id).values(**changes))
+            await db.execute(UPDATE_CONTACT, {"p_id": contact.id, **changes})
             return Observed(contact, False, previous, None, previous_intent, chatwoot=bool(mapping["p_chatwoot"]))
 
-    async def _create_in_core(self, conn: AsyncConnection, seen: TurnSeen, now: datetime) -> Observed | None:
+    async def _create_in_core(self, db: DirectConnection, seen: TurnSeen, now: datetime) -> Observed | None:
         """A new address of a new person: the contact and its identity inserted with the turn already counted.
         None when a contact has the address's phone (the address joins it: the ORM path)."""
         phone = phone_of(seen.contact_id)
-        if phone and (await conn.execute(SELECT_SAME_PHONE, {"p_user": seen.user_id, "p_phone": phone})).first():
+        if phone and await db.first(SELECT_SAME_PHONE, {"p_user": seen.user_id, "p_phone": phone}):
             return None
         contact = new_contact(seen.user_id, seen.name, phone, now)
         contact.search_text = search_text(contact.name, contact.phone, [seen.contact_id], [])
         previous = contact.stage
         self._turn_changes(contact, seen, now, 0, 0)
-        await conn.execute(INSERT_CONTACT, {key: getattr(contact, key) for key in CONTACT_COLUMNS})
-        await conn.execute(INSERT_IDENTITY, {
+        await db.execute(INSERT_CONTACT, {key: getattr(contact, key) for key in CONTACT_COLUMNS})
+        await db.execute(INSERT_IDENTITY, {
             "id": str(uuid.uuid4()), "user_id": seen.user_id, "contact_ref": contact.id,
             "contact_id": seen.contact_id, "channel": channel_of(seen.contact_id), "name": seen.name[:200],
             "created_at": now})
@@ -305,10 +306,9 @@ class CrmStore(Store):
             return ""
 
     async def opted_out(self, user_id: str, contact_id: str) -> bool:
-        async with self._reader.connect() as conn:
-            found = (await conn.execute(SELECT_OPTED_OUT, {"p_user": user_id, "p_contact": contact_id})
-                     ).scalar_one_or_none()
-            return bool(found)
+        async with direct_connection(self._engine) as db:
+            found = await db.first(SELECT_OPTED_OUT, {"p_user": user_id, "p_contact": contact_id})
+        return bool(found and found["opted_out"])
 
     # --- reading -----------------------------------------------------------------------------------
     async def contacts(self, user_id: str, query: ContactQuery) -> list[ContactRow]:

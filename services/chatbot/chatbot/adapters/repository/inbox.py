@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sellerbot_database.direct import DirectStatement, direct_connection, direct_transaction
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -47,9 +48,13 @@ def inbound_values(
     )
 
 
-SELECT_SEEN = select(MESSAGES.c.id).where(MESSAGES.c.user_id == bindparam("p_user"),
-                                            MESSAGES.c.event_id == bindparam("p_event"))
-INSERT_CONVERSATION = insert(CONVERSATIONS)
+SELECT_SEEN = DirectStatement(select(MESSAGES.c.id).where(MESSAGES.c.user_id == bindparam("p_user"),
+                                                          MESSAGES.c.event_id == bindparam("p_event")))
+INSERT_CONVERSATION = DirectStatement(insert(CONVERSATIONS))
+# The SET columns are the parameters' keys besides p_id (a contact's refreshed fields, the counts).
+UPDATE_CONVERSATION = DirectStatement(update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("p_id")))
+COUNT_RECEIVED = DirectStatement(update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("p_id")).values(
+    message_count=CONVERSATIONS.c.message_count + 1))
 
 # PostgreSQL stores an inbound message with one statement (data-modifying CTEs, atomic on its own, no
 # BEGIN/COMMIT): find the contact's open conversation or open one, insert the message unless its event id
@@ -57,7 +62,7 @@ INSERT_CONVERSATION = insert(CONVERSATIONS)
 # conversation row and the new message id (NULL for a redelivery); no row when a redelivered event's
 # conversation has since been archived. SQLite (`make run`) has no data-modifying CTEs: it runs the same
 # steps as separate statements in one transaction (`_receive_in_steps`).
-RECEIVE_POSTGRES = text("""
+RECEIVE_POSTGRES = DirectStatement(text("""
 WITH current_conversation AS (
     SELECT id, channel FROM chatbot_conversations
     WHERE user_id = :user_id AND contact_id = :contact_id AND archived = false
@@ -100,7 +105,7 @@ WITH current_conversation AS (
 SELECT touched.*, (SELECT id FROM stored) AS message_id FROM touched
 UNION ALL
 SELECT opened.*, (SELECT id FROM stored) AS message_id FROM opened
-""")
+"""))
 
 
 class InboxStore(Store):
@@ -145,8 +150,8 @@ class InboxStore(Store):
             "contact_name": contact_name, "prompt_variant": prompt_variant, "last_message": text[:1000],
             "now": utcnow(), "message_id": str(uuid.uuid4()), "text": text, "platform_timestamp": platform_timestamp,
         }
-        async with self._reader.connect() as conn:
-            found = (await conn.execute(RECEIVE_POSTGRES, params)).mappings().first()
+        async with direct_connection(self._engine) as db:
+            found = await db.first(RECEIVE_POSTGRES, params)
         if found is None:
             return None, None
         return conversation_row(found), found["message_id"]
@@ -157,8 +162,8 @@ class InboxStore(Store):
     ) -> tuple[ConversationRow | None, str | None]:
         for _ in range(2):  # a concurrent first message of the same contact may win the race once
             try:
-                async with self._engine.begin() as conn:
-                    row = await current_row(conn, user_id, contact_id)
+                async with direct_transaction(self._engine) as db:
+                    row = await current_row(db, user_id, contact_id)
                     changes: dict[str, Any] = {}
                     if row is not None:
                         before = (row.account_id, row.platform_conversation_id, row.contact_name)
@@ -166,11 +171,10 @@ class InboxStore(Store):
                         if (row.account_id, row.platform_conversation_id, row.contact_name) != before:
                             changes = {"account_id": row.account_id, "contact_name": row.contact_name,
                                        "platform_conversation_id": row.platform_conversation_id}
-                    seen = (await conn.execute(SELECT_SEEN, {"p_user": user_id, "p_event": event_id})).first()
+                    seen = await db.first(SELECT_SEEN, {"p_user": user_id, "p_event": event_id})
                     if seen is not None:
                         if row is not None and changes:
-                            await conn.execute(update(CONVERSATIONS).where(
-                                CONVERSATIONS.c.id == row.id).values(**changes))
+                            await db.execute(UPDATE_CONVERSATION, {"p_id": row.id, **changes})
                         return row, None
                     message_id = str(uuid.uuid4())
                     if row is None:  # a new conversation is inserted with its first message already counted
@@ -178,16 +182,15 @@ class InboxStore(Store):
                                                          platform_conversation_id, contact_name, prompt_variant)
                         fields.update(last_message=text[:1000], message_count=1, updated_at=utcnow())
                         row = conversation_row({key: fields.get(key) for key in CONVERSATION_COLUMNS})
-                        await conn.execute(INSERT_CONVERSATION, values(row, CONVERSATION_COLUMNS))
+                        await db.execute(INSERT_CONVERSATION, values(row, CONVERSATION_COLUMNS))
                         message = inbound_values(message_id, row, event_id, text, platform_timestamp)
-                        await conn.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
+                        await db.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
                         return row, message_id
                     message = inbound_values(message_id, row, event_id, text, platform_timestamp)
-                    await conn.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
+                    await db.execute(INSERT_MESSAGE, {key: message.get(key) for key in MESSAGE_COLUMNS})
                     row.last_message, row.message_count, row.updated_at = text[:1000], row.message_count + 1, utcnow()
-                    await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == row.id).values(
-                        last_message=row.last_message, message_count=CONVERSATIONS.c.message_count + 1,
-                        updated_at=row.updated_at, **changes))
+                    await db.execute(COUNT_RECEIVED, {"p_id": row.id, "last_message": row.last_message,
+                                                      "updated_at": row.updated_at, **changes})
                     return row, message_id
             except IntegrityError:
                 continue

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection, direct_transaction
 
 from chatbot.adapters.repository.base import (
     CONVERSATIONS,
@@ -62,18 +62,20 @@ def select_turn(conversation_id: Any) -> Any:
             .order_by(MESSAGES.c.platform_timestamp, MESSAGES.c.created_at))
 
 
-SELECT_TURN_BY_ID = select_turn(bindparam("p_id"))
-SELECT_TURN_OF_CONTACT = select_turn(SELECT_CURRENT.with_only_columns(CONVERSATIONS.c.id).scalar_subquery())
-ANSWER_CONVERSATION = update(CONVERSATIONS).where(
+SELECT_TURN_BY_ID = DirectStatement(select_turn(bindparam("p_id")))
+SELECT_TURN_OF_CONTACT = DirectStatement(select_turn(
+    SELECT_CURRENT.with_only_columns(CONVERSATIONS.c.id).scalar_subquery()))
+ANSWER_CONVERSATION = DirectStatement(update(CONVERSATIONS).where(
     CONVERSATIONS.c.id == bindparam("p_id"), CONVERSATIONS.c.handoff_state == "bot",
 ).values(last_intent=bindparam("p_last_intent"), stage=bindparam("p_stage"),
          fallback_count=bindparam("p_fallback_count"), complaint_count=bindparam("p_complaint_count"),
          reply_sequence=bindparam("p_reply_sequence"), last_message=bindparam("p_last_message"),
-         updated_at=bindparam("p_now"))
+         updated_at=bindparam("p_now")))
 # Only messages still pending: one answered meanwhile by another turn is not answered twice.
-MARK_ANSWERED = update(MESSAGES).where(MESSAGES.c.id == bindparam("p_id"), MESSAGES.c.status == "pending").values(
+MARK_ANSWERED = DirectStatement(update(MESSAGES).where(
+    MESSAGES.c.id == bindparam("p_id"), MESSAGES.c.status == "pending").values(
     intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
-    reply_id=bindparam("p_reply"))
+    reply_id=bindparam("p_reply")))
 
 # PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
 # still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
@@ -81,7 +83,7 @@ MARK_ANSWERED = update(MESSAGES).where(MESSAGES.c.id == bindparam("p_id"), MESSA
 # many conversations were updated (0: a human took over) and how many messages were marked (fewer than the
 # turn's: another turn answered some of them first). SQLite runs the same steps as separate statements
 # (`_record_in_steps`).
-FINISH_POSTGRES = text("""
+FINISH_POSTGRES = DirectStatement(text("""
 WITH answered AS (
     UPDATE chatbot_conversations SET
         last_intent = :last_intent, stage = :stage, fallback_count = :fallback_count,
@@ -106,7 +108,7 @@ WITH answered AS (
     FROM answered WHERE :reply_text <> ''
 )
 SELECT (SELECT count(*) FROM answered) AS answered, (SELECT count(*) FROM marked) AS marked
-""")
+"""))
 
 
 class TurnAnsweredElsewhere(Exception):
@@ -118,12 +120,11 @@ class TurnStore(Store):
     async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> tuple[
             ConversationRow | None, list[PendingMessage]]:
         """The conversation (by id, or the contact's current one) and its pending messages, oldest first."""
-        async with self._reader.connect() as conn:
+        async with direct_connection(self._engine) as db:
             if conversation_id:
-                result = await conn.execute(SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
+                rows = await db.rows(SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
             else:
-                result = await conn.execute(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
-            rows = result.mappings().all()
+                rows = await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
         if not rows:
             return None, []
         return conversation_row(rows[0]), [
@@ -143,16 +144,16 @@ class TurnStore(Store):
         Two turns over the same messages (a synchronous API turn beside a debounced one, or two replicas while
         a partition changes hands) are serialised by that row lock; the second finds the messages no longer
         pending and raises TurnAnsweredElsewhere, rolled back, before delivering anything."""
-        async with self._engine.begin() as conn:
+        async with direct_transaction(self._engine) as db:
             record = self._record_postgres if self._postgres else self._record_in_steps
-            if not await record(conn, turn):
+            if not await record(db, turn):
                 return False
             await deliver()
         return True
 
     @staticmethod
-    async def _record_postgres(conn: AsyncConnection, turn: TurnRecord) -> bool:
-        counts = (await conn.execute(FINISH_POSTGRES, {
+    async def _record_postgres(db: DirectConnection, turn: TurnRecord) -> bool:
+        counts = await db.first(FINISH_POSTGRES, {
             "conversation_id": turn.conversation_id, "last_intent": turn.last_intent, "stage": turn.stage,
             "fallback_count": turn.fallback_count, "complaint_count": turn.complaint_count,
             "reply_sequence": turn.reply_sequence, "last_message": turn.last_message, "now": utcnow(),
@@ -161,31 +162,32 @@ class TurnStore(Store):
             "confidences": [c for _, _, c in turn.intents], "reply_message_id": str(uuid.uuid4()),
             "user_id": turn.user_id, "channel": turn.channel, "reply_text": turn.reply_text, "source": turn.source,
             "prompt_variant": turn.prompt_variant, "response_seconds": turn.response_seconds,
-        })).one()
-        if not counts.answered:
+        })
+        assert counts is not None  # the statement always returns its one row of counts
+        if not counts["answered"]:
             return False
-        if counts.marked < len(turn.intents):
+        if counts["marked"] < len(turn.intents):
             raise TurnAnsweredElsewhere(turn.conversation_id)
         return True
 
     @staticmethod
-    async def _record_in_steps(conn: AsyncConnection, turn: TurnRecord) -> bool:
+    async def _record_in_steps(db: DirectConnection, turn: TurnRecord) -> bool:
         now = utcnow()
-        answered = await conn.execute(ANSWER_CONVERSATION, {
+        answered = await db.execute(ANSWER_CONVERSATION, {
             "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
             "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
             "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
-        if not answered.rowcount:  # type: ignore[attr-defined]
+        if not answered:
             return False
         if turn.intents:
             status = "answered" if turn.reply_text else "silenced"
-            marked = await conn.execute(MARK_ANSWERED, [
+            marked = await db.execute_many(MARK_ANSWERED, [
                 {"p_id": message_id, "p_intent": intent, "p_confidence": confidence, "p_status": status,
                  "p_reply": turn.reply_id} for message_id, intent, confidence in turn.intents])
-            if marked.rowcount < len(turn.intents):  # type: ignore[attr-defined]
+            if marked < len(turn.intents):
                 raise TurnAnsweredElsewhere(turn.conversation_id)
         if turn.reply_text:
-            await conn.execute(INSERT_MESSAGE, {
+            await db.execute(INSERT_MESSAGE, {
                 "id": str(uuid.uuid4()), "conversation_id": turn.conversation_id, "user_id": turn.user_id,
                 "channel": turn.channel, "direction": "out", "text": turn.reply_text, "intent": "",
                 "confidence": 0.0, "event_id": None, "status": "sent", "reply_id": turn.reply_id,
