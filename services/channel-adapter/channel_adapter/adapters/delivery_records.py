@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sellerbot_database.direct import DirectStatement, direct_connection, direct_transaction
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from channel_adapter.adapters.tables import DeadLetterRow, InstagramContactRow, SentPartRow
@@ -66,42 +67,110 @@ def _dead_letter(row: DeadLetterRow) -> DeadLetter:
 
 SENT_PARTS = cast(Table, SentPartRow.__table__)
 DEAD_LETTERS = cast(Table, DeadLetterRow.__table__)
-# Every delivered reply runs these three: Core statements on a plain connection (an ORM session, its unit of
-# work and its per-statement ORM compilation cost more CPU than the statements themselves).
-SELECT_SENT_PARTS = select(SENT_PARTS.c.part_index, SENT_PARTS.c.platform_message_id).where(
-    SENT_PARTS.c.reply_id == bindparam("p_reply"))
-INSERT_SENT_PART = insert(SENT_PARTS)
-MARK_DELIVERED = update(DEAD_LETTERS).where(DEAD_LETTERS.c.reply_id == bindparam("p_reply")).values(
-    status=DeadLetterStatus.DELIVERED)
+# Every delivered reply runs these: direct statements on the driver's connection (through the async engine,
+# or an ORM session, a statement's machinery costs several times the statement itself).
+SELECT_SENT_PARTS = DirectStatement(select(SENT_PARTS.c.part_index, SENT_PARTS.c.platform_message_id).where(
+    SENT_PARTS.c.reply_id == bindparam("p_reply")))
+# A part a concurrent delivery of the same reply recorded first is already there: nothing to add.
+INSERT_SENT_PART = {"postgresql": DirectStatement(postgresql.insert(SENT_PARTS).on_conflict_do_nothing()),
+                    "sqlite": DirectStatement(sqlite.insert(SENT_PARTS).on_conflict_do_nothing())}
+MARK_DELIVERED = DirectStatement(update(DEAD_LETTERS).where(DEAD_LETTERS.c.reply_id == bindparam("p_reply")).values(
+    status=DeadLetterStatus.DELIVERED))
+
+
+@dataclass
+class _PendingPart:
+    row: dict[str, Any]
+    last: bool
+    recorded: asyncio.Future[None]
+
+
+class _SentPartLog:
+    """Sent parts recorded while the previous commit was under way share the next one.
+
+    A commit waits for the disk (SQLite fsyncs its WAL, PostgreSQL its WAL), so one per reply would bound the
+    deliveries by the disk; each caller still returns only once its own part is committed. When a shared
+    transaction fails, its parts are recorded again one transaction each, so one bad part fails alone."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = INSERT_SENT_PART[engine.dialect.name]
+        self._pending: list[_PendingPart] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, row: dict[str, Any], last: bool) -> None:
+        part = _PendingPart(row, last, asyncio.get_running_loop().create_future())
+        self._pending.append(part)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_pending())
+        await part.recorded
+
+    async def _write_pending(self) -> None:
+        batch: list[_PendingPart] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                if len(batch) > 1 and await self._written_together(batch):
+                    continue
+                for part in batch:
+                    await self._write_alone(part)
+        finally:
+            self._writer = None
+            for part in [*batch, *self._pending]:  # cancelled (the loop is closing): nobody writes them now
+                _settle(part, RuntimeError("the service stopped before the sent part was recorded"))
+
+    async def _written_together(self, batch: list[_PendingPart]) -> bool:
+        try:
+            await self._write(batch)
+        except Exception:
+            return False  # each part is written (and fails) alone next
+        for part in batch:
+            _settle(part, None)
+        return True
+
+    async def _write_alone(self, part: _PendingPart) -> None:
+        try:
+            await self._write([part])
+        except Exception as exc:
+            _settle(part, exc)
+        else:
+            _settle(part, None)
+
+    async def _write(self, batch: list[_PendingPart]) -> None:
+        async with direct_transaction(self._engine) as db:
+            await db.execute_many(self._insert, [part.row for part in batch])
+            # the reply's last part: it is delivered, and so is its dead letter if it had one
+            await db.execute_many(MARK_DELIVERED, [{"p_reply": part.row["reply_id"]} for part in batch if part.last])
+
+
+def _settle(part: _PendingPart, error: Exception | None) -> None:
+    if part.recorded.done():  # its caller was cancelled: the part is recorded all the same
+        return
+    if error is None:
+        part.recorded.set_result(None)
+    else:
+        part.recorded.set_exception(error)
 
 
 class DeliveryRecords:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
-        # a single-statement read needs no transaction: one round trip instead of BEGIN + SELECT + ROLLBACK
-        self._reader: AsyncEngine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._sent_parts = _SentPartLog(self._engine)
 
     # ---- sent parts
     async def sent_parts(self, reply_id: str) -> dict[int, str]:
-        async with self._reader.connect() as conn:
-            rows = (await conn.execute(SELECT_SENT_PARTS, {"p_reply": reply_id})).all()
-        return {index: message_id for index, message_id in rows}
+        async with direct_connection(self._engine) as db:
+            rows = await db.rows(SELECT_SENT_PARTS, {"p_reply": reply_id})
+        return {row["part_index"]: row["platform_message_id"] for row in rows}
 
     async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str,
                           user_id: str = "", contact_id: str = "", last: bool = False) -> None:
-        """`last`: the reply's last part, so the reply is delivered (`mark_delivered` in the same transaction)."""
-        try:
-            async with self._engine.begin() as conn:
-                await conn.execute(INSERT_SENT_PART, {
-                    "reply_id": reply_id, "part_index": index, "platform": platform,
-                    "platform_message_id": platform_message_id, "sent_at": datetime.now(UTC), "user_id": user_id,
-                    "contact_id": contact_id, "receipt_status": ""})
-                if last:
-                    await conn.execute(MARK_DELIVERED, {"p_reply": reply_id})
-        except IntegrityError:  # recorded by a concurrent delivery of the same reply
-            if last:
-                await self.mark_delivered(reply_id)
+        """`last`: the reply's last part, so the reply is delivered (its dead letter marked in the same commit)."""
+        await self._sent_parts.record({
+            "reply_id": reply_id, "part_index": index, "platform": platform,
+            "platform_message_id": platform_message_id, "sent_at": datetime.now(UTC), "user_id": user_id,
+            "contact_id": contact_id, "receipt_status": ""}, last)
 
     async def is_own_message(self, platform: str, platform_message_id: str) -> bool:
         if not platform_message_id:
@@ -243,5 +312,5 @@ class DeliveryRecords:
             await session.commit()
 
     async def mark_delivered(self, reply_id: str) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(MARK_DELIVERED, {"p_reply": reply_id})
+        async with direct_transaction(self._engine) as db:
+            await db.execute(MARK_DELIVERED, {"p_reply": reply_id})
