@@ -1,17 +1,17 @@
-"""The four platforms' send APIs over httpx, exactly as documented (see shared/reference/channels.md)."""
+"""The four platforms' send APIs, exactly as documented (see shared/reference/channels.md)."""
 
 from __future__ import annotations
 
 import email.utils
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot_telemetry import span_unless_unsampled
 
-from channel_adapter.adapters.aiohttp_transport import AiohttpTransport
+from channel_adapter.adapters.platform_http import PlatformAnswer, PlatformHttp, json_body
 from channel_adapter.domain.accounts import ChannelAccount
 
 tracer = trace.get_tracer("sellerbot.channel_adapter.platforms")
@@ -47,9 +47,9 @@ def _chatwoot_auth(account: ChannelAccount) -> dict[str, str]:
     return {"api_access_token": account.secret("api_token")}
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _json(answer: PlatformAnswer) -> dict[str, Any]:
     try:
-        data = response.json()
+        data = answer.json()
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
@@ -59,11 +59,10 @@ class PlatformApis:
     """One pooled HTTP client for every platform; each method returns the platform's message id."""
 
     def __init__(self, timeout_seconds: float) -> None:
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds),
-                                       transport=AiohttpTransport(max_connections=100))
+        self._http = PlatformHttp(max_connections=100, timeout_seconds=timeout_seconds)
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._http.close()
 
     async def _call(self, platform: str, url: str, body: dict[str, Any] | None, headers: dict[str, str],
                     method: str = "POST") -> dict[str, Any]:
@@ -72,14 +71,17 @@ class PlatformApis:
         with span_unless_unsampled(tracer, f"{method} {platform}", kind=SpanKind.CLIENT) as span:
             traced_headers = dict(headers)
             propagate.inject(traced_headers)
-            span.set_attribute("http.request.method", method)
-            span.set_attribute("server.address", httpx.URL(url).host)
-            response = await self._http.request(method, url, json=body, headers=traced_headers)
-            span.set_attribute("http.response.status_code", response.status_code)
-        if response.status_code >= 400:
-            raise PlatformRejected(platform, response.status_code, response.text,
-                                   retry_after_seconds(response.headers.get("retry-after")))
-        return _json(response)
+            recording = span.is_recording()
+            if recording:
+                span.set_attribute("http.request.method", method)
+                span.set_attribute("server.address", urlsplit(url).hostname or "")
+            answer = await self._http.request(method, url, None if body is None else json_body(body), traced_headers)
+            if recording:
+                span.set_attribute("http.response.status_code", answer.status)
+        if answer.status >= 400:
+            raise PlatformRejected(platform, answer.status, answer.text,
+                                   retry_after_seconds(answer.headers.get("retry-after")))
+        return _json(answer)
 
     @staticmethod
     def _base(account: ChannelAccount) -> str:
