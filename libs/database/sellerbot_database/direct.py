@@ -21,6 +21,7 @@ the loop like the in-loop driver; direct connections are for the in-loop SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
 from sellerbot_database.sqlite_in_loop import call_when_unlocked
 
@@ -196,19 +198,44 @@ async def direct_of(conn: AsyncConnection) -> DirectConnection:
 
 
 @asynccontextmanager
+async def _pooled(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A driver connection straight from the engine's pool (its checkout events and pre-ping included),
+    without the engine-level Connection around it; one that failed below SQL (the server went away, the
+    socket closed) is invalidated instead of going back to the pool."""
+    fairy = await greenlet_spawn(engine.sync_engine.pool.connect)
+    try:
+        yield fairy.driver_connection
+    except BaseException as error:
+        if _broken(error):
+            await greenlet_spawn(fairy.invalidate, error)
+        raise
+    finally:
+        await greenlet_spawn(fairy.close)
+
+
+def _broken(error: BaseException) -> bool:
+    """Whether the connection itself failed (not a statement on it)."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) else error
+    if isinstance(cause, sqlite3.Error | exc.SQLAlchemyError | asyncio.CancelledError):
+        return False
+    module = type(cause).__module__
+    if module.startswith("asyncpg"):
+        return not any(c.__name__ == "PostgresError" for c in type(cause).__mro__)
+    return isinstance(cause, OSError | ConnectionError)
+
+
+@asynccontextmanager
 async def direct_connection(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
     """A pooled connection without a transaction: on SQLite for reads only (the in-loop driver runs in
     autocommit for the engine's readers; a write here would open the driver's implicit transaction)."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        yield DirectConnection(raw.driver_connection, engine.dialect)
+    async with _pooled(engine) as driver:
+        yield DirectConnection(driver, engine.dialect)
 
 
 @asynccontextmanager
 async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
     """A pooled connection in one transaction: committed when the block ends, rolled back if it raises."""
-    async with engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
+    async with _pooled(engine) as driver:
         if engine.dialect.name != "sqlite":
             async with driver.transaction():
                 yield DirectConnection(driver, engine.dialect)

@@ -37,7 +37,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    return create_async_engine(url, **{"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, **kwargs})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

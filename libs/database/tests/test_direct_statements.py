@@ -117,3 +117,25 @@ async def test_a_writer_waiting_for_the_sqlite_lock_does_not_stop_the_loop(tmp_p
     finally:
         await holder.dispose()
         await waiter.dispose()
+
+
+async def test_a_connection_the_server_dropped_is_replaced_not_reused(servers: Servers) -> None:
+    """PostgreSQL ends the pooled connection (a restart, a failover): the statement on it fails, the
+    connection is invalidated, and the next direct statement gets a fresh one."""
+    engine = create_engine(servers.postgres_url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    pid = DirectStatement(text("SELECT pg_backend_pid() AS pid"))
+    try:
+        async with direct_connection(engine) as db:
+            first = (await db.first(pid))["pid"]  # type: ignore[index]
+        admin = create_engine(servers.postgres_url)
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await admin.dispose()
+        with pytest.raises(Exception):  # noqa: B017 - whichever driver error a dropped socket raises
+            async with direct_connection(engine) as db:
+                await db.first(pid)
+        async with direct_connection(engine) as db:
+            second = (await db.first(pid))["pid"]  # type: ignore[index]
+        assert second != first
+    finally:
+        await engine.dispose()
