@@ -56,7 +56,10 @@ class ContactBook:
         self._chatwoot = chatwoot
 
     # --- the turn's listener ------------------------------------------------------------------------
-    async def silenced(self, conversation: ConversationRow) -> bool:
+    async def silenced(self, conversation: ConversationRow, opted_out: bool | None = None) -> bool:
+        """Whether the contact opted out: `opted_out` when the caller read it already (the turn's load)."""
+        if opted_out is not None:
+            return opted_out
         try:
             return await self.store.opted_out(conversation.user_id, conversation.contact_id)
         except Exception as exc:  # no CRM: the bot still answers

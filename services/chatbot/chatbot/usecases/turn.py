@@ -53,7 +53,7 @@ class TurnListener(Protocol):
     """The CRM's hook on every turn: it may keep the bot quiet (opt-out), replace the answer with a notice,
     and learns what the turn found out (it never raises: a CRM failure must not fail a turn)."""
 
-    async def silenced(self, conversation: ConversationRow) -> bool: ...
+    async def silenced(self, conversation: ConversationRow, opted_out: bool | None = None) -> bool: ...
 
     def notice_for(self, texts: list[str]) -> str: ...
 
@@ -99,7 +99,7 @@ class TurnAnswerer:
     ) -> TurnResult | None:
         """Answer every pending message of the conversation with one reply (None when nothing is pending).
         With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
-        conversation, pending = await self._repository.load_turn(user_id, conversation_id, contact_id)
+        conversation, pending, opted_out = await self._repository.load_turn(user_id, conversation_id, contact_id)
         if conversation is None or not pending:
             return None
         channel = conversation.channel
@@ -110,7 +110,7 @@ class TurnAnswerer:
             if deliver and conversation.handoff_state == HandoffState.WAITING_HUMAN:
                 await self.remind_a_person_is_coming(conversation, [m.text for m in pending])
             return result_of(conversation, "", None, delivered=False, dropped="not_with_bot")
-        if self.listener is not None and await self.listener.silenced(conversation):
+        if self.listener is not None and await self.listener.silenced(conversation, opted_out):
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
             return result_of(conversation, "", None, delivered=False, dropped="opted_out")

@@ -65,7 +65,7 @@ async def test_an_event_is_stored_once_and_opens_the_conversation_once(repositor
     assert second is not None and later is not None and later.id == conversation.id
     assert (later.message_count, later.last_message, later.account_id, later.contact_name) == (
         2, "quanto custa?", "inst-9", "Maria")
-    _, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    _, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert [m.id for m in pending] == [first, second]
 
 
@@ -76,7 +76,7 @@ async def test_another_seller_with_the_same_event_id_and_contact_is_another_conv
     conversation, stored = await _receive(repository, mine, "whatsapp:1", "e1", "oi")
     other, other_stored = await _receive(repository, theirs, "whatsapp:1", "e1", "oi")
     assert stored and other_stored and conversation and other and conversation.id != other.id
-    assert await repository.load_turn(theirs, conversation.id) == (None, [])
+    assert await repository.load_turn(theirs, conversation.id) == (None, [], False)
 
 
 async def test_a_redelivered_event_of_an_archived_conversation_opens_nothing(repository: ChatbotRepository) -> None:
@@ -94,7 +94,7 @@ async def test_a_turn_loads_pending_messages_in_platform_order(repository: Chatb
     assert conversation is not None
     by_contact = await repository.load_turn(user_id, contact_id="whatsapp:1")
     by_id = await repository.load_turn(user_id, conversation.id)
-    for row, pending in (by_contact, by_id):
+    for row, pending, _ in (by_contact, by_id):
         assert row is not None and row.id == conversation.id
         assert [(m.id, m.text) for m in pending] == [(early, "primeira"), (late, "segunda")]
 
@@ -108,7 +108,7 @@ async def test_a_finished_turn_is_recorded_and_delivered_once(repository: Chatbo
 
     assert await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
     assert delivered == ["reply:1"]
-    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert pending == [] and row is not None
     assert (row.last_intent, row.stage, row.reply_sequence) == ("price", "price_asked", 1)
     assert await repository.history(row.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90.")]
@@ -124,7 +124,7 @@ async def test_a_turn_of_a_conversation_a_human_took_over_records_and_delivers_n
         raise AssertionError("a reply was delivered to a conversation with a human")
 
     assert not await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
-    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
 
 
@@ -138,7 +138,7 @@ async def test_a_failed_delivery_leaves_the_messages_pending_and_records_nothing
 
     with pytest.raises(ConnectionError):
         await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
-    row, pending = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
     assert await repository.history(row.id) == [("in", "quanto custa?")]
 
@@ -161,7 +161,7 @@ async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_d
         await repository.finish_turn(_turn(conversation.id, user_id, [message_id, newer], "outra resposta"),
                                      lambda: deliver("second"))
     assert delivered == ["first"]
-    row, pending = await repository.load_turn(user_id, conversation.id)
+    row, pending, _ = await repository.load_turn(user_id, conversation.id)
     assert [m.id for m in pending] == [newer]  # the rolled-back turn marked nothing: the new one waits
     assert row is not None and row.reply_sequence == 1
     assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90."),

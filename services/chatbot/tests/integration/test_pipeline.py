@@ -206,6 +206,6 @@ async def test_while_nats_is_down_a_turn_fails_at_once_and_its_messages_stay_pen
         pass
     else:
         raise AssertionError("the turn claimed success without NATS")
-    conversation, pending = await service.bot.repository.load_turn(user, contact_id=contact)
+    conversation, pending, _ = await service.bot.repository.load_turn(user, contact_id=contact)
     assert conversation is not None and [m.id for m in pending] == [message_id]
     assert await service.bot.repository.history(conversation.id) == [("in", "qual o preço?")]

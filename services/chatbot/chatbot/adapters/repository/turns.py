@@ -20,6 +20,7 @@ from chatbot.adapters.repository.base import (
     utcnow,
 )
 from chatbot.adapters.repository.conversations import SELECT_CURRENT
+from chatbot.adapters.repository.crm import CONTACTS, IDENTITIES
 from chatbot.adapters.repository.inbox import PendingMessage
 from chatbot.adapters.tables import ConversationRow
 
@@ -51,12 +52,19 @@ PENDING_COLUMNS = (MESSAGES.c.id.label("m_id"), MESSAGES.c.event_id.label("m_eve
                     MESSAGES.c.created_at.label("m_created_at"))
 
 
+# Whether the CRM contact behind the conversation's address asked not to be messaged (NULL: no contact yet).
+OPTED_OUT = (select(CONTACTS.c.opted_out).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id)
+             .where(IDENTITIES.c.user_id == CONVERSATIONS.c.user_id,
+                    IDENTITIES.c.contact_id == CONVERSATIONS.c.contact_id)
+             .correlate(CONVERSATIONS).limit(1).scalar_subquery().label("p_opted_out"))
+
+
 def select_turn(conversation_id: Any) -> Any:
-    """A conversation and its pending customer messages (oldest first) in one statement: one row per
-    pending message, or one row with NULL message columns when nothing is pending."""
+    """A conversation and its pending customer messages (oldest first) in one statement, with the contact's
+    opt-out: one row per pending message, or one row with NULL message columns when nothing is pending."""
     pending = and_(MESSAGES.c.conversation_id == CONVERSATIONS.c.id, MESSAGES.c.direction == "in",
                    MESSAGES.c.status == "pending")
-    return (select(CONVERSATIONS, *PENDING_COLUMNS)
+    return (select(CONVERSATIONS, OPTED_OUT, *PENDING_COLUMNS)
             .select_from(CONVERSATIONS.outerjoin(MESSAGES, pending))
             .where(CONVERSATIONS.c.id == conversation_id, CONVERSATIONS.c.user_id == bindparam("p_user"))
             .order_by(MESSAGES.c.platform_timestamp, MESSAGES.c.created_at))
@@ -118,18 +126,19 @@ class TurnAnsweredElsewhere(Exception):
 
 class TurnStore(Store):
     async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> tuple[
-            ConversationRow | None, list[PendingMessage]]:
-        """The conversation (by id, or the contact's current one) and its pending messages, oldest first."""
+            ConversationRow | None, list[PendingMessage], bool]:
+        """The conversation (by id, or the contact's current one), its pending messages, oldest first, and
+        whether its CRM contact opted out (read in the same statement: the turn asks every time)."""
         async with direct_connection(self._engine) as db:
             if conversation_id:
                 rows = await db.rows(SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
             else:
                 rows = await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
         if not rows:
-            return None, []
+            return None, [], False
         return conversation_row(rows[0]), [
             PendingMessage(r["m_id"], r["m_event_id"] or "", r["m_text"], aware(r["m_platform_timestamp"]) or utcnow(),
-                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
+                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None], bool(rows[0]["p_opted_out"])
 
     async def finish_turn(self, turn: TurnRecord, deliver: Callable[[], Awaitable[None]]) -> bool:
         """Record an answered turn and deliver its reply, unless a human took the conversation over meanwhile
