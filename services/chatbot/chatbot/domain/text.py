@@ -46,11 +46,25 @@ _CEP = re.compile(r"\b\d{5}-?\d{3}\b")
 _MONEY = re.compile(r"r\$\s*")
 
 
+class _Unaccented(dict[int, str]):
+    """Each character's compatibility decomposition without its combining marks, worked out the first time
+    the character is seen. Decomposition goes character by character, so translating with this table is
+    the same as decomposing the whole text and dropping its combining marks, without the per-character
+    Python loop over every message."""
+
+    def __missing__(self, code: int) -> str:
+        kept = "".join(ch for ch in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(ch))
+        self[code] = kept
+        return kept
+
+
+_UNACCENTED = _Unaccented()
+
+
 def strip_accents(text: str) -> str:
-    if text.isascii():  # nothing to decompose (and the per-character loop below is the slow part)
+    if text.isascii():  # nothing to decompose
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text.translate(_UNACCENTED)
 
 
 def fold(text: str) -> str:
