@@ -104,7 +104,7 @@ async def build_state(settings: GatewaySettings) -> GatewayState:
             login_failures=make_limit("login_failures", settings.login_failure_limit),
         ),
         services=services,
-        webhooks=WebhookForwarder.over_grpc(services.channel_adapter, settings.grpc_timeout_seconds,
+        webhooks=WebhookForwarder.over_grpc(services.webhooks, settings.grpc_timeout_seconds,
                                             settings.webhook_call_slots),
         redis=redis,
         nats=await _connect_nats(settings.nats_url),
@@ -173,7 +173,14 @@ def create_app(settings: GatewaySettings | None = None, on_started: Callable[[],
         app, excluded_urls="metrics,livez,readyz,seller-bot/health,ws/notifications,seller-bot/webhook/",
         exclude_spans=["receive", "send"])
     app.add_middleware(RequestMetricsMiddleware)
-    app.add_middleware(WebhookIngress)  # webhooks skip the middlewares added before
-    app.add_middleware(UnexpectedErrorMiddleware)  # outermost: a 500 JSON body for whatever nothing else mapped
+    app.add_middleware(UnexpectedErrorMiddleware)  # a 500 JSON body for whatever nothing else mapped
+    _serve_webhooks_first(app)
     install_openapi(app)
     return app
+
+
+def _serve_webhooks_first(app: FastAPI) -> None:
+    """WebhookIngress in front of the whole stack the instrumentation and FastAPI build on the first request
+    (their error, telemetry and body-limit layers, then ours): a webhook passes none of them."""
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: WebhookIngress(build_stack())  # type: ignore[method-assign]

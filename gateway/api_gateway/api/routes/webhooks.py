@@ -4,9 +4,10 @@ No bearer token here: each platform's own verification (signatures, shared secre
 channel-adapter over the exact bytes received.
 
 Webhooks are the gateway's hot path (platforms deliver in bursts and give up after a few seconds), so
-`WebhookIngress` answers them as plain ASGI in front of FastAPI: the same rate limit, body limit, JSON errors,
-metrics and trace as every other route, without routing, dependency injection and per-request middleware
-that would cost more than the webhook itself. `OPENAPI_PATHS` describes the routes for /docs.
+`WebhookIngress` answers them as plain ASGI in front of FastAPI's whole middleware stack: the same rate limit,
+body limit, JSON errors (500 included), metrics and trace as every other route, without routing, dependency
+injection and the per-request middleware layers that would cost more than the webhook itself.
+`OPENAPI_PATHS` describes the routes for /docs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api_gateway.api.errors import (
     ServiceCallFailed,
+    UnexpectedErrorMiddleware,
     error_body,
     rate_limited_response,
     service_failure_response,
@@ -57,15 +59,20 @@ _UNKNOWN_CHANNEL = "must be one of " + ", ".join(WebhookChannel)
 
 
 class WebhookIngress:
-    """ASGI middleware: answers /seller-bot/webhook/* itself and passes everything else on."""
+    """ASGI, in front of FastAPI's whole middleware stack: answers /seller-bot/webhook/* itself (guarded by its
+    own `UnexpectedErrorMiddleware`) and passes everything else on."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._guarded_webhook = UnexpectedErrorMiddleware(self._webhook)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
+        await self._guarded_webhook(scope, receive, send)
+
+    async def _webhook(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         channel, _, suffix = scope["path"][len(PREFIX):].partition("/")
         route = ROUTE_BY_EVENT if suffix else ROUTE
