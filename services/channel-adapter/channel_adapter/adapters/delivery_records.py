@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sellerbot_database.direct import DirectStatement, direct_connection, direct_transaction
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from channel_adapter.adapters.tables import DeadLetterRow, InstagramContactRow, SentPartRow
 from channel_adapter.domain.errors import DeadLetterNotFound
+
+Request = TypeVar("Request")
+Result = TypeVar("Result")
 
 
 class DeadLetterStatus:
@@ -78,99 +81,95 @@ MARK_DELIVERED = DirectStatement(update(DEAD_LETTERS).where(DEAD_LETTERS.c.reply
     status=DeadLetterStatus.DELIVERED))
 
 
-@dataclass
-class _PendingPart:
-    row: dict[str, Any]
-    last: bool
-    recorded: asyncio.Future[None]
+class _Together(Generic[Request, Result]):
+    """Requests made while the previous batch ran go together in the next one: one pooled connection (and, for
+    writes, one commit) for all of them, each caller awaiting its own result or error.
 
+    A commit waits for the disk (SQLite fsyncs its WAL, PostgreSQL its WAL) and a pool checkout costs more than
+    a local SQLite statement, so one of each per reply would bound the deliveries by them."""
 
-class _SentPartLog:
-    """Sent parts recorded while the previous commit was under way share the next one.
+    def __init__(self, run: Callable[[list[Request]], Awaitable[list[Result | Exception]]]) -> None:
+        self._run = run
+        self._waiting: list[tuple[Request, asyncio.Future[Result]]] = []
+        self._runner: asyncio.Task[None] | None = None
 
-    A commit waits for the disk (SQLite fsyncs its WAL, PostgreSQL its WAL), so one per reply would bound the
-    deliveries by the disk; each caller still returns only once its own part is committed. When a shared
-    transaction fails, its parts are recorded again one transaction each, so one bad part fails alone."""
+    async def __call__(self, item: Request) -> Result:
+        answer: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, answer))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run_waiting())
+        return await answer
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._insert = INSERT_SENT_PART[engine.dialect.name]
-        self._pending: list[_PendingPart] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def record(self, row: dict[str, Any], last: bool) -> None:
-        part = _PendingPart(row, last, asyncio.get_running_loop().create_future())
-        self._pending.append(part)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_pending())
-        await part.recorded
-
-    async def _write_pending(self) -> None:
-        batch: list[_PendingPart] = []
+    async def _run_waiting(self) -> None:
+        batch: list[tuple[Request, asyncio.Future[Result]]] = []
         try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                if len(batch) > 1 and await self._written_together(batch):
-                    continue
-                for part in batch:
-                    await self._write_alone(part)
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    results = await self._run([item for item, _ in batch])
+                except Exception as exc:
+                    results = [exc] * len(batch)
+                for (_, answer), result in zip(batch, results, strict=True):
+                    if answer.done():  # its caller was cancelled: the work is done all the same
+                        continue
+                    if isinstance(result, Exception):
+                        answer.set_exception(result)
+                    else:
+                        answer.set_result(result)
         finally:
-            self._writer = None
-            for part in [*batch, *self._pending]:  # cancelled (the loop is closing): nobody writes them now
-                _settle(part, RuntimeError("the service stopped before the sent part was recorded"))
-
-    async def _written_together(self, batch: list[_PendingPart]) -> bool:
-        try:
-            await self._write(batch)
-        except Exception:
-            return False  # each part is written (and fails) alone next
-        for part in batch:
-            _settle(part, None)
-        return True
-
-    async def _write_alone(self, part: _PendingPart) -> None:
-        try:
-            await self._write([part])
-        except Exception as exc:
-            _settle(part, exc)
-        else:
-            _settle(part, None)
-
-    async def _write(self, batch: list[_PendingPart]) -> None:
-        async with direct_transaction(self._engine) as db:
-            await db.execute_many(self._insert, [part.row for part in batch])
-            # the reply's last part: it is delivered, and so is its dead letter if it had one
-            await db.execute_many(MARK_DELIVERED, [{"p_reply": part.row["reply_id"]} for part in batch if part.last])
+            self._runner = None
+            for _, answer in [*batch, *self._waiting]:  # cancelled (the loop is closing): nobody runs them now
+                if not answer.done():
+                    answer.set_exception(RuntimeError("the service stopped before the request ran"))
 
 
-def _settle(part: _PendingPart, error: Exception | None) -> None:
-    if part.recorded.done():  # its caller was cancelled: the part is recorded all the same
-        return
-    if error is None:
-        part.recorded.set_result(None)
-    else:
-        part.recorded.set_exception(error)
+@dataclass(frozen=True)
+class _SentPart:
+    row: dict[str, Any]
+    last: bool  # the reply's last part: it is delivered, and so is its dead letter if it had one
 
 
 class DeliveryRecords:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
-        self._sent_parts = _SentPartLog(self._engine)
+        self._insert_part = INSERT_SENT_PART[self._engine.dialect.name]
+        self._read_parts = _Together(self._sent_parts_of)
+        self._write_parts = _Together(self._record_parts)
 
     # ---- sent parts
     async def sent_parts(self, reply_id: str) -> dict[int, str]:
+        return await self._read_parts(reply_id)
+
+    async def _sent_parts_of(self, reply_ids: list[str]) -> list[dict[int, str] | Exception]:
         async with direct_connection(self._engine) as db:
-            rows = await db.rows(SELECT_SENT_PARTS, {"p_reply": reply_id})
-        return {row["part_index"]: row["platform_message_id"] for row in rows}
+            return [{row["part_index"]: row["platform_message_id"]
+                     for row in await db.rows(SELECT_SENT_PARTS, {"p_reply": reply_id})} for reply_id in reply_ids]
 
     async def record_part(self, reply_id: str, index: int, platform: str, platform_message_id: str,
                           user_id: str = "", contact_id: str = "", last: bool = False) -> None:
-        """`last`: the reply's last part, so the reply is delivered (its dead letter marked in the same commit)."""
-        await self._sent_parts.record({
+        """`last`: the reply's last part, so the reply is delivered (its dead letter marked in the same commit).
+        Returns once the part is committed."""
+        await self._write_parts(_SentPart({
             "reply_id": reply_id, "part_index": index, "platform": platform,
             "platform_message_id": platform_message_id, "sent_at": datetime.now(UTC), "user_id": user_id,
-            "contact_id": contact_id, "receipt_status": ""}, last)
+            "contact_id": contact_id, "receipt_status": ""}, last))
+
+    async def _record_parts(self, parts: list[_SentPart]) -> list[Exception | None]:
+        """In one transaction; if that fails, one transaction each, so a part that cannot be stored fails alone."""
+        if len(parts) > 1 and await self._write_sent_parts(parts) is None:
+            return [None] * len(parts)
+        return [await self._write_sent_parts([part]) for part in parts]
+
+    async def _write_sent_parts(self, parts: list[_SentPart]) -> Exception | None:
+        try:
+            async with direct_transaction(self._engine) as db:
+                await db.execute_many(self._insert_part, [part.row for part in parts])
+                await db.execute_many(MARK_DELIVERED, [{"p_reply": part.row["reply_id"]}
+                                                       for part in parts if part.last])
+        except Exception as exc:
+            return exc
+        return None
 
     async def is_own_message(self, platform: str, platform_message_id: str) -> bool:
         if not platform_message_id:
