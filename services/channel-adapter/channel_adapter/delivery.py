@@ -34,9 +34,9 @@ from channel_adapter.metrics import (
     CONTACT_SYNCS,
     DEAD_LETTERS,
     REPLIES_FAILED,
-    REPLIES_SENT,
     SEND_RETRIES,
-    SEND_SECONDS,
+    replies_sent,
+    send_seconds,
 )
 from channel_adapter.settings import ServiceSettings
 
@@ -79,7 +79,7 @@ def describe(exc: BaseException) -> str:
 
 def _now_stamp() -> Timestamp:
     stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC))
+    stamp.GetCurrentTime()  # the same instant as FromDatetime(datetime.now(UTC)), without its time-tuple round trip
     return stamp
 
 
@@ -116,7 +116,7 @@ class ReplyDelivery:
                                                refused=True)
             reason = "circuit_open" if isinstance(exc, OpenedState) else "unavailable"
             return await self._dead_letter(platform, reply, describe(exc), attempts.count, reason)
-        REPLIES_SENT.labels(platform.channel).inc()
+        replies_sent(platform.channel).inc()
         if not marked:  # every part was sent before (a redelivery): its dead letter, if any, is delivered now
             await self._records.mark_delivered(reply.reply_id)
         await self._report(platform, reply, delivered=True, message_id=message_id, attempts=attempts.count)
@@ -269,7 +269,7 @@ class ReplyDelivery:
                     async with breaker:
                         return await call()
                 finally:
-                    SEND_SECONDS.labels(platform.channel).observe(time.perf_counter() - started)
+                    send_seconds(platform.channel).observe(time.perf_counter() - started)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _wait(self, state: RetryCallState) -> float:

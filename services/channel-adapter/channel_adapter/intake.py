@@ -32,9 +32,10 @@ from channel_adapter.metrics import (
     HANDOFFS_DETECTED,
     MESSAGES_IGNORED,
     MESSAGES_PUBLISHED,
-    WEBHOOK_SECONDS,
-    WEBHOOKS_RECEIVED,
     WEBHOOKS_REJECTED,
+    messages_published,
+    webhook_seconds,
+    webhooks_received,
 )
 from channel_adapter.receipts import DeliveryReceipts
 from channel_adapter.settings import ServiceSettings
@@ -116,7 +117,7 @@ class WebhookIntake:
             platform = Platform(call.channel.lower())
         except ValueError:
             return _error(404, "not_found", f"unknown channel {call.channel!r}")
-        WEBHOOKS_RECEIVED.labels(platform.channel).inc()
+        webhooks_received(platform.channel).inc()
         started = time.perf_counter()
         try:
             return await self._handle(platform, call)
@@ -124,7 +125,7 @@ class WebhookIntake:
             log.exception("webhook_failed", channel=platform.channel)
             return _error(500, "internal_error", "the webhook could not be processed; deliver again later")
         finally:
-            WEBHOOK_SECONDS.labels(platform.channel).observe(time.perf_counter() - started)
+            webhook_seconds(platform.channel).observe(time.perf_counter() - started)
 
     async def _handle(self, platform: Platform, call: WebhookCall) -> WebhookAnswer:
         method = call.method.upper()
@@ -295,7 +296,7 @@ class WebhookIntake:
         )
         subject = Subjects.inbound(channel, owner.user_id, outcome.contact_id)
         ack = await self._bus.publish(subject, message, message.event_id, owner.user_id)
-        MESSAGES_PUBLISHED.labels(channel, "duplicate" if ack.duplicate else "stored").inc()
+        messages_published(channel, "duplicate" if ack.duplicate else "stored").inc()
         if platform is Platform.INSTAGRAM:
             await self._remember_instagram_contact(outcome)
         return int(bool(ack.duplicate))

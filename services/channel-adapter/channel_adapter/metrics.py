@@ -1,5 +1,7 @@
 """Prometheus metrics of the channel-adapter (scraped on CHANNEL_ADAPTER_METRICS_PORT, default 9103)."""
 
+from functools import cache
+
 from prometheus_client import Counter, Gauge, Histogram
 
 WEBHOOKS_RECEIVED = Counter(
@@ -38,3 +40,30 @@ CONTACT_SYNCS = Counter(
     "channel_adapter_contact_syncs_total",
     "CRM contact changes written to the platform's contact (outcome: synced, not_configured, dead)",
     ["channel", "outcome"])
+
+
+# The labelled series of every message, looked up once per label set: `labels()` takes a lock and builds a key
+# on every call. Channels and outcomes are a small closed set.
+@cache
+def webhooks_received(channel: str) -> Counter:
+    return WEBHOOKS_RECEIVED.labels(channel)
+
+
+@cache
+def webhook_seconds(channel: str) -> Histogram:
+    return WEBHOOK_SECONDS.labels(channel)
+
+
+@cache
+def messages_published(channel: str, outcome: str) -> Counter:
+    return MESSAGES_PUBLISHED.labels(channel, outcome)
+
+
+@cache
+def replies_sent(channel: str) -> Counter:
+    return REPLIES_SENT.labels(channel)
+
+
+@cache
+def send_seconds(channel: str) -> Histogram:
+    return SEND_SECONDS.labels(channel)
