@@ -15,12 +15,15 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
+import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
+
+log = structlog.get_logger(__name__)
 
 PULL_EXPIRES = 30.0
 # The server sends a heartbeat on an idle pull; hearing nothing for two of them means the pull is gone (a
@@ -99,7 +102,11 @@ class PullFeed:
             return
         self._requested += free
         request = json.dumps({"batch": free, "expires": self._expires_ns, "idle_heartbeat": self._heartbeat_ns})
-        await self._nc.publish(self._next_subject, request.encode(), reply=self._inbox)
+        try:
+            await self._nc.publish(self._next_subject, request.encode(), reply=self._inbox)
+        except Exception as exc:  # closing or cut off: nothing was asked; the next check asks again
+            self._requested -= free
+            log.warning("consumer_pull_failed", consumer=self._config.durable_name, error=str(exc))
 
     async def _receive(self, msg: Msg) -> None:
         """The subscription's callback: nats-py awaits it for one message after the other."""
@@ -125,6 +132,8 @@ class PullFeed:
         assert self._slots is not None
         try:
             await self._on_message(msg)
+        except Exception:  # the bus's handling catches the handler's errors; this is a bug, and must not stall us
+            log.exception("event_dispatch_failed", consumer=self._config.durable_name)
         finally:
             self._slots.release()
             await self._finished()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import structlog.testing
 from opentelemetry import trace
 from sellerbot.events.v1 import conversation_events_pb2 as events
+from sellerbot_devstack.servers import free_port, start_nats
 from sellerbot_messaging import EventBus, EventMeta, MessagingSettings, Subjects, pull_feed
 from sellerbot_messaging.streams import CONVERSATIONS
 from sellerbot_telemetry import configure_tracing
@@ -120,3 +122,35 @@ async def test_no_more_than_a_batch_is_delivered_and_unhandled(bus: EventBus) ->
     release.set()
     await wait_until(lambda: len(started) == 12)
     assert started == [f"api:{n}" for n in range(12)]  # started in stream order
+
+
+async def test_a_consumer_pulls_again_at_once_after_nats_restarts(tmp_path: Path) -> None:
+    """The server forgets a client's pulls when the connection drops; the consumer asks again on reconnect
+    instead of waiting for missed heartbeats."""
+    port = free_port()
+    server = start_nats(tmp_path / "nats", port=port)
+    bus = await EventBus.connect(MessagingSettings(nats_url=server.url), "test-restart")
+    try:
+        await bus.ensure_streams((CONVERSATIONS,))
+        received: list[str] = []
+
+        async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
+            received.append(event.event_id)
+
+        bus.consume(Subjects.INBOUND_ALL, "test-restart", events.InboundMessage, handle, stream=CONVERSATIONS)
+        await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:1"), "wa:1")
+        await wait_until(lambda: received == ["wa:1"])
+        server.stop()
+        server = start_nats(tmp_path / "nats", port=port)
+        deadline = asyncio.get_running_loop().time() + 15
+        while True:  # JetStream answers once the restarted server has recovered its streams
+            try:
+                await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:2"), "wa:2")
+                break
+            except Exception:
+                assert asyncio.get_running_loop().time() < deadline, "JetStream did not come back"
+                await asyncio.sleep(0.1)
+        await wait_until(lambda: received == ["wa:1", "wa:2"], seconds=4)  # well before two missed heartbeats
+    finally:
+        await bus.close()
+        server.stop()
