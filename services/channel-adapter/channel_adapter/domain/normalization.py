@@ -204,6 +204,9 @@ def _evolution_receipt(instance: str, data: dict[str, Any]) -> Outcome:
 
 
 def _evolution_text(message: dict[str, Any]) -> str:
+    text = message.get("conversation")  # a plain text message: nearly every one
+    if isinstance(text, str) and text:
+        return text
     for candidate in (
         message.get("conversation"),
         _dict(message.get("extendedTextMessage")).get("text"),
