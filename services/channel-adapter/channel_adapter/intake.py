@@ -294,11 +294,13 @@ class WebhookIntake:
             platform_timestamp=_timestamp(outcome.platform_timestamp), received_at=_now(),
             alternate_contact_id=outcome.alternate_contact_id,
         )
+        if platform is Platform.INSTAGRAM:
+            # before the publish: the reply to this message may be delivered before the publish returns here,
+            # and it is refused unless the window is recorded (a message not published is delivered again)
+            await self._remember_instagram_contact(outcome)
         subject = Subjects.inbound(channel, owner.user_id, outcome.contact_id)
         ack = await self._bus.publish(subject, message, message.event_id, owner.user_id)
         messages_published(channel, "duplicate" if ack.duplicate else "stored").inc()
-        if platform is Platform.INSTAGRAM:
-            await self._remember_instagram_contact(outcome)
         return int(bool(ack.duplicate))
 
     async def _remember_instagram_contact(self, outcome: norm.InboundText) -> None:
