@@ -7,9 +7,11 @@ Phases (each on its own fresh namespace, handler does nothing):
             process consumes them (the `make run` shape: events arrive one by one, never a backlog)
 For each: this process's CPU (time.process_time), the nats-server's CPU (/proc/<pid>/stat), both per event, and
 the protocol messages this client sent and received per event (nats-py's client stats). Trickle also reports
-publish -> handler latency.
+publish -> handler latency. --single-consumer adds trickle1: the same trickle taken by one durable on every
+partition, to see what the 16 durables cost the server.
 
 Usage: .venv/bin/python libs/messaging/benchmarks/bus_cpu.py [--events 4000] [--rate 150] [--seconds 10]
+       [--single-consumer]
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ async def publish_phase(bus: EventBus, nats_pid: int, count: int) -> Figures:
 
 
 def partition_consumers(bus: EventBus, on_event: asyncio.Event, counter: list[int], expected: int,
-                        latencies: list[float] | None = None) -> None:
+                        latencies: list[float] | None = None, single: bool = False) -> None:
     async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
         counter[0] += 1
         if latencies is not None:
@@ -130,6 +132,10 @@ def partition_consumers(bus: EventBus, on_event: asyncio.Event, counter: list[in
         if counter[0] >= expected:
             on_event.set()
 
+    if single:  # one durable on every partition: what the 16 durables cost the server beside it
+        bus.consume(Subjects.INBOUND_ALL, "bench-inbound-all", events.InboundMessage, handle, stream=CONVERSATIONS,
+                    batch=PARTITION_BATCH, concurrency=PARTITION_CONCURRENCY)
+        return
     for partition in range(INBOUND_PARTITIONS):
         bus.consume(Subjects.inbound_partition(partition), f"bench-inbound-{partition:02d}", events.InboundMessage,
                     handle, stream=CONVERSATIONS, batch=PARTITION_BATCH, concurrency=PARTITION_CONCURRENCY)
@@ -144,11 +150,12 @@ async def backlog_phase(bus: EventBus, nats_pid: int, count: int) -> Figures:
     return meter.figures("backlog", counter[0])
 
 
-async def trickle_phase(url: str, namespace: str, nats_pid: int, rate: float, seconds: float) -> Figures:
+async def trickle_phase(url: str, namespace: str, nats_pid: int, rate: float, seconds: float,
+                        single: bool = False) -> Figures:
     bus = await connect(url, namespace, "bench-consumer")
     expected = int(rate * seconds)
     done, counter, latencies = asyncio.Event(), [0], list[float]()
-    partition_consumers(bus, done, counter, expected, latencies)
+    partition_consumers(bus, done, counter, expected, latencies, single)
     await asyncio.sleep(1.5)  # consumers created and pulling before the meter starts
     producer = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--produce", url, namespace, str(rate), str(seconds), stdout=subprocess.PIPE)
@@ -161,8 +168,9 @@ async def trickle_phase(url: str, namespace: str, nats_pid: int, rate: float, se
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[int(len(latencies) * 0.99)] * 1000
-    return meter.figures("trickle", counter[0], f"latency p50 {p50:.1f} ms p99 {p99:.1f} ms; producer python "
-                         f"{producer_report['python_ms']:.3f} ms/event")
+    extra = (f"latency p50 {p50:.1f} ms p99 {p99:.1f} ms; "
+             f"producer python {producer_report['python_ms']:.3f} ms/event")
+    return meter.figures("trickle1" if single else "trickle", counter[0], extra)
 
 
 async def produce(url: str, namespace: str, rate: float, seconds: float) -> None:
@@ -184,7 +192,7 @@ async def produce(url: str, namespace: str, rate: float, seconds: float) -> None
     print(json.dumps({"python_ms": python_ms}))
 
 
-async def main(count: int, rate: float, seconds: float) -> None:
+async def main(count: int, rate: float, seconds: float, single: bool) -> None:
     configure_tracing("bus-bench")
     nats = start_nats(Path(tempfile.mkdtemp(prefix="bus-bench-nats-")))
     try:
@@ -195,6 +203,8 @@ async def main(count: int, rate: float, seconds: float) -> None:
         results = [await publish_phase(bus, pid, count), await backlog_phase(bus, pid, count)]
         await bus.close()
         results.append(await trickle_phase(nats.url, f"{namespace}t", pid, rate, seconds))
+        if single:
+            results.append(await trickle_phase(nats.url, f"{namespace}s", pid, rate, seconds, single=True))
         load = os.getloadavg()[0]
         for figures in results:
             print(figures.line())
@@ -211,5 +221,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--rate", type=float, default=150)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--single-consumer", action="store_true",
+                        help="also run the trickle with one durable on every partition (trickle1)")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.rate, args.seconds))
+    asyncio.run(main(args.events, args.rate, args.seconds, args.single_consumer))
