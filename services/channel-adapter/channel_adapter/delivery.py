@@ -13,7 +13,6 @@ from typing import TypeVar
 
 import httpx
 import structlog
-from google.protobuf.timestamp_pb2 import Timestamp
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 from sellerbot.events.v1 import conversation_events_pb2 as events
@@ -39,6 +38,7 @@ from channel_adapter.metrics import (
     send_seconds,
 )
 from channel_adapter.settings import ServiceSettings
+from channel_adapter.timestamps import now
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -75,12 +75,6 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, httpx.TransportError):
         return f"unreachable: {exc!s}" if str(exc) else f"unreachable: {type(exc).__name__}"
     return str(exc)
-
-
-def _now_stamp() -> Timestamp:
-    stamp = Timestamp()
-    stamp.GetCurrentTime()  # the same instant as FromDatetime(datetime.now(UTC)), without its time-tuple round trip
-    return stamp
 
 
 class ReplyDelivery:
@@ -334,7 +328,7 @@ class ReplyDelivery:
             event_id=f"delivery:{reply.reply_id}:{outcome}:{uuid.uuid4().hex[:8] if dead else 'final'}",
             user_id=reply.user_id, channel=reply.channel, contact_id=reply.contact_id, reply_id=reply.reply_id,
             delivered=delivered, platform_message_id=message_id, error=error, attempts=attempts,
-            dead_lettered=dead, at=_now_stamp(),
+            dead_lettered=dead, at=now(),
             status=events.DELIVERY_STATUS_SENT if delivered else events.DELIVERY_STATUS_FAILED,
         )
         await self._bus.publish(Subjects.delivery(platform.channel), event, event.event_id, reply.user_id)

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from google.protobuf.timestamp_pb2 import Timestamp
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_messaging import EventBus, Subjects
 
@@ -39,6 +38,7 @@ from channel_adapter.metrics import (
 )
 from channel_adapter.receipts import DeliveryReceipts
 from channel_adapter.settings import ServiceSettings
+from channel_adapter.timestamps import now, timestamp
 
 log = structlog.get_logger(__name__)
 SECRET_NAMES = {Platform.EVOLUTION: "webhook_secret", Platform.CHATWOOT: "webhook_secret",
@@ -75,25 +75,6 @@ def _accepted(published: int, duplicates: int) -> WebhookAnswer:
 
 def _error(status: int, error: str, detail: str) -> WebhookAnswer:
     return _json_answer(status, error=error, detail=detail)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _timestamp(at: datetime | None) -> Timestamp:
-    """Exact, like Timestamp.FromDatetime, without its time-tuple round trip (calendar.timegm)."""
-    stamp = Timestamp()
-    if at is not None:
-        since = at.astimezone(UTC) - _EPOCH
-        stamp.seconds = since.days * 86_400 + since.seconds
-        stamp.nanos = since.microseconds * 1000
-    return stamp
-
-
-def _now() -> Timestamp:
-    stamp = Timestamp()
-    stamp.GetCurrentTime()
-    return stamp
 
 
 @dataclass
@@ -282,7 +263,7 @@ class WebhookIntake:
                 conversation_id=outcome.conversation_id, origin=events.HANDOFF_ORIGIN_HUMAN_AGENT,
                 reason="human_agent_replied",
                 summary=f"{outcome.agent_name or 'A human agent'} answered from {platform.value}",
-                requested_at=_now(),
+                requested_at=now(),
             )
             ack = await self._bus.publish(Subjects.handoff(channel), handoff, handoff.event_id, owner.user_id)
             return int(bool(ack.duplicate))
@@ -291,7 +272,7 @@ class WebhookIntake:
             account_id=outcome.account_key, contact_id=outcome.contact_id, contact_name=outcome.contact_name,
             conversation_id=outcome.conversation_id, text=outcome.text, media_type=outcome.media_type,
             media_url=outcome.media_url, platform_message_id=outcome.platform_message_id,
-            platform_timestamp=_timestamp(outcome.platform_timestamp), received_at=_now(),
+            platform_timestamp=timestamp(outcome.platform_timestamp), received_at=now(),
             alternate_contact_id=outcome.alternate_contact_id,
         )
         if platform is Platform.INSTAGRAM:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
-from google.protobuf.timestamp_pb2 import Timestamp
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_messaging import EventBus, Subjects
 
@@ -21,6 +20,7 @@ from channel_adapter.domain.accounts import ChannelAccount
 from channel_adapter.domain.channels import Platform
 from channel_adapter.domain.normalization import Receipt, ReceiptStatus
 from channel_adapter.metrics import RECEIPTS
+from channel_adapter.timestamps import now
 
 log = structlog.get_logger(__name__)
 _STATUS = {ReceiptStatus.DELIVERED: events.DELIVERY_STATUS_DELIVERED, ReceiptStatus.READ: events.DELIVERY_STATUS_READ,
@@ -58,15 +58,13 @@ class DeliveryReceipts:
         duplicates = 0
         fresh = [reply for reply in replies if reply.receipt_status in receipt.status.follows]
         for reply in fresh:
-            at = Timestamp()
-            at.GetCurrentTime()
             # One event per reply and status: the platform's redeliveries and the other parts' receipts of a
             # split reply are dropped by JetStream (duplicate window), and the chatbot never moves a status back.
             event = events.ReplyDelivered(
                 event_id=f"receipt:{reply.reply_id}:{receipt.status.value}", user_id=reply.user_id,
                 channel=platform.channel_enum, contact_id=reply.contact_id, reply_id=reply.reply_id,
                 delivered=receipt.status is not ReceiptStatus.FAILED, platform_message_id=reply.platform_message_id,
-                error=receipt.error, status=_STATUS[receipt.status], receipt=True, at=at)
+                error=receipt.error, status=_STATUS[receipt.status], receipt=True, at=now())
             ack = await self._bus.publish(Subjects.delivery(platform.channel), event, event.event_id, reply.user_id)
             # After the publish: a failed publish is answered 503 and the platform's retry still finds it new.
             await self._records.advance_receipt(reply.reply_id, receipt.status.value, receipt.status.follows)

@@ -6,11 +6,9 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import grpc
 from google.protobuf import json_format
-from google.protobuf.timestamp_pb2 import Timestamp
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
@@ -29,6 +27,7 @@ from channel_adapter.domain.accounts import ChannelAccount, require_valid
 from channel_adapter.domain.channels import Platform
 from channel_adapter.intake import WebhookCall, WebhookIntake
 from channel_adapter.settings import ServiceSettings
+from channel_adapter.timestamps import now, timestamp
 
 tracer = trace.get_tracer("sellerbot.channel_adapter")
 
@@ -41,17 +40,11 @@ _STATUS = {
 }
 
 
-def _stamp(at: datetime | None) -> Timestamp:
-    stamp = Timestamp()
-    if at is not None:
-        stamp.FromDatetime(at.astimezone(UTC))
-    return stamp
-
-
 def account_message(account: ChannelAccount) -> pb.ChannelAccount:
     message = pb.ChannelAccount(
         id=account.id, channel=account.platform.value, account_key=account.account_key,
-        display_name=account.display_name, secret_fields=sorted(account.secrets), created_at=_stamp(account.created_at),
+        display_name=account.display_name, secret_fields=sorted(account.secrets),
+        created_at=timestamp(account.created_at),
     )
     message.settings.update(account.settings)
     return message
@@ -59,7 +52,7 @@ def account_message(account: ChannelAccount) -> pb.ChannelAccount:
 
 def dead_letter_message(letter: DeadLetter) -> pb.DeadLetter:
     return pb.DeadLetter(id=letter.id, channel=letter.channel, contact_id=letter.contact_id, text=letter.text,
-                         error=letter.error, attempts=letter.attempts, failed_at=_stamp(letter.failed_at),
+                         error=letter.error, attempts=letter.attempts, failed_at=timestamp(letter.failed_at),
                          status=letter.status)
 
 
@@ -123,7 +116,7 @@ class ChannelAdapterServicer(channel_adapter_pb2_grpc.ChannelAdapterServiceServi
             account_id=request.account_id or ("" if account.is_default else account.account_key),
             contact_id=request.contact_id or f"{platform.channel}:{request.conversation_id}",
             conversation_id=request.conversation_id or request.contact_id.split(":", 1)[-1],
-            text=request.text, produced_at=_stamp(datetime.now(UTC)),
+            text=request.text, produced_at=now(),
         )
         async with domain_errors(context):
             outcome = await self._delivery.raise_for(await self._delivery.deliver(reply))
