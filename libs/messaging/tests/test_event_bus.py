@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import structlog.testing
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_devstack.servers import free_port, start_nats
@@ -154,3 +155,32 @@ async def test_a_consumer_pulls_again_at_once_after_nats_restarts(tmp_path: Path
     finally:
         await bus.close()
         server.stop()
+
+
+async def test_a_consumer_deleted_under_a_running_consumer_is_created_again(bus: EventBus) -> None:
+    """The server ends the pull (409 Consumer Deleted): the consumer is created again and goes on."""
+    received: list[str] = []
+
+    async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
+        received.append(event.event_id)
+
+    bus.consume(Subjects.INBOUND_ALL, "test-deleted", events.InboundMessage, handle, stream=CONVERSATIONS,
+                deliver_new_only=True)
+    await wait_for_consumer(bus, "test-deleted")
+    await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:1"), "wa:1")
+    await wait_until(lambda: received == ["wa:1"])
+    await bus._js.delete_consumer(bus.stream_name(CONVERSATIONS), "test-deleted")
+    await wait_for_consumer(bus, "test-deleted")
+    await bus.publish(Subjects.inbound("whatsapp"), events.InboundMessage(event_id="wa:2"), "wa:2")
+    await wait_until(lambda: received == ["wa:1", "wa:2"], seconds=5)
+
+
+async def wait_for_consumer(bus: EventBus, durable: str, seconds: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            await bus._js.consumer_info(bus.stream_name(CONVERSATIONS), durable)
+            return
+        except NotFoundError:
+            assert asyncio.get_running_loop().time() < deadline, f"consumer {durable} not created in time"
+            await asyncio.sleep(0.05)
