@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
-import os
-import pstats
 import shutil
 import subprocess
 import sys
@@ -29,6 +26,7 @@ import structlog
 import uvloop
 from channel_adapter.main import start_service
 from channel_adapter.settings import ServiceSettings
+from process_cpu import process_cpu
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_devstack.servers import free_port, start_nats, wait_for_port
 from sellerbot_grpc import freeze_startup_heap
@@ -86,23 +84,12 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
             await wait_sent(fake_url, warm)
             child = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--publish-only", nats.url, str(args.replies))
-            profiler = cProfile.Profile(time.process_time) if args.profile else None
-            started = time.process_time()
-            if profiler:
-                profiler.enable()
-            await child.wait()
-            await wait_sent(fake_url, warm + args.replies)
-            if profiler:
-                profiler.disable()
-            cpu = time.process_time() - started
+            with process_cpu("channel-adapter-delivery" if args.profile else None) as cpu:
+                await child.wait()
+                await wait_sent(fake_url, warm + args.replies)
         finally:
             await service.stop()
-        if profiler:
-            path = os.path.join(tempfile.gettempdir(), "channel-adapter-delivery.prof")
-            profiler.dump_stats(path)
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-        return {"delivery_cpu_ms_per_reply": cpu / args.replies * 1000, "replies": args.replies}
+        return {"delivery_cpu_ms_per_reply": cpu.seconds / args.replies * 1000, "replies": args.replies}
     finally:
         fake.terminate()
         fake.wait(15)

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
-import os
-import pstats
 import shutil
 import sys
 import tempfile
@@ -28,6 +25,7 @@ import structlog
 import uvloop
 from channel_adapter.main import start_service
 from channel_adapter.settings import ServiceSettings
+from process_cpu import process_cpu
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot_devstack.servers import start_nats
@@ -80,22 +78,11 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
             await send(address, 100, args.batch, 900_000_000)  # warm-up: connections, caches, the stream
             child = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--send-only", address, str(args.webhooks), str(args.batch))
-            profiler = cProfile.Profile(time.process_time) if args.profile else None
-            started = time.process_time()
-            if profiler:
-                profiler.enable()
-            assert await child.wait() == 0, "the sender failed"
-            if profiler:
-                profiler.disable()
-            cpu = time.process_time() - started
+            with process_cpu("channel-adapter-intake" if args.profile else None) as cpu:
+                assert await child.wait() == 0, "the sender failed"
         finally:
             await service.stop()
-        if profiler:
-            path = os.path.join(tempfile.gettempdir(), "channel-adapter-intake.prof")
-            profiler.dump_stats(path)
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-        return {"intake_cpu_ms_per_webhook": cpu / args.webhooks * 1000, "webhooks": args.webhooks,
+        return {"intake_cpu_ms_per_webhook": cpu.seconds / args.webhooks * 1000, "webhooks": args.webhooks,
                 "batch": args.batch}
     finally:
         nats.stop()
