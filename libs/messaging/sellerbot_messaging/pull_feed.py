@@ -62,6 +62,9 @@ class PullFeed:
         self._heard = time.monotonic()
         self._lost: PullLost | None = None
         self._inbox = ""
+        self._stopping = False
+        self._inline_idle = asyncio.Event()  # no handler running in the subscription's own task
+        self._inline_idle.set()
 
     async def run(self) -> None:
         """Consume until cancelled; raises when the consumer cannot be found or created, or its pull is lost."""
@@ -98,7 +101,7 @@ class PullFeed:
 
     async def _top_up(self) -> None:
         free = self._batch - self._requested - self._unfinished
-        if free < self._top_up_at or not self._nc.is_connected:
+        if free < self._top_up_at or self._stopping or not self._nc.is_connected:
             return
         self._requested += free
         request = json.dumps({"batch": free, "expires": self._expires_ns, "idle_heartbeat": self._heartbeat_ns})
@@ -118,9 +121,11 @@ class PullFeed:
         self._requested = max(0, self._requested - 1)
         self._unfinished += 1
         if self._slots is None:
+            self._inline_idle.clear()
             try:
                 await self._on_message(msg)
             finally:
+                self._inline_idle.set()
                 await self._finished()
             return
         await self._slots.acquire()
@@ -156,9 +161,14 @@ class PullFeed:
         await self._top_up()
 
     async def _stop(self, subscription: Subscription) -> None:
-        """Leave no pull behind and cancel the handlers still running (their messages are redelivered)."""
+        """Leave no pull behind and cancel the handlers still running (their messages are redelivered); when this
+        returns none of them runs any more, as when the handlers ran in the consumer's own task."""
+        self._stopping = True
+        # Unsubscribing cancels the subscription's task and the handler running in it; when the connection is
+        # closed or draining it raises, and that task ends with the connection.
         with contextlib.suppress(Exception):
             await subscription.unsubscribe()
+            await self._inline_idle.wait()
         for task in list(self._handling):
             task.cancel()
         for task in list(self._handling):

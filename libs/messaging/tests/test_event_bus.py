@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -184,3 +185,30 @@ async def wait_for_consumer(bus: EventBus, durable: str, seconds: float = 5) -> 
         except NotFoundError:
             assert asyncio.get_running_loop().time() < deadline, f"consumer {durable} not created in time"
             await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_once_a_cancelled_consumer_is_awaited_none_of_its_handlers_runs(bus: EventBus, concurrency: int) -> None:
+    """A chatbot replica that gives a partition up awaits its consumer, then drops the partition's state: no
+    handler of that consumer may still be running by then."""
+    running: set[str] = set()
+    started = asyncio.Event()
+
+    async def slow(event: events.InboundMessage, meta: EventMeta) -> None:
+        running.add(event.event_id)
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.05)  # a handler that still has work to undo when cancelled
+            running.discard(event.event_id)
+
+    await bus.publish(Subjects.inbound("api"), events.InboundMessage(event_id=f"api:c{concurrency}"),
+                      f"api:c{concurrency}")
+    consumer = bus.consume(Subjects.INBOUND_ALL, f"test-cancel-{concurrency}", events.InboundMessage, slow,
+                           stream=CONVERSATIONS, concurrency=concurrency)
+    await asyncio.wait_for(started.wait(), 10)
+    consumer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer
+    assert running == set()
