@@ -24,13 +24,15 @@ from pathlib import Path
 
 import structlog
 import uvloop
-from channel_adapter.main import start_service
+from channel_adapter.main import SERVICE_NAME, start_service
 from channel_adapter.settings import ServiceSettings
+from opentelemetry import trace
 from process_cpu import process_cpu
 from sellerbot.events.v1 import conversation_events_pb2 as events
 from sellerbot_devstack.servers import free_port, start_nats, wait_for_port
 from sellerbot_grpc import freeze_startup_heap
 from sellerbot_messaging import EventBus, MessagingSettings, Subjects
+from sellerbot_telemetry.tracing import configure_tracing
 
 SELLER = "delivery-bench-seller"
 INSTANCE = "bench"
@@ -39,12 +41,16 @@ INSTANCE = "bench"
 async def publish(nats_url: str, namespace: str, count: int, offset: int) -> None:
     bus = await EventBus.connect(MessagingSettings(_env_file=None, nats_url=nats_url,  # type: ignore[call-arg]
                                                    nats_namespace=namespace), "delivery-bench")
+    configure_tracing("delivery-bench")  # make run's default: no exporter, traces unsampled
+    tracer = trace.get_tracer("delivery-bench")
     for i in range(count):
         reply_id = uuid.uuid4().hex
-        await bus.publish(Subjects.outbound("whatsapp"), events.OutboundReply(
-            reply_id=reply_id, user_id=SELLER, channel=events.CHANNEL_WHATSAPP, account_id=INSTANCE,
-            contact_id=f"whatsapp:5511{offset + i:09d}", text="Oi! O Produto X custa R$ 49,90.", sequence=1,
-        ), f"reply:{reply_id}", SELLER)
+        # each reply carries its webhook's trace, as the chatbot's do (the gateway starts it, unsampled)
+        with tracer.start_as_current_span("webhook"):
+            await bus.publish(Subjects.outbound("whatsapp"), events.OutboundReply(
+                reply_id=reply_id, user_id=SELLER, channel=events.CHANNEL_WHATSAPP, account_id=INSTANCE,
+                contact_id=f"whatsapp:5511{offset + i:09d}", text="Oi! O Produto X custa R$ 49,90.", sequence=1,
+            ), f"reply:{reply_id}", SELLER)
     await bus.close()
 
 
@@ -61,7 +67,8 @@ async def wait_sent(fake: str, count: int, seconds: float = 120) -> None:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, float]:
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # make run's stack: WARNING
+    configure_tracing(SERVICE_NAME)  # as `python -m channel_adapter` without an exporter
     work = tempfile.mkdtemp(prefix="delivery-bench-")
     nats = start_nats(Path(work) / "nats")
     fake_port = free_port()

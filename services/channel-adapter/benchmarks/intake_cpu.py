@@ -23,13 +23,14 @@ from pathlib import Path
 
 import structlog
 import uvloop
-from channel_adapter.main import start_service
+from channel_adapter.main import SERVICE_NAME, start_service
 from channel_adapter.settings import ServiceSettings
 from process_cpu import process_cpu
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot.channels.v1 import channel_adapter_pb2_grpc
 from sellerbot_devstack.servers import start_nats
 from sellerbot_grpc import freeze_startup_heap, open_channel
+from sellerbot_telemetry.tracing import configure_tracing
 
 SECRET = "intake-bench-webhook-secret-0123456789"
 INSTANCE = "bench"
@@ -44,7 +45,9 @@ def webhook(index: int) -> pb.WebhookRequest:
     return pb.WebhookRequest(channel="evolution", method="POST", body=json.dumps(body).encode(),
                              headers=[pb.Header(name="content-type", value="application/json"),
                                       pb.Header(name="x-webhook-secret", value=SECRET)],
-                             client_ip="127.0.0.1", path_suffix="messages-upsert")
+                             client_ip="127.0.0.1", path_suffix="messages-upsert",
+                             # the gateway's span for the webhook: a new trace, unsampled (no exporter)
+                             trace_context={"traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-00"})
 
 
 async def send(address: str, count: int, batch: int, offset: int) -> None:
@@ -64,6 +67,7 @@ async def send(address: str, count: int, batch: int, offset: int) -> None:
 
 async def measure(args: argparse.Namespace) -> dict[str, float]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # make run's stack: WARNING
+    configure_tracing(SERVICE_NAME)  # as `python -m channel_adapter` without an exporter
     work = tempfile.mkdtemp(prefix="intake-bench-")
     nats = start_nats(Path(work) / "nats")
     try:
