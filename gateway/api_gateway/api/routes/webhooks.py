@@ -12,6 +12,7 @@ injection and the per-request middleware layers that would cost more than the we
 
 from __future__ import annotations
 
+import functools
 import time
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 from sellerbot.channels.v1 import channel_adapter_pb2 as pb
 from sellerbot_telemetry import span_unless_unsampled
 from starlette.requests import HTTPConnection
@@ -85,8 +87,8 @@ class WebhookIngress:
                 span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", response.status_code)
             await response(scope, receive, send)
-        HTTP_REQUESTS.labels(route, method, f"{response.status_code // 100}xx").inc()
-        HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+        _requests(route, method, response.status_code // 100).inc()
+        _duration(route, method).observe(time.perf_counter() - started)
 
     async def _answer(self, scope: Scope, receive: Receive, channel: str, suffix: str) -> Response:
         if channel not in CHANNELS:
@@ -129,6 +131,17 @@ class WebhookIngress:
             return JSONResponse(error_body("service_error", f"{SERVICE} failed unexpectedly; the details are in the "
                                            "gateway's logs", service=SERVICE), 502)
         return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type or None)
+
+
+@functools.cache
+def _requests(route: str, method: str, status_class: int) -> Counter:
+    """The labelled counter, looked up once per label set (`labels()` takes a lock and builds a key per call)."""
+    return HTTP_REQUESTS.labels(route, method, f"{status_class}xx")
+
+
+@functools.cache
+def _duration(route: str, method: str) -> Histogram:
+    return HTTP_DURATION.labels(route, method)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
