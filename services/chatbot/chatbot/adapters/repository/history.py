@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sellerbot_database.direct import DirectStatement, direct_transaction
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chatbot.adapters.repository.base import Store, utcnow
+from chatbot.adapters.repository.base import MESSAGES, Store, utcnow
 from chatbot.adapters.tables import ConversationRow, MessageRow
 
 # A reply's status only moves forward: sent -> delivered -> read; failed only before any receipt of delivery,
@@ -18,18 +19,20 @@ OUT_STATUS_FOLLOWS: dict[str, tuple[str, ...]] = {
     "read": ("sent", "delivered", "failed"),
     "failed": ("sent",),
 }
+# Every reply's delivery report lands here (the channel-adapter's ReplyDelivered): one direct statement per
+# target status, its allowed previous statuses written into it.
+MARK_DELIVERY = {status: DirectStatement(update(MESSAGES).where(
+    MESSAGES.c.user_id == bindparam("p_user"), MESSAGES.c.reply_id == bindparam("p_reply"),
+    MESSAGES.c.direction == "out", or_(*(MESSAGES.c.status == before for before in follows)),
+).values(status=status)) for status, follows in OUT_STATUS_FOLLOWS.items()}
 
 
 class HistoryStore(Store):
     async def mark_delivery(self, user_id: str, reply_id: str, status: str) -> bool:
         """Move an outgoing message to `status` (sent|delivered|read|failed) unless it is already further along;
         True when it moved."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(update(MessageRow).where(
-                MessageRow.user_id == user_id, MessageRow.reply_id == reply_id, MessageRow.direction == "out",
-                MessageRow.status.in_(OUT_STATUS_FOLLOWS[status]),
-            ).values(status=status))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        async with direct_transaction(self._engine) as db:
+            return bool(await db.execute(MARK_DELIVERY[status], {"p_user": user_id, "p_reply": reply_id}))
 
     async def record_notice(self, conversation: ConversationRow, text: str, reply_id: str) -> MessageRow | None:
         """Keep an automatic notice (handed over, released) in the thread as the bot's message, once per
