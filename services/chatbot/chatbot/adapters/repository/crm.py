@@ -171,7 +171,8 @@ class CrmStore(Store):
         phone = phone_of(seen.contact_id)
         if phone and await db.first(SELECT_SAME_PHONE, {"p_user": seen.user_id, "p_phone": phone}):
             return None
-        contact = new_contact(seen.user_id, seen.name, phone, now)
+        values = new_contact_values(seen.user_id, seen.name, phone, now)
+        contact = detached_row(ContactRow, CONTACT_COLUMNS, {key: values.get(key) for key in CONTACT_COLUMNS})
         contact.search_text = search_text(contact.name, contact.phone, [seen.contact_id], [])
         previous = contact.stage
         self._turn_changes(contact, seen, now, 0, 0)
@@ -765,11 +766,16 @@ async def _deleted(session: AsyncSession, statement: Any) -> int:
     return int((await session.execute(statement)).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def new_contact(user_id: str, name: str, phone: str, now: datetime) -> ContactRow:
-    return ContactRow(
+def new_contact_values(user_id: str, name: str, phone: str, now: datetime) -> dict[str, Any]:
+    return dict(
         id=str(uuid.uuid4()), user_id=user_id, name=name[:200], phone=phone, stage="new_contact", last_intents=[],
         tags=[], tag_text="", notes="", owner="", score=0, score_signals=[], message_count=0, opted_out=False,
         opt_out_notified=False, search_text="", first_seen=now, last_seen=now, created_at=now, updated_at=now)
+
+
+def new_contact(user_id: str, name: str, phone: str, now: datetime) -> ContactRow:
+    """A new contact to add to a session (the ORM paths)."""
+    return ContactRow(**new_contact_values(user_id, name, phone, now))
 
 
 def draft_order_row(user_id: str, contact_ref: str, conversation_id: str, draft: dict[str, Any],
