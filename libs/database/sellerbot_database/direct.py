@@ -43,7 +43,7 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     sql: str
     names: tuple[str, ...]
-    binds: tuple[Processor, ...]
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, the dialect's bind processor)
     fixed: dict[str, Any]  # values the statement carries itself (`count + 1`), by bind name
     keys: tuple[str, ...] | None  # result keys by position; None: the driver's own names
     results: tuple[Processor, ...] | None
@@ -80,7 +80,8 @@ class DirectStatement:
             result_keys, results = None, None
         fixed = {name: bind.effective_value for name, bind in compiled.binds.items()
                  if name not in keys and not bind.required}
-        return _Plan(compiled.string, names, tuple(processors.get(n) for n in names), fixed, result_keys, results)
+        processed = tuple((i, processors[n]) for i, n in enumerate(names) if processors.get(n) is not None)
+        return _Plan(compiled.string, names, processed, fixed, result_keys, results)
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Processor:
@@ -94,11 +95,15 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
 
 def _arguments(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
     try:
-        values = (params[n] if n in params else plan.fixed[n] for n in plan.names)
-        return [value if process is None else process(value)
-                for value, process in zip(values, plan.binds, strict=True)]
+        if plan.fixed:
+            values = [params[n] if n in params else plan.fixed[n] for n in plan.names]
+        else:
+            values = [params[n] for n in plan.names]
     except KeyError as missing:
         raise exc.ArgumentError(f"missing bind parameter {missing} for {plan.sql!r}") from None
+    for index, process in plan.processed:
+        values[index] = process(values[index])
+    return values
 
 
 def _row(plan: _Plan, names: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
