@@ -70,6 +70,6 @@ class Store:
         # BEGIN + SELECT + ROLLBACK (under READ COMMITTED each statement saw its own snapshot anyway). SQLite's
         # connection is in autocommit already (`chatbot.main._sqlite_engine`: no driver BEGIN, and none of its
         # own for a READER connection); AUTOCOMMIT there would only switch the isolation level on every
-        # checkout and back on every return (two thread hops through aiosqlite per read). Readers never write.
+        # checkout and back on every return. Readers never write.
         self._reader: AsyncEngine = self._engine.execution_options(
             **({"isolation_level": "AUTOCOMMIT"} if self._postgres else {READER: True}))
