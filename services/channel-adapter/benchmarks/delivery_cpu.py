@@ -3,7 +3,7 @@ channel-adapter's OutboundReply consumer → POST sendText to the Evolution API 
 ReplyDelivered, per reply, as `make run` runs it (SQLite under a temp DATA_DIR, a private nats-server). The
 replies are published by a child process and the fake runs in another one: neither's CPU is counted.
 
-    .venv/bin/python services/channel-adapter/benchmarks/delivery_cpu.py [--replies 500] [--profile]
+    .venv/bin/python services/channel-adapter/benchmarks/delivery_cpu.py [--replies 500] [--rate 100] [--profile]
 
 With `--profile` a cProfile (CPU clock) dump in `/tmp/channel-adapter-delivery.prof` and the top functions
 (cProfile roughly doubles the CPU: compare shares, not totals)."""
@@ -38,12 +38,16 @@ SELLER = "delivery-bench-seller"
 INSTANCE = "bench"
 
 
-async def publish(nats_url: str, namespace: str, count: int, offset: int) -> None:
+async def publish(nats_url: str, namespace: str, count: int, offset: int, rate: float = 0) -> None:
+    """All at once, or `rate` per second (open loop, as a chatbot answering webhooks as they come)."""
     bus = await EventBus.connect(MessagingSettings(_env_file=None, nats_url=nats_url,  # type: ignore[call-arg]
                                                    nats_namespace=namespace), "delivery-bench")
     configure_tracing("delivery-bench")  # make run's default: no exporter, traces unsampled
     tracer = trace.get_tracer("delivery-bench")
+    started = time.monotonic()
     for i in range(count):
+        if rate:
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
         reply_id = uuid.uuid4().hex
         # each reply carries its webhook's trace, as the chatbot's do (the gateway starts it, unsampled)
         with tracer.start_as_current_span("webhook"):
@@ -90,13 +94,14 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
             await publish(nats.url, namespace, warm, 900_000_000)
             await wait_sent(fake_url, warm)
             child = await asyncio.create_subprocess_exec(
-                sys.executable, __file__, "--publish-only", nats.url, str(args.replies))
+                sys.executable, __file__, "--publish-only", nats.url, str(args.replies), str(args.rate))
             with process_cpu("channel-adapter-delivery" if args.profile else None) as cpu:
                 await child.wait()
                 await wait_sent(fake_url, warm + args.replies)
         finally:
             await service.stop()
-        return {"delivery_cpu_ms_per_reply": cpu.seconds / args.replies * 1000, "replies": args.replies}
+        return {"delivery_cpu_ms_per_reply": cpu.seconds / args.replies * 1000, "replies": args.replies,
+                "rate": args.rate}
     finally:
         fake.terminate()
         fake.wait(15)
@@ -105,11 +110,12 @@ async def measure(args: argparse.Namespace) -> dict[str, float]:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--publish-only":
-        asyncio.run(publish(sys.argv[2], "", int(sys.argv[3]), 0))
+    if len(sys.argv) == 5 and sys.argv[1] == "--publish-only":
+        asyncio.run(publish(sys.argv[2], "", int(sys.argv[3]), 0, float(sys.argv[4])))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--replies", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=0, help="replies per second (0: all at once)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     print(json.dumps(uvloop.run(measure(args)), indent=1), flush=True)
