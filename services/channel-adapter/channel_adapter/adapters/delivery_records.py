@@ -82,8 +82,9 @@ MARK_DELIVERED = DirectStatement(update(DEAD_LETTERS).where(DEAD_LETTERS.c.reply
 
 
 class _Together(Generic[Request, Result]):
-    """Requests made while the previous batch ran go together in the next one: one pooled connection (and, for
-    writes, one commit) for all of them, each caller awaiting its own result or error.
+    """Requests made before the runner gets to them (in the same turn of the loop, or while the previous batch
+    ran) go together: one pooled connection (and, for writes, one commit) for all of them, each caller awaiting
+    its own result or error.
 
     A commit waits for the disk (SQLite fsyncs its WAL, PostgreSQL its WAL) and a pool checkout costs more than
     a local SQLite statement, so one of each per reply would bound the deliveries by them."""
