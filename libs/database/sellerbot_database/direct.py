@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
-from sellerbot_database.sqlite_in_loop import call_when_unlocked
+from sellerbot_database.sqlite_in_loop import call_when_unlocked, commit_off_loop
 
 Processor = Callable[[Any], Any] | None
 
@@ -251,4 +251,4 @@ async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnect
         except BaseException:
             driver.execute("ROLLBACK")
             raise
-        await call_when_unlocked(lambda: driver.execute("COMMIT"))
+        await commit_off_loop(lambda: driver.execute("COMMIT"))
