@@ -8,11 +8,24 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 log = structlog.get_logger(__name__)
 
 Registration = Callable[[grpc.aio.Server], None]
+
+
+def _traced_unless(untraced: frozenset[str]) -> Callable[[object], bool]:
+    """The interceptor's filter: False for the `untraced` method names. (OpenTelemetry's own filters find the
+    method through isinstance checks against typing Protocols, which cost more than the rest of a small call.)"""
+
+    def traced(details: object) -> bool:
+        method = getattr(details, "method", "")
+        if isinstance(method, bytes):
+            method = method.decode()
+        return str(method).rsplit("/", 1)[-1] not in untraced
+
+    return traced
 
 
 class GrpcServer:
@@ -25,8 +38,7 @@ class GrpcServer:
     def __init__(self, service_names: list[str], registrations: list[Registration],
                  untraced_methods: tuple[str, ...] = ()) -> None:
         self._service_names = service_names
-        traced = (filters.negate(filters.any_of(*map(filters.method_name, untraced_methods)))
-                  if untraced_methods else None)
+        traced = _traced_unless(frozenset(untraced_methods)) if untraced_methods else None
         self._server = grpc.aio.server(
             interceptors=[aio_server_interceptor(filter_=traced)],
             options=[
