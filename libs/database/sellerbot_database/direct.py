@@ -140,12 +140,10 @@ class DirectConnection:
             await transaction.rollback()
 
     async def rows(self, statement: DirectStatement, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        params = params or {}
-        plan = statement.plan(self._dialect, params)
-        arguments = _arguments(plan, params)
+        plan, arguments = self._prepared(statement, params)
         try:
             if self._sqlite:
-                cursor = await call_when_unlocked(lambda: self._driver.execute(plan.sql, arguments))
+                cursor = await self._on_sqlite(plan, arguments)
                 names = [d[0] for d in cursor.description or ()]
                 return [_row(plan, names, values) for values in cursor.fetchall()]
             records = await self._driver.fetch(plan.sql, *arguments)
@@ -159,18 +157,23 @@ class DirectConnection:
 
     async def execute(self, statement: DirectStatement, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
-        params = params or {}
-        plan = statement.plan(self._dialect, params)
-        arguments = _arguments(plan, params)
+        plan, arguments = self._prepared(statement, params)
         try:
             if self._sqlite:
-                cursor = await call_when_unlocked(lambda: self._driver.execute(plan.sql, arguments))
-                return int(cursor.rowcount)
+                return int((await self._on_sqlite(plan, arguments)).rowcount)
             status = await self._driver.execute(plan.sql, *arguments)
         except Exception as error:
             raise _translated(error, plan.sql, arguments) from error
         count = str(status).rsplit(" ", 1)[-1]
         return int(count) if count.isdigit() else 0
+
+    def _prepared(self, statement: DirectStatement, params: Mapping[str, Any] | None) -> tuple[_Plan, list[Any]]:
+        params = params or {}
+        plan = statement.plan(self._dialect, params)
+        return plan, _arguments(plan, params)
+
+    async def _on_sqlite(self, plan: _Plan, arguments: list[Any]) -> sqlite3.Cursor:
+        return cast(sqlite3.Cursor, await call_when_unlocked(lambda: self._driver.execute(plan.sql, arguments)))
 
     async def execute_many(self, statement: DirectStatement, many: Iterable[Mapping[str, Any]]) -> int:
         """The same statement for each parameter set; the rows changed in all."""

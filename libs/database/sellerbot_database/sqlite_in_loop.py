@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import pool
@@ -46,13 +46,14 @@ def locked(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) == SQLITE_BUSY
 
 
-async def call_when_unlocked(call: Callable[[], T]) -> T:
-    """`call()` now, or again after asyncio sleeps while another writer holds the lock."""
+async def _when_unlocked(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()`, again after asyncio sleeps (1 ms doubling to 50 ms, BUSY_SECONDS in all) while another
+    writer holds the lock."""
     deadline = 0.0
     pause = 0.001
     while True:
         try:
-            return call()
+            return await attempt()
         except sqlite3.OperationalError as error:
             if not locked(error):
                 raise
@@ -62,25 +63,20 @@ async def call_when_unlocked(call: Callable[[], T]) -> T:
                 raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
+
+
+async def call_when_unlocked(call: Callable[[], T]) -> T:
+    """`call()` here and now, or again once the lock is free."""
+
+    async def now() -> T:
+        return call()
+
+    return await _when_unlocked(now)
 
 
 async def commit_off_loop(commit: Callable[[], object]) -> None:
-    """`commit()` on a worker thread (the disk wait off the loop), again after asyncio sleeps while locked."""
-    deadline = 0.0
-    pause = 0.001
-    while True:
-        try:
-            await asyncio.to_thread(commit)
-            return
-        except sqlite3.OperationalError as error:
-            if not locked(error):
-                raise
-            now = time.monotonic()
-            deadline = deadline or now + BUSY_SECONDS
-            if now >= deadline:
-                raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.05)
+    """`commit()` on a worker thread (the disk wait off the loop), or again once the lock is free."""
+    await _when_unlocked(lambda: asyncio.to_thread(commit))
 
 
 class InLoopCursor(sqlite3.Cursor):
