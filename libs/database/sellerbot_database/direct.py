@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
-from sellerbot_database.sqlite_in_loop import call_when_unlocked, commit_off_loop
+from sellerbot_database.sqlite_in_loop import call_when_unlocked, commit
 
 Processor = Callable[[Any], Any] | None
 
@@ -254,4 +254,4 @@ async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnect
         except BaseException:
             driver.execute("ROLLBACK")
             raise
-        await commit_off_loop(lambda: driver.execute("COMMIT"))
+        await commit(driver, lambda: driver.execute("COMMIT"))

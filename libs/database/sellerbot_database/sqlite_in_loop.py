@@ -14,11 +14,11 @@ asyncio sleep, from 1 ms doubling to 50 ms, for up to `BUSY_SECONDS`, so the hol
 this process, or another process) runs meanwhile. SQLITE_BUSY_SNAPSHOT (a read transaction that tries to
 write after another writer committed) cannot succeed by waiting and is raised at once, as SQLite does.
 
-A COMMIT runs on a worker thread (`commit_off_loop`): with `synchronous=FULL` it waits for the disk (the
-WAL's fsync, ~4.5 ms here), and at any setting a commit may run the WAL's automatic checkpoint (tens of ms
-with its fsyncs); on the loop's thread that wait stopped every other request of the process. The connection
-is checked out of the pool meanwhile, so nothing else touches it; one thread hand-off per transaction is what
-aiosqlite paid per call.
+Where a COMMIT waits for the disk (`synchronous=FULL`, the default: the WAL's fsync, ~4.5 ms here) it runs
+on a worker thread (`commit`): on the loop's thread that wait stopped every other request of the process. The
+connection is checked out of the pool meanwhile, so nothing else touches it. With `synchronous=NORMAL` (the
+chatbot's) a commit does not wait for the disk and stays on the loop: a thread hand-off costs ~0.1 ms of CPU
+and, under load, a wait for the GIL.
 """
 
 from __future__ import annotations
@@ -74,9 +74,13 @@ async def call_when_unlocked(call: Callable[[], T]) -> T:
     return await _when_unlocked(now)
 
 
-async def commit_off_loop(commit: Callable[[], object]) -> None:
-    """`commit()` on a worker thread (the disk wait off the loop), or again once the lock is free."""
-    await _when_unlocked(lambda: asyncio.to_thread(commit))
+async def commit(connection: InLoopConnection, commit_now: Callable[[], object]) -> None:
+    """`commit_now()` (the connection's COMMIT) once the lock is free: on a worker thread where it waits for the
+    disk, here where it does not."""
+    if connection.commit_waits_for_disk():
+        await _when_unlocked(lambda: asyncio.to_thread(commit_now))
+    else:
+        await call_when_unlocked(commit_now)
 
 
 class InLoopCursor(sqlite3.Cursor):
@@ -97,12 +101,21 @@ class InLoopCursor(sqlite3.Cursor):
 
 
 class InLoopConnection(sqlite3.Connection):
+    _waits_for_disk: bool | None = None
+
     def cursor(self, factory: Any = InLoopCursor) -> Any:  # type: ignore[override]
         return super().cursor(factory)
 
     def commit(self) -> None:
         if self.in_transaction:
-            await_(commit_off_loop(lambda: sqlite3.Connection.commit(self)))
+            await_(commit(self, lambda: sqlite3.Connection.commit(self)))
+
+    def commit_waits_for_disk(self) -> bool:
+        """Whether a COMMIT flushes to the disk (`synchronous` FULL or EXTRA), read on the first commit."""
+        if self._waits_for_disk is None:
+            level = sqlite3.Connection.execute(self, "PRAGMA synchronous").fetchone()[0]
+            self._waits_for_disk = int(level) >= 2
+        return self._waits_for_disk
 
 
 class SQLiteDialectInLoop(SQLiteDialect_pysqlite):
