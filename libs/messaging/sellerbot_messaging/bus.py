@@ -179,6 +179,7 @@ class EventBus:
         max_deliver: int = 20,
         deliver_new_only: bool = False,
         concurrency: int = 1,
+        keep_alive: bool = False,
     ) -> asyncio.Task[None]:
         """Start a durable pull consumer in the background; the event is acked after `handler` returns.
 
@@ -187,11 +188,16 @@ class EventBus:
         delivered and not yet handled. With `concurrency` > 1 up to that many events are handled at once, started
         in delivery order (the handler then orders what must be ordered itself); the default handles them one
         after the other.
+
+        With `keep_alive`, a message whose handler still runs has its ack deadline pushed back every third of
+        `ack_wait_seconds` (JetStream's in-progress ack): a slow handler (a delivery retrying for minutes) keeps
+        its message, so `ack_wait_seconds` only bounds how long the message of a consumer that died waits before
+        it is delivered again, and can stay short.
         """
         task = asyncio.create_task(
             self._consume_loop(
                 subject_filter, durable, event_type, handler, stream, batch,
-                ack_wait_seconds, max_deliver, deliver_new_only, concurrency,
+                ack_wait_seconds, max_deliver, deliver_new_only, concurrency, keep_alive,
             ),
             name=f"consumer:{durable}",
         )
@@ -210,6 +216,7 @@ class EventBus:
         max_deliver: int,
         deliver_new_only: bool,
         concurrency: int = 1,
+        keep_alive: bool = False,
     ) -> None:
         config = ConsumerConfig(
             durable_name=durable,
@@ -221,18 +228,33 @@ class EventBus:
         )
         stream_name = self.stream_name(stream)
 
-        async def on_message(msg: Msg) -> None:
-            await self._handle(msg, durable, event_type, handler)
+        handling: dict[int, Msg] = {}  # by id(): a Msg is an unhashable dataclass
 
-        while True:
-            feed = PullFeed(self._nc, self._js, stream_name, config, batch, concurrency, on_message)
+        async def on_message(msg: Msg) -> None:
+            if not keep_alive:
+                await self._handle(msg, durable, event_type, handler)
+                return
+            handling[id(msg)] = msg
             try:
-                await feed.run()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # NATS down or consumer gone: keep trying, never die
-                log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
-                await asyncio.sleep(1)
+                await self._handle(msg, durable, event_type, handler)
+            finally:
+                del handling[id(msg)]
+
+        # One timer for the whole consumer, not one per message: most handlers end long before it fires.
+        keeper = asyncio.create_task(_keep_alive(handling, ack_wait_seconds / 3)) if keep_alive else None
+        try:
+            while True:
+                feed = PullFeed(self._nc, self._js, stream_name, config, batch, concurrency, on_message)
+                try:
+                    await feed.run()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # NATS down or consumer gone: keep trying, never die
+                    log.warning("consumer_fetch_failed", consumer=durable, error=str(exc))
+                    await asyncio.sleep(1)
+        finally:
+            if keeper is not None:
+                keeper.cancel()
 
     async def _handle(self, msg: Msg, durable: str, event_type: type[M], handler: Handler[M]) -> None:
         headers = msg.headers or {}  # this message's own dict, parsed for it by nats-py
@@ -282,3 +304,13 @@ class EventBus:
         self._consumers.clear()
         with contextlib.suppress(Exception):
             await self._nc.drain()
+
+
+async def _keep_alive(handling: dict[int, Msg], every_seconds: float) -> None:
+    """Tell the server, every `every_seconds`, that each message whose handler still runs is in progress (its
+    ack deadline starts again); an in-progress ack of a message acked meanwhile is ignored by the server."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        for msg in list(handling.values()):
+            with contextlib.suppress(Exception):  # cut off: the message is redelivered after ack_wait anyway
+                await msg.in_progress()

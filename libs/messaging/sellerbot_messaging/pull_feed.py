@@ -89,10 +89,18 @@ class PullFeed:
         durable = self._config.durable_name
         assert durable
         try:
-            await self._js.consumer_info(self._stream, durable)
+            info = await self._js.consumer_info(self._stream, durable)
         except NotFoundError:
             self._config.name = durable
             await self._js.add_consumer(self._stream, config=self._config)
+            return
+        if info.config.ack_wait != self._config.ack_wait:
+            # A durable keeps the config it was created with: a release that changes the ack wait updates it.
+            self._config.name = durable
+            try:
+                await self._js.add_consumer(self._stream, config=self._config)  # create-or-update
+            except Exception as exc:  # another field that cannot change: consume with the server's config
+                log.warning("consumer_update_failed", consumer=durable, error=str(exc))
 
     def _is_stale(self, subscription: Subscription) -> bool:
         # Messages still queued behind a slow handler are not silence.

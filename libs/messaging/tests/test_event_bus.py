@@ -212,3 +212,53 @@ async def test_once_a_cancelled_consumer_is_awaited_none_of_its_handlers_runs(bu
     with contextlib.suppress(asyncio.CancelledError):
         await consumer
     assert running == set()
+
+
+async def test_a_kept_alive_message_stays_with_its_slow_handler_and_goes_on_once_its_consumer_dies(
+    bus: EventBus,
+) -> None:
+    """keep_alive: a handler running for several ack waits keeps its message (not delivered a second time);
+    when its consumer dies with the message unacked, the message is delivered again one ack wait later."""
+    deliveries: list[int] = []
+    release = asyncio.Event()
+
+    async def slow(event: events.InboundMessage, meta: EventMeta) -> None:
+        deliveries.append(meta.delivery_count)
+        await release.wait()
+
+    await bus.publish(Subjects.inbound("api"), events.InboundMessage(event_id="api:slow"), "api:slow")
+    consumer = bus.consume(Subjects.INBOUND_ALL, "test-keep-alive", events.InboundMessage, slow,
+                           stream=CONVERSATIONS, ack_wait_seconds=1, concurrency=4, keep_alive=True)
+    await wait_until(lambda: deliveries == [1])
+    await asyncio.sleep(3.5)  # three and a half ack waits
+    assert deliveries == [1]
+
+    consumer.cancel()  # dies without acking, as a process killed mid-delivery
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer
+    release.set()
+    bus.consume(Subjects.INBOUND_ALL, "test-keep-alive", events.InboundMessage, slow, stream=CONVERSATIONS,
+                ack_wait_seconds=1, concurrency=4, keep_alive=True)
+    await wait_until(lambda: deliveries == [1, 2], seconds=5)
+
+
+async def test_a_durable_created_with_another_ack_wait_takes_the_new_one(bus: EventBus) -> None:
+    """A release that shortens a consumer's ack wait reaches the server's durable (which keeps its own config)."""
+    stream = bus.stream_name(CONVERSATIONS)
+
+    async def handle(event: events.InboundMessage, meta: EventMeta) -> None:
+        pass
+
+    first = bus.consume(Subjects.INBOUND_ALL, "test-ack-wait", events.InboundMessage, handle, stream=CONVERSATIONS,
+                        ack_wait_seconds=120)
+    await wait_for_consumer(bus, "test-ack-wait")
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    assert (await bus._js.consumer_info(stream, "test-ack-wait")).config.ack_wait == 120
+    bus.consume(Subjects.INBOUND_ALL, "test-ack-wait", events.InboundMessage, handle, stream=CONVERSATIONS,
+                ack_wait_seconds=30)
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await bus._js.consumer_info(stream, "test-ack-wait")).config.ack_wait != 30:
+        assert asyncio.get_running_loop().time() < deadline, "the durable kept its old ack wait"
+        await asyncio.sleep(0.05)
