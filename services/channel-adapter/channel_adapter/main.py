@@ -81,7 +81,8 @@ async def start_service(settings: ServiceSettings, grpc_address: str | None = No
     apis = PlatformApis(settings.outbound_timeout_seconds)
     intake = WebhookIntake(settings, directory, records, bus)
     delivery = ReplyDelivery(settings, directory, records, apis, bus)
-    # A delivery may retry for a while; the ack deadline must outlast the whole retry budget.
+    # A delivery may retry for a while: a queued hand-off or contact change waits behind one, so their ack deadline
+    # outlasts the whole retry budget. Replies keep theirs alive while they are delivered (consumers.py).
     budget = settings.outbound_max_attempts * (settings.outbound_timeout_seconds
                                                + max(settings.outbound_backoff_max_seconds,
                                                      settings.outbound_retry_after_max_seconds))

@@ -28,6 +28,10 @@ HANDOFF_DURABLE = "channel-adapter-handoff"
 CONTACT_DURABLE = "channel-adapter-contacts"
 _OURS = {p.channel_enum for p in Platform}
 CONCURRENCY = 16
+# How long a reply delivered to an adapter that died (kill -9, OOM) waits before another delivers it. A reply
+# being delivered keeps its deadline alive however long its retries take (the bus's keep_alive), so this need
+# not cover the retry budget; every reply of a batch is handled at once (batch == concurrency), none waits.
+REPLY_ACK_WAIT_SECONDS = 30.0
 
 
 class ContactLanes:
@@ -51,6 +55,8 @@ class ContactLanes:
 
 
 def start_consumers(bus: EventBus, delivery: ReplyDelivery, ack_wait_seconds: float) -> list[asyncio.Task[None]]:
+    """`ack_wait_seconds`: the hand-off and contact consumers' (one at a time: a queued event waits behind a
+    retrying one); replies use REPLY_ACK_WAIT_SECONDS."""
     lanes = ContactLanes()
 
     async def on_reply(reply: events.OutboundReply, meta: EventMeta) -> None:
@@ -73,8 +79,8 @@ def start_consumers(bus: EventBus, delivery: ReplyDelivery, ack_wait_seconds: fl
 
     return [
         bus.consume(Subjects.OUTBOUND_ALL, OUTBOUND_DURABLE, events.OutboundReply, on_reply,
-                    stream=CONVERSATIONS, batch=CONCURRENCY, ack_wait_seconds=ack_wait_seconds,
-                    concurrency=CONCURRENCY),
+                    stream=CONVERSATIONS, batch=CONCURRENCY, ack_wait_seconds=REPLY_ACK_WAIT_SECONDS,
+                    concurrency=CONCURRENCY, keep_alive=True),
         bus.consume(Subjects.HANDOFF_ALL, HANDOFF_DURABLE, events.HandoffRequested, on_handoff,
                     stream=CONVERSATIONS, batch=8, ack_wait_seconds=ack_wait_seconds),
         bus.consume(Subjects.CONTACT_ALL, CONTACT_DURABLE, crm_events.ContactChanged, on_contact,
