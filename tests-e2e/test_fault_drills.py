@@ -1,7 +1,12 @@
 """Fault drills on real processes: `kill -9` of the chatbot, of the channel-adapter and of NATS in the middle
 of a stream of Evolution webhooks from many contacts, the killed process started again; then two chatbot
 replicas, one killed. Every time, every contact is answered, each of its messages by exactly one reply, in
-the order it sent them, and the Evolution API receives each reply once.
+the order it sent them, and the Evolution API receives each reply once, with one exception that no code can
+remove: a reply the channel-adapter was sending at the instant it was killed (Evolution accepted it, the
+adapter had not yet recorded it) is sent again when it is redelivered, because Evolution's sendText has no
+idempotency key. Those are at most the replies delivered to the adapter and not acked when it died (the
+consumer's ack-pending count right after the kill); every other reply reaches Evolution exactly once, and none
+is lost.
 
 The stack is the `make run` path for WhatsApp, each piece its own process: a private nats-server with its file
 store (so NATS itself can be killed and restarted), the Evolution API fake, the gateway, the channel-adapter
@@ -250,7 +255,17 @@ def _delivered(stack: DrillStack) -> dict[str, int]:
     return counts
 
 
-async def _assert_each_message_answered_once_in_order(stack: DrillStack, sent: Sent) -> None:
+async def _in_flight_to_the_adapter(stack: DrillStack) -> int:
+    """Replies delivered to the channel-adapter and not acked: right after a kill, the ones in doubt."""
+    connection = await nats.connect(stack.env["NATS_URL"])
+    try:
+        info = await connection.jetstream().consumer_info("CONVERSATIONS", "channel-adapter-outbound")
+        return int(info.num_ack_pending or 0)
+    finally:
+        await connection.close()
+
+
+async def _assert_each_message_answered_once_in_order(stack: DrillStack, sent: Sent, in_doubt: int = 0) -> None:
     deadline = time.monotonic() + 60
     while True:
         replies = await _replies(stack)
@@ -271,7 +286,9 @@ async def _assert_each_message_answered_once_in_order(stack: DrillStack, sent: S
         await asyncio.sleep(0.5)
     for phone, ids in sent.by_phone.items():
         assert answered[phone] == ids, f"{phone}: sent {ids}, answered {answered[phone]}"  # once each, in order
-        assert delivered.get(phone, 0) == reply_counts[phone], f"{phone}: each reply reaches Evolution once"
+    again = {p: delivered.get(p, 0) - reply_counts[p] for p in sent.by_phone if delivered.get(p, 0) != reply_counts[p]}
+    assert sum(again.values()) <= in_doubt, (
+        f"replies sent to Evolution more than once: {again}, but only {in_doubt} were in flight at the kill")
 
 
 async def test_kill_9_of_the_chatbot_mid_stream_loses_nothing_and_answers_once(drill_stack: DrillStack) -> None:
@@ -286,12 +303,16 @@ async def test_kill_9_of_the_chatbot_mid_stream_loses_nothing_and_answers_once(d
 async def test_kill_9_of_the_channel_adapter_mid_stream_loses_nothing_and_answers_once(
     drill_stack: DrillStack,
 ) -> None:
+    in_doubt = 0
+
     async def fault() -> None:
+        nonlocal in_doubt
         drill_stack.kill("channel-adapter")
+        in_doubt = await _in_flight_to_the_adapter(drill_stack)
         await asyncio.to_thread(drill_stack.restart, "channel-adapter")
 
     sent = await _stream(drill_stack, "12", contacts=12, per_contact=4, gap=0.3, fault_after=15, fault=fault)
-    await _assert_each_message_answered_once_in_order(drill_stack, sent)
+    await _assert_each_message_answered_once_in_order(drill_stack, sent, in_doubt)
 
 
 async def test_kill_9_of_nats_mid_stream_loses_nothing_and_answers_once(drill_stack: DrillStack) -> None:
