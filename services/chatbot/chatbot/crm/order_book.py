@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 MAX_ITEMS = 50
 MAX_QUANTITY = 10_000
 MAX_UNIT_PRICE = Decimal("10000000")
+# The orders' total is a Numeric(12, 2) (below 10^10); 50 items of 10,000 at the top price would not fit.
+MAX_TOTAL = Decimal("1000000000")
 # A draft may become confirmed or dropped, a dropped one a draft again; a confirmed order stays confirmed.
 TRANSITIONS: dict[str, set[str]] = {OrderStatus.DRAFT: {OrderStatus.CONFIRMED, OrderStatus.DROPPED},
                OrderStatus.DROPPED: {OrderStatus.DRAFT}}
@@ -72,7 +74,10 @@ def line_item(raw: dict[str, Any], index: int) -> LineItem:
 def line_items(raw: list[dict[str, Any]]) -> list[LineItem]:
     if not raw or len(raw) > MAX_ITEMS:
         raise OrderInvalid("line_items", f"between 1 and {MAX_ITEMS} items")
-    return [line_item(item, i) for i, item in enumerate(raw)]
+    parsed = [line_item(item, i) for i, item in enumerate(raw)]
+    if total_of(parsed) > MAX_TOTAL:
+        raise OrderInvalid("line_items", f"the order's total (quantity × unit_price) is at most {MAX_TOTAL:,}")
+    return parsed
 
 
 def total_of(items: list[LineItem]) -> Decimal:

@@ -32,12 +32,17 @@ def _read_at(stamp: Timestamp) -> datetime:
     return _time(stamp) or datetime.now(UTC)
 
 
+AMOUNT_LIMIT = Decimal("1E10")
+NO_AMOUNT = Decimal("0.00")
+
+
 def _amount(raw: str) -> Decimal:
     try:
         value = Decimal(raw or "0")
     except InvalidOperation:
-        return Decimal("0")
-    return value.quantize(Decimal("0.01")) if value.is_finite() and value >= 0 else Decimal("0")
+        return NO_AMOUNT
+    # What the orders' Numeric(12, 2) columns cannot hold (below 0, 10^10 or more) is no amount a shop sends.
+    return value.quantize(Decimal("0.01")) if value.is_finite() and 0 <= value < AMOUNT_LIMIT else NO_AMOUNT
 
 
 def _tracking_event(event: ev.TrackingEvent) -> dict[str, str]:

@@ -128,6 +128,12 @@ async def test_a_manual_order_needs_valid_items(shop) -> None:
         await crm_client.CreateOrder(crm.CreateOrderRequest(contact=contact.id, line_items=[
             crm.LineItem(name="Bolsa", quantity=0, unit_price="10")]))
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "quantity" in str(bad.value.trailing_metadata())
+    with pytest.raises(grpc.aio.AioRpcError) as too_much:  # each item valid, the sum beyond the total's column
+        await crm_client.CreateOrder(crm.CreateOrderRequest(line_items=[
+            crm.LineItem(name="Bolsa", quantity=8052), crm.LineItem(product_id="p1", quantity=1),
+            crm.LineItem(name="Joia", quantity=3287, unit_price="4591006")]))
+    assert too_much.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "total" in str(too_much.value.trailing_metadata())
     order = await crm_client.CreateOrder(crm.CreateOrderRequest(contact=contact.id, line_items=[
         crm.LineItem(name="Bolsa", quantity=2, unit_price="150.5")], payment="pix"))
     assert order.source == "manual" and order.status == "draft" and order.total == "301.00"

@@ -63,7 +63,8 @@ class ShopFeed:
         await self.tap.bus.publish(Subjects.PRODUCT_DEACTIVATED, event, event.event_id, self.user_id)
 
     async def order(self, order_id: str, *, phone: str = "+55 11 98765-4321", name: str = "Maria Souza",
-                    status: str = "IN_TRANSIT", created: datetime | None = None, msg_id: str = "") -> None:
+                    status: str = "IN_TRANSIT", created: datetime | None = None, msg_id: str = "",
+                    total: str = "159.80", sale_price: str = "79.90") -> None:
         assert self.tap.bus is not None
         created = created or datetime.now(UTC)
         last = shop.TrackingEvent(description="Objeto em trânsito para Campinas", at=_at(created))
@@ -71,12 +72,12 @@ class ShopFeed:
             event_id=msg_id or f"order:{order_id}:{uuid.uuid4().hex[:6]}", user_id=self.user_id, profile_id="p1",
             shop_id="s1", at=_at(datetime.now(UTC)), order=shop.ShopOrder(
                 id=order_id, status=status, buyer_name=name, buyer_phone=phone, buyer_handle="",
-                total_amount="159.80", currency="BRL", carrier="Correios", tracking_number="BR987654321BR",
+                total_amount=total, currency="BRL", carrier="Correios", tracking_number="BR987654321BR",
                 tracking_url="https://rastreamento.correios.com.br/app/index.php?objeto=BR987654321BR",
                 last_tracking_event=last, create_time=_at(created), update_time=_at(created),
                 line_items=[shop.OrderLineItem(id="1", product_id="1729", product_name="Camiseta Sync",
                                                sku_name="Azul", seller_sku="SYNC-1729-0", quantity=2,
-                                               sale_price="79.90", currency="BRL")]))
+                                               sale_price=sale_price, currency="BRL")]))
         await self.tap.bus.publish(Subjects.ORDER_UPDATED, event, event.event_id, self.user_id)
 
 
@@ -177,6 +178,22 @@ async def test_a_synced_order_lands_in_the_crm_on_the_buyers_contact_and_is_answ
     assert "577000000000000101" in by_phone.reply and "BR987654321BR" in by_phone.reply, by_phone.reply
     unknown = await bot.message(BUYER, "e o pedido 111122223333?")
     assert "111122223333" in unknown.reply and "pessoa" in unknown.reply and "BR98" not in unknown.reply
+
+
+async def test_an_order_with_amounts_no_column_holds_lands_without_them_and_does_not_block_the_next(
+    shop_of: tuple[Client, CrmClient, ShopFeed],
+) -> None:
+    _, crm_client, feed = shop_of
+    await feed.order("577000000000000301", total="123456789012.50", sale_price="1E+30")
+    await feed.order("577000000000000302")
+    orders = {o.external_order_id: o for o in await eventually(lambda: _two(_orders(crm_client)))}
+    assert orders["577000000000000301"].total == "0.00" and orders["577000000000000301"].line_items[0].unit_price == "0.00"
+    assert orders["577000000000000302"].total == "159.80"
+
+
+async def _two(orders: Any) -> Any:
+    found = await orders
+    return found if len(found) == 2 else None
 
 
 async def test_another_buyers_order_is_told_only_after_its_buyer_name_is_confirmed(
