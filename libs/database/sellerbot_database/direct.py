@@ -69,9 +69,9 @@ class DirectStatement:
             raise exc.ArgumentError("a direct statement cannot expand a list parameter (IN / NOT IN): "
                                     "use = ANY(array) on PostgreSQL or a fixed set of comparisons")
         names = tuple(compiled.positiontup or ())
-        processors = compiled._bind_processors  # noqa: SLF001 - the dialect's own bind processing
-        columns = compiled._result_columns  # noqa: SLF001 - (keyname, name, objects, type) per column
-        if columns and not compiled._textual_ordered_columns:  # noqa: SLF001
+        processors = compiled._bind_processors  # the dialect's own bind processing
+        columns = compiled._result_columns  # (keyname, name, objects, type) per column
+        if columns and not compiled._textual_ordered_columns:
             result_keys: tuple[str, ...] | None = tuple(c[0] for c in columns)
             results: tuple[Processor, ...] | None = tuple(_result_processor(c[3], dialect) for c in columns)
             if not any(results):
@@ -88,7 +88,7 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
     """The dialect's result processing of a column type; none where it depends on the driver's type code
     (asyncpg's NUMERIC: asyncpg already returns the Decimal the type asks for)."""
     try:
-        return cast(Processor, type_._cached_result_processor(dialect, None))  # noqa: SLF001
+        return cast(Processor, type_._cached_result_processor(dialect, None))
     except (TypeError, KeyError):
         return None
 
@@ -194,8 +194,8 @@ class DirectConnection:
 def _translated(error: Exception, sql: str, arguments: Any) -> Exception:
     if isinstance(error, exc.SQLAlchemyError):
         return error
-    integrity = isinstance(error, sqlite3.IntegrityError) or type(error).__module__.startswith("asyncpg") and any(
-        c.__name__ == "IntegrityConstraintViolationError" for c in type(error).__mro__)
+    integrity = isinstance(error, sqlite3.IntegrityError) or (type(error).__module__.startswith("asyncpg") and any(
+        c.__name__ == "IntegrityConstraintViolationError" for c in type(error).__mro__))
     kind = exc.IntegrityError if integrity else exc.DBAPIError
     return kind(sql, arguments, error)
 

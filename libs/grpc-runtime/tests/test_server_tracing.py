@@ -24,8 +24,8 @@ def _echo_service(server: grpc.aio.Server) -> None:
 
 
 async def test_untraced_methods_get_no_server_span_and_the_others_do() -> None:
-    original = trace._TRACER_PROVIDER  # noqa: SLF001 - the interceptor reads the global provider when built
-    trace._TRACER_PROVIDER = PROVIDER  # noqa: SLF001
+    original = trace._TRACER_PROVIDER
+    trace._TRACER_PROVIDER = PROVIDER
     try:
         server = GrpcServer(["test.Echo"], [_echo_service], untraced_methods=("Batch",))
         port = await server.start("127.0.0.1:0")
@@ -36,7 +36,7 @@ async def test_untraced_methods_get_no_server_span_and_the_others_do() -> None:
         await channel.close()
         await server.stop(0)
     finally:
-        trace._TRACER_PROVIDER = original  # noqa: SLF001
+        trace._TRACER_PROVIDER = original
     names = [span.name for span in EXPORTER.get_finished_spans() if span.kind == trace.SpanKind.SERVER]
     assert names.count("/test.Echo/Traced") == 2
     assert not any("Batch" in name for name in names)

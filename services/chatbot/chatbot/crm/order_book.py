@@ -76,7 +76,7 @@ def line_items(raw: list[dict[str, Any]]) -> list[LineItem]:
         raise OrderInvalid("line_items", f"between 1 and {MAX_ITEMS} items")
     parsed = [line_item(item, i) for i, item in enumerate(raw)]
     if total_of(parsed) > MAX_TOTAL:
-        raise OrderInvalid("line_items", f"the order's total (quantity × unit_price) is at most {MAX_TOTAL:,}")
+        raise OrderInvalid("line_items", f"the order's total (quantity times unit_price) is at most {MAX_TOTAL:,}")
     return parsed
 
 

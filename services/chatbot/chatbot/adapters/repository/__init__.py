@@ -8,8 +8,8 @@ from sellerbot_database.direct import direct_of
 from chatbot.adapters.repository.base import aware, utcnow
 from chatbot.adapters.repository.catalog import CatalogStore
 from chatbot.adapters.repository.config import ConfigStore
-from chatbot.adapters.repository.crm import SELECT_OPTED_OUT, SELECT_TURN_CONTACT
 from chatbot.adapters.repository.conversations import ConversationStore
+from chatbot.adapters.repository.crm import SELECT_OPTED_OUT, SELECT_TURN_CONTACT
 from chatbot.adapters.repository.handoffs import HandoffStore
 from chatbot.adapters.repository.history import HistoryStore
 from chatbot.adapters.repository.inbox import RECEIVE_POSTGRES, InboxStore, PendingMessage

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.adapters.repository.base import CONVERSATIONS, Store, conversation_row, utcnow

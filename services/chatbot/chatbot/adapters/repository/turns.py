@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text, update
 from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection, direct_transaction
+from sqlalchemy import and_, bindparam, select, text, update
 
 from chatbot.adapters.repository.base import (
     CONVERSATIONS,
@@ -136,9 +136,10 @@ class TurnStore(Store):
                 rows = await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
         if not rows:
             return None, [], False
-        return conversation_row(rows[0]), [
+        pending = [
             PendingMessage(r["m_id"], r["m_event_id"] or "", r["m_text"], aware(r["m_platform_timestamp"]) or utcnow(),
-                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None], bool(rows[0]["p_opted_out"])
+                           aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
+        return conversation_row(rows[0]), pending, bool(rows[0]["p_opted_out"])
 
     async def finish_turn(self, turn: TurnRecord, deliver: Callable[[], Awaitable[None]]) -> bool:
         """Record an answered turn and deliver its reply, unless a human took the conversation over meanwhile
