@@ -73,9 +73,8 @@ class DirectStatement:
         columns = compiled._result_columns  # (keyname, name, objects, type) per column
         if columns and not compiled._textual_ordered_columns:
             result_keys: tuple[str, ...] | None = tuple(c[0] for c in columns)
-            results: tuple[Processor, ...] | None = tuple(_result_processor(c[3], dialect) for c in columns)
-            if not any(results):
-                results = None
+            processors_by_column = tuple(_result_processor(c[3], dialect) for c in columns)
+            results: tuple[Processor, ...] | None = processors_by_column if any(processors_by_column) else None
         else:
             result_keys, results = None, None
         fixed = {name: bind.effective_value for name, bind in compiled.binds.items()
@@ -121,6 +120,22 @@ class DirectConnection:
         self._driver = driver
         self._dialect = dialect
         self._sqlite = dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """A transaction on this connection: committed when the block ends, rolled back if it raises (on
+        SQLite, BEGIN IMMEDIATE: see the module docstring)."""
+        if not self._sqlite:
+            async with self._driver.transaction():
+                yield
+            return
+        await call_when_unlocked(lambda: self._driver.execute("BEGIN IMMEDIATE"))
+        try:
+            yield
+        except BaseException:
+            self._driver.execute("ROLLBACK")
+            raise
+        await commit(self._driver, lambda: self._driver.execute("COMMIT"))
 
     @asynccontextmanager
     async def rolled_back(self) -> AsyncIterator[None]:
@@ -244,14 +259,6 @@ async def direct_connection(engine: AsyncEngine) -> AsyncIterator[DirectConnecti
 async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectConnection]:
     """A pooled connection in one transaction: committed when the block ends, rolled back if it raises."""
     async with _pooled(engine) as driver:
-        if engine.dialect.name != "sqlite":
-            async with driver.transaction():
-                yield DirectConnection(driver, engine.dialect)
-            return
-        await call_when_unlocked(lambda: driver.execute("BEGIN IMMEDIATE"))
-        try:
-            yield DirectConnection(driver, engine.dialect)
-        except BaseException:
-            driver.execute("ROLLBACK")
-            raise
-        await commit(driver, lambda: driver.execute("COMMIT"))
+        db = DirectConnection(driver, engine.dialect)
+        async with db.transaction():
+            yield db

@@ -74,6 +74,21 @@ async def test_a_failed_block_rolls_back_and_a_duplicate_is_an_integrity_error(e
         assert await db.execute_many(BUMP, many) == 3
 
 
+async def test_a_connection_that_read_outside_a_transaction_opens_one_for_its_writes(engine: AsyncEngine) -> None:
+    async with direct_connection(engine) as db:
+        assert await db.first(BY_ID, {"p_id": "t"}) is None
+        async with db.transaction():
+            await db.execute(INSERT, {"id": "t", "count": 1, "at": None, "data": None})
+        with pytest.raises(IntegrityError):
+            async with db.transaction():
+                await db.execute(INSERT, {"id": "u", "count": 1, "at": None, "data": None})
+                await db.execute(INSERT, {"id": "t", "count": 1, "at": None, "data": None})
+        assert await db.first(BY_ID, {"p_id": "u"}) is None  # rolled back with the duplicate
+        assert (await db.first(BY_ID, {"p_id": "t"}))["count"] == 1  # type: ignore[index]
+    async with direct_connection(engine) as db:  # committed, and the connection went back to the pool usable
+        assert (await db.first(COUNT))["n"] == 1  # type: ignore[index]
+
+
 async def test_a_writer_waiting_for_the_sqlite_lock_does_not_stop_the_loop(tmp_path: Path) -> None:
     """Two engines on one file (two replicas, or two connections of one process): while one holds the write
     lock across an await, the other's write waits on the loop, which keeps running, and then succeeds."""

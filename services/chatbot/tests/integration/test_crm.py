@@ -3,6 +3,7 @@ confirmation converting the funnel, merge and undo, opt-out, erasure that leaves
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -65,6 +66,17 @@ async def _order_by_bot(bot: Client, contact_id: str) -> pb.ProcessMessageRespon
     for text in ("quero comprar 2 camisetas", "M", "meu cep é 01310-100"):
         await bot.message(contact_id, text)
     return await bot.message(contact_id, "pix")
+
+
+async def test_turns_of_one_new_person_at_once_make_one_contact_that_counts_every_turn(shop) -> None:
+    bot, crm_client = shop
+    contact_id = "whatsapp:5511977776666"
+    answers = await asyncio.gather(*(bot.message(contact_id, text) for text in ("oi", "aceita pix?", "qual o prazo?")))
+    assert all(answer.reply for answer in answers)  # three turns, each answering its own message
+    contact = await crm_client.only_contact()
+    assert contact.message_count == 3 and [i.contact_id for i in contact.identities] == [contact_id]
+    await bot.message(contact_id, "obrigado")  # a returning turn: the same contact, counted once more
+    assert (await crm_client.only_contact()).message_count == 4
 
 
 async def test_a_turn_keeps_the_lead_with_stage_intents_and_an_explained_score(shop) -> None:

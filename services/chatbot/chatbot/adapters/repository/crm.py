@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, insert, or_, select, text, tuple_, update
 from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection, direct_transaction
+from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.adapters.crm_tables import (
     ContactIdentityRow,
@@ -64,7 +64,12 @@ SELECT_SAME_PHONE = DirectStatement(select(CONTACTS.c.id).where(
     CONTACTS.c.user_id == bindparam("p_user"), CONTACTS.c.phone == bindparam("p_phone"),
     CONTACTS.c.merged_into.is_(None)).limit(1))
 INSERT_CONTACT = DirectStatement(insert(CONTACTS))
-UPDATE_CONTACT = DirectStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("p_id")))  # SET: the other keys
+# SET: the other keys. Only while the contact is as the turn read it (a turn always moves message_count; a seller
+# may have set the stage meanwhile): otherwise a concurrent turn's count, intents or score would be lost.
+UPDATE_CONTACT_AS_READ = DirectStatement(update(CONTACTS).where(
+    CONTACTS.c.id == bindparam("p_id"), CONTACTS.c.message_count == bindparam("p_read_count"),
+    CONTACTS.c.stage == bindparam("p_read_stage")))
+CHANGED_MEANWHILE_RETRIES = 8
 SELECT_OPTED_OUT = DirectStatement(select(CONTACTS.c.opted_out).join(
     IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
     IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact")))
@@ -133,6 +138,10 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+class _ChangedMeanwhile(Exception):
+    """The contact changed between the turn's read and its write."""
+
+
 class CrmStore(Store):
     # --- kept current by the turn ------------------------------------------------------------------
     async def observe_turn(self, seen: TurnSeen) -> Observed:
@@ -152,18 +161,48 @@ class CrmStore(Store):
         """`_observe` for the common cases, in Core; None when the turn needs the ORM path."""
         if seen.draft:
             return None
+        for _ in range(CHANGED_MEANWHILE_RETRIES):
+            try:
+                return await self._observe_once_in_core(seen)
+            except _ChangedMeanwhile:  # a concurrent turn of the same person wrote first: read it again
+                continue
+        return None  # still contended: the ORM path takes the turn in a transaction of its own
+
+    async def _observe_once_in_core(self, seen: TurnSeen) -> Observed | None:
         now = utcnow()
+        keys = {"p_user": seen.user_id, "p_contact": seen.contact_id}
+        if self._engine.dialect.name == "postgresql":
+            # A known contact is one write: two autocommit statements instead of BEGIN, the two, COMMIT (half
+            # the round trips of the CRM's part of a returning contact's turn); the UPDATE applies only to the
+            # contact as read (`UPDATE_CONTACT_AS_READ`). A new person (a contact and its identity, written
+            # together) gets a transaction; a concurrent first turn of the same person trips the identity's
+            # unique key, and `observe_turn` tries again.
+            async with direct_connection(self._engine) as db:
+                mapping = await db.first(SELECT_TURN_CONTACT, keys)
+                if mapping is not None:
+                    return await self._update_in_core(db, seen, mapping, now)
+                async with db.transaction():
+                    return await self._create_in_core(db, seen, now)
+        # SQLite: BEGIN IMMEDIATE before the read, so another replica sharing the file cannot write in between.
         async with direct_transaction(self._engine) as db:
-            mapping = await db.first(SELECT_TURN_CONTACT, {"p_user": seen.user_id, "p_contact": seen.contact_id})
+            mapping = await db.first(SELECT_TURN_CONTACT, keys)
             if mapping is None:
                 return await self._create_in_core(db, seen, now)
-            if seen.name and not mapping["name"]:
-                return None
-            contact = detached_row(ContactRow, CONTACT_COLUMNS, mapping)
-            previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
-            changes = self._turn_changes(contact, seen, now, mapping["p_drafts"] or 0, mapping["p_confirmed"] or 0)
-            await db.execute(UPDATE_CONTACT, {"p_id": contact.id, **changes})
-            return Observed(contact, False, previous, None, previous_intent, chatwoot=bool(mapping["p_chatwoot"]))
+            return await self._update_in_core(db, seen, mapping, now)
+
+    async def _update_in_core(self, db: DirectConnection, seen: TurnSeen, mapping: dict[str, Any],
+                              now: datetime) -> Observed | None:
+        """The turn counted on a known contact; None when it gets its first name (the ORM path)."""
+        if seen.name and not mapping["name"]:
+            return None
+        contact = detached_row(ContactRow, CONTACT_COLUMNS, mapping)
+        previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
+        read_count = contact.message_count
+        changes = self._turn_changes(contact, seen, now, mapping["p_drafts"] or 0, mapping["p_confirmed"] or 0)
+        if not await db.execute(UPDATE_CONTACT_AS_READ, {"p_id": contact.id, "p_read_count": read_count,
+                                                        "p_read_stage": previous, **changes}):
+            raise _ChangedMeanwhile
+        return Observed(contact, False, previous, None, previous_intent, chatwoot=bool(mapping["p_chatwoot"]))
 
     async def _create_in_core(self, db: DirectConnection, seen: TurnSeen, now: datetime) -> Observed | None:
         """A new address of a new person: the contact and its identity inserted with the turn already counted.
