@@ -29,21 +29,25 @@ def _machine() -> str:
 
 
 def run_all(root: Path) -> int:
-    scripts = sorted(root.glob("services/*/benchmarks/run.py")) + sorted(root.glob("gateway/benchmarks/run.py"))
-    # The whole `make run` stack end to end (webhook in, reply out), after the per-service benchmarks.
-    scripts += sorted(root.glob("services/chatbot/benchmarks/stack.py"))
+    paths = sorted(root.glob("services/*/benchmarks/run.py")) + sorted(root.glob("gateway/benchmarks/run.py"))
+    scripts: list[tuple[Path, list[str]]] = [(path, []) for path in paths]
+    # The whole `make run` stack end to end (webhook in, reply out), after the per-service benchmarks: as plain
+    # `make run` gives it (SQLite), then with every service on PostgreSQL (DATABASE_URL set).
+    for stack in sorted(root.glob("services/chatbot/benchmarks/stack.py")):
+        scripts += [(stack, []), (stack, ["--database", "postgresql"])]
     # The CRM on PostgreSQL: contact search over 100,000 contacts, the CSV export's memory.
-    scripts += sorted(root.glob("services/chatbot/benchmarks/crm.py"))
+    scripts += [(path, []) for path in sorted(root.glob("services/chatbot/benchmarks/crm.py"))]
     # The dashboard's inbox: live latency of a buyer message, JS heap with 10,000 conversations (Chromium).
-    scripts += sorted(root.glob("frontend/benchmarks/inbox.py"))
+    scripts += [(path, []) for path in sorted(root.glob("frontend/benchmarks/inbox.py"))]
     sections_dir = root / "docs" / "benchmarks"
     sections_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
-    for script in scripts:
+    for script, arguments in scripts:
         name = script.parent.parent.name if script.stem == "run" else f"{script.parent.parent.name} {script.stem}"
+        name = " ".join([name, *arguments])
         print(f"== benchmark: {name} ({script.relative_to(root)})", flush=True)
         started = time.monotonic()
-        result = subprocess.run([sys.executable, str(script)], cwd=root, check=False)
+        result = subprocess.run([sys.executable, str(script), *arguments], cwd=root, check=False)
         print(f"== {name}: exit {result.returncode} in {time.monotonic() - started:.0f}s", flush=True)
         if result.returncode != 0:
             failures.append(name)

@@ -10,7 +10,12 @@ sent to the fake (`GET /_fake/requests`, each stamped on arrival): webhook -> re
 replies per second, and each process's CPU from /proc. The seller's debounce is set to 0 (otherwise every
 reply waits the 3 s window by design). Writes docs/benchmarks/stack.md.
 
-    .venv/bin/python services/chatbot/benchmarks/stack.py [--seconds 20] [--burst-rate 200] [--skip-ingest]
+With `--database postgresql` (a narrower extra) every service uses a fresh database on the machine's
+PostgreSQL (or one `make test` would start), as `make run` does with DATABASE_URL set, and the report goes to
+docs/benchmarks/stack-postgresql.md: two chatbot replicas then write to a server instead of one SQLite file.
+
+    .venv/bin/python services/chatbot/benchmarks/stack.py [--seconds 20] [--burst-rate 300] [--skip-ingest]
+        [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
+
+sys.path.insert(0, os.path.dirname(__file__))
 from google.protobuf import struct_pb2
+from run import _fresh_database
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
-from sellerbot_devstack.servers import OwnServer, free_port, port_open, start_nats, wait_for_port
+from sellerbot_devstack.servers import OwnServer, find_or_start, free_port, port_open, start_nats, wait_for_port
 from sellerbot_grpc import open_channel, user_metadata
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,8 +56,22 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):  # it exited meanwhile
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _command(proc_entry: Path) -> str:
+    try:
+        return (proc_entry / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in before if name in after}
 
 
 @dataclass
@@ -112,6 +135,15 @@ class Stack:
         found["nats-server"] = self.nats.process.pid
         return found
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of each live process, and of the machine's PostgreSQL server processes in all
+        when the stack uses it (they share the cores; a backend that exits between two readings is missed)."""
+        found = {name: cpu_seconds(pid) for name, pid in self.pids().items() if name != "bare"}
+        if self.env.get("DATABASE_URL"):
+            found["postgresql (server)"] = sum(cpu_seconds(int(entry.name)) for entry in Path("/proc").iterdir()
+                                               if entry.name.isdigit() and _command(entry) == "postgres")
+        return found
+
     def stop(self) -> None:
         for process in self.processes.values():
             process.terminate()
@@ -123,11 +155,12 @@ class Stack:
         self.nats.stop()
 
 
-def start_stack(redis_url: str) -> Stack:
+def start_stack(redis_url: str, database_url: str = "") -> Stack:
     work = Path(tempfile.mkdtemp(prefix="sellerbot-stack-bench-"))
     nats = start_nats(work / "nats")
     adapter_port, gateway_port, fake_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "DATA_DIR": str(work), "DATABASE_URL": "", "NATS_URL": nats.url, "NATS_NAMESPACE": "",
+    env = {**os.environ, "DATA_DIR": str(work), "DATABASE_URL": database_url, "NATS_URL": nats.url,
+           "NATS_NAMESPACE": "",
            "REDIS_URL": redis_url, "OPENAI_API_KEY": "", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
            "CHANNEL_ADAPTER_GRPC_ADDR": f"127.0.0.1:{adapter_port}", "CHANNEL_ADAPTER_METRICS_PORT": str(free_port()),
            "GATEWAY_PORT": str(gateway_port), "SERVICE_METRICS_URLS": "", "RATE_LIMIT_WEBHOOKS": "100000000/minute",
@@ -180,8 +213,7 @@ async def drive(stack: Stack, name: str, phones: list[str], rate: float, drain_s
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
         async with session.delete(f"{fake}/_fake/requests"):
             pass
-        pids = stack.pids()
-        cpu_before = {label: cpu_seconds(pid) for label, pid in pids.items()}
+        cpu_before = stack.cpu()
         load_before = os.getloadavg()[0]
 
         async def post(phone: str, index: int) -> None:
@@ -213,7 +245,7 @@ async def drive(stack: Stack, name: str, phones: list[str], rate: float, drain_s
             if len({number for number, _, _ in got if number in sent_at}) >= len(phones):
                 break
             await asyncio.sleep(1)
-        cpu = {label: cpu_seconds(pid) - cpu_before[label] for label, pid in pids.items() if label in stack.pids()}
+        cpu = cpu_spent(cpu_before, stack.cpu())
     by_phone: dict[str, list[float]] = {}
     for number, _, at in got:
         if number in sent_at:
@@ -251,8 +283,16 @@ async def closed_loop(url: str, seconds: float, connections: int, body_of: Any) 
         return ok / (time.monotonic() - started)
 
 
-async def ingest_ratio(stack: Stack, seconds: float) -> tuple[float, float, float]:
-    """(gateway webhooks/s with every consumer running, bare FastAPI webhooks/s, load average)."""
+@dataclass
+class Ingest:
+    gateway_rate: float
+    bare_rate: float
+    load: float
+    cpu_per_webhook_ms: dict[str, float]  # each stack process's CPU during the gateway run ÷ webhooks answered
+
+
+async def ingest_ratio(stack: Stack, seconds: float) -> Ingest:
+    """Gateway webhooks/s with every consumer running vs a bare FastAPI endpoint, and who spent the CPU."""
     bare_port = free_port()
     bare = stack.spawn("bare", [str(ROOT / "services/channel-adapter/benchmarks/bare_endpoint.py"), str(bare_port)])
     wait_for_port("127.0.0.1", bare_port, 60, bare)
@@ -262,11 +302,15 @@ async def ingest_ratio(stack: Stack, seconds: float) -> tuple[float, float, floa
                        f"{uuid.uuid4().hex[:6]}".upper(), "oi")
 
     bare_rate = await closed_loop(f"http://127.0.0.1:{bare_port}/seller-bot/webhook/evolution", seconds, 32, body_of)
+    cpu_before = stack.cpu()
     gateway_rate = await closed_loop(f"http://127.0.0.1:{stack.gateway_port}/seller-bot/webhook/evolution", seconds,
                                      32, body_of)
+    answered = max(1.0, gateway_rate * seconds)
+    cpu = {name: seconds / answered * 1000 for name, seconds in cpu_spent(cpu_before, stack.cpu()).items()}
     print(f"ingest: gateway {gateway_rate:.0f}/s with consumers running, bare {bare_rate:.0f}/s "
-          f"({gateway_rate / bare_rate:.2f}x)", flush=True)
-    return gateway_rate, bare_rate, os.getloadavg()[0]
+          f"({gateway_rate / bare_rate:.2f}x); CPU per webhook: "
+          + ", ".join(f"{name} {ms:.2f} ms" for name, ms in sorted(cpu.items())), flush=True)
+    return Ingest(gateway_rate, bare_rate, os.getloadavg()[0], cpu)
 
 
 def phones(prefix: str, count: int) -> list[str]:
@@ -276,9 +320,11 @@ def phones(prefix: str, count: int) -> list[str]:
 async def run(args: argparse.Namespace) -> int:
     redis_url = args.redis_url
     redis = "Redis" if port_open("127.0.0.1", 6379) else "in-memory fallback"
-    stack = start_stack(redis_url)
+    servers = find_or_start() if args.database == "postgresql" else None
+    database_url = await _fresh_database(servers.postgres_url) if servers else ""
+    stack = start_stack(redis_url, database_url)
     phases: list[Phase] = []
-    ingest: tuple[float, float, float] | None = None
+    ingest: Ingest | None = None
     try:
         await configure_seller(stack.chatbot_ports[0])
         await drive(stack, "warm-up", phones("1190", 200), 100)
@@ -298,12 +344,20 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         stack.stop()
         shutil.rmtree(stack.work, ignore_errors=True)
+        if servers:
+            await _drop_database(servers.postgres_url, database_url)
+            servers.stop()
     write_report(args, phases, ingest, redis)
     return 0 if all(p.answered == p.sent and p.duplicates == 0 for p in phases) else 1
 
 
-def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[float, float, float] | None,
-                 redis: str) -> None:
+async def _drop_database(admin_url: str, database_url: str) -> None:
+    connection = await asyncpg.connect(admin_url)
+    await connection.execute(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    await connection.close()
+
+
+def write_report(args: argparse.Namespace, phases: list[Phase], ingest: Ingest | None, redis: str) -> None:
     def verdict(ok: bool) -> str:
         return "met" if ok else "**not met**"
 
@@ -315,8 +369,12 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[fl
     steady_two = by_name.get("new contacts, 100 msg/s, 2 replicas")
     burst = [p for p in phases if "offered" in p.name]
     best = max((p.replies_per_s for p in burst), default=0.0)
+    postgresql = args.database == "postgresql"
+    database = ("a fresh database on PostgreSQL at 127.0.0.1:5432 for every service (as `make run` with "
+                "DATABASE_URL set)" if postgresql else "SQLite files under a fresh DATA_DIR (no DATABASE_URL)")
     lines = [
-        "## The `make run` stack end to end: Evolution webhook in, WhatsApp reply out",
+        "## The `make run` stack end to end: Evolution webhook in, WhatsApp reply out"
+        + (", on PostgreSQL (a narrower extra)" if postgresql else ""),
         "",
         f"Goals (issue 12): ≥{GOALS['replies_per_s']:.0f} replies/s sustained on 2 cores, p99 webhook → reply "
         f"≤{GOALS['p99_ms']:.0f} ms at 100 msg/s, two chatbot replicas not slower than one, webhook ingest with "
@@ -324,8 +382,8 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[fl
         "",
         "Configuration of every figure below: the processes `make run` starts for this path, each its own "
         "process on the same 2 cores — gateway (uvicorn), channel-adapter, chatbot (1, then 2 replicas sharing "
-        f"the 16 inbound partitions), a private nats-server with its file store, {redis} on 127.0.0.1:6379, SQLite "
-        "files under a fresh DATA_DIR (no DATABASE_URL), no OpenAI key (the offline responder: a 0 ms LLM), "
+        f"the 16 inbound partitions), a private nats-server with its file store, {redis} on 127.0.0.1:6379, "
+        f"{database}, no OpenAI key (the offline responder: a 0 ms LLM), "
         "replies sent by the channel-adapter to the Evolution API fake (`sellerbot_fakes.evolution_fake`), and "
         "this script as the load generator (aiohttp, open loop: one webhook every 1/rate s, each from its own "
         "contact). The seller's debounce window is 0 (a burst normally waits 3 s by design). Latency = the "
@@ -350,11 +408,14 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[fl
         lines.append(f"- 2 replicas vs 1 at the offered load: {burst[1].replies_per_s:,.0f}/s vs "
                      f"{burst[0].replies_per_s:,.0f}/s ({verdict(not_lower)} for \"not lower\", 5% noise allowed).")
     if ingest:
-        gateway_rate, bare_rate, load = ingest
-        lines.append(f"- Ingest with every consumer running: {gateway_rate:,.0f} webhooks/s vs a bare FastAPI "
-                     f"endpoint {bare_rate:,.0f}/s in the same run = {gateway_rate / bare_rate:.2f}x (goal "
-                     f"≥{GOALS['ratio']}x: {verdict(gateway_rate / bare_rate >= GOALS['ratio'])}; 32 connections, "
-                     f"closed loop, {args.ingest_seconds:.0f} s each, aiohttp as the load generator; load {load:.1f}).")
+        ratio = ingest.gateway_rate / ingest.bare_rate
+        lines.append(f"- Ingest with every consumer running: {ingest.gateway_rate:,.0f} webhooks/s vs a bare FastAPI "
+                     f"endpoint {ingest.bare_rate:,.0f}/s in the same run = {ratio:.2f}x (goal "
+                     f"≥{GOALS['ratio']}x: {verdict(ratio >= GOALS['ratio'])}; 32 connections, closed loop, "
+                     f"{args.ingest_seconds:.0f} s each, aiohttp as the load generator; load {ingest.load:.1f}). "
+                     "CPU per webhook answered during the gateway run (the consumers answer the backlog "
+                     "meanwhile): " + ", ".join(f"{name} {ms:.2f} ms"
+                                                for name, ms in sorted(ingest.cpu_per_webhook_ms.items())) + ".")
     cpu_names = sorted({k for p in phases for k in p.cpu})
     lines += ["", "CPU per reply by process (ms, user+system) in each phase:", "",
               "| phase | " + " | ".join(cpu_names) + " |", "|---|" + "---:|" * len(cpu_names)]
@@ -363,8 +424,8 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[fl
                                                     for n in cpu_names) + " |")
     lines += ["", "The machine is shared during the session: compare the load averages before comparing runs.", "",
               f"Command: `.venv/bin/python services/chatbot/benchmarks/stack.py --seconds {args.seconds:g} "
-              f"--burst-rate {args.burst_rate:g}`", ""]
-    out = ROOT / "docs" / "benchmarks" / "stack.md"
+              f"--burst-rate {args.burst_rate:g}" + (" --database postgresql" if postgresql else "") + "`", ""]
+    out = ROOT / "docs" / "benchmarks" / ("stack-postgresql.md" if postgresql else "stack.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines))
     print(f"wrote {out.relative_to(ROOT)}")
@@ -373,11 +434,14 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase's sending")
-    parser.add_argument("--burst-rate", type=float, default=200, help="offered rate of the throughput phases")
+    parser.add_argument("--burst-rate", type=float, default=300,
+                        help="offered rate of the throughput phases (above what the stack sustains: its ceiling)")
     parser.add_argument("--ingest-seconds", type=float, default=5)
     parser.add_argument("--rebalance-seconds", type=float, default=5)
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="sqlite: as plain `make run`; postgresql: every service on a fresh PostgreSQL database")
     sys.exit(asyncio.run(run(parser.parse_args())))
 
 
