@@ -221,10 +221,14 @@ async def _fresh_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-async def _drop(admin_url: str, database_url: str, nats_url: str, namespace: str) -> None:
+async def _drop_database(admin_url: str, database_url: str) -> None:
     connection = await asyncpg.connect(admin_url)
     await connection.execute(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
     await connection.close()
+
+
+async def _drop(admin_url: str, database_url: str, nats_url: str, namespace: str) -> None:
+    await _drop_database(admin_url, database_url)
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     for stream in ("CONVERSATIONS", "BOT", "DEAD_LETTERS", "SHOP", "chatbot_partitions"):

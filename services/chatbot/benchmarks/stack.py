@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 sys.path.insert(0, os.path.dirname(__file__))
 from google.protobuf import struct_pb2
-from run import _fresh_database
+from run import _drop_database, _fresh_database
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.chatbot.v1 import chatbot_pb2_grpc
 from sellerbot_devstack.servers import OwnServer, find_or_start, free_port, port_open, start_nats, wait_for_port
@@ -306,7 +305,7 @@ async def ingest_ratio(stack: Stack, seconds: float) -> Ingest:
     gateway_rate = await closed_loop(f"http://127.0.0.1:{stack.gateway_port}/seller-bot/webhook/evolution", seconds,
                                      32, body_of)
     answered = max(1.0, gateway_rate * seconds)
-    cpu = {name: seconds / answered * 1000 for name, seconds in cpu_spent(cpu_before, stack.cpu()).items()}
+    cpu = {name: spent / answered * 1000 for name, spent in cpu_spent(cpu_before, stack.cpu()).items()}
     print(f"ingest: gateway {gateway_rate:.0f}/s with consumers running, bare {bare_rate:.0f}/s "
           f"({gateway_rate / bare_rate:.2f}x); CPU per webhook: "
           + ", ".join(f"{name} {ms:.2f} ms" for name, ms in sorted(cpu.items())), flush=True)
@@ -351,12 +350,6 @@ async def run(args: argparse.Namespace) -> int:
     return 0 if all(p.answered == p.sent and p.duplicates == 0 for p in phases) else 1
 
 
-async def _drop_database(admin_url: str, database_url: str) -> None:
-    connection = await asyncpg.connect(admin_url)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    await connection.close()
-
-
 def write_report(args: argparse.Namespace, phases: list[Phase], ingest: Ingest | None, redis: str) -> None:
     def verdict(ok: bool) -> str:
         return "met" if ok else "**not met**"
@@ -370,8 +363,9 @@ def write_report(args: argparse.Namespace, phases: list[Phase], ingest: Ingest |
     burst = [p for p in phases if "offered" in p.name]
     best = max((p.replies_per_s for p in burst), default=0.0)
     postgresql = args.database == "postgresql"
-    database = ("a fresh database on PostgreSQL at 127.0.0.1:5432 for every service (as `make run` with "
-                "DATABASE_URL set)" if postgresql else "SQLite files under a fresh DATA_DIR (no DATABASE_URL)")
+    database = ("a fresh database for every service on the machine's PostgreSQL (or one started for the run, as "
+                "`make test` does), as `make run` with DATABASE_URL set" if postgresql
+                else "SQLite files under a fresh DATA_DIR (no DATABASE_URL)")
     lines = [
         "## The `make run` stack end to end: Evolution webhook in, WhatsApp reply out"
         + (", on PostgreSQL (a narrower extra)" if postgresql else ""),
