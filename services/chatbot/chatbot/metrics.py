@@ -26,6 +26,9 @@ AGENT_REPLIES = Counter("chatbot_agent_replies_total", "Replies members wrote in
 REPLIES_DROPPED = Counter(
     "chatbot_replies_dropped_total", "Replies not sent (newer message, human took over)", ["channel", "reason"]
 )
+REPLIES_HELD = Gauge(
+    "chatbot_replies_held", "Replies recorded with their turn and waiting for NATS to take them (in turn order)"
+)
 DUPLICATE_INBOUND = Counter(
     "chatbot_inbound_duplicates_total", "Inbound events seen again (redelivery)", ["channel"]
 )

@@ -46,7 +46,7 @@ class ProfessionalSellerBot:
         self.contexts = contexts
         self.on_silenced: Callable[[str, str], None] = lambda user_id, contact_id: None
         memory = ContactMemory(contexts)
-        self._broadcast = ConversationBroadcast(events)
+        self._broadcast = ConversationBroadcast(events, repository)
         self._handover = Handover(repository, profiles, memory, self._broadcast,
                                   silenced=lambda user_id, contact_id: self.on_silenced(user_id, contact_id))
         self._turns = TurnAnswerer(repository, profiles, memory, self._broadcast, self._handover,
@@ -95,7 +95,7 @@ class ProfessionalSellerBot:
         """POST /seller-bot/message: record and answer at once (no debounce)."""
         conversation = await self.open_conversation(user_id, contact_id, channel, contact_name=contact_name)
         await self.repository.record_inbound(conversation, f"api:{uuid.uuid4()}", text, utcnow())
-        result = await self.answer(user_id, conversation.id, deliver=deliver, strict_delivery=False)
+        result = await self.answer(user_id, conversation.id, deliver=deliver)
         if result is None:  # nothing pending: a concurrent turn answered it
             row = await self.repository.conversation(user_id, conversation.id)
             assert row is not None
@@ -104,12 +104,11 @@ class ProfessionalSellerBot:
 
     async def answer(
         self, user_id: str, conversation_id: str, deliver: bool, still_current: StillCurrent | None = None,
-        strict_delivery: bool = True, contact_id: str = "",
+        contact_id: str = "",
     ) -> TurnResult | None:
         """Answer every pending message of the conversation with one reply (None when nothing is pending).
         With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
-        return await self._turns.answer(user_id, conversation_id, deliver, still_current, strict_delivery,
-                                        contact_id)
+        return await self._turns.answer(user_id, conversation_id, deliver, still_current, contact_id)
 
     def listen_to_turns(self, listener: TurnListener) -> None:
         """The CRM follows every turn (and may keep the bot quiet for a contact who opted out)."""
@@ -118,6 +117,10 @@ class ProfessionalSellerBot:
 
     def understand(self, texts: list[str]) -> Understanding:
         return self._turns.understand(texts)
+
+    async def publish_held(self, owned: Callable[[str, str], bool]) -> int:
+        """Publish again the replies of `owned` contacts that a crash left held (their turns are recorded)."""
+        return await self._broadcast.publish_held(owned)
 
     async def drain(self) -> None:
         """Wait for background dashboard updates (shutdown)."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -86,6 +87,21 @@ class MessageRow(Base):
     response_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     platform_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HeldReplyRow(Base):
+    """A reply recorded with its turn and not yet known to be on the event bus (the turn's outbox): written in
+    the turn's transaction, deleted once JetStream acked it, published again after a crash or a failed publish
+    (JetStream drops a second publish of the same reply id)."""
+
+    __tablename__ = "chatbot_held_replies"
+
+    reply_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    event: Mapped[bytes] = mapped_column(LargeBinary)  # the OutboundReply, serialised
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ProductRow(Base):

@@ -2,7 +2,8 @@
 
 The handler stores each message in the conversation history (the inbox) before it is acked, so a
 redelivered event id is recognised and never answered twice, and a crash between ack and reply loses
-nothing: pending messages are picked up again at start. Each contact's burst (messages within the
+nothing: pending messages are picked up again at start; a reply recorded with its turn but not yet on the
+bus when the process died is published again before the contact's next turn. Each contact's burst (messages within the
 debounce window, reset by each new one, capped by max_wait) is answered by one reply; a reply being
 produced when a newer message arrives is dropped and the next one answers everything.
 
@@ -152,6 +153,16 @@ class InboundPipeline:
         for key in recovered:
             self.schedule(key, 0, 0)
         return len(recovered)
+
+    async def publish_held(self, partitions: set[int]) -> int:
+        """Publish again the replies of `partitions` that were recorded with their turn and never acked (a
+        crash between the two); a failure is logged and they stay held for the next look."""
+        try:
+            return await self._bot.publish_held(lambda user_id, contact_id:
+                                                inbound_partition(user_id, contact_id) in partitions)
+        except Exception as exc:
+            log.warning("held_replies_not_read", error=str(exc))
+            return 0
 
     def own(self, partitions: set[int]) -> None:
         """This replica now answers the contacts of `partitions` (its leases)."""

@@ -35,7 +35,9 @@ class InboundConsumers:
 
     async def acquired(self, partitions: set[int]) -> None:
         """Consume the partitions from their first unacked message, in stream order (a dead owner's
-        deliveries are replayed now, ahead of newer messages), then answer what their inbox holds."""
+        deliveries are replayed now, ahead of newer messages), then answer what their inbox holds. Replies a
+        dead owner recorded and did not publish go out first, before any new turn of their contacts."""
+        await self._pipeline.publish_held(partitions)
         self._pipeline.own(partitions)
         for partition in sorted(partitions):
             durable = durable_name(partition)
@@ -68,6 +70,7 @@ class InboundConsumers:
         owned = partitions & set(self._consumers)
         if owned:
             with contextlib.suppress(Exception):
+                await self._pipeline.publish_held(owned)
                 await self._pipeline.recover(owned)
 
     async def close(self) -> None:

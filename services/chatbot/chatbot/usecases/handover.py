@@ -82,7 +82,7 @@ class Handover:
         except Exception as exc:  # the buyer is still told; only the thread misses the line
             log.warning("handoff_notice_not_stored", conversation_id=row.id, error=str(exc))
         try:
-            await self._broadcast.reply(row, text, reply_id, row.reply_sequence, [], "")
+            await self._broadcast.notice(row, text, reply_id, row.reply_sequence)
         except Exception as exc:  # the handoff itself stands; the buyer simply is not told
             log.warning("handoff_notice_not_sent", conversation_id=row.id, error=str(exc))
             if stored is not None:

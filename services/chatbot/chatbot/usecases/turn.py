@@ -1,5 +1,5 @@
-"""One turn: every pending customer message of a conversation answered by one reply, recorded and published
-in one transaction; the handoff the turn calls for follows it."""
+"""One turn: every pending customer message of a conversation answered by one reply, recorded in one
+transaction with the reply held for publishing, then published; the handoff the turn calls for follows it."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class TurnAnswerer:
 
     async def answer(
         self, user_id: str, conversation_id: str, deliver: bool, still_current: StillCurrent | None = None,
-        strict_delivery: bool = True, contact_id: str = "",
+        contact_id: str = "",
     ) -> TurnResult | None:
         """Answer every pending message of the conversation with one reply (None when nothing is pending).
         With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
@@ -114,7 +114,7 @@ class TurnAnswerer:
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
             return result_of(conversation, "", None, delivered=False, dropped="opted_out")
-        return await self._turn(conversation, pending, profile, deliver, still_current, strict_delivery)
+        return await self._turn(conversation, pending, profile, deliver, still_current)
 
     async def remind_a_person_is_coming(self, conversation: ConversationRow, texts: list[str]) -> None:
         """A buyer waiting for a person who asks for one again hears, once, that one is coming; every other
@@ -131,7 +131,7 @@ class TurnAnswerer:
 
     async def _turn(
         self, conversation: ConversationRow, pending: list[PendingMessage], profile: SellerProfile,
-        deliver: bool, still_current: StillCurrent | None, strict_delivery: bool = True,
+        deliver: bool, still_current: StillCurrent | None,
     ) -> TurnResult | None:
         user_id, channel = conversation.user_id, conversation.channel
         settings, catalog = profile.settings, profile.catalog
@@ -176,21 +176,8 @@ class TurnAnswerer:
         reply_id = "reply:" + str(uuid.uuid5(REPLY_NAMESPACE, user_id + "|" + ",".join(
             sorted(m.event_id for m in pending))))
         sequence = conversation.reply_sequence + 1
-        delivered = False
-
-        async def deliver_reply() -> None:
-            nonlocal delivered
-            if not deliver:
-                return
-            try:
-                await self._broadcast.reply(conversation, reply, reply_id, sequence, pending,
-                                            understanding.primary.intent.value)
-                delivered = True
-            except Exception as exc:
-                if strict_delivery:  # the pipeline retries: the messages stay pending
-                    raise
-                log.warning("reply_not_delivered", conversation_id=conversation.id, error=str(exc))
-
+        outbound = (self._broadcast.reply_event(conversation, reply, reply_id, sequence, pending,
+                                                understanding.primary.intent.value) if deliver else None)
         latency = (utcnow() - max(m.created_at for m in pending)).total_seconds()
         try:
             finished = await self._repository.finish_turn(TurnRecord(
@@ -200,8 +187,9 @@ class TurnAnswerer:
                 reply_text=reply, reply_id=reply_id, source=source, prompt_variant=conversation.prompt_variant,
                 response_seconds=max(0.0, latency), last_intent=understanding.primary.intent.value, stage=stage.value,
                 fallback_count=turn.fallbacks, complaint_count=turn.complaints, reply_sequence=sequence,
-                last_message=texts[-1][:1000],
-            ), deliver_reply)
+                last_message=texts[-1][:1000], contact_id=conversation.contact_id,
+                held_reply=outbound.SerializeToString() if outbound is not None else b"",
+            ))
         except TurnAnsweredElsewhere:  # a concurrent turn (API, or another replica) answered them first
             REPLIES_DROPPED.labels(channel, "answered_elsewhere").inc()
             return None
@@ -210,6 +198,7 @@ class TurnAnswerer:
             REPLIES_DROPPED.labels(channel, "human_took_over").inc()
             fresh = await self._repository.conversation(user_id, conversation.id)
             return result_of(fresh or conversation, "", understanding.primary, dropped="human_took_over")
+        delivered = await self._broadcast.reply(outbound) if outbound is not None else False
         _observe(channel, pending, understanding, latency)
         context.update(turn.context_after(context, trigger))
         context.update(remember_order_access(context, order_info))

@@ -1,7 +1,7 @@
 """The turn's storage on both databases the service runs on: PostgreSQL (one statement per inbound message)
 and SQLite (`make run`, the same steps as separate statements): the inbox stores an event once, a turn
-loads the pending messages in platform order, and a turn is recorded and delivered only while the
-conversation is still with the bot, all or nothing."""
+loads the pending messages in platform order, and a turn is recorded, its reply held for publishing, only
+while the conversation is still with the bot, all or nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from chatbot.adapters.repository import ChatbotRepository, TurnAnsweredElsewhere, TurnRecord
 from chatbot.adapters.tables import ConversationRow
 from chatbot.main import MIGRATIONS, _engine
+from sellerbot.events.v1 import conversation_events_pb2 as ev
 from sellerbot_database import run_migrations, session_factory
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -46,9 +47,10 @@ async def _one_question(repository: ChatbotRepository) -> tuple[str, Conversatio
 def _turn(conversation_id: str, user_id: str, pending: list[str], reply: str = "Custa R$ 49,90.") -> TurnRecord:
     return TurnRecord(
         conversation_id=conversation_id, user_id=user_id, channel="whatsapp", inbound_ids=pending,
-        intents=[(message_id, "price", 0.9) for message_id in pending], reply_text=reply, reply_id="reply:1",
-        source="offline", prompt_variant="b", response_seconds=0.01, last_intent="price", stage="price_asked",
-        fallback_count=0, complaint_count=0, reply_sequence=1, last_message="quanto custa?")
+        intents=[(message_id, "price", 0.9) for message_id in pending], reply_text=reply,
+        reply_id=f"reply:{uuid.uuid4()}", source="offline", prompt_variant="b", response_seconds=0.01,
+        last_intent="price", stage="price_asked", fallback_count=0, complaint_count=0, reply_sequence=1,
+        last_message="quanto custa?")
 
 
 async def test_an_event_is_stored_once_and_opens_the_conversation_once(repository: ChatbotRepository) -> None:
@@ -99,68 +101,81 @@ async def test_a_turn_loads_pending_messages_in_platform_order(repository: Chatb
         assert [(m.id, m.text) for m in pending] == [(early, "primeira"), (late, "segunda")]
 
 
-async def test_a_finished_turn_is_recorded_and_delivered_once(repository: ChatbotRepository) -> None:
+async def _held(repository: ChatbotRepository, user_id: str) -> list[tuple[str, str, bytes]]:
+    return [(h.reply_id, h.contact_id, h.event) for h in await repository.held_replies() if h.user_id == user_id]
+
+
+def _event(text: str) -> bytes:
+    return ev.OutboundReply(text=text).SerializeToString()
+
+
+@pytest.fixture(autouse=True)
+async def _nothing_stays_held(repository: ChatbotRepository) -> AsyncIterator[None]:
+    """The PostgreSQL database outlives the test: a chatbot started later would publish what it left held."""
+    before = {h.reply_id for h in await repository.held_replies()}
+    yield
+    await repository.release_held(h.reply_id for h in await repository.held_replies() if h.reply_id not in before)
+
+
+async def test_a_finished_turn_is_recorded_with_its_reply_held_until_released(repository: ChatbotRepository) -> None:
     user_id, conversation, message_id = await _one_question(repository)
-    delivered: list[str] = []
+    turn = _turn(conversation.id, user_id, [message_id])
+    turn.contact_id, turn.held_reply = "whatsapp:1", _event("serialised reply")
 
-    async def deliver() -> None:
-        delivered.append("reply:1")
-
-    assert await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
-    assert delivered == ["reply:1"]
+    assert await repository.finish_turn(turn)
     row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert pending == [] and row is not None
     assert (row.last_intent, row.stage, row.reply_sequence) == ("price", "price_asked", 1)
     assert await repository.history(row.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90.")]
+    assert await _held(repository, user_id) == [(turn.reply_id, "whatsapp:1", _event("serialised reply"))]
+
+    await repository.release_held([turn.reply_id])
+    assert await _held(repository, user_id) == []
 
 
-async def test_a_turn_of_a_conversation_a_human_took_over_records_and_delivers_nothing(
+async def test_held_replies_come_back_in_the_order_of_their_turns(repository: ChatbotRepository) -> None:
+    user_id, conversation, first = await _one_question(repository)
+    turn = _turn(conversation.id, user_id, [first])
+    turn.contact_id, turn.held_reply = "whatsapp:1", _event("first")
+    assert await repository.finish_turn(turn)
+    _, second = await _receive(repository, user_id, "whatsapp:1", "e2", "e o frete?")
+    assert second is not None
+    later = _turn(conversation.id, user_id, [second], "Frete grátis.")
+    later.reply_sequence, later.contact_id, later.held_reply = 2, "whatsapp:1", _event("second")
+    assert await repository.finish_turn(later)
+    assert [event for _, _, event in await _held(repository, user_id)] == [_event("first"), _event("second")]
+
+
+async def test_a_turn_of_a_conversation_a_human_took_over_records_and_holds_nothing(
     repository: ChatbotRepository,
 ) -> None:
     user_id, conversation, message_id = await _one_question(repository)
     await repository.update_conversation(conversation.id, handoff_state="human")
+    turn = _turn(conversation.id, user_id, [message_id])
+    turn.contact_id, turn.held_reply = "whatsapp:1", _event("serialised reply")
 
-    async def deliver() -> None:
-        raise AssertionError("a reply was delivered to a conversation with a human")
-
-    assert not await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
+    assert not await repository.finish_turn(turn)
     row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
     assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
+    assert await _held(repository, user_id) == []
 
 
-async def test_a_failed_delivery_leaves_the_messages_pending_and_records_nothing(
-    repository: ChatbotRepository,
-) -> None:
-    user_id, conversation, message_id = await _one_question(repository)
-
-    async def deliver() -> None:
-        raise ConnectionError("JetStream unreachable")
-
-    with pytest.raises(ConnectionError):
-        await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), deliver)
-    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
-    assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
-    assert await repository.history(row.id) == [("in", "quanto custa?")]
-
-
-async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_delivers_nothing(
+async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_holds_nothing(
     repository: ChatbotRepository,
 ) -> None:
     """Two turns over the same pending messages (a synchronous API turn beside a debounced one, or two
-    replicas while a partition changes hands): the first records and delivers, the second raises."""
+    replicas while a partition changes hands): the first records and holds its reply, the second raises."""
     user_id, conversation, message_id = await _one_question(repository)
-    delivered: list[str] = []
-
-    async def deliver(name: str) -> None:
-        delivered.append(name)
-
-    assert await repository.finish_turn(_turn(conversation.id, user_id, [message_id]), lambda: deliver("first"))
+    first = _turn(conversation.id, user_id, [message_id])
+    first.contact_id, first.held_reply = "whatsapp:1", _event("first")
+    assert await repository.finish_turn(first)
     later, newer = await _receive(repository, user_id, "whatsapp:1", "e2", "e o frete?")
     assert later is not None and newer is not None
+    second = _turn(conversation.id, user_id, [message_id, newer], "outra resposta")
+    second.contact_id, second.held_reply = "whatsapp:1", _event("second")
     with pytest.raises(TurnAnsweredElsewhere):
-        await repository.finish_turn(_turn(conversation.id, user_id, [message_id, newer], "outra resposta"),
-                                     lambda: deliver("second"))
-    assert delivered == ["first"]
+        await repository.finish_turn(second)
+    assert [event for _, _, event in await _held(repository, user_id)] == [_event("first")]
     row, pending, _ = await repository.load_turn(user_id, conversation.id)
     assert [m.id for m in pending] == [newer]  # the rolled-back turn marked nothing: the new one waits
     assert row is not None and row.reply_sequence == 1

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import nats
 from chatbot.domain.responder import HANDED_OVER_NOTICE, RELEASED_NOTICE, WAITING_REMINDER
 from chatbot.main import ChatbotService
+from nats.js.api import DeliverPolicy
 from sellerbot.chatbot.v1 import chatbot_pb2 as pb
 from sellerbot.events.v1 import conversation_events_pb2 as ev
-from sellerbot_messaging import EventMeta
+from sellerbot_devstack.servers import free_port
+from sellerbot_messaging import EventMeta, Subjects
 
-from ..conftest import EventTap, eventually
+from ..conftest import Client, EventTap, eventually
 
 
 def _user() -> str:
@@ -188,24 +192,106 @@ async def test_an_order_event_converts_the_conversation_in_the_funnel(
     await eventually(converted)
 
 
-async def test_while_nats_is_down_a_turn_fails_at_once_and_its_messages_stay_pending(
-    chatbot_factory, own_nats_server
+async def _outbound_in_stream(nats_url: str, namespace: str, contact: str) -> list[list[str]]:
+    """What each reply to `contact` in the stream answered, in stream order (JetStream kept it, whoever was
+    subscribed when it was published)."""
+    connection = await nats.connect(nats_url)
+    try:
+        subscription = await connection.jetstream().subscribe(
+            f"{namespace}.conversations.outbound.>", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        answered: list[list[str]] = []
+        while True:
+            try:
+                msg = await subscription.next_msg(timeout=1)
+            except TimeoutError:
+                break
+            reply = ev.OutboundReply.FromString(msg.data)
+            if reply.contact_id == contact:
+                answered.append(list(reply.in_reply_to))
+            if not msg.metadata.num_pending:
+                break
+        await subscription.unsubscribe()
+        return answered
+    finally:
+        await connection.close()
+
+
+async def _held_of(service: ChatbotService, user: str) -> list[str]:
+    return [h.reply_id for h in await service.bot.repository.held_replies() if h.user_id == user]
+
+
+async def test_while_nats_is_down_a_turn_stands_and_its_replies_go_out_in_order_once_it_is_back(
+    chatbot_factory, own_nats_server, nats_namespace: str, tmp_path: Path
 ) -> None:
-    """The reply is published inside the turn's database transaction: with NATS gone the turn must not
-    hold it open waiting for JetStream, and nothing is recorded (the pipeline answers later)."""
-    nats_server = own_nats_server()
+    """The reply is recorded with the turn, held, and published after the commit: with NATS gone the turn
+    stands (the messages are answered, the thread shows the reply), its reply and the contact's next one
+    wait, and both reach the stream once each, in order, when NATS is back."""
+    port = free_port()
+    nats_server = own_nats_server(data_dir=tmp_path / "nats", port=port)
     service: ChatbotService = await chatbot_factory(nats_url=nats_server.url)
     user, contact = _user(), "whatsapp:5511977770000"
-    _, message_id = await service.bot.receive(user, contact, "whatsapp", "e-down", "qual o preço?", datetime.now(UTC))
+    await service.bot.receive(user, contact, "whatsapp", "e-down-1", "qual o preço?", datetime.now(UTC))
     nats_server.stop()
     await eventually(lambda: not service.bus.connected)
 
-    try:
-        await service.bot.answer(user, "", deliver=True, contact_id=contact)
-    except ConnectionError:
-        pass
-    else:
-        raise AssertionError("the turn claimed success without NATS")
+    first = await service.bot.answer(user, "", deliver=True, contact_id=contact)
+    await service.bot.receive(user, contact, "whatsapp", "e-down-2", "vocês entregam em Recife?", datetime.now(UTC))
+    second = await service.bot.answer(user, "", deliver=True, contact_id=contact)
+    assert first is not None and first.reply and not first.delivered
+    assert second is not None and second.reply and not second.delivered
     conversation, pending, _ = await service.bot.repository.load_turn(user, contact_id=contact)
-    assert conversation is not None and [m.id for m in pending] == [message_id]
-    assert await service.bot.repository.history(conversation.id) == [("in", "qual o preço?")]
+    assert conversation is not None and pending == []
+    assert [d for d, _ in await service.bot.repository.history(conversation.id)] == ["in", "out", "in", "out"]
+    assert len(await _held_of(service, user)) == 2
+
+    own_nats_server(data_dir=tmp_path / "nats", port=port)
+    await eventually(lambda: _no_longer_held(service, user), timeout=60)
+    assert await _outbound_in_stream(nats_server.url, nats_namespace, contact) == [["e-down-1"], ["e-down-2"]]
+
+
+async def _no_longer_held(service: ChatbotService, user: str) -> bool:
+    return not await _held_of(service, user)
+
+
+async def test_a_reply_a_dead_process_held_is_published_once_by_the_next_owner_before_its_next_turn(
+    chatbot_factory, own_nats_server, nats_namespace: str, tmp_path: Path
+) -> None:
+    """A process that recorded a turn and died before JetStream acked its reply (here: NATS gone, then the
+    process stopped) leaves the reply held; the replica that takes the contact's partition over publishes it
+    first, once, and only then answers the contact's next message."""
+    port = free_port()
+    nats_server = own_nats_server(data_dir=tmp_path / "nats", port=port)
+    lease = {"chatbot_partition_lease_seconds": 1.0}
+    dying: ChatbotService = await chatbot_factory(nats_url=nats_server.url, chatbot_replica_id="dying", **lease)
+    user, contact = _user(), "whatsapp:5511966660000"
+    await _zero_debounce_of(dying, user)
+    await dying.bot.receive(user, contact, "whatsapp", "e-held", "qual o preço?", datetime.now(UTC))
+    nats_server.stop()
+    await eventually(lambda: not dying.bus.connected)
+    answered = await dying.bot.answer(user, "", deliver=True, contact_id=contact)
+    assert answered is not None and answered.reply and not answered.delivered
+    await dying.stop()
+    assert len(await _held_of(dying, user)) == 1
+
+    own_nats_server(data_dir=tmp_path / "nats", port=port)
+    publisher = await nats.connect(nats_server.url)  # the contact writes again while no replica runs
+    event = ev.InboundMessage(event_id="e-after", user_id=user, channel=ev.CHANNEL_WHATSAPP, contact_id=contact,
+                              text="e o frete?")
+    await publisher.jetstream().publish(f"{nats_namespace}.{Subjects.inbound('whatsapp', user, contact)}",
+                                        event.SerializeToString(), headers={"Nats-Msg-Id": "e-after"})
+    await publisher.close()
+    successor: ChatbotService = await chatbot_factory(nats_url=nats_server.url, chatbot_replica_id="next", **lease)
+    await eventually(lambda: _replies_in_stream(nats_server.url, nats_namespace, contact, 2), timeout=30)
+    assert await _outbound_in_stream(nats_server.url, nats_namespace, contact) == [["e-held"], ["e-after"]]
+    await eventually(lambda: _no_longer_held(successor, user))
+
+
+async def _replies_in_stream(nats_url: str, namespace: str, contact: str, count: int) -> bool:
+    return len(await _outbound_in_stream(nats_url, namespace, contact)) >= count
+
+
+async def _zero_debounce_of(service: ChatbotService, user: str) -> None:
+    client = Client(service.port, user)
+    await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct({"debounce": {"window_seconds": 0,
+                                                                                   "max_wait_seconds": 0}})))
+    await client.channel.close()

@@ -11,6 +11,7 @@ from chatbot.adapters.repository.config import ConfigStore
 from chatbot.adapters.repository.conversations import ConversationStore
 from chatbot.adapters.repository.crm import SELECT_OPTED_OUT, SELECT_TURN_CONTACT
 from chatbot.adapters.repository.handoffs import HandoffStore
+from chatbot.adapters.repository.held_replies import HeldReply, HeldReplyStore
 from chatbot.adapters.repository.history import HistoryStore
 from chatbot.adapters.repository.inbox import RECEIVE_POSTGRES, InboxStore, PendingMessage
 from chatbot.adapters.repository.learned_answers import LearnedAnswerStore
@@ -23,11 +24,12 @@ from chatbot.adapters.repository.turns import (
     TurnStore,
 )
 
-__all__ = ["ChatbotRepository", "PendingMessage", "TurnAnsweredElsewhere", "TurnRecord", "aware", "utcnow"]
+__all__ = ["ChatbotRepository", "HeldReply", "PendingMessage", "TurnAnsweredElsewhere", "TurnRecord", "aware",
+           "utcnow"]
 
 
-class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HistoryStore, HandoffStore, CatalogStore,
-                        ConfigStore, LearnedAnswerStore, StatsStore):
+class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HeldReplyStore, HistoryStore, HandoffStore,
+                        CatalogStore, ConfigStore, LearnedAnswerStore, StatsStore):
     async def prepare_connections(self, count: int) -> None:
         """PostgreSQL: open `count` pooled connections at start, each with the turn's statements prepared and
         its parameter types known (asyncpg looks array types up in the catalog on first use). A connection
@@ -46,7 +48,7 @@ class ChatbotRepository(ConversationStore, InboxStore, TurnStore, HistoryStore, 
                 await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": "", "p_contact": ""})
                 await db.rows(SELECT_TURN_BY_ID, {"p_id": "", "p_user": ""})
                 await self._record_postgres(db, TurnRecord("", "", "", [], [("", "", 0.0)], "", "", "", "", 0.0,
-                                                           "", "", 0, 0, 0, ""))
+                                                           "", "", 0, 0, 0, "", held_reply=b"-"))
                 await db.rows(SELECT_OPTED_OUT, {"p_user": "", "p_contact": ""})
                 await db.rows(SELECT_TURN_CONTACT, {"p_user": "", "p_contact": ""})
         for conn in connections:

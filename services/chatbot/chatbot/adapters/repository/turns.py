@@ -1,14 +1,15 @@
-"""A turn: the conversation with its pending messages loaded, then the answer recorded in one transaction."""
+"""A turn: the conversation with its pending messages loaded, then the answer recorded in one transaction, the
+reply to publish held with it (the outbox, `held_replies`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sellerbot_database.direct import DirectConnection, DirectStatement, direct_connection, direct_transaction
 from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from chatbot.adapters.repository.base import (
     CONVERSATIONS,
@@ -21,6 +22,7 @@ from chatbot.adapters.repository.base import (
 )
 from chatbot.adapters.repository.conversations import SELECT_CURRENT
 from chatbot.adapters.repository.crm import CONTACTS, IDENTITIES
+from chatbot.adapters.repository.held_replies import HELD_REPLIES
 from chatbot.adapters.repository.inbox import PendingMessage
 from chatbot.adapters.tables import ConversationRow
 
@@ -45,6 +47,8 @@ class TurnRecord:
     complaint_count: int
     reply_sequence: int
     last_message: str
+    contact_id: str = ""
+    held_reply: bytes = b""  # the OutboundReply to publish once committed (empty: the turn publishes nothing)
 
 
 PENDING_COLUMNS = (MESSAGES.c.id.label("m_id"), MESSAGES.c.event_id.label("m_event_id"),
@@ -84,13 +88,14 @@ MARK_ANSWERED = DirectStatement(update(MESSAGES).where(
     MESSAGES.c.id == bindparam("p_id"), MESSAGES.c.status == "pending").values(
     intent=bindparam("p_intent"), confidence=bindparam("p_confidence"), status=bindparam("p_status"),
     reply_id=bindparam("p_reply")))
+HOLD_REPLY = DirectStatement(sqlite_insert(HELD_REPLIES).on_conflict_do_nothing())
 
 # PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
 # still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
-# answered with their intents (only those still pending), and the reply added to the history; it returns how
-# many conversations were updated (0: a human took over) and how many messages were marked (fewer than the
-# turn's: another turn answered some of them first). SQLite runs the same steps as separate statements
-# (`_record_in_steps`).
+# answered with their intents (only those still pending), the reply added to the history and held for
+# publishing; it returns how many conversations were updated (0: a human took over) and how many messages
+# were marked (fewer than the turn's: another turn answered some of them first). SQLite runs the same steps
+# as separate statements (`_record_in_steps`).
 FINISH_POSTGRES = DirectStatement(text("""
 WITH answered AS (
     UPDATE chatbot_conversations SET
@@ -114,6 +119,12 @@ WITH answered AS (
         :reply_id, :source, :prompt_variant, CAST(:response_seconds AS DOUBLE PRECISION),
         CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:now AS TIMESTAMP WITH TIME ZONE)
     FROM answered WHERE :reply_text <> ''
+), held AS (
+    INSERT INTO chatbot_held_replies (reply_id, user_id, contact_id, channel, event, created_at)
+    SELECT :reply_id, :user_id, :contact_id, :channel, CAST(:held_reply AS BYTEA),
+        CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    FROM answered WHERE octet_length(CAST(:held_reply AS BYTEA)) > 0
+    ON CONFLICT (reply_id) DO NOTHING
 )
 SELECT (SELECT count(*) FROM answered) AS answered, (SELECT count(*) FROM marked) AS marked
 """))
@@ -141,25 +152,25 @@ class TurnStore(Store):
                            aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
         return conversation_row(rows[0]), pending, bool(rows[0]["p_opted_out"])
 
-    async def finish_turn(self, turn: TurnRecord, deliver: Callable[[], Awaitable[None]]) -> bool:
-        """Record an answered turn and deliver its reply, unless a human took the conversation over meanwhile
-        (False: nothing recorded, nothing delivered).
+    async def finish_turn(self, turn: TurnRecord) -> bool:
+        """Record an answered turn, its reply held for publishing, unless a human took the conversation over
+        meanwhile (False: nothing recorded).
 
         One transaction: the conversation is updated only while it is still with the bot (which also locks
-        its row, so a concurrent handoff waits for this turn), then `deliver` publishes the reply and the
-        transaction commits. If `deliver` raises, everything rolls back and the messages stay pending; if the
-        process dies after publishing and before committing, the retried turn publishes the same reply id,
-        which JetStream deduplicates.
+        its row, so a concurrent handoff waits for this turn), the messages are marked answered and the reply
+        is added to the history and to the held replies. The caller publishes the reply after the commit and
+        releases it once JetStream acked it; a process that dies in between leaves it held, and whoever owns
+        the contact next publishes it again (`ConversationBroadcast.publish_held`) with the same reply id,
+        which JetStream drops if it had it. Publishing inside the transaction instead would leave a reply on
+        the bus for a turn that a crash rolled back, and the retried turn, which may answer more messages by
+        then, has another reply id: the customer would read a second answer.
 
         Two turns over the same messages (a synchronous API turn beside a debounced one, or two replicas while
         a partition changes hands) are serialised by that row lock; the second finds the messages no longer
-        pending and raises TurnAnsweredElsewhere, rolled back, before delivering anything."""
+        pending and raises TurnAnsweredElsewhere, rolled back."""
         async with direct_transaction(self._engine) as db:
             record = self._record_postgres if self._postgres else self._record_in_steps
-            if not await record(db, turn):
-                return False
-            await deliver()
-        return True
+            return await record(db, turn)
 
     @staticmethod
     async def _record_postgres(db: DirectConnection, turn: TurnRecord) -> bool:
@@ -172,6 +183,7 @@ class TurnStore(Store):
             "confidences": [c for _, _, c in turn.intents], "reply_message_id": str(uuid.uuid4()),
             "user_id": turn.user_id, "channel": turn.channel, "reply_text": turn.reply_text, "source": turn.source,
             "prompt_variant": turn.prompt_variant, "response_seconds": turn.response_seconds,
+            "contact_id": turn.contact_id, "held_reply": turn.held_reply,
         })
         assert counts is not None  # the statement always returns its one row of counts
         if not counts["answered"]:
@@ -204,5 +216,9 @@ class TurnStore(Store):
                 "source": turn.source, "prompt_variant": turn.prompt_variant,
                 "response_seconds": turn.response_seconds, "platform_timestamp": now, "created_at": now,
             })
+        if turn.held_reply:
+            await db.execute(HOLD_REPLY, {
+                "reply_id": turn.reply_id, "user_id": turn.user_id, "contact_id": turn.contact_id,
+                "channel": turn.channel, "event": turn.held_reply, "created_at": now})
         return True
 

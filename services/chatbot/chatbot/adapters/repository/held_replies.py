@@ -1,0 +1,41 @@
+"""The turn's outbox: replies recorded with their turn (`turns.finish_turn` writes the row in the turn's
+transaction) and held until JetStream acked them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table, delete, select
+
+from chatbot.adapters.repository.base import Store
+from chatbot.adapters.tables import HeldReplyRow
+
+HELD_REPLIES = cast(Table, HeldReplyRow.__table__)
+
+
+@dataclass(frozen=True)
+class HeldReply:
+    reply_id: str
+    user_id: str
+    contact_id: str
+    channel: str
+    event: bytes  # the OutboundReply, serialised
+
+
+class HeldReplyStore(Store):
+    async def held_replies(self) -> list[HeldReply]:
+        """Every reply not yet known to be on the bus, oldest first (each contact's in the order of its turns)."""
+        statement = select(HELD_REPLIES).order_by(HELD_REPLIES.c.created_at, HELD_REPLIES.c.reply_id)
+        async with self._reader.connect() as db:
+            rows = (await db.execute(statement)).mappings().all()
+        return [HeldReply(r["reply_id"], r["user_id"], r["contact_id"], r["channel"], bytes(r["event"]))
+                for r in rows]
+
+    async def release_held(self, reply_ids: Iterable[str]) -> None:
+        """These replies are on the bus: no longer held."""
+        ids = list(reply_ids)
+        if ids:
+            async with self._engine.begin() as db:
+                await db.execute(delete(HELD_REPLIES).where(HELD_REPLIES.c.reply_id.in_(ids)))
