@@ -5,6 +5,7 @@ while the conversation is still with the bot, all or nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -181,3 +182,20 @@ async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_h
     assert row is not None and row.reply_sequence == 1
     assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90."),
                                                          ("in", "e o frete?")]
+
+
+async def test_two_turns_over_the_same_messages_at_once_write_one_reply(repository: ChatbotRepository) -> None:
+    """Run at the same instant on two connections: one records its turn, the other writes nothing at all (on
+    PostgreSQL each is one autocommit statement, so "nothing" must come from the statement itself)."""
+    for _ in range(5):
+        user_id, conversation, message_id = await _one_question(repository)
+        turns = [_turn(conversation.id, user_id, [message_id], reply) for reply in ("primeira", "segunda")]
+        for turn in turns:
+            turn.contact_id, turn.held_reply = "whatsapp:1", _event(turn.reply_text)
+        outcomes = await asyncio.gather(*(repository.finish_turn(t) for t in turns), return_exceptions=True)
+        assert sorted(type(o).__name__ for o in outcomes) == ["TurnAnsweredElsewhere", "bool"], outcomes
+        written = next(t for t, o in zip(turns, outcomes, strict=True) if o is True)
+        assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", written.reply_text)]
+        assert [event for _, _, event in await _held(repository, user_id)] == [written.held_reply]
+        row, pending, _ = await repository.load_turn(user_id, conversation.id)
+        assert pending == [] and row is not None and row.reply_sequence == 1

@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, delete, select
+from sellerbot_database.direct import DirectStatement, direct_connection
+from sqlalchemy import Table, delete, select, text
 
 from chatbot.adapters.repository.base import Store
 from chatbot.adapters.tables import HeldReplyRow
 
 HELD_REPLIES = cast(Table, HeldReplyRow.__table__)
+# PostgreSQL: one autocommit statement for the whole batch.
+RELEASE_POSTGRES = DirectStatement(text(
+    "DELETE FROM chatbot_held_replies WHERE reply_id = ANY(CAST(:reply_ids AS VARCHAR[]))"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,9 @@ class HeldReplyStore(Store):
     async def release_held(self, reply_ids: Iterable[str]) -> None:
         """These replies are on the bus: no longer held."""
         ids = list(reply_ids)
-        if ids:
+        if ids and self._postgres:
+            async with direct_connection(self._engine) as direct:
+                await direct.execute(RELEASE_POSTGRES, {"reply_ids": ids})
+        elif ids:
             async with self._engine.begin() as db:
                 await db.execute(delete(HELD_REPLIES).where(HELD_REPLIES.c.reply_id.in_(ids)))

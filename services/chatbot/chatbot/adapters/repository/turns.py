@@ -90,26 +90,36 @@ MARK_ANSWERED = DirectStatement(update(MESSAGES).where(
     reply_id=bindparam("p_reply")))
 HOLD_REPLY = DirectStatement(sqlite_insert(HELD_REPLIES).on_conflict_do_nothing())
 
-# PostgreSQL records an answered turn with one statement: the conversation's turn fields, only while it is
-# still with the bot (which locks its row until the turn's transaction ends), the customer messages marked
-# answered with their intents (only those still pending), the reply added to the history and held for
-# publishing; it returns how many conversations were updated (0: a human took over) and how many messages
-# were marked (fewer than the turn's: another turn answered some of them first). SQLite runs the same steps
-# as separate statements (`_record_in_steps`).
+# PostgreSQL records an answered turn with one autocommit statement, all or nothing: it locks the conversation
+# while it is still with the bot (a concurrent handoff, which locks the same row first too, waits for it),
+# then the turn's messages that are still pending (one answered meanwhile by another turn is re-read after
+# that turn commits, and left out); only if every message of the turn is among them are the conversation's
+# turn fields updated, the messages marked answered with their intents, the reply added to the history and
+# held for publishing. It returns whether the conversation was with the bot (0: a human took over) and how
+# many of the turn's messages were still pending (fewer: another turn answered some first, and nothing was
+# written). SQLite runs the same steps as separate statements in a transaction (`_record_in_steps`).
 FINISH_POSTGRES = DirectStatement(text("""
-WITH answered AS (
-    UPDATE chatbot_conversations SET
+WITH with_bot AS (
+    SELECT id FROM chatbot_conversations WHERE id = :conversation_id AND handoff_state = 'bot' FOR UPDATE
+), still_pending AS (
+    SELECT m.id FROM chatbot_messages AS m, with_bot
+    WHERE m.id = ANY(CAST(:message_ids AS VARCHAR[])) AND m.status = 'pending' AND m.conversation_id = with_bot.id
+    FOR UPDATE OF m
+), answered AS (
+    UPDATE chatbot_conversations AS c SET
         last_intent = :last_intent, stage = :stage, fallback_count = :fallback_count,
         complaint_count = :complaint_count, reply_sequence = :reply_sequence, last_message = :last_message,
         updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
-    WHERE id = :conversation_id AND handoff_state = 'bot'
-    RETURNING id
+    FROM with_bot
+    WHERE c.id = with_bot.id
+      AND (SELECT count(*) FROM still_pending) = cardinality(CAST(:message_ids AS VARCHAR[]))
+    RETURNING c.id
 ), marked AS (
     UPDATE chatbot_messages AS m SET intent = v.intent, confidence = v.confidence, status = :status,
         reply_id = :reply_id
     FROM answered, unnest(CAST(:message_ids AS VARCHAR[]), CAST(:intents AS VARCHAR[]),
                           CAST(:confidences AS DOUBLE PRECISION[])) AS v(id, intent, confidence)
-    WHERE m.id = v.id AND m.status = 'pending'
+    WHERE m.id = v.id
     RETURNING m.id
 ), replied AS (
     INSERT INTO chatbot_messages (
@@ -126,7 +136,7 @@ WITH answered AS (
     FROM answered WHERE octet_length(CAST(:held_reply AS BYTEA)) > 0
     ON CONFLICT (reply_id) DO NOTHING
 )
-SELECT (SELECT count(*) FROM answered) AS answered, (SELECT count(*) FROM marked) AS marked
+SELECT (SELECT count(*) FROM with_bot) AS with_bot, (SELECT count(*) FROM still_pending) AS pending
 """))
 
 
@@ -156,9 +166,10 @@ class TurnStore(Store):
         """Record an answered turn, its reply held for publishing, unless a human took the conversation over
         meanwhile (False: nothing recorded).
 
-        One transaction: the conversation is updated only while it is still with the bot (which also locks
-        its row, so a concurrent handoff waits for this turn), the messages are marked answered and the reply
-        is added to the history and to the held replies. The caller publishes the reply after the commit and
+        All or nothing (PostgreSQL: one autocommit statement; SQLite: one transaction): the conversation is
+        updated only while it is still with the bot (which also locks its row, so a concurrent handoff waits
+        for this turn), the messages are marked answered and the reply is added to the history and to the
+        held replies. The caller publishes the reply after the commit and
         releases it once JetStream acked it; a process that dies in between leaves it held, and whoever owns
         the contact next publishes it again (`ConversationBroadcast.publish_held`) with the same reply id,
         which JetStream drops if it had it. Publishing inside the transaction instead would leave a reply on
@@ -167,10 +178,12 @@ class TurnStore(Store):
 
         Two turns over the same messages (a synchronous API turn beside a debounced one, or two replicas while
         a partition changes hands) are serialised by that row lock; the second finds the messages no longer
-        pending and raises TurnAnsweredElsewhere, rolled back."""
+        pending, writes nothing and raises TurnAnsweredElsewhere."""
+        if self._postgres:
+            async with direct_connection(self._engine) as db:  # one statement: no BEGIN / COMMIT round trips
+                return await self._record_postgres(db, turn)
         async with direct_transaction(self._engine) as db:
-            record = self._record_postgres if self._postgres else self._record_in_steps
-            return await record(db, turn)
+            return await self._record_in_steps(db, turn)
 
     @staticmethod
     async def _record_postgres(db: DirectConnection, turn: TurnRecord) -> bool:
@@ -186,9 +199,9 @@ class TurnStore(Store):
             "contact_id": turn.contact_id, "held_reply": turn.held_reply,
         })
         assert counts is not None  # the statement always returns its one row of counts
-        if not counts["answered"]:
+        if not counts["with_bot"]:
             return False
-        if counts["marked"] < len(turn.intents):
+        if counts["pending"] < len(turn.intents):
             raise TurnAnsweredElsewhere(turn.conversation_id)
         return True
 
