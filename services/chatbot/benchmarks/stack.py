@@ -110,6 +110,9 @@ class Stack:
     chatbot_ports: list[int] = field(default_factory=list)
     gateway_port: int = 0
     fake_port: int = 0
+    # The last CPU reading of every PostgreSQL server process seen: one that exited keeps counting what it used
+    # up to its last reading (summing only the live ones made the total fall, a negative figure per reply).
+    postgres_seen: dict[int, float] = field(default_factory=dict)
 
     def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = (self.work / f"{name}.log").open("wb")
@@ -136,11 +139,15 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each live process, and of the machine's PostgreSQL server processes in all
-        when the stack uses it (they share the cores; a backend that exits between two readings is missed)."""
+        when the stack uses it (they share the cores; what a backend uses after its last reading and before it
+        exits is missed)."""
         found = {name: cpu_seconds(pid) for name, pid in self.pids().items() if name != "bare"}
         if self.env.get("DATABASE_URL"):
-            found["postgresql (server)"] = sum(cpu_seconds(int(entry.name)) for entry in Path("/proc").iterdir()
-                                               if entry.name.isdigit() and _command(entry) == "postgres")
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit() and _command(entry) == "postgres":
+                    pid = int(entry.name)  # max: one that exits while being read reads 0
+                    self.postgres_seen[pid] = max(self.postgres_seen.get(pid, 0.0), cpu_seconds(pid))
+            found["postgresql (server)"] = sum(self.postgres_seen.values())
         return found
 
     def stop(self) -> None:
