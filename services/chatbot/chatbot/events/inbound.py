@@ -28,10 +28,10 @@ from chatbot.domain.burst import BurstWindow
 from chatbot.events.publisher import channel_name
 from chatbot.metrics import DUPLICATE_INBOUND, MESSAGES_PROCESSED
 from chatbot.seller_bot import ProfessionalSellerBot
+from chatbot.usecases.broadcast import RETRY_SECONDS
 
 log = structlog.get_logger(__name__)
 ContactKey = tuple[str, str]  # (user id, contact id)
-RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
 RECEIVE_STRIPES = 64
 DROP_WAIT_SECONDS = 10.0
 

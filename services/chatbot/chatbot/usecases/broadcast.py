@@ -28,7 +28,7 @@ from chatbot.metrics import REPLIES_HELD
 
 log = structlog.get_logger(__name__)
 RELEASE_EVERY_SECONDS = 0.2  # published replies are released from the outbox together, this often
-RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)  # after a failure: a held reply's publish, a turn (`events.inbound`)
 
 
 class ConversationBroadcast:
