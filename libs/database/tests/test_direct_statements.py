@@ -134,6 +134,32 @@ async def test_a_writer_waiting_for_the_sqlite_lock_does_not_stop_the_loop(tmp_p
         await waiter.dispose()
 
 
+async def test_a_connection_dropped_while_idle_is_pinged_and_replaced_before_use(servers: Servers) -> None:
+    """PostgreSQL ended a connection that sat idle in the pool (a restart overnight): the checkout pings it,
+    finds it dead and hands out a fresh one, so the statement succeeds; one in steady use is not pinged."""
+    engine = create_engine(servers.postgres_url, pool_size=1, max_overflow=0, ping_after_idle_seconds=0.2)
+    pid = DirectStatement(text("SELECT pg_backend_pid() AS pid"))
+    pings = []
+    original_ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: (pings.append(1), original_ping(connection))[1]  # type: ignore
+    try:
+        for _ in range(3):  # in steady use: no ping
+            async with direct_connection(engine) as db:
+                first = (await db.first(pid))["pid"]  # type: ignore[index]
+        assert pings == []
+        admin = create_engine(servers.postgres_url)
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await admin.dispose()
+        await asyncio.sleep(0.3)
+        async with direct_connection(engine) as db:
+            second = (await db.first(pid))["pid"]  # type: ignore[index]
+        assert second != first
+        assert pings == [1]
+    finally:
+        await engine.dispose()
+
+
 async def test_a_connection_the_server_dropped_is_replaced_not_reused(servers: Servers) -> None:
     """PostgreSQL ends the pooled connection (a restart, a failover): the statement on it fails, the
     connection is invalidated, and the next direct statement gets a fresh one."""

@@ -150,14 +150,7 @@ class EventBus:
         `extra_headers` carry facts that are not part of the event (e.g. a dead letter's error)."""
         full_subject = self.subject(subject)
         with span_unless_unsampled(tracer, f"publish {subject}", kind=SpanKind.PRODUCER) as span:
-            span.set_attribute("messaging.system", "nats")
-            span.set_attribute("messaging.destination.name", full_subject)
-            span.set_attribute("messaging.message.id", msg_id)
-            headers = {**(extra_headers or {}), "Nats-Msg-Id": msg_id,
-                       EVENT_TYPE_HEADER: event.DESCRIPTOR.full_name}
-            if user_id:
-                headers[USER_ID_HEADER] = user_id
-            propagate.inject(headers)
+            headers = self._headers(span, full_subject, event, msg_id, user_id, extra_headers)
             try:
                 ack = await self._js.publish(full_subject, event.SerializeToString(), headers=headers)
             except Exception:
@@ -165,6 +158,35 @@ class EventBus:
                 raise
             published(subject, "duplicate" if ack.duplicate else "stored").inc()
             return ack
+
+    async def publish_unacked(self, subject: str, event: Message, msg_id: str, user_id: str = "") -> None:
+        """Publish without waiting for JetStream's ack, for best-effort events only (a dashboard refresh).
+
+        The stream stores it like `publish` (deduplicated by the same `Nats-Msg-Id`, with the same headers and
+        trace context), but the caller never learns whether it did: the ack's round trip cost more CPU than
+        the publish itself. While NATS is away the client buffers it and sends it on reconnection; raises only
+        when the client is closed."""
+        full_subject = self.subject(subject)
+        with span_unless_unsampled(tracer, f"publish {subject}", kind=SpanKind.PRODUCER) as span:
+            headers = self._headers(span, full_subject, event, msg_id, user_id, None)
+            try:
+                await self._nc.publish(full_subject, event.SerializeToString(), headers=headers)
+            except Exception:
+                published(subject, "error").inc()
+                raise
+            published(subject, "sent").inc()
+
+    @staticmethod
+    def _headers(span: trace.Span, full_subject: str, event: Message, msg_id: str, user_id: str,
+                 extra_headers: dict[str, str] | None) -> dict[str, str]:
+        span.set_attribute("messaging.system", "nats")
+        span.set_attribute("messaging.destination.name", full_subject)
+        span.set_attribute("messaging.message.id", msg_id)
+        headers = {**(extra_headers or {}), "Nats-Msg-Id": msg_id, EVENT_TYPE_HEADER: event.DESCRIPTOR.full_name}
+        if user_id:
+            headers[USER_ID_HEADER] = user_id
+        propagate.inject(headers)
+        return headers
 
     def consume(
         self,

@@ -5,7 +5,9 @@ from functools import cache
 from prometheus_client import Counter, Histogram
 
 EVENTS_PUBLISHED = Counter(
-    "sellerbot_events_published_total", "Events published to JetStream", ["subject", "outcome"]
+    "sellerbot_events_published_total",
+    "Events published to JetStream (outcome: stored, duplicate, error; sent: best effort, no ack awaited)",
+    ["subject", "outcome"],
 )
 EVENTS_CONSUMED = Counter(
     "sellerbot_events_consumed_total", "Events handled by a consumer", ["consumer", "outcome"]

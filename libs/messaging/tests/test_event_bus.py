@@ -52,6 +52,24 @@ async def test_a_message_published_twice_with_one_id_is_stored_once(bus: EventBu
     assert [e.text for e in received] == ["Oi!"]
 
 
+async def test_an_unacked_publish_is_stored_deduplicated_and_consumed_with_its_headers(bus: EventBus) -> None:
+    update = events.ConversationUpdated(event_id="updated:1", user_id="u1", last_message="Oi!")
+    await bus.publish_unacked(Subjects.CONVERSATION_UPDATED, update, update.event_id, update.user_id)
+    await bus.publish_unacked(Subjects.CONVERSATION_UPDATED, update, update.event_id, update.user_id)
+    later = events.ConversationUpdated(event_id="updated:2", user_id="u1", last_message="tem?")
+    await bus.publish_unacked(Subjects.CONVERSATION_UPDATED, later, later.event_id, later.user_id)
+    received: list[tuple[str, str]] = []
+
+    async def handle(event: events.ConversationUpdated, meta: EventMeta) -> None:
+        received.append((event.last_message, meta.headers.get("Sellerbot-User-Id", "")))
+
+    bus.consume(Subjects.CONVERSATION_UPDATED, "test-unacked", events.ConversationUpdated, handle,
+                stream=CONVERSATIONS)
+    await wait_until(lambda: len(received) >= 2)
+    await asyncio.sleep(0.3)
+    assert received == [("Oi!", "u1"), ("tem?", "u1")]  # the second publish of updated:1 was dropped
+
+
 async def test_a_failing_handler_gets_the_event_again(bus: EventBus) -> None:
     attempts: list[int] = []
 

@@ -43,7 +43,8 @@ class ConversationEvents:
         await self._bus.publish(Subjects.outbound(channel), reply, reply.reply_id, reply.user_id)
 
     async def updated(self, update: ev.ConversationUpdated) -> None:
-        await self._bus.publish(Subjects.CONVERSATION_UPDATED, update, update.event_id, update.user_id)
+        """A dashboard refresh: best effort, JetStream's ack not awaited (the next update supersedes it)."""
+        await self._bus.publish_unacked(Subjects.CONVERSATION_UPDATED, update, update.event_id, update.user_id)
 
     async def handoff(self, handoff: ev.HandoffRequested, channel: str) -> None:
         await self._bus.publish(Subjects.handoff(channel), handoff, handoff.event_id, handoff.user_id)
