@@ -17,7 +17,7 @@ from sellerbot_messaging import EventMeta
 from chatbot.adapters.context_store import ContextStore
 from chatbot.adapters.crm_tables import ContactMergeRow, ContactRow
 from chatbot.adapters.repository.base import utcnow
-from chatbot.adapters.repository.crm import ContactQuery, CrmStore, ErasedPerson, TurnSeen
+from chatbot.adapters.repository.crm import ContactCount, ContactQuery, CrmStore, ErasedPerson, TurnSeen
 from chatbot.adapters.tables import ConversationRow
 from chatbot.crm.chatwoot_sync import ChatwootSync, SyncedFields
 from chatbot.crm.contacts_csv import EXPORT_COLUMNS, csv_text, parse_import
@@ -34,6 +34,15 @@ SAME_PHONE_ACTOR = "auto:same_phone"  # merges made because two addresses share 
 # channel-adapter's records of these addresses (dead letters, Instagram window) are deleted by a gRPC call
 # (rows deleted per kind)
 ForgetDeadLetters = Callable[[str, list[str]], Awaitable[dict[str, int]]]
+
+
+def _seen(conversation: ConversationRow, understanding: Understanding, stage: str, draft: OrderDraft | None,
+          opted_out: bool) -> TurnSeen:
+    return TurnSeen(
+        user_id=conversation.user_id, contact_id=conversation.contact_id, name=conversation.contact_name,
+        intents=list(dict.fromkeys(p.intent.value for p in understanding.per_message)), stage=stage,
+        conversation_id=conversation.id, messages=len(understanding.per_message),
+        draft=draft.to_dict() if draft else None, opt_out=opted_out)
 
 
 @dataclass
@@ -70,19 +79,31 @@ class ContactBook:
     def notice_for(self, texts: list[str]) -> str:
         return OPT_OUT_NOTICE if asks_to_opt_out(texts) else ""
 
-    async def turn_done(self, conversation: ConversationRow, understanding: Understanding, stage: str,
-                        draft: OrderDraft | None, opted_out: bool) -> None:
-        seen = TurnSeen(
-            user_id=conversation.user_id, contact_id=conversation.contact_id, name=conversation.contact_name,
-            intents=list(dict.fromkeys(p.intent.value for p in understanding.per_message)), stage=stage,
-            conversation_id=conversation.id, messages=len(understanding.per_message),
-            draft=draft.to_dict() if draft else None, opt_out=opted_out)
+    def count_in_advance(self, conversation: ConversationRow, understanding: Understanding, stage: str,
+                         draft: OrderDraft | None, opted_out: bool,
+                         contact: dict[str, Any] | None) -> ContactCount | None:
+        """The turn's count on its known contact as the turn's load read it, for the turn's record to write
+        (None: `turn_done` counts it: a new person, a draft order, a first name, or a CRM failure)."""
         try:
-            observed = await self.store.observe_turn(seen)
-        except Exception as exc:  # the customer got the answer; the CRM catches up on the next turn
+            return self.store.count_in_advance(_seen(conversation, understanding, stage, draft, opted_out), contact)
+        except Exception as exc:  # the turn goes on; `turn_done` counts it the usual way
             CRM_ERRORS.labels("observe_turn").inc()
-            log.warning("crm_observe_failed", conversation_id=conversation.id, error=str(exc))
-            return
+            log.warning("crm_count_in_advance_failed", conversation_id=conversation.id, error=str(exc))
+            return None
+
+    async def turn_done(self, conversation: ConversationRow, understanding: Understanding, stage: str,
+                        draft: OrderDraft | None, opted_out: bool, counted: ContactCount | None = None) -> None:
+        """After a turn: count it on the contact (unless the turn's record did: `counted`), then tell the
+        shop's CRM and Chatwoot what changed."""
+        if counted is not None:
+            observed = counted.observed
+        else:
+            try:
+                observed = await self.store.observe_turn(_seen(conversation, understanding, stage, draft, opted_out))
+            except Exception as exc:  # the customer got the answer; the CRM catches up on the next turn
+                CRM_ERRORS.labels("observe_turn").inc()
+                log.warning("crm_observe_failed", conversation_id=conversation.id, error=str(exc))
+                return
         contact = observed.contact
         if observed.chatwoot:  # a contact without a Chatwoot address has nothing to sync (no look-up per turn)
             self._sync(SyncedFields(observed.previous_stage, observed.previous_intent, tuple(contact.tags or []),

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -18,6 +18,7 @@ from chatbot.adapters.repository import (
     TurnRecord,
     utcnow,
 )
+from chatbot.adapters.repository.crm import ContactCount
 from chatbot.adapters.tables import ConversationRow
 from chatbot.domain import order_slots
 from chatbot.domain.funnel import Stage, stage_after
@@ -57,8 +58,13 @@ class TurnListener(Protocol):
 
     def notice_for(self, texts: list[str]) -> str: ...
 
+    def count_in_advance(self, conversation: ConversationRow, understanding: Understanding, stage: str,
+                         draft: order_slots.OrderDraft | None, opted_out: bool,
+                         contact: dict[str, Any] | None) -> ContactCount | None: ...
+
     async def turn_done(self, conversation: ConversationRow, understanding: Understanding, stage: str,
-                        draft: order_slots.OrderDraft | None, opted_out: bool) -> None: ...
+                        draft: order_slots.OrderDraft | None, opted_out: bool,
+                        counted: ContactCount | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,8 @@ class TurnAnswerer:
     ) -> TurnResult | None:
         """Answer every pending message of the conversation with one reply (None when nothing is pending).
         With an empty `conversation_id`, the contact's current conversation (`contact_id`)."""
-        conversation, pending, opted_out = await self._repository.load_turn(user_id, conversation_id, contact_id)
+        loaded = await self._repository.load_turn(user_id, conversation_id, contact_id)
+        conversation, pending, opted_out = loaded.conversation, loaded.pending, loaded.opted_out
         if conversation is None or not pending:
             return None
         channel = conversation.channel
@@ -114,7 +121,7 @@ class TurnAnswerer:
             await self._repository.silence_pending(conversation.id)
             MESSAGES_PROCESSED.labels(channel, "silenced").inc(len(pending))
             return result_of(conversation, "", None, delivered=False, dropped="opted_out")
-        return await self._turn(conversation, pending, profile, deliver, still_current)
+        return await self._turn(conversation, pending, profile, deliver, still_current, loaded.contact)
 
     async def remind_a_person_is_coming(self, conversation: ConversationRow, texts: list[str]) -> None:
         """A buyer waiting for a person who asks for one again hears, once, that one is coming; every other
@@ -131,7 +138,7 @@ class TurnAnswerer:
 
     async def _turn(
         self, conversation: ConversationRow, pending: list[PendingMessage], profile: SellerProfile,
-        deliver: bool, still_current: StillCurrent | None,
+        deliver: bool, still_current: StillCurrent | None, contact: dict[str, Any] | None = None,
     ) -> TurnResult | None:
         user_id, channel = conversation.user_id, conversation.channel
         settings, catalog = profile.settings, profile.catalog
@@ -179,6 +186,11 @@ class TurnAnswerer:
         outbound = (self._broadcast.reply_event(conversation, reply, reply_id, sequence, pending,
                                                 understanding.primary.intent.value) if deliver else None)
         latency = (utcnow() - max(m.created_at for m in pending)).total_seconds()
+        draft = turn.draft if trigger == HandoffReason.ORDER_READY else None
+        # The CRM's count of this turn on its contact, written by the turn's own record when the contact is
+        # still as the load read it (one statement fewer; otherwise `turn_done` counts it).
+        count = (self.listener.count_in_advance(conversation, understanding, stage.value, draft, bool(notice),
+                                                contact) if self.listener is not None else None)
         try:
             finished = await self._repository.finish_turn(TurnRecord(
                 conversation_id=conversation.id, user_id=user_id, channel=channel, inbound_ids=[m.id for m in pending],
@@ -188,7 +200,7 @@ class TurnAnswerer:
                 response_seconds=max(0.0, latency), last_intent=understanding.primary.intent.value, stage=stage.value,
                 fallback_count=turn.fallbacks, complaint_count=turn.complaints, reply_sequence=sequence,
                 last_message=texts[-1][:1000], contact_id=conversation.contact_id,
-                held_reply=outbound.SerializeToString() if outbound is not None else b"",
+                held_reply=outbound.SerializeToString() if outbound is not None else b"", contact_count=count,
             ))
         except TurnAnsweredElsewhere:  # a concurrent turn (API, or another replica) answered them first
             REPLIES_DROPPED.labels(channel, "answered_elsewhere").inc()
@@ -212,8 +224,8 @@ class TurnAnswerer:
             self._broadcast.updated(conversation, texts[-1], understanding.primary.intent.value, stage.value,
                                     HandoffState.BOT)
         if self.listener is not None:
-            await self.listener.turn_done(conversation, understanding, stage.value,
-                                          turn.draft if trigger == HandoffReason.ORDER_READY else None, bool(notice))
+            await self.listener.turn_done(conversation, understanding, stage.value, draft, bool(notice),
+                                          count if finished.contact_counted else None)
         return TurnResult(reply, understanding.primary.intent.value, understanding.primary.confidence,
                           conversation.id, conversation.handoff_state if trigger else HandoffState.BOT.value,
                           stage.value, delivered)

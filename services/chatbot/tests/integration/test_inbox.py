@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from chatbot.adapters.repository import ChatbotRepository, TurnAnsweredElsewhere, TurnRecord
+from chatbot.adapters.repository.crm import CrmStore, TurnSeen
+from chatbot.adapters.repository.turns import TurnRecorded
 from chatbot.adapters.tables import ConversationRow
 from chatbot.main import MIGRATIONS, _engine
 from sellerbot.events.v1 import conversation_events_pb2 as ev
@@ -68,7 +70,7 @@ async def test_an_event_is_stored_once_and_opens_the_conversation_once(repositor
     assert second is not None and later is not None and later.id == conversation.id
     assert (later.message_count, later.last_message, later.account_id, later.contact_name) == (
         2, "quanto custa?", "inst-9", "Maria")
-    _, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    pending = (await repository.load_turn(user_id, contact_id="whatsapp:1")).pending
     assert [m.id for m in pending] == [first, second]
 
 
@@ -79,7 +81,7 @@ async def test_another_seller_with_the_same_event_id_and_contact_is_another_conv
     conversation, stored = await _receive(repository, mine, "whatsapp:1", "e1", "oi")
     other, other_stored = await _receive(repository, theirs, "whatsapp:1", "e1", "oi")
     assert stored and other_stored and conversation and other and conversation.id != other.id
-    assert await repository.load_turn(theirs, conversation.id) == (None, [], False)
+    assert (await repository.load_turn(theirs, conversation.id)).conversation is None
 
 
 async def test_a_redelivered_event_of_an_archived_conversation_opens_nothing(repository: ChatbotRepository) -> None:
@@ -97,7 +99,7 @@ async def test_a_turn_loads_pending_messages_in_platform_order(repository: Chatb
     assert conversation is not None
     by_contact = await repository.load_turn(user_id, contact_id="whatsapp:1")
     by_id = await repository.load_turn(user_id, conversation.id)
-    for row, pending, _ in (by_contact, by_id):
+    for row, pending in ((by_contact.conversation, by_contact.pending), (by_id.conversation, by_id.pending)):
         assert row is not None and row.id == conversation.id
         assert [(m.id, m.text) for m in pending] == [(early, "primeira"), (late, "segunda")]
 
@@ -124,7 +126,8 @@ async def test_a_finished_turn_is_recorded_with_its_reply_held_until_released(re
     turn.contact_id, turn.held_reply = "whatsapp:1", _event("serialised reply")
 
     assert await repository.finish_turn(turn)
-    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    loaded = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    row, pending = loaded.conversation, loaded.pending
     assert pending == [] and row is not None
     assert (row.last_intent, row.stage, row.reply_sequence) == ("price", "price_asked", 1)
     assert await repository.history(row.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90.")]
@@ -156,7 +159,8 @@ async def test_a_turn_of_a_conversation_a_human_took_over_records_and_holds_noth
     turn.contact_id, turn.held_reply = "whatsapp:1", _event("serialised reply")
 
     assert not await repository.finish_turn(turn)
-    row, pending, _ = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    loaded = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    row, pending = loaded.conversation, loaded.pending
     assert [m.id for m in pending] == [message_id] and row is not None and row.reply_sequence == 0
     assert await _held(repository, user_id) == []
 
@@ -177,7 +181,8 @@ async def test_a_second_turn_over_messages_already_answered_is_rolled_back_and_h
     with pytest.raises(TurnAnsweredElsewhere):
         await repository.finish_turn(second)
     assert [event for _, _, event in await _held(repository, user_id)] == [_event("first")]
-    row, pending, _ = await repository.load_turn(user_id, conversation.id)
+    loaded = await repository.load_turn(user_id, conversation.id)
+    row, pending = loaded.conversation, loaded.pending
     assert [m.id for m in pending] == [newer]  # the rolled-back turn marked nothing: the new one waits
     assert row is not None and row.reply_sequence == 1
     assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", "Custa R$ 49,90."),
@@ -193,9 +198,52 @@ async def test_two_turns_over_the_same_messages_at_once_write_one_reply(reposito
         for turn in turns:
             turn.contact_id, turn.held_reply = "whatsapp:1", _event(turn.reply_text)
         outcomes = await asyncio.gather(*(repository.finish_turn(t) for t in turns), return_exceptions=True)
-        assert sorted(type(o).__name__ for o in outcomes) == ["TurnAnsweredElsewhere", "bool"], outcomes
-        written = next(t for t, o in zip(turns, outcomes, strict=True) if o is True)
+        assert sorted(type(o).__name__ for o in outcomes) == ["TurnAnsweredElsewhere", "TurnRecorded"], outcomes
+        written = next(t for t, o in zip(turns, outcomes, strict=True) if isinstance(o, TurnRecorded) and o)
         assert await repository.history(conversation.id) == [("in", "quanto custa?"), ("out", written.reply_text)]
         assert [event for _, _, event in await _held(repository, user_id)] == [written.held_reply]
-        row, pending, _ = await repository.load_turn(user_id, conversation.id)
+        loaded = await repository.load_turn(user_id, conversation.id)
+        row, pending = loaded.conversation, loaded.pending
         assert pending == [] and row is not None and row.reply_sequence == 1
+
+
+async def test_a_turn_counts_itself_on_its_contact_only_while_the_contact_is_as_the_turn_read_it(
+        repository: ChatbotRepository) -> None:
+    """The CRM's count of a returning contact's turn rides on the turn's own record (one statement on
+    PostgreSQL): written when the contact is as the turn's load read it; when another turn of the same person
+    counted first, the stale count is not written (nothing lost, nothing counted twice) and the CRM counts the
+    turn itself afterwards."""
+    crm = CrmStore(repository._sessions)
+    user_id, conversation, first = await _one_question(repository)
+
+    def seen(intent: str, stage: str, opt_out: bool = False) -> TurnSeen:
+        return TurnSeen(user_id, "whatsapp:1", "", [intent], stage, conversation.id, 1, opt_out=opt_out)
+
+    await crm.observe_turn(seen("greeting", "new_contact"))  # an earlier turn made the contact
+    loaded = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    assert loaded.contact is not None and loaded.contact["message_count"] == 1 and not loaded.opted_out
+    count = crm.count_in_advance(seen("price", "price_asked", opt_out=True), loaded.contact)
+    assert count is not None
+    recorded = await repository.finish_turn(TurnRecord(**{**_turn(conversation.id, user_id, [first]).__dict__,
+                                                          "contact_count": count}))
+    assert recorded and recorded.contact_counted
+    contact = await crm.contact_of_identity(user_id, "whatsapp:1")
+    assert contact is not None
+    assert (contact.message_count, contact.stage, contact.last_intents[0]) == (2, "price_asked", "price")
+    assert contact.score == count.changes["score"] and contact.score_signals == count.changes["score_signals"]
+    assert contact.opted_out and contact.opt_out_notified and contact.opted_out_at is not None
+    assert (await repository.load_turn(user_id, contact_id="whatsapp:1")).opted_out
+
+    _, second = await _receive(repository, user_id, "whatsapp:1", "e2", "tem frete?", T0 + timedelta(1))
+    assert second is not None
+    loaded = await repository.load_turn(user_id, contact_id="whatsapp:1")
+    stale = crm.count_in_advance(seen("shipping", "price_asked"), loaded.contact)
+    assert stale is not None and stale.read_count == 2
+    await crm.observe_turn(seen("greeting", "price_asked"))  # another turn of the person counts first: 3
+    later = _turn(conversation.id, user_id, [second])
+    later.reply_sequence, later.contact_count = 2, stale
+    recorded = await repository.finish_turn(later)
+    assert recorded and not recorded.contact_counted  # the turn is recorded, its stale count is not
+    contact = await crm.contact_of_identity(user_id, "whatsapp:1")
+    assert contact is not None and contact.message_count == 3
+    assert (await repository.load_turn(user_id, contact_id="whatsapp:1")).pending == []

@@ -239,7 +239,8 @@ async def test_while_nats_is_down_a_turn_stands_and_its_replies_go_out_in_order_
     second = await service.bot.answer(user, "", deliver=True, contact_id=contact)
     assert first is not None and first.reply and not first.delivered
     assert second is not None and second.reply and not second.delivered
-    conversation, pending, _ = await service.bot.repository.load_turn(user, contact_id=contact)
+    loaded = await service.bot.repository.load_turn(user, contact_id=contact)
+    conversation, pending = loaded.conversation, loaded.pending
     assert conversation is not None and pending == []
     assert [d for d, _ in await service.bot.repository.history(conversation.id)] == ["in", "out", "in", "out"]
     assert len(await _held_of(service, user)) == 2

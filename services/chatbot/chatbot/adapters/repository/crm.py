@@ -51,14 +51,25 @@ IDENTITY_COLUMNS = [c.key for c in IDENTITIES.columns]
 # UPDATE; a new address without a same-phone contact is two INSERTs. The rarer cases (a draft order, a name
 # learned late, an address joining a same-phone contact) take the ORM path, `_observe`.
 _ORDERS_OF = select(func.count()).select_from(ORDERS).where(ORDERS.c.contact_ref == CONTACTS.c.id)
-SELECT_TURN_CONTACT = DirectStatement(select(
-    *CONTACTS.columns,
-    _ORDERS_OF.where(ORDERS.c.status == OrderStatus.DRAFT).correlate(CONTACTS).scalar_subquery().label("p_drafts"),
-    _ORDERS_OF.where(ORDERS.c.status != OrderStatus.DRAFT, ORDERS.c.status != OrderStatus.DROPPED).correlate(CONTACTS)
-    .scalar_subquery().label("p_confirmed"),
-    exists().where(IDENTITIES.c.contact_ref == CONTACTS.c.id, IDENTITIES.c.channel == "chatwoot")
-    .correlate(CONTACTS).label("p_chatwoot"),
-).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
+
+
+def turn_contact_columns(prefix: str = "") -> list[Any]:
+    """What a turn reads of its contact: its columns, its draft and confirmed order counts and whether it has a
+    Chatwoot address; with `prefix`, labelled so they can sit beside another table's (the turn's load)."""
+    return [
+        *(c.label(prefix + c.key) if prefix else c for c in CONTACTS.columns),
+        _ORDERS_OF.where(ORDERS.c.status == OrderStatus.DRAFT).correlate(CONTACTS).scalar_subquery()
+        .label(prefix + "p_drafts"),
+        _ORDERS_OF.where(ORDERS.c.status != OrderStatus.DRAFT, ORDERS.c.status != OrderStatus.DROPPED)
+        .correlate(CONTACTS).scalar_subquery().label(prefix + "p_confirmed"),
+        exists().where(IDENTITIES.c.contact_ref == CONTACTS.c.id, IDENTITIES.c.channel == "chatwoot")
+        .correlate(CONTACTS).label(prefix + "p_chatwoot"),
+    ]
+
+
+TURN_CONTACT_KEYS = [*CONTACT_COLUMNS, "p_drafts", "p_confirmed", "p_chatwoot"]
+SELECT_TURN_CONTACT = DirectStatement(select(*turn_contact_columns()).join(
+    IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id).where(
     IDENTITIES.c.user_id == bindparam("p_user"), IDENTITIES.c.contact_id == bindparam("p_contact")))
 SELECT_SAME_PHONE = DirectStatement(select(CONTACTS.c.id).where(
     CONTACTS.c.user_id == bindparam("p_user"), CONTACTS.c.phone == bindparam("p_phone"),
@@ -106,6 +117,19 @@ class Observed:
     draft_order: OrderRow | None = None
     previous_intent: str = ""
     chatwoot: bool = True  # whether the contact may have Chatwoot addresses (False: known to have none)
+
+
+@dataclass
+class ContactCount:
+    """A known contact's share of a turn, worked out from the contact as the turn's load read it, to be written
+    by the turn's own record (one statement on PostgreSQL, the same transaction on SQLite) only if the contact
+    is still as read (`UPDATE_CONTACT_AS_READ`'s condition); otherwise the CRM counts the turn itself after."""
+
+    observed: Observed  # what the CRM reports once the count is written (events, the Chatwoot sync)
+    read_count: int
+    read_stage: str
+    changes: dict[str, Any]  # the columns to write (`CrmStore._turn_changes`)
+    opt_out: bool  # the turn opts the contact out (it was not)
 
 
 @dataclass(frozen=True)
@@ -156,6 +180,18 @@ class CrmStore(Store):
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+    def count_in_advance(self, seen: TurnSeen, read: dict[str, Any] | None) -> ContactCount | None:
+        """The turn's count on its contact as `read` with the turn's load, for the turn's record to write; None
+        when the turn needs `observe_turn` (a new person, a draft order, a first name)."""
+        if read is None or seen.draft or (seen.name and not read["name"]):
+            return None
+        contact = detached_row(ContactRow, CONTACT_COLUMNS, read)
+        previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
+        read_count, was_opted_out = contact.message_count, contact.opted_out
+        changes = self._turn_changes(contact, seen, utcnow(), read["p_drafts"] or 0, read["p_confirmed"] or 0)
+        observed = Observed(contact, False, previous, None, previous_intent, chatwoot=bool(read["p_chatwoot"]))
+        return ContactCount(observed, read_count, previous, changes, seen.opt_out and not was_opted_out)
 
     async def _observe_in_core(self, seen: TurnSeen) -> Observed | None:
         """`_observe` for the common cases, in Core; None when the turn needs the ORM path."""

@@ -3,6 +3,7 @@ reply to publish held with it (the outbox, `held_replies`)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,14 @@ from chatbot.adapters.repository.base import (
     utcnow,
 )
 from chatbot.adapters.repository.conversations import SELECT_CURRENT
-from chatbot.adapters.repository.crm import CONTACTS, IDENTITIES
+from chatbot.adapters.repository.crm import (
+    CONTACTS,
+    IDENTITIES,
+    TURN_CONTACT_KEYS,
+    UPDATE_CONTACT_AS_READ,
+    ContactCount,
+    turn_contact_columns,
+)
 from chatbot.adapters.repository.held_replies import HELD_REPLIES
 from chatbot.adapters.repository.inbox import PendingMessage
 from chatbot.adapters.tables import ConversationRow
@@ -49,6 +57,29 @@ class TurnRecord:
     last_message: str
     contact_id: str = ""
     held_reply: bytes = b""  # the OutboundReply to publish once committed (empty: the turn publishes nothing)
+    contact_count: ContactCount | None = None  # the CRM contact's share, written with the turn if still as read
+
+
+@dataclass(frozen=True)
+class TurnRecorded:
+    """What `finish_turn` wrote: false when a human took the conversation over meanwhile (nothing written)."""
+
+    with_bot: bool
+    contact_counted: bool = False  # the turn's `contact_count` was written with it
+
+    def __bool__(self) -> bool:
+        return self.with_bot
+
+
+@dataclass(frozen=True)
+class LoadedTurn:
+    """A conversation with its pending messages, oldest first, its CRM contact's opt-out, and its contact as
+    read (`TURN_CONTACT_KEYS`; None: no contact yet): what a turn starts from."""
+
+    conversation: ConversationRow | None
+    pending: list[PendingMessage]
+    opted_out: bool
+    contact: dict[str, Any] | None = None
 
 
 PENDING_COLUMNS = (MESSAGES.c.id.label("m_id"), MESSAGES.c.event_id.label("m_event_id"),
@@ -56,20 +87,21 @@ PENDING_COLUMNS = (MESSAGES.c.id.label("m_id"), MESSAGES.c.event_id.label("m_eve
                     MESSAGES.c.created_at.label("m_created_at"))
 
 
-# Whether the CRM contact behind the conversation's address asked not to be messaged (NULL: no contact yet).
-OPTED_OUT = (select(CONTACTS.c.opted_out).join(IDENTITIES, IDENTITIES.c.contact_ref == CONTACTS.c.id)
-             .where(IDENTITIES.c.user_id == CONVERSATIONS.c.user_id,
-                    IDENTITIES.c.contact_id == CONVERSATIONS.c.contact_id)
-             .correlate(CONVERSATIONS).limit(1).scalar_subquery().label("p_opted_out"))
+CONTACT_PREFIX = "k_"  # the contact's columns beside the conversation's in the turn's load
 
 
 def select_turn(conversation_id: Any) -> Any:
-    """A conversation and its pending customer messages (oldest first) in one statement, with the contact's
-    opt-out: one row per pending message, or one row with NULL message columns when nothing is pending."""
+    """A conversation and its pending customer messages (oldest first) in one statement, with the CRM contact
+    behind its address (an identity is unique per seller and address; NULL columns: no contact yet): one row
+    per pending message, or one row with NULL message columns when nothing is pending."""
     pending = and_(MESSAGES.c.conversation_id == CONVERSATIONS.c.id, MESSAGES.c.direction == "in",
                    MESSAGES.c.status == "pending")
-    return (select(CONVERSATIONS, OPTED_OUT, *PENDING_COLUMNS)
-            .select_from(CONVERSATIONS.outerjoin(MESSAGES, pending))
+    identity = and_(IDENTITIES.c.user_id == CONVERSATIONS.c.user_id,
+                    IDENTITIES.c.contact_id == CONVERSATIONS.c.contact_id)
+    return (select(CONVERSATIONS, *turn_contact_columns(CONTACT_PREFIX), *PENDING_COLUMNS)
+            .select_from(CONVERSATIONS.outerjoin(IDENTITIES, identity)
+                         .outerjoin(CONTACTS, CONTACTS.c.id == IDENTITIES.c.contact_ref)
+                         .outerjoin(MESSAGES, pending))
             .where(CONVERSATIONS.c.id == conversation_id, CONVERSATIONS.c.user_id == bindparam("p_user"))
             .order_by(MESSAGES.c.platform_timestamp, MESSAGES.c.created_at))
 
@@ -135,9 +167,23 @@ WITH with_bot AS (
         CAST(:now AS TIMESTAMP WITH TIME ZONE)
     FROM answered WHERE octet_length(CAST(:held_reply AS BYTEA)) > 0
     ON CONFLICT (reply_id) DO NOTHING
+), counted AS (
+    UPDATE chatbot_contacts AS k SET
+        last_seen = CAST(:now AS TIMESTAMP WITH TIME ZONE), message_count = :k_message_count,
+        last_intents = CAST(:k_last_intents AS JSON), stage = :k_stage, score = :k_score,
+        score_signals = CAST(:k_score_signals AS JSON), updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE),
+        opted_out = k.opted_out OR :k_opt_out,
+        opted_out_at = CASE WHEN :k_opt_out THEN CAST(:now AS TIMESTAMP WITH TIME ZONE) ELSE k.opted_out_at END,
+        opt_out_notified = k.opt_out_notified OR :k_opt_out
+    FROM answered
+    WHERE k.id = :k_id AND k.message_count = :k_read_count AND k.stage = :k_read_stage
+    RETURNING k.id
 )
-SELECT (SELECT count(*) FROM with_bot) AS with_bot, (SELECT count(*) FROM still_pending) AS pending
+SELECT (SELECT count(*) FROM with_bot) AS with_bot, (SELECT count(*) FROM still_pending) AS pending,
+    (SELECT count(*) FROM counted) AS counted
 """))
+NO_CONTACT_COUNT = {"k_id": "", "k_read_count": 0, "k_read_stage": "", "k_message_count": 0, "k_last_intents": "[]",
+                    "k_stage": "", "k_score": 0, "k_score_signals": "[]", "k_opt_out": False}
 
 
 class TurnAnsweredElsewhere(Exception):
@@ -146,25 +192,29 @@ class TurnAnsweredElsewhere(Exception):
 
 
 class TurnStore(Store):
-    async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> tuple[
-            ConversationRow | None, list[PendingMessage], bool]:
-        """The conversation (by id, or the contact's current one), its pending messages, oldest first, and
-        whether its CRM contact opted out (read in the same statement: the turn asks every time)."""
+    async def load_turn(self, user_id: str, conversation_id: str = "", contact_id: str = "") -> LoadedTurn:
+        """The conversation (by id, or the contact's current one), its pending messages, oldest first, and its
+        CRM contact (read in the same statement: the turn checks the opt-out every time, and counts itself on
+        the contact as read here)."""
         async with direct_connection(self._engine) as db:
             if conversation_id:
                 rows = await db.rows(SELECT_TURN_BY_ID, {"p_id": conversation_id, "p_user": user_id})
             else:
                 rows = await db.rows(SELECT_TURN_OF_CONTACT, {"p_user": user_id, "p_contact": contact_id})
         if not rows:
-            return None, [], False
+            return LoadedTurn(None, [], False)
         pending = [
             PendingMessage(r["m_id"], r["m_event_id"] or "", r["m_text"], aware(r["m_platform_timestamp"]) or utcnow(),
                            aware(r["m_created_at"]) or utcnow()) for r in rows if r["m_id"] is not None]
-        return conversation_row(rows[0]), pending, bool(rows[0]["p_opted_out"])
+        first = rows[0]
+        contact = ({key: first[CONTACT_PREFIX + key] for key in TURN_CONTACT_KEYS}
+                   if first[CONTACT_PREFIX + "id"] is not None else None)
+        return LoadedTurn(conversation_row(first), pending, bool(contact and contact["opted_out"]), contact)
 
-    async def finish_turn(self, turn: TurnRecord) -> bool:
+    async def finish_turn(self, turn: TurnRecord) -> TurnRecorded:
         """Record an answered turn, its reply held for publishing, unless a human took the conversation over
-        meanwhile (False: nothing recorded).
+        meanwhile (False: nothing recorded). The turn's `contact_count` is written with it when the contact is
+        still as the turn read it (`contact_counted`); otherwise the CRM counts the turn itself afterwards.
 
         All or nothing (PostgreSQL: one autocommit statement; SQLite: one transaction): the conversation is
         updated only while it is still with the bot (which also locks its row, so a concurrent handoff waits
@@ -186,8 +236,15 @@ class TurnStore(Store):
             return await self._record_in_steps(db, turn)
 
     @staticmethod
-    async def _record_postgres(db: DirectConnection, turn: TurnRecord) -> bool:
-        counts = await db.first(FINISH_POSTGRES, {
+    async def _record_postgres(db: DirectConnection, turn: TurnRecord) -> TurnRecorded:
+        count = turn.contact_count
+        contact = NO_CONTACT_COUNT if count is None else {
+            "k_id": count.observed.contact.id, "k_read_count": count.read_count, "k_read_stage": count.read_stage,
+            "k_message_count": count.changes["message_count"],
+            "k_last_intents": json.dumps(count.changes["last_intents"]), "k_stage": count.changes["stage"],
+            "k_score": count.changes["score"], "k_score_signals": json.dumps(count.changes["score_signals"]),
+            "k_opt_out": count.opt_out}
+        counts = await db.first(FINISH_POSTGRES, {**contact,
             "conversation_id": turn.conversation_id, "last_intent": turn.last_intent, "stage": turn.stage,
             "fallback_count": turn.fallback_count, "complaint_count": turn.complaint_count,
             "reply_sequence": turn.reply_sequence, "last_message": turn.last_message, "now": utcnow(),
@@ -200,20 +257,20 @@ class TurnStore(Store):
         })
         assert counts is not None  # the statement always returns its one row of counts
         if not counts["with_bot"]:
-            return False
+            return TurnRecorded(False)
         if counts["pending"] < len(turn.intents):
             raise TurnAnsweredElsewhere(turn.conversation_id)
-        return True
+        return TurnRecorded(True, bool(counts["counted"]))
 
     @staticmethod
-    async def _record_in_steps(db: DirectConnection, turn: TurnRecord) -> bool:
+    async def _record_in_steps(db: DirectConnection, turn: TurnRecord) -> TurnRecorded:
         now = utcnow()
         answered = await db.execute(ANSWER_CONVERSATION, {
             "p_id": turn.conversation_id, "p_last_intent": turn.last_intent, "p_stage": turn.stage,
             "p_fallback_count": turn.fallback_count, "p_complaint_count": turn.complaint_count,
             "p_reply_sequence": turn.reply_sequence, "p_last_message": turn.last_message, "p_now": now})
         if not answered:
-            return False
+            return TurnRecorded(False)
         if turn.intents:
             status = "answered" if turn.reply_text else "silenced"
             marked = await db.execute_many(MARK_ANSWERED, [
@@ -233,5 +290,9 @@ class TurnStore(Store):
             await db.execute(HOLD_REPLY, {
                 "reply_id": turn.reply_id, "user_id": turn.user_id, "contact_id": turn.contact_id,
                 "channel": turn.channel, "event": turn.held_reply, "created_at": now})
-        return True
+        count = turn.contact_count
+        counted = count is not None and bool(await db.execute(UPDATE_CONTACT_AS_READ, {
+            "p_id": count.observed.contact.id, "p_read_count": count.read_count, "p_read_stage": count.read_stage,
+            **count.changes}))
+        return TurnRecorded(True, counted)
 
