@@ -10,8 +10,9 @@ runs where it is, on the loop's thread.
 
 Waiting for the write lock never blocks the loop: the connection's own busy handler is off
 (`busy_timeout=0`) and a statement that finds the database locked (SQLITE_BUSY) is retried after an
-asyncio sleep, from 1 ms doubling to 50 ms, for up to `BUSY_SECONDS`, so the holder (another connection of
-this process, or another process) runs meanwhile. SQLITE_BUSY_SNAPSHOT (a read transaction that tries to
+asyncio sleep, from 1 ms doubling to `MAX_PAUSE_SECONDS` (4 ms: a process with one connection waits in
+whole), for up to `BUSY_SECONDS`, so the holder (another connection of this process, or another process)
+runs meanwhile. SQLITE_BUSY_SNAPSHOT (a read transaction that tries to
 write after another writer committed) cannot succeed by waiting and is raised at once, as SQLite does.
 
 Where a COMMIT waits for the disk (`synchronous=FULL`, the default: the WAL's fsync, ~4.5 ms here) it runs
@@ -37,6 +38,7 @@ from sqlalchemy.util import await_
 
 DRIVER = "inloop"
 BUSY_SECONDS = 30.0
+MAX_PAUSE_SECONDS = 0.004
 SQLITE_BUSY = 5
 T = TypeVar("T")
 
@@ -47,8 +49,8 @@ def locked(error: sqlite3.OperationalError) -> bool:
 
 
 async def _when_unlocked(attempt: Callable[[], Awaitable[T]]) -> T:
-    """`attempt()`, again after asyncio sleeps (1 ms doubling to 50 ms, BUSY_SECONDS in all) while another
-    writer holds the lock."""
+    """`attempt()`, again after asyncio sleeps (1 ms doubling to MAX_PAUSE_SECONDS, BUSY_SECONDS in all) while
+    another writer holds the lock."""
     deadline = 0.0
     pause = 0.001
     while True:
@@ -62,7 +64,7 @@ async def _when_unlocked(attempt: Callable[[], Awaitable[T]]) -> T:
             if now >= deadline:
                 raise
             await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
 
 async def call_when_unlocked(call: Callable[[], T]) -> T:
