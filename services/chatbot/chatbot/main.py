@@ -148,6 +148,7 @@ async def start(settings: ServiceSettings, *, with_consumers: bool = True) -> Ch
             bus, settings.chatbot_replica_id or _replica_id(), consumers.acquired, consumers.released,
             lease_seconds=settings.chatbot_partition_lease_seconds)
         await service.leases.start()
+        service.background.append(consumers.sweep())
         service.background.append(asyncio.create_task(_sweep_idle(bot, settings.chatbot_idle_sweep_seconds)))
         log.info("chatbot_started", port=service.port, replica=service.leases.replica_id,
                  partitions=sorted(service.leases.owned), llm="configured" if settings.openai_api_key else "offline")

@@ -45,6 +45,10 @@ CONTEXT_SYNCED_BACK = Counter(
 PARTITIONS_OWNED = Gauge(
     "chatbot_inbound_partitions_owned", "Inbound partitions this replica holds the lease of (and consumes)"
 )
+INBOUND_SWEPT = Counter(
+    "chatbot_inbound_swept_total",
+    "Contacts whose messages waited unanswered past the sweep's age (a stalled previous owner stored them late)",
+)
 PARTITION_HANDOVERS = Counter(
     "chatbot_inbound_partition_handovers_total", "Inbound partitions taken or given up by this replica",
     ["direction"],

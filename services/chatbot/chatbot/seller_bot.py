@@ -118,9 +118,9 @@ class ProfessionalSellerBot:
     def understand(self, texts: list[str]) -> Understanding:
         return self._turns.understand(texts)
 
-    async def publish_held(self, owned: Callable[[str, str], bool]) -> int:
+    async def publish_held(self, owned: Callable[[str, str], bool], older_than_seconds: float | None = None) -> int:
         """Publish again the replies of `owned` contacts that a crash left held (their turns are recorded)."""
-        return await self._broadcast.publish_held(owned)
+        return await self._broadcast.publish_held(owned, older_than_seconds)
 
     async def drain(self) -> None:
         """Wait for background dashboard updates (shutdown)."""

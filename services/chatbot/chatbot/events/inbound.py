@@ -26,7 +26,7 @@ from sellerbot_messaging import EventMeta, inbound_partition
 from chatbot.adapters.repository import TurnAnsweredElsewhere
 from chatbot.domain.burst import BurstWindow
 from chatbot.events.publisher import channel_name
-from chatbot.metrics import DUPLICATE_INBOUND, MESSAGES_PROCESSED
+from chatbot.metrics import DUPLICATE_INBOUND, INBOUND_SWEPT, MESSAGES_PROCESSED
 from chatbot.seller_bot import ProfessionalSellerBot
 from chatbot.usecases.broadcast import RETRY_SECONDS
 
@@ -145,21 +145,32 @@ class InboundPipeline:
                 self._bursts[key] = BurstWindow(now, now, delay, delay)
                 self._waiters[key] = asyncio.create_task(self._wait_then_answer(key))
 
-    async def recover(self, partitions: set[int] | None = None) -> int:
+    async def recover(self, partitions: set[int] | None = None, older_than_seconds: float | None = None) -> int:
         """Answer what was stored but never answered (a crash after the ack, or a partition taken over from
-        another replica): every contact with pending messages, or those of `partitions`."""
-        contacts = await self._bot.repository.contacts_with_pending()
-        recovered = [key for key in contacts if partitions is None or inbound_partition(*key) in partitions]
+        another replica): every contact with pending messages, or those of `partitions`. With
+        `older_than_seconds` (the periodic sweep), only messages pending that long, of contacts this replica
+        is not debouncing or answering right now."""
+        contacts = await self._bot.repository.contacts_with_pending(older_than_seconds)
+        recovered = [key for key in contacts if (partitions is None or inbound_partition(*key) in partitions)
+                     and (older_than_seconds is None or not self._busy_with(key))]
         for key in recovered:
             self.schedule(key, 0, 0)
+        if recovered and older_than_seconds is not None:
+            INBOUND_SWEPT.inc(len(recovered))
+            log.warning("pending_messages_swept", contacts=len(recovered), older_than_seconds=older_than_seconds)
         return len(recovered)
 
-    async def publish_held(self, partitions: set[int]) -> int:
+    def _busy_with(self, key: ContactKey) -> bool:
+        return key in self._bursts or key in self._waiters or key in self._locks or key in self._failures
+
+    async def publish_held(self, partitions: set[int], older_than_seconds: float | None = None) -> int:
         """Publish again the replies of `partitions` that were recorded with their turn and never acked (a
-        crash between the two); a failure is logged and they stay held for the next look."""
+        crash between the two), or only those held `older_than_seconds` (the periodic sweep); a failure is
+        logged and they stay held for the next look."""
         try:
             return await self._bot.publish_held(lambda user_id, contact_id:
-                                                inbound_partition(user_id, contact_id) in partitions)
+                                                inbound_partition(user_id, contact_id) in partitions,
+                                                older_than_seconds)
         except Exception as exc:
             log.warning("held_replies_not_read", error=str(exc))
             return 0

@@ -73,6 +73,26 @@ class InboundConsumers:
                 await self._pipeline.publish_held(owned)
                 await self._pipeline.recover(owned)
 
+    def sweep(self) -> asyncio.Task[None]:
+        """Start the owner's periodic look, every `recheck_after` seconds, at what its partitions left behind:
+        replies held longer than that, and messages pending longer than that for contacts this replica is not
+        answering. A previous owner that stalled past its lease (a long GC pause, an overloaded machine) can
+        store a message or commit a turn after the new owner's looks at acquisition; without this, that
+        message would wait for the contact's next one."""
+        return asyncio.create_task(self._sweep_forever(), name="inbound-sweep")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._recheck_after)
+            owned = set(self._consumers)
+            if not owned:
+                continue
+            try:
+                await self._pipeline.publish_held(owned, older_than_seconds=self._recheck_after)
+                await self._pipeline.recover(owned, older_than_seconds=self._recheck_after)
+            except Exception as exc:  # the next sweep looks again
+                log.warning("inbound_sweep_failed", error=str(exc))
+
     async def close(self) -> None:
         for task in list(self._rechecks):
             task.cancel()

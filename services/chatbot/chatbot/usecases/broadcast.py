@@ -73,13 +73,15 @@ class ConversationBroadcast:
         self._wait(reply)
         return False
 
-    async def publish_held(self, owned: Callable[[str, str], bool]) -> int:
+    async def publish_held(self, owned: Callable[[str, str], bool], older_than_seconds: float | None = None) -> int:
         """Publish again the replies held in the outbox whose contacts `owned` says are ours (at start, and when
         a partition is taken over: a process died between a turn's commit and the ack of its reply); before
-        any new turn of those contacts. How many there were."""
+        any new turn of those contacts. With `older_than_seconds`, only those held that long (the owner's
+        periodic sweep: one this process is publishing right now is left to it). How many there were."""
         if self._repository is None:
             return 0
-        held = [h for h in await self._repository.held_replies() if owned(h.user_id, h.contact_id)]
+        held = [h for h in await self._repository.held_replies(older_than_seconds) if owned(h.user_id, h.contact_id)
+                and (older_than_seconds is None or h.reply_id not in self._waiting_ids())]
         for row in held:
             try:
                 reply = ev.OutboundReply.FromString(row.event)
@@ -91,6 +93,9 @@ class ConversationBroadcast:
         if held:
             log.info("held_replies_published_again", count=len(held))
         return len(held)
+
+    def _waiting_ids(self) -> set[str]:
+        return {reply.reply_id for reply in self._waiting}
 
     async def _publish(self, reply: ev.OutboundReply) -> None:
         if self._events is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -296,3 +297,26 @@ async def _zero_debounce_of(service: ChatbotService, user: str) -> None:
     await client.UpdateConfig(pb.UpdateConfigRequest(patch=_struct({"debounce": {"window_seconds": 0,
                                                                                    "max_wait_seconds": 0}})))
     await client.channel.close()
+
+
+async def test_a_message_a_stalled_owner_stored_after_the_handover_is_answered_by_the_owners_sweep(
+    chatbot_factory, own_nats_server, nats_namespace: str, tmp_path: Path
+) -> None:
+    """A previous owner that stalled past its lease can store a message after the new owner looked at the
+    inbox (at acquisition and once more a little later) and then find the partition is no longer its own: it
+    neither answers nor schedules it. The owner's periodic sweep answers it, once."""
+    nats_server = own_nats_server(data_dir=tmp_path / "nats", port=free_port())
+    lease = 1.0  # the sweep runs every 2 leases, for messages pending at least that long
+    service: ChatbotService = await chatbot_factory(nats_url=nats_server.url, chatbot_replica_id="owner",
+                                                    chatbot_partition_lease_seconds=lease)
+    await eventually(lambda: len(service.leases.owned) == 16, timeout=30)
+    user, contact = _user(), "whatsapp:5511955550000"
+    await _zero_debounce_of(service, user)
+    await asyncio.sleep(2 * lease + 0.5)  # the acquisition's looks are over
+    # What the stalled process does: the message is stored, and not scheduled (its partition moved on).
+    await service.bot.receive(user, contact, "whatsapp", "e-late", "qual o preço?", datetime.now(UTC))
+    await eventually(lambda: _replies_in_stream(nats_server.url, nats_namespace, contact, 1), timeout=30)
+    await service.pipeline.idle()
+    assert await _outbound_in_stream(nats_server.url, nats_namespace, contact) == [["e-late"]]
+    loaded = await service.bot.repository.load_turn(user, contact_id=contact)
+    assert loaded.pending == []

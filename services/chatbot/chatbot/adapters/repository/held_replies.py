@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import cast
 
 from sellerbot_database.direct import DirectStatement, direct_connection
 from sqlalchemy import Table, delete, select, text
 
-from chatbot.adapters.repository.base import Store
+from chatbot.adapters.repository.base import Store, utcnow
 from chatbot.adapters.tables import HeldReplyRow
 
 HELD_REPLIES = cast(Table, HeldReplyRow.__table__)
@@ -29,9 +30,12 @@ class HeldReply:
 
 
 class HeldReplyStore(Store):
-    async def held_replies(self) -> list[HeldReply]:
-        """Every reply not yet known to be on the bus, oldest first (each contact's in the order of its turns)."""
+    async def held_replies(self, older_than_seconds: float | None = None) -> list[HeldReply]:
+        """Every reply not yet known to be on the bus (held `older_than_seconds` or more), oldest first (each
+        contact's in the order of its turns)."""
         statement = select(HELD_REPLIES).order_by(HELD_REPLIES.c.created_at, HELD_REPLIES.c.reply_id)
+        if older_than_seconds is not None:
+            statement = statement.where(HELD_REPLIES.c.created_at <= utcnow() - timedelta(seconds=older_than_seconds))
         async with self._reader.connect() as db:
             rows = (await db.execute(statement)).mappings().all()
         return [HeldReply(r["reply_id"], r["user_id"], r["contact_id"], r["channel"], bytes(r["event"]))

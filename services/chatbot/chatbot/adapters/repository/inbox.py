@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sellerbot_database.direct import DirectStatement, direct_connection, direct_transaction
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import and_, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.adapters.repository.base import (
@@ -205,12 +205,16 @@ class InboxStore(Store):
             return [PendingMessage(r.id, r.event_id or "", r.text, aware(r.platform_timestamp) or utcnow(),
                                    aware(r.created_at) or utcnow()) for r in rows.scalars()]
 
-    async def contacts_with_pending(self) -> list[tuple[str, str]]:
+    async def contacts_with_pending(self, older_than_seconds: float | None = None) -> list[tuple[str, str]]:
+        """The contacts with customer messages waiting for an answer (stored `older_than_seconds` ago or more)."""
+        waiting = MessageRow.status == "pending"
+        if older_than_seconds is not None:
+            waiting = and_(waiting, MessageRow.created_at <= utcnow() - timedelta(seconds=older_than_seconds))
         async with self._sessions() as session:
             rows = await session.execute(
                 select(ConversationRow.user_id, ConversationRow.contact_id).join(
                     MessageRow, MessageRow.conversation_id == ConversationRow.id
-                ).where(MessageRow.status == "pending").distinct())
+                ).where(waiting).distinct())
             return [(u, c) for u, c in rows.all()]
 
     async def silence_pending(self, conversation_id: str) -> int:
