@@ -68,11 +68,15 @@ async def _order_by_bot(bot: Client, contact_id: str) -> pb.ProcessMessageRespon
     return await bot.message(contact_id, "pix")
 
 
-async def test_turns_of_one_new_person_at_once_make_one_contact_that_counts_every_turn(shop) -> None:
+async def test_turns_of_one_new_person_at_once_make_one_contact_that_counts_every_turn(
+        shop, chatbot: ChatbotService) -> None:
     bot, crm_client = shop
     contact_id = "whatsapp:5511977776666"
     answers = await asyncio.gather(*(bot.message(contact_id, text) for text in ("oi", "aceita pix?", "qual o prazo?")))
-    assert all(answer.reply for answer in answers)  # three turns, each answering its own message
+    # Three turns at once; one that loads after another's message was stored answers both (the other then
+    # finds nothing pending and replies ""), so every message is answered but not always by its own call.
+    assert any(answer.reply for answer in answers)
+    assert (await chatbot.bot.repository.load_turn(bot.user_id, contact_id=contact_id)).pending == []
     contact = await crm_client.only_contact()
     assert contact.message_count == 3 and [i.contact_id for i in contact.identities] == [contact_id]
     await bot.message(contact_id, "obrigado")  # a returning turn: the same contact, counted once more
