@@ -70,8 +70,7 @@ class InboundConsumers:
         owned = partitions & set(self._consumers)
         if owned:
             with contextlib.suppress(Exception):
-                await self._pipeline.publish_held(owned)
-                await self._pipeline.recover(owned)
+                await self._look_again(owned)
 
     def sweep(self) -> asyncio.Task[None]:
         """Start the owner's periodic look, every `recheck_after` seconds, at what its partitions left behind:
@@ -88,10 +87,14 @@ class InboundConsumers:
             if not owned:
                 continue
             try:
-                await self._pipeline.publish_held(owned, older_than_seconds=self._recheck_after)
-                await self._pipeline.recover(owned, older_than_seconds=self._recheck_after)
+                await self._look_again(owned, older_than_seconds=self._recheck_after)
             except Exception as exc:  # the next sweep looks again
                 log.warning("inbound_sweep_failed", error=str(exc))
+
+    async def _look_again(self, owned: set[int], older_than_seconds: float | None = None) -> None:
+        """What `owned` partitions left behind: held replies first, then unanswered messages."""
+        await self._pipeline.publish_held(owned, older_than_seconds)
+        await self._pipeline.recover(owned, older_than_seconds)
 
     async def close(self) -> None:
         for task in list(self._rechecks):

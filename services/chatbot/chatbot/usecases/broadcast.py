@@ -80,8 +80,9 @@ class ConversationBroadcast:
         periodic sweep: one this process is publishing right now is left to it). How many there were."""
         if self._repository is None:
             return 0
-        held = [h for h in await self._repository.held_replies(older_than_seconds) if owned(h.user_id, h.contact_id)
-                and (older_than_seconds is None or h.reply_id not in self._waiting_ids())]
+        retrying = {reply.reply_id for reply in self._waiting} if older_than_seconds is not None else set()
+        held = [h for h in await self._repository.held_replies(older_than_seconds)
+                if owned(h.user_id, h.contact_id) and h.reply_id not in retrying]
         for row in held:
             try:
                 reply = ev.OutboundReply.FromString(row.event)
@@ -93,9 +94,6 @@ class ConversationBroadcast:
         if held:
             log.info("held_replies_published_again", count=len(held))
         return len(held)
-
-    def _waiting_ids(self) -> set[str]:
-        return {reply.reply_id for reply in self._waiting}
 
     async def _publish(self, reply: ev.OutboundReply) -> None:
         if self._events is None:

@@ -131,6 +131,11 @@ class ContactCount:
     changes: dict[str, Any]  # the columns to write (`CrmStore._turn_changes`)
     opt_out: bool  # the turn opts the contact out (it was not)
 
+    def as_read_params(self) -> dict[str, Any]:
+        """`UPDATE_CONTACT_AS_READ`'s parameters: the contact as read, and the columns the turn writes."""
+        return {"p_id": self.observed.contact.id, "p_read_count": self.read_count, "p_read_stage": self.read_stage,
+                **self.changes}
+
 
 @dataclass(frozen=True)
 class ContactQuery:
@@ -181,15 +186,17 @@ class CrmStore(Store):
                     raise
         raise AssertionError("unreachable")
 
-    def count_in_advance(self, seen: TurnSeen, read: dict[str, Any] | None) -> ContactCount | None:
-        """The turn's count on its contact as `read` with the turn's load, for the turn's record to write; None
-        when the turn needs `observe_turn` (a new person, a draft order, a first name)."""
+    def count_in_advance(self, seen: TurnSeen, read: dict[str, Any] | None,
+                         now: datetime | None = None) -> ContactCount | None:
+        """The turn's count on its contact as `read` (`TURN_CONTACT_KEYS`: with the turn's load, or by
+        `observe_turn`), to be written only while the contact is still as read; None when the turn needs the
+        ORM path (a new person, a draft order, a first name)."""
         if read is None or seen.draft or (seen.name and not read["name"]):
             return None
         contact = detached_row(ContactRow, CONTACT_COLUMNS, read)
         previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
         read_count, was_opted_out = contact.message_count, contact.opted_out
-        changes = self._turn_changes(contact, seen, utcnow(), read["p_drafts"] or 0, read["p_confirmed"] or 0)
+        changes = self._turn_changes(contact, seen, now or utcnow(), read["p_drafts"] or 0, read["p_confirmed"] or 0)
         observed = Observed(contact, False, previous, None, previous_intent, chatwoot=bool(read["p_chatwoot"]))
         return ContactCount(observed, read_count, previous, changes, seen.opt_out and not was_opted_out)
 
@@ -229,16 +236,12 @@ class CrmStore(Store):
     async def _update_in_core(self, db: DirectConnection, seen: TurnSeen, mapping: dict[str, Any],
                               now: datetime) -> Observed | None:
         """The turn counted on a known contact; None when it gets its first name (the ORM path)."""
-        if seen.name and not mapping["name"]:
+        count = self.count_in_advance(seen, mapping, now)
+        if count is None:
             return None
-        contact = detached_row(ContactRow, CONTACT_COLUMNS, mapping)
-        previous, previous_intent = contact.stage, (list(contact.last_intents or []) or [""])[0]
-        read_count = contact.message_count
-        changes = self._turn_changes(contact, seen, now, mapping["p_drafts"] or 0, mapping["p_confirmed"] or 0)
-        if not await db.execute(UPDATE_CONTACT_AS_READ, {"p_id": contact.id, "p_read_count": read_count,
-                                                        "p_read_stage": previous, **changes}):
+        if not await db.execute(UPDATE_CONTACT_AS_READ, count.as_read_params()):
             raise _ChangedMeanwhile
-        return Observed(contact, False, previous, None, previous_intent, chatwoot=bool(mapping["p_chatwoot"]))
+        return count.observed
 
     async def _create_in_core(self, db: DirectConnection, seen: TurnSeen, now: datetime) -> Observed | None:
         """A new address of a new person: the contact and its identity inserted with the turn already counted.

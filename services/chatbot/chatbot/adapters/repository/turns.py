@@ -291,8 +291,6 @@ class TurnStore(Store):
                 "reply_id": turn.reply_id, "user_id": turn.user_id, "contact_id": turn.contact_id,
                 "channel": turn.channel, "event": turn.held_reply, "created_at": now})
         count = turn.contact_count
-        counted = count is not None and bool(await db.execute(UPDATE_CONTACT_AS_READ, {
-            "p_id": count.observed.contact.id, "p_read_count": count.read_count, "p_read_stage": count.read_stage,
-            **count.changes}))
+        counted = count is not None and bool(await db.execute(UPDATE_CONTACT_AS_READ, count.as_read_params()))
         return TurnRecorded(True, counted)
 
